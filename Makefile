@@ -1,0 +1,145 @@
+# hycast: one non-recursive Makefile.  Objects go under build/, the library to lib/, the tool to bin/.
+#
+#   make deps     install missing Debian packages (no-op when everything is there)
+#   make          build lib/libhycast.a and bin/hycast
+#   make test     deps + build + run the whole suite (ends with "N passed, N failed"); K=regex runs a subset
+#   make demo     deps + build + run the main job on the built-in default
+#   make format   clang-format every C source and header in place
+#   make clean    remove build/, bin/, lib/
+#
+# A different PETSc (a cluster's own, e.g. built on MPICH): make PETSC_DIR=/path PETSC_ARCH=arch
+# The compiler, its flags and the MPI come from that PETSc's pkg-config file.
+
+SHELL        := /bin/bash
+.DEFAULT_GOAL := all
+
+BUILD        ?= build
+PYTHON       ?= /usr/bin/python3
+PKG_CONFIG   ?= pkg-config
+OPTFLAGS     ?= -O3 -g
+WARNFLAGS    ?= -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
+TEST_ARGS    ?=
+K            ?=
+
+# Debian packages the build and tests need (make deps); later issues add to the list.
+DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
+                python3 clang-format
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+# Goals that must work before any dependency is installed: they never look for PETSc.
+PLAIN_GOALS  := deps clean test demo format help
+NEED_CONFIG  := $(if $(MAKECMDGOALS),$(filter-out $(PLAIN_GOALS) print-%,$(MAKECMDGOALS)),all)
+ifneq ($(filter print-%,$(MAKECMDGOALS)),)
+  NEED_CONFIG := print
+endif
+
+ifneq ($(NEED_CONFIG),)
+  ifdef PETSC_DIR
+    PETSC_PC_DIR := $(abspath $(PETSC_DIR)/$(PETSC_ARCH)/lib/pkgconfig)
+    ifeq ($(wildcard $(PETSC_PC_DIR)/PETSc.pc $(PETSC_PC_DIR)/petsc.pc),)
+      $(error PETSC_DIR=$(PETSC_DIR) PETSC_ARCH=$(PETSC_ARCH): no PETSc.pc in $(PETSC_PC_DIR). Point PETSC_DIR/PETSC_ARCH at an installed PETSc, or unset them to use the system PETSc)
+    endif
+    # make 4.3 does not pass exported variables to $(shell): put the path on the command itself
+    PETSC_PKG_CONFIG := PKG_CONFIG_PATH=$(PETSC_PC_DIR)$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) $(PKG_CONFIG)
+  else
+    PETSC_PKG_CONFIG := $(PKG_CONFIG)
+  endif
+  ifneq ($(shell $(PETSC_PKG_CONFIG) --exists PETSc && echo yes),yes)
+    $(error pkg-config cannot find PETSc. Run 'make deps' (Debian) or set PETSC_DIR/PETSC_ARCH)
+  endif
+  PETSC_PREFIX := $(shell $(PETSC_PKG_CONFIG) --variable=prefix PETSc)
+  CC           := $(shell $(PETSC_PKG_CONFIG) --variable=ccompiler PETSc)
+  PETSC_CFLAGS := $(shell $(PETSC_PKG_CONFIG) --cflags PETSc)
+  PETSC_LIBS   := $(shell $(PETSC_PKG_CONFIG) --libs PETSc)
+  EXT_CFLAGS   := $(shell $(PKG_CONFIG) --cflags fftw3 netcdf 2>/dev/null)
+  EXT_LIBS     := -lfftw3_mpi $(shell $(PKG_CONFIG) --libs fftw3 netcdf 2>/dev/null || echo -lfftw3 -lnetcdf)
+  # mpiexec that belongs to this PETSc's MPI: from PETSc's own configuration when it records one.
+  PETSC_VARS   := $(wildcard $(PETSC_PREFIX)/lib/petsc/conf/petscvariables)
+  MPIEXEC      ?= $(or $(firstword $(if $(PETSC_VARS),$(shell sed -n 's/^MPIEXEC = //p' $(PETSC_VARS)))),mpiexec)
+endif
+
+CPPFLAGS     := -Iinclude $(PETSC_CFLAGS) $(EXT_CFLAGS)
+CFLAGS       := $(OPTFLAGS) $(WARNFLAGS) -std=c99 -fPIC -MMD -MP
+LDLIBS       := $(PETSC_LIBS) $(EXT_LIBS) -lm
+
+LIB_SRCS     := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRCS     := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS    := $(sort $(wildcard tests/t[0-9][0-9][0-9]-*.c))
+TESTUTIL     := tests/testutil.c
+
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS     := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TESTUTIL_OBJ := $(TESTUTIL:%.c=$(BUILD)/%.o)
+LIBHYCAST    := lib/libhycast.a
+HYCAST       := bin/hycast
+
+.PHONY: all deps test check demo run-demo format clean help tests
+all: $(HYCAST) $(LIBHYCAST)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBHYCAST): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(HYCAST): $(CLI_OBJS) $(LIBHYCAST)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIBHYCAST) $(LDLIBS)
+
+$(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL_OBJ) $(LIBHYCAST)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(LIBHYCAST) $(LDLIBS)
+
+tests: $(TEST_BINS) $(HYCAST)
+
+# The suite: tests/run.py reads tests/suite.txt and prints one line per test, then "N passed, N failed".
+check: tests
+	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) tests/run.py --build $(BUILD) $(if $(K),-k '$(K)') $(TEST_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory check
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory run-demo
+
+run-demo: $(HYCAST)
+	$(Q)$(MPIEXEC_ROOT) $(MPIEXEC) -n 2 $(HYCAST) simulate -options_file grids/basin-latlon-2deg.yaml -options_file configs/demo.yaml
+
+# OpenMPI refuses to start as root without these; set only when we are root.
+MPIEXEC_ROOT := $(if $(SUDO),,OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
+
+deps:
+	$(Q)missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "make deps: all $(words $(DEPS_PKGS)) packages present, nothing to install"; \
+	else echo "make deps: installing$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && \
+	  echo "make deps: done"; fi
+
+format:
+	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')
+
+clean:
+	rm -rf $(BUILD) bin lib
+
+help:
+	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+
+print-%:
+	@echo '$*=$($*)'
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(TESTUTIL_OBJ:.o=.d)

@@ -1,0 +1,48 @@
+/* HcGrid internals: the DMDA, coordinates and metrics that the operators read directly. */
+#ifndef HYCAST_GRIDIMPL_H
+#define HYCAST_GRIDIMPL_H
+
+#include <hycast/private/sysimpl.h>
+
+/* Ghost width of every grid: the second-order upwind stencil reaches two cells. */
+#define HC_GRID_GHOST 2
+
+/* Metric arrays are indexed by global cell index from -HC_GRID_GHOST to n + HC_GRID_GHOST - 1 (wrapped on periodic
+   directions, extrapolated elsewhere), so stencils never test for the edge of the domain.
+   Lengths are in metres on lat-lon grids (radius R) and in the coordinate unit on Cartesian grids.
+     xw[i]  width of cell i along x, without the cos(lat) factor (R dlon)
+     xd[i]  distance from centre i to centre i+1 along x, without the cos(lat) factor
+     yw[j]  height of cell j;   yd[j] distance from centre j to centre j+1
+     cc[j]  x-metric factor at the centre of row j (cos(lat), or 1)
+     cf[j]  x-metric factor on the face between rows j and j+1
+     ya[j]  area factor: the area of cell (i,j) is xw[i] * ya[j]                                      */
+typedef struct {
+  PetscReal *xw, *xd, *yw, *yd, *cc, *cf, *ya;
+} HcGridMetrics;
+
+struct _p_HcGrid {
+  MPI_Comm      comm;
+  PetscInt      refct;
+  char         *prefix;
+  HcGridType    type;
+  PetscInt      nx, ny, nc;
+  char        **fieldnames;
+  PetscBool     periodic[2], periodic_set;
+  PetscReal     box[4];  /* x0, x1, y0, y1: outer faces of a uniform grid */
+  PetscReal    *xc, *yc; /* global cell centres in coordinate units (degrees on lat-lon grids) */
+  PetscBool     coords_set;
+  PetscReal     radius;
+  PetscInt      procs[2];
+  PetscReal    *landboxes;
+  PetscInt      nlandboxes;
+  PetscBool     view;
+  PetscBool     setupcalled;
+  DM            da, da1; /* nc fields; one field with the same layout (mask, areas) */
+  PetscInt      xs, ys, xm, ym, gxs, gys, gxm, gym;
+  Vec           mask, maskloc;
+  PetscInt      nactive;
+  HcGridMetrics m;
+  PetscReal    *mstore; /* one allocation behind every metric array */
+};
+
+#endif

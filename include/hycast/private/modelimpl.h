@@ -1,0 +1,50 @@
+/* HcModel internals: the terms, the packed parameters and the TS with its shell Jacobians. */
+#ifndef HYCAST_MODELIMPL_H
+#define HYCAST_MODELIMPL_H
+
+#include <hycast/private/termimpl.h>
+
+#define HC_MAX_TERMS 32
+
+struct _p_HcModel {
+  MPI_Comm   comm;
+  HcGrid     grid;
+  char      *prefix;
+  PetscInt   nterms;
+  HcTerm     terms[HC_MAX_TERMS];
+  PetscInt   poff[HC_MAX_TERMS + 1]; /* parameter block of term k: [poff[k], poff[k+1]) */
+  PetscInt   nparam;
+  PetscReal *gwork; /* nparam reals: parameter-gradient sums before the reduction */
+  PetscBool  setupcalled;
+
+  /* time stepping: nsub steps of dt per observation interval tobs */
+  PetscReal tobs, dtreq, cflsafety;
+  PetscBool cflsubstep;
+  PetscReal dt, stabradius, ratebound;
+  PetscInt  nsub;
+  PetscBool stepvalid; /* dt/nsub still match the parameters */
+  TS        ts;
+  Mat       J, Jp;
+  PetscBool trajectory; /* TS currently records a trajectory (gradient runs) */
+  PetscInt  adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
+
+  /* linearisation point shared by the terms */
+  Vec           ulinloc;
+  PetscObjectId linid;
+  PetscReal     lintime;
+  PetscBool     linvalid;
+
+  /* work vectors: local (ghosted) and global */
+  Vec uloc, vloc, wloc, yloc;
+  Vec ustate, lambda, mu, dldu, dldtheta;
+
+  /* observation states of the current forward run */
+  Vec     *states;
+  PetscInt nstates, nobs;
+  Vec     *obsout; /* where HcModelSolve() copies them, may be NULL */
+};
+
+PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
+PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscReal, Vec, PetscInt, Vec[]);
+
+#endif

@@ -1,0 +1,12 @@
+/* Package-wide internals: log events and small helpers shared by every folder of src/. */
+#ifndef HYCAST_SYSIMPL_H
+#define HYCAST_SYSIMPL_H
+
+#include <hycast.h>
+
+PETSC_INTERN PetscClassId  HC_CLASSID;
+PETSC_INTERN PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian,
+    HC_PhysicsParamJacobianT;
+PETSC_INTERN PetscLogEvent HC_ModelSolve, HC_Adjoint;
+
+#endif

@@ -1,0 +1,53 @@
+/* HcTerm internals: the operations table every term type fills in. */
+#ifndef HYCAST_TERMIMPL_H
+#define HYCAST_TERMIMPL_H
+
+#include <hycast/private/gridimpl.h>
+
+/* Every product ADDS into its output.  Inputs are ghosted local vectors with ghosts filled:
+     apply(t, uloc, f)               f += F(u)                 f global
+     linearize(t, uloc)              remember the point (and cache what the products need); uloc stays valid
+     jacobian(vloc, y)               y += J v                  y global
+     jacobiantranspose(wloc, yloc)   y += J^T w                yloc local: a term may scatter-add into ghosts
+     paramjacobian(dtheta, y)        y += (dF/dtheta) dtheta   y global
+     paramjacobiantranspose(wloc, g) g += (dF/dtheta)^T w      this rank's cells only; the caller reduces
+   so that the model exchanges ghosts once per product for all its terms. */
+typedef struct {
+  PetscErrorCode (*setfromoptions)(HcTerm, PetscOptionItems *);
+  PetscErrorCode (*setup)(HcTerm);
+  PetscErrorCode (*view)(HcTerm, PetscViewer);
+  PetscErrorCode (*destroy)(HcTerm);
+  PetscErrorCode (*parameterschanged)(HcTerm);
+  PetscErrorCode (*apply)(HcTerm, PetscReal, Vec, Vec);
+  PetscErrorCode (*linearize)(HcTerm, PetscReal, Vec);
+  PetscErrorCode (*jacobian)(HcTerm, Vec, Vec);
+  PetscErrorCode (*jacobiantranspose)(HcTerm, Vec, Vec);
+  PetscErrorCode (*paramjacobian)(HcTerm, const PetscReal[], Vec);
+  PetscErrorCode (*paramjacobiantranspose)(HcTerm, Vec, PetscReal[]);
+  PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
+} HcTermOps;
+
+struct _p_HcTerm {
+  MPI_Comm   comm;
+  PetscInt   refct;
+  char      *type_name, *name, *prefix;
+  HcGrid     grid;
+  HcTermOps  ops;
+  void      *data;
+  PetscInt   nparam;
+  PetscReal *theta;      /* this term's parameters, owned here, replicated on every rank */
+  char     **paramnames; /* nparam names, "block.name[i]" style without the block */
+  PetscBool  setupcalled;
+  /* linearisation point of the stand-alone product functions (the model keeps its own) */
+  Vec       ulin;
+  PetscReal tlin;
+  PetscBool linearized;
+};
+
+/* Type constructors and helpers for implementations. */
+PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
+PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
+PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
+
+#endif

@@ -1,0 +1,114 @@
+/* The adjoint loop: gradient of a loss made of misfits at several observation times, through the RK integrator.
+
+   The forward run keeps the state at every observation time (the loss needs them).  The window is cut into segments
+   of S observation intervals (-model_adjoint_stride S; 0 = the whole window).  Backward, segment by segment from the
+   last: rerun the segment from its stored initial state with a memory trajectory (the whole window needs no rerun),
+   then for k = last .. first observation of the segment: add dL/du(t_k) to lambda and dL/dtheta to mu, and
+   TSAdjointSolve back over the nsub steps of interval k.  mu accumulates the parameter gradient through the shell
+   JacobianP; lambda ends as dL/du(t_0).
+
+   This is two-level checkpointing with checkpoints at observation times.  PETSc 3.18's own stride checkpointing
+   (-ts_trajectory_stride) is not used: it fails or returns wrong gradients unless the step count is a multiple of
+   the stride (docs/adjoint.md). */
+#include <hycast/private/modelimpl.h>
+
+/* A fresh in-memory trajectory for the next forward run. */
+static PetscErrorCode HcModelResetTrajectory_Private(HcModel model)
+{
+  TSTrajectory tj;
+
+  PetscFunctionBegin;
+  if (model->trajectory) PetscCall(TSRemoveTrajectory(model->ts));
+  PetscCall(TSSetSaveTrajectory(model->ts));
+  PetscCall(TSGetTrajectory(model->ts, &tj));
+  PetscCall(TSTrajectorySetType(tj, model->ts, TSTRAJECTORYMEMORY));
+  model->trajectory = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelEnsureStates_Private(HcModel model, PetscInt nobs)
+{
+  PetscFunctionBegin;
+  if (model->nstates >= nobs) PetscFunctionReturn(0);
+  if (model->nstates) PetscCall(VecDestroyVecs(model->nstates, &model->states));
+  PetscCall(VecDuplicateVecs(model->ustate, nobs, &model->states));
+  model->nstates = nobs;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelComputeGradient - loss L = sum_k L_k(u(t_k)) over the observation times t_k = t0 + k * interval, k = 1..nobs,
+  of a forecast from u0, and its gradient with respect to the parameters (gtheta, a parameter vector) and to the
+  initial state (gu0).  fn(model, k, t_k, u_k, &L_k, dL_k/du, dL_k/dtheta, ctx) supplies the misfits; gtheta and gu0
+  may be NULL.
+@*/
+PetscErrorCode HcModelComputeGradient(HcModel model, PetscReal t0, Vec u0, PetscInt nobs, HcObservationFn fn, void *ctx,
+                                      PetscReal *loss, Vec gtheta, Vec gu0)
+{
+  PetscReal L = 0;
+  PetscInt  stride;
+
+  PetscFunctionBegin;
+  PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModel: call HcModelSetUp() first");
+  PetscCheck(nobs >= 1, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcModelComputeGradient: a window needs at least one observation interval, got %" PetscInt_FMT, nobs);
+  PetscCall(PetscLogEventBegin(HC_Adjoint, 0, 0, 0, 0));
+  PetscCall(HcModelEnsureStates_Private(model, nobs));
+  if (!model->lambda) {
+    PetscCall(VecDuplicate(model->ustate, &model->lambda));
+    PetscCall(VecDuplicate(model->ustate, &model->dldu));
+    if (model->nparam) {
+      PetscCall(HcModelCreateParameterVector(model, &model->mu));
+      PetscCall(VecDuplicate(model->mu, &model->dldtheta));
+    }
+  }
+  stride          = model->adjstride > 0 && model->adjstride < nobs ? model->adjstride : nobs;
+  model->linvalid = PETSC_FALSE;
+
+  /* forward: record the trajectory only if the whole window is one segment */
+  if (stride == nobs)
+    PetscCall(HcModelResetTrajectory_Private(model));
+  else if (model->trajectory) {
+    PetscCall(TSRemoveTrajectory(model->ts));
+    model->trajectory = PETSC_FALSE;
+  }
+  PetscCall(VecCopy(u0, model->ustate));
+  PetscCall(HcModelRunForward_Private(model, t0, model->ustate, nobs, model->states));
+
+  PetscCall(VecSet(model->lambda, 0));
+  if (model->mu) PetscCall(VecSet(model->mu, 0));
+  for (PetscInt last = nobs; last >= 1; last -= stride) {
+    const PetscInt first = PetscMax(last - stride, 0); /* the segment runs from t_first to t_last */
+
+    if (stride != nobs) {
+      PetscCall(HcModelResetTrajectory_Private(model));
+      PetscCall(VecCopy(first ? model->states[first - 1] : u0, model->ustate));
+      PetscCall(HcModelRunForward_Private(model, t0 + first * model->tobs, model->ustate, last - first, NULL));
+    }
+    PetscCall(TSSetCostGradients(model->ts, 1, &model->lambda, model->mu ? &model->mu : NULL));
+    for (PetscInt k = last; k > first; k--) {
+      PetscReal Lk = 0;
+
+      PetscCall(VecSet(model->dldu, 0));
+      if (model->dldtheta) PetscCall(VecSet(model->dldtheta, 0));
+      PetscCall(fn(model, k, t0 + k * model->tobs, model->states[k - 1], &Lk, model->dldu, model->dldtheta, ctx));
+      PetscCheck(!PetscIsInfOrNanReal(Lk), model->comm, PETSC_ERR_FP,
+                 "HcModelComputeGradient: the loss at observation %" PetscInt_FMT " is not finite", k);
+      L += Lk;
+      PetscCall(VecAXPY(model->lambda, 1, model->dldu));
+      if (model->mu) PetscCall(VecAXPY(model->mu, 1, model->dldtheta));
+      PetscCall(TSAdjointSetSteps(model->ts, model->nsub));
+      PetscCall(TSAdjointSolve(model->ts));
+    }
+  }
+  if (loss) *loss = L;
+  if (gu0) PetscCall(VecCopy(model->lambda, gu0));
+  if (gtheta) {
+    if (model->mu)
+      PetscCall(VecCopy(model->mu, gtheta));
+    else
+      PetscCall(VecSet(gtheta, 0));
+  }
+  PetscCall(PetscLogEventEnd(HC_Adjoint, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}

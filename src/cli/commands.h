@@ -1,0 +1,9 @@
+/* Subcommands of bin/hycast: each runs after PetscInitialize() with the subcommand name removed from argv. */
+#ifndef HYCAST_CLI_COMMANDS_H
+#define HYCAST_CLI_COMMANDS_H
+
+#include <hycast.h>
+
+PetscErrorCode HcCommandSimulate(MPI_Comm);
+
+#endif

@@ -1,0 +1,80 @@
+/* bin/hycast: one binary, subcommands; everything else is PETSc options (-help lists them with their defaults). */
+#include <string.h>
+#include "commands.h"
+
+typedef struct {
+  const char *name, *summary;
+  PetscErrorCode (*run)(MPI_Comm);
+} HcCommand;
+
+static const HcCommand commands[] = {
+    {"simulate", "integrate the physics from an analytic initial state and report conservation", HcCommandSimulate},
+};
+static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
+
+static void usage(FILE *f)
+{
+  fprintf(f, "hycast %s: hybrid physics + machine-learning models of climate and ocean fields\n\n", HYCAST_VERSION);
+  fprintf(f, "usage: hycast <command> [options]      (mpiexec -n N hycast ... to run in parallel)\n\ncommands:\n");
+  for (int k = 0; k < ncommands; k++) fprintf(f, "  %-10s %s\n", commands[k].name, commands[k].summary);
+  fprintf(f, "\n'hycast <command> -help' lists every option of a command with its default;\n"
+             "'-options_file configs/X.yaml' loads a configuration; later options override earlier ones.\n");
+}
+
+/* A user-facing error is one line on stderr (from rank 0 when every rank raised it), not PETSc's stack trace; with
+   -hc_traceback the trace is printed as well.  An error raised on one rank alone aborts the run, since the
+   other ranks may be waiting in a collective call. */
+static const char *hc_command_name = "";
+
+static PetscErrorCode HcErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                     PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscMPIInt size = 1, rank = 0, wsize = 1;
+
+  if (p != PETSC_ERROR_INITIAL) return n;
+  if (ctx) PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, NULL);
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &wsize);
+  if (!rank || size == 1) {
+    const char *text = mess;
+
+    if (!text || !text[0]) PetscErrorMessage(n, &text, NULL);
+    fprintf(stderr, "hycast %s: error: %s\n", hc_command_name, text ? text : "unknown error");
+    fflush(stderr);
+  }
+  if (size == 1 && wsize > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+  return n;
+}
+
+int main(int argc, char **argv)
+{
+  const HcCommand *cmd = NULL;
+  PetscErrorCode   ierr;
+  PetscBool        traceback = PETSC_FALSE;
+
+  if (argc < 2 || argv[1][0] == '-') {
+    int help = argc >= 2 && (!strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    usage(help ? stdout : stderr);
+    return help ? 0 : 1;
+  }
+  for (int k = 0; k < ncommands; k++)
+    if (!strcmp(argv[1], commands[k].name)) cmd = &commands[k];
+  if (!cmd) {
+    fprintf(stderr, "hycast: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 1;
+  }
+  hc_command_name = cmd->name;
+  /* drop the command word so PETSc sees only options */
+  argv[1] = argv[0];
+  argc--;
+  argv++;
+  ierr = PetscInitialize(&argc, &argv, NULL, NULL);
+  if (ierr) return 1;
+  ierr = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
+  if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
+  if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
+  PetscFinalize();
+  return ierr ? 1 : 0;
+}

@@ -1,0 +1,750 @@
+/* HcModel: du/dt = sum of terms, their parameters packed into one vector, integrated by a PETSc TS (explicit RK). */
+#include <complex.h>
+#include <hycast/private/modelimpl.h>
+
+PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
+{
+  HcModel m;
+
+  PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
+  PetscCheck(grid->setupcalled, grid->comm, PETSC_ERR_ORDER, "HcModelCreate: set up the grid first");
+  PetscCall(PetscNew(&m));
+  m->comm      = grid->comm;
+  m->grid      = grid;
+  m->tobs      = 1.0;
+  m->cflsafety = 0.9;
+  PetscCall(HcGridReference(grid));
+  PetscCall(TSCreate(m->comm, &m->ts));
+  PetscCall(TSSetType(m->ts, TSRK));
+  PetscCall(TSRKSetType(m->ts, TSRK4));
+  PetscCall(TSSetDM(m->ts, grid->da));
+  PetscCall(TSSetApplicationContext(m->ts, m));
+  PetscCall(TSSetProblemType(m->ts, TS_NONLINEAR));
+  *model = m;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelAddTerm - add a term to the right-hand side; its parameters become the block named after the term.
+@*/
+PetscErrorCode HcModelAddTerm(HcModel model, HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCheck(!model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelAddTerm: add terms before HcModelSetUp()");
+  PetscCheck(model->nterms < HC_MAX_TERMS, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: at most %d terms", HC_MAX_TERMS);
+  PetscCheck(term->grid == model->grid, model->comm, PETSC_ERR_ARG_INCOMP, "HcModelAddTerm: term '%s' lives on another grid",
+             term->name);
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(model->terms[k]->name, term->name, &same));
+    PetscCheck(!same, model->comm, PETSC_ERR_ARG_WRONG,
+               "HcModelAddTerm: the model already has a term named '%s' (use HcTermSetName())", term->name);
+  }
+  PetscCall(HcTermReference(term));
+  model->terms[model->nterms++] = term;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetTerm(HcModel model, const char name[], HcTerm *term)
+{
+  PetscFunctionBegin;
+  *term = NULL;
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(model->terms[k]->name, name, &same));
+    if (same) *term = model->terms[k];
+  }
+  PetscCheck(*term, model->comm, PETSC_ERR_ARG_WRONG, "HcModel: no term named '%s'", name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(model->prefix));
+  PetscCall(PetscStrallocpy(prefix, &model->prefix));
+  PetscCall(TSSetOptionsPrefix(model->ts, prefix));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelSetFromOptions(HcModel model)
+{
+  char     *names[HC_MAX_TERMS], deflist[256] = "";
+  PetscInt  nnames = HC_MAX_TERMS;
+  PetscBool flg, isrk;
+
+  PetscFunctionBegin;
+  PetscCheck(!model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelSetFromOptions: call before HcModelSetUp()");
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    if (k) PetscCall(PetscStrlcat(deflist, ",", sizeof(deflist)));
+    PetscCall(PetscStrlcat(deflist, model->terms[k]->type_name, sizeof(deflist)));
+  }
+  if (!model->nterms) PetscCall(PetscStrncpy(deflist, HCTERMADVDIFF, sizeof(deflist)));
+  PetscOptionsBegin(model->comm, model->prefix, "Hybrid model options (HcModel)", "HcModel");
+  PetscCall(PetscOptionsStringArray("-model_terms", "Terms of the right-hand side, by type (advdiff)", "HcModelAddTerm", names,
+                                    &nnames, &flg));
+  PetscCheck(!(flg && model->nterms), model->comm, PETSC_ERR_ARG_WRONG, "-model_terms: this model already has its terms (%s)",
+             deflist);
+  if (!flg && !model->nterms) {
+    PetscCall(PetscStrallocpy(HCTERMADVDIFF, &names[0]));
+    nnames = 1;
+  } else if (!flg)
+    nnames = 0;
+  PetscCall(PetscOptionsReal("-model_obs_interval", "Time between observations (one window step)",
+                             "HcModelSetObservationInterval", model->tobs, &model->tobs, NULL));
+  PetscCheck(model->tobs > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_obs_interval must be positive, got %g",
+             (double)model->tobs);
+  PetscCall(PetscOptionsReal("-model_dt",
+                             "Runge-Kutta time step (0: the largest stable step that divides the observation interval)",
+                             "HcModelSetTimeStep", model->dtreq, &model->dtreq, NULL));
+  PetscCheck(model->dtreq >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_dt must be >= 0, got %g", (double)model->dtreq);
+  PetscCall(PetscOptionsReal("-model_cfl_safety",
+                             "Fraction of the stability limit used when the time step is chosen automatically", "",
+                             model->cflsafety, &model->cflsafety, NULL));
+  PetscCheck(model->cflsafety > 0 && model->cflsafety <= 1, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-model_cfl_safety must be in (0, 1], got %g", (double)model->cflsafety);
+  PetscCall(PetscOptionsInt("-model_adjoint_stride",
+                            "Adjoint checkpointing: keep states every S observation intervals and recompute the steps between "
+                            "(0: keep every step of the window)",
+                            "HcModelSetAdjointStride", model->adjstride, &model->adjstride, NULL));
+  PetscCheck(model->adjstride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-model_adjoint_stride must be >= 0, got %" PetscInt_FMT, model->adjstride);
+  PetscCall(PetscOptionsBool("-model_cfl_substep",
+                             "Split a -model_dt above the stability limit into stable substeps instead of stopping", "",
+                             model->cflsubstep, &model->cflsubstep, NULL));
+  PetscOptionsEnd();
+
+  for (PetscInt k = 0; k < nnames; k++) {
+    HcTerm term;
+
+    PetscCall(HcTermCreate(model->grid, &term));
+    PetscCall(HcTermSetType(term, names[k]));
+    PetscCall(HcTermSetOptionsPrefix(term, model->prefix));
+    PetscCall(HcModelAddTerm(model, term));
+    PetscCall(HcTermDestroy(&term));
+    PetscCall(PetscFree(names[k]));
+  }
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetFromOptions(model->terms[k]));
+  PetscCall(TSSetFromOptions(model->ts));
+  PetscCall(PetscObjectTypeCompare((PetscObject)model->ts, TSRK, &isrk));
+  PetscCheck(isrk, model->comm, PETSC_ERR_SUP,
+             "hycast integrates with explicit Runge-Kutta: use -ts_type rk (with any -ts_rk_type)");
+  model->stepvalid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* ---- TS callbacks and the shell Jacobians: the RHS Jacobian callbacks only record the linearisation point. */
+
+static PetscErrorCode HcModelTSRHSFunction_Private(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelApplyRHS((HcModel)ctx, t, U, F));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelTSRHSJacobian_Private(TS ts, PetscReal t, Vec U, Mat A, Mat B, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelLinearize((HcModel)ctx, t, U));
+  PetscFunctionReturn(0);
+}
+
+/* RK's adjoint step asks for J and then Jp at the same stage vector: linearise once.  The key is the vector's id and
+   the time, which tell the stages of one backward pass apart; runs and parameter changes invalidate it. */
+static PetscErrorCode HcModelTSRHSJacobianP_Private(TS ts, PetscReal t, Vec U, Mat Jp, void *ctx)
+{
+  HcModel       model = (HcModel)ctx;
+  PetscObjectId id;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectGetId((PetscObject)U, &id));
+  if (!(model->linvalid && id == model->linid && t == model->lintime)) PetscCall(HcModelLinearize(model, t, U));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelMatMult_J(Mat J, Vec x, Vec y)
+{
+  HcModel model;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(J, &model));
+  PetscCall(HcModelApplyJacobian(model, x, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelMatMultTranspose_J(Mat J, Vec x, Vec y)
+{
+  HcModel model;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(J, &model));
+  PetscCall(HcModelApplyJacobianTranspose(model, x, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelMatMult_Jp(Mat Jp, Vec x, Vec y)
+{
+  HcModel model;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(Jp, &model));
+  PetscCall(HcModelApplyParameterJacobian(model, x, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelMatMultTranspose_Jp(Mat Jp, Vec x, Vec y)
+{
+  HcModel model;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(Jp, &model));
+  PetscCall(HcModelApplyParameterJacobianTranspose(model, x, y));
+  PetscFunctionReturn(0);
+}
+
+/* Observation steps: copy the state out (forecasts) and stop at once if it is no longer finite. */
+static PetscErrorCode HcModelPostStep_Private(TS ts)
+{
+  HcModel   model;
+  PetscInt  step;
+  PetscReal t, nrm;
+  Vec       u;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, &model));
+  PetscCall(TSGetStepNumber(ts, &step));
+  if (step % model->nsub) PetscFunctionReturn(0);
+  PetscCall(TSGetSolution(ts, &u));
+  PetscCall(TSGetTime(ts, &t));
+  PetscCall(VecNorm(u, NORM_INFINITY, &nrm));
+  PetscCheck(!PetscIsInfOrNanReal(nrm), model->comm, PETSC_ERR_FP,
+             "HcModel: the state is not finite at t = %g (observation %" PetscInt_FMT ", step %" PetscInt_FMT
+             ", dt = %g); the model or its parameters are unstable",
+             (double)t, step / model->nsub, step, (double)model->dt);
+  if (model->obsout && model->obsout[step / model->nsub - 1]) PetscCall(VecCopy(u, model->obsout[step / model->nsub - 1]));
+  PetscFunctionReturn(0);
+}
+
+/* Largest r with |R(z)| <= 1 for every z = r' e^{i phi}, r' <= r, phi in [pi/2, 3pi/2] (the left half-disc), or on
+   the negative real axis only, for the explicit RK tableau (A, b).  R(z) = 1 + z b^T Y, Y_i = 1 + z sum_j A_ij Y_j. */
+static PetscReal HcRKStabilityRadius_Private(PetscInt s, const PetscReal *A, const PetscReal *b, PetscBool halfdisc)
+{
+  const PetscReal dr   = 0.005;
+  const PetscInt  nphi = halfdisc ? 181 : 1;
+  double complex  Y[16];
+
+  for (PetscInt kr = 1; kr <= 4000; kr++) {
+    const PetscReal r = kr * dr;
+
+    for (PetscInt kp = 0; kp < nphi; kp++) {
+      const PetscReal      phi = halfdisc ? PETSC_PI / 2 + PETSC_PI * kp / (nphi - 1) : PETSC_PI;
+      const double complex z   = r * cexp(I * phi);
+      double complex       R   = 1;
+
+      for (PetscInt i = 0; i < s; i++) {
+        Y[i] = 1;
+        for (PetscInt j = 0; j < i; j++) Y[i] += z * A[i * s + j] * Y[j];
+        R += z * b[i] * Y[i];
+      }
+      if (cabs(R) > 1 + 1e-12) return (kr - 1) * dr;
+    }
+  }
+  return 4000 * dr;
+}
+
+PetscErrorCode HcModelSetUp(HcModel model)
+{
+  PetscInt    nloc, N;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  if (model->setupcalled) PetscFunctionReturn(0);
+  if (!model->nterms) {
+    HcTerm term;
+
+    PetscCall(HcTermCreate(model->grid, &term));
+    PetscCall(HcTermSetType(term, HCTERMADVDIFF));
+    PetscCall(HcModelAddTerm(model, term));
+    PetscCall(HcTermDestroy(&term));
+  }
+  model->poff[0] = 0;
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscCall(HcTermSetUp(model->terms[k]));
+    model->poff[k + 1] = model->poff[k] + model->terms[k]->nparam;
+  }
+  model->nparam = model->poff[model->nterms];
+  PetscCall(PetscCalloc1(model->nparam + 1, &model->gwork));
+
+  PetscCall(DMCreateLocalVector(model->grid->da, &model->uloc));
+  PetscCall(VecSet(model->uloc, 0)); /* ghosts outside closed walls are never written again */
+  PetscCall(VecDuplicate(model->uloc, &model->vloc));
+  PetscCall(VecDuplicate(model->uloc, &model->wloc));
+  PetscCall(VecDuplicate(model->uloc, &model->yloc));
+  PetscCall(VecDuplicate(model->uloc, &model->ulinloc));
+  PetscCall(DMCreateGlobalVector(model->grid->da, &model->ustate));
+
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(VecGetLocalSize(model->ustate, &nloc));
+  PetscCall(VecGetSize(model->ustate, &N));
+  PetscCall(MatCreateShell(model->comm, nloc, nloc, N, N, model, &model->J));
+  PetscCall(MatShellSetOperation(model->J, MATOP_MULT, (void (*)(void))HcModelMatMult_J));
+  PetscCall(MatShellSetOperation(model->J, MATOP_MULT_TRANSPOSE, (void (*)(void))HcModelMatMultTranspose_J));
+  PetscCall(TSSetRHSFunction(model->ts, NULL, HcModelTSRHSFunction_Private, model));
+  PetscCall(TSSetRHSJacobian(model->ts, model->J, model->J, HcModelTSRHSJacobian_Private, model));
+  if (model->nparam) {
+    /* parameters live on rank 0 only, so that vector operations see each of them once */
+    PetscCall(MatCreateShell(model->comm, nloc, rank ? 0 : model->nparam, N, model->nparam, model, &model->Jp));
+    PetscCall(MatShellSetOperation(model->Jp, MATOP_MULT, (void (*)(void))HcModelMatMult_Jp));
+    PetscCall(MatShellSetOperation(model->Jp, MATOP_MULT_TRANSPOSE, (void (*)(void))HcModelMatMultTranspose_Jp));
+    PetscCall(TSSetRHSJacobianP(model->ts, model->Jp, HcModelTSRHSJacobianP_Private, model));
+  }
+  PetscCall(TSSetPostStep(model->ts, HcModelPostStep_Private));
+  {
+    TSAdapt adapt;
+
+    PetscCall(TSGetAdapt(model->ts, &adapt));
+    PetscCall(TSAdaptSetType(adapt, TSADAPTNONE)); /* observation times must fall on steps */
+  }
+  {
+    PetscInt         s;
+    const PetscReal *A, *b;
+
+    PetscCall(TSRKGetTableau(model->ts, &s, &A, &b, NULL, NULL, NULL, NULL, NULL));
+    PetscCheck(s <= 16, model->comm, PETSC_ERR_SUP, "HcModel: Runge-Kutta schemes with more than 16 stages are not supported");
+    model->stabradius = HcRKStabilityRadius_Private(s, A, b, PETSC_TRUE);
+  }
+  model->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelCheckSetUp_Private(HcModel model)
+{
+  PetscFunctionBegin;
+  PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModel: call HcModelSetUp() first");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetGrid(HcModel model, HcGrid *grid)
+{
+  PetscFunctionBegin;
+  *grid = model->grid;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetTS(HcModel model, TS *ts)
+{
+  PetscFunctionBegin;
+  *ts = model->ts;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelSetObservationInterval(HcModel model, PetscReal tobs)
+{
+  PetscFunctionBegin;
+  PetscCheck(tobs > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: the observation interval must be positive, got %g",
+             (double)tobs);
+  model->tobs      = tobs;
+  model->stepvalid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetTimeStep - the Runge-Kutta step (0: choose the largest stable step); rounded down to divide the observation interval.
+@*/
+PetscErrorCode HcModelSetTimeStep(HcModel model, PetscReal dt)
+{
+  PetscFunctionBegin;
+  PetscCheck(dt >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: the time step must be >= 0, got %g", (double)dt);
+  model->dtreq     = dt;
+  model->stepvalid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetAdjointStride - two-level checkpointing of gradient runs: states are kept every `stride` observation
+  intervals and the steps in between recomputed during the backward pass (0: every step of the window stays in memory).
+@*/
+PetscErrorCode HcModelSetAdjointStride(HcModel model, PetscInt stride)
+{
+  PetscFunctionBegin;
+  PetscCheck(stride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: the adjoint stride must be >= 0, got %" PetscInt_FMT,
+             stride);
+  model->adjstride = stride;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelGetTimeStep - the time step in use and the number of steps per observation interval.
+@*/
+PetscErrorCode HcModelGetTimeStep(HcModel model, PetscReal *dt, PetscInt *nsub)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelPrepareTimeStep_Private(model));
+  if (dt) *dt = model->dt;
+  if (nsub) *nsub = model->nsub;
+  PetscFunctionReturn(0);
+}
+
+/* Choose dt = tobs / nsub from the terms' rate bounds and the RK scheme's stability half-disc; refuse a requested dt
+   that is unstable unless substepping was asked for. */
+PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
+{
+  PetscReal radv = 0, rdif = 0, limit = PETSC_MAX_REAL;
+  TSRKType  rktype;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  if (model->stepvalid) PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscReal a, d;
+
+    PetscCall(HcTermEstimateRates(model->terms[k], &a, &d));
+    radv += a;
+    rdif += d;
+  }
+  PetscCall(TSRKGetType(model->ts, &rktype));
+  model->ratebound = radv + rdif;
+  if (model->ratebound > 0) {
+    PetscCheck(model->stabradius > 0, model->comm, PETSC_ERR_ARG_INCOMP,
+               "-ts_rk_type %s is not stable near the imaginary axis, so it cannot advect or diffuse stably with any dt; use "
+               "-ts_rk_type 3bs, 4, 5dp, 5bs or 6vr",
+               rktype);
+    limit = model->stabradius / model->ratebound;
+  }
+  if (model->dtreq > 0) {
+    model->nsub = (PetscInt)PetscCeilReal(model->tobs / model->dtreq * (1 - 1e-12));
+    model->nsub = PetscMax(model->nsub, 1);
+    model->dt   = model->tobs / model->nsub;
+    if (model->dt > limit) {
+      PetscCheck(
+          model->cflsubstep, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+          "HcModel: time step dt = %g is above the stability limit %g of -ts_rk_type %s on this grid (rate bound %g per unit "
+          "time: advection %g, diffusion %g). Use -model_dt %g or less, or -model_cfl_substep to split steps automatically",
+          (double)model->dt, (double)limit, rktype, (double)model->ratebound, (double)radv, (double)rdif, (double)limit);
+      model->nsub = (PetscInt)PetscCeilReal(model->tobs / (model->cflsafety * limit));
+      model->dt   = model->tobs / model->nsub;
+      PetscCall(PetscInfo(NULL, "HcModel: -model_dt above the stability limit %g, using %" PetscInt_FMT " substeps of %g\n",
+                          (double)limit, model->nsub, (double)model->dt));
+    }
+  } else {
+    const PetscReal n = limit < PETSC_MAX_REAL ? PetscCeilReal(model->tobs / (model->cflsafety * limit)) : 1;
+
+    PetscCheck(n < 1e9, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcModel: %g steps per observation interval would be needed (stability limit dt = %g)", (double)n, (double)limit);
+    model->nsub = PetscMax((PetscInt)n, 1);
+    model->dt   = model->tobs / model->nsub;
+  }
+  model->stepvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* ---- parameters: one vector, every entry on rank 0; each term keeps a replicated copy of its block */
+
+PetscErrorCode HcModelGetNumParameters(HcModel model, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  *n = model->nparam;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelGetParameterBlock - offset and size of the parameter block of the term with this name.
+@*/
+PetscErrorCode HcModelGetParameterBlock(HcModel model, const char name[], PetscInt *offset, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(model->terms[k]->name, name, &same));
+    if (!same) continue;
+    if (offset) *offset = model->poff[k];
+    if (n) *n = model->poff[k + 1] - model->poff[k];
+    PetscFunctionReturn(0);
+  }
+  SETERRQ(model->comm, PETSC_ERR_ARG_WRONG, "HcModel: no parameter block named '%s'", name);
+}
+
+PetscErrorCode HcModelCreateParameterVector(HcModel model, Vec *p)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(VecCreateMPI(model->comm, rank ? 0 : model->nparam, model->nparam, p));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetParameters(HcModel model, Vec p)
+{
+  PetscScalar *a;
+  PetscInt     n;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCall(VecGetLocalSize(p, &n));
+  PetscCall(VecGetArray(p, &a));
+  if (n) {
+    PetscCheck(n == model->nparam, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "HcModelGetParameters: use a vector from HcModelCreateParameterVector()");
+    for (PetscInt k = 0; k < model->nterms; k++)
+      for (PetscInt i = 0; i < model->terms[k]->nparam; i++) a[model->poff[k] + i] = model->terms[k]->theta[i];
+  }
+  PetscCall(VecRestoreArray(p, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Broadcast the rank-0 entries of a parameter-layout vector into buf[nparam] on every rank. */
+static PetscErrorCode HcModelBroadcastParameters_Private(HcModel model, Vec p, PetscReal buf[])
+{
+  const PetscScalar *a;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(p, &n));
+  PetscCall(VecGetArrayRead(p, &a));
+  if (n) {
+    PetscCheck(n == model->nparam, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "HcModel: use a vector from HcModelCreateParameterVector()");
+    for (PetscInt i = 0; i < n; i++) buf[i] = PetscRealPart(a[i]);
+  }
+  PetscCall(VecRestoreArrayRead(p, &a));
+  PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)model->nparam, MPIU_REAL, 0, model->comm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCall(HcModelBroadcastParameters_Private(model, p, model->gwork));
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetParameters(model->terms[k], model->gwork + model->poff[k]));
+  model->stepvalid = PETSC_FALSE;
+  model->linvalid  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* ---- the right-hand side and its products: one ghost exchange shared by all terms */
+
+PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
+  PetscCall(VecSet(f, 0));
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(model->terms[k]->ops.apply(model->terms[k], t, model->uloc, f));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelLinearize - set the point (t, u) at which the Jacobian products are taken.
+@*/
+PetscErrorCode HcModelLinearize(HcModel model, PetscReal t, Vec u)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->ulinloc));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (model->terms[k]->ops.linearize) PetscCall(model->terms[k]->ops.linearize(model->terms[k], t, model->ulinloc));
+  PetscCall(PetscObjectGetId((PetscObject)u, &model->linid));
+  model->lintime  = t;
+  model->linvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelCheckLinearized_Private(HcModel model)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCheck(model->linvalid, model->comm, PETSC_ERR_ORDER, "HcModel: call HcModelLinearize() before a Jacobian product");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelApplyJacobian(HcModel model, Vec v, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckLinearized_Private(model));
+  PetscCall(DMGlobalToLocal(model->grid->da, v, INSERT_VALUES, model->vloc));
+  PetscCall(VecSet(y, 0));
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(model->terms[k]->ops.jacobian(model->terms[k], model->vloc, y));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelApplyJacobianTranspose(HcModel model, Vec w, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckLinearized_Private(model));
+  PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
+  PetscCall(VecSet(model->yloc, 0));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    PetscCall(model->terms[k]->ops.jacobiantranspose(model->terms[k], model->wloc, model->yloc));
+  PetscCall(VecSet(y, 0));
+  PetscCall(DMLocalToGlobal(model->grid->da, model->yloc, ADD_VALUES, y));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelApplyParameterJacobian - y = (dF/dtheta) dtheta, dtheta a parameter vector.
+@*/
+PetscErrorCode HcModelApplyParameterJacobian(HcModel model, Vec dtheta, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckLinearized_Private(model));
+  PetscCall(HcModelBroadcastParameters_Private(model, dtheta, model->gwork));
+  PetscCall(VecSet(y, 0));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (model->terms[k]->nparam) PetscCall(model->terms[k]->ops.paramjacobian(model->terms[k], model->gwork + model->poff[k], y));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelApplyParameterJacobianTranspose - g = (dF/dtheta)^T w, g a parameter vector (sums from every rank land on rank 0).
+@*/
+PetscErrorCode HcModelApplyParameterJacobianTranspose(HcModel model, Vec w, Vec g)
+{
+  PetscScalar *a;
+  PetscMPIInt  rank;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckLinearized_Private(model));
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
+  PetscCall(PetscArrayzero(model->gwork, model->nparam));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (model->terms[k]->nparam)
+      PetscCall(model->terms[k]->ops.paramjacobiantranspose(model->terms[k], model->wloc, model->gwork + model->poff[k]));
+  PetscCallMPI(MPI_Reduce(rank ? model->gwork : MPI_IN_PLACE, model->gwork, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, 0,
+                          model->comm));
+  PetscCall(VecGetArray(g, &a));
+  if (!rank)
+    for (PetscInt i = 0; i < model->nparam; i++) a[i] = model->gwork[i];
+  PetscCall(VecRestoreArray(g, &a));
+  PetscFunctionReturn(0);
+}
+
+/* ---- time integration */
+
+/* Integrate u from t0 over nobs observation intervals; states[k] (if given) receives u at t0 + (k+1) tobs. */
+PetscErrorCode HcModelRunForward_Private(HcModel model, PetscReal t0, Vec u, PetscInt nobs, Vec states[])
+{
+  TSConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelPrepareTimeStep_Private(model));
+  model->obsout = states;
+  PetscCall(TSSetTime(model->ts, t0));
+  PetscCall(TSSetStepNumber(model->ts, 0));
+  PetscCall(TSSetTimeStep(model->ts, model->dt));
+  /* The step count ends the run: with a final time, TS would shorten the last steps to land on it. */
+  PetscCall(TSSetMaxSteps(model->ts, nobs * model->nsub));
+  PetscCall(TSSetMaxTime(model->ts, PETSC_MAX_REAL));
+  PetscCall(TSSetExactFinalTime(model->ts, TS_EXACTFINALTIME_STEPOVER));
+  PetscCall(TSSolve(model->ts, u));
+  model->obsout = NULL;
+  PetscCall(TSGetConvergedReason(model->ts, &reason));
+  PetscCheck(reason >= 0, model->comm, PETSC_ERR_NOT_CONVERGED, "HcModel: time integration failed: %s",
+             TSConvergedReasons[reason]);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSolve - forecast: integrate u in place from time t0 over nobs observation intervals; states[k], when given
+  (entries may be NULL), receives the state at t0 + (k+1) * interval.
+@*/
+PetscErrorCode HcModelSolve(HcModel model, PetscReal t0, Vec u, PetscInt nobs, Vec states[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCheck(nobs >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModelSolve: number of observation intervals must be >= 0");
+  if (model->trajectory) {
+    PetscCall(TSRemoveTrajectory(model->ts)); /* a forecast keeps no history */
+    model->trajectory = PETSC_FALSE;
+  }
+  PetscCall(PetscLogEventBegin(HC_ModelSolve, 0, 0, 0, 0));
+  PetscCall(HcModelRunForward_Private(model, t0, u, nobs, states));
+  PetscCall(PetscLogEventEnd(HC_ModelSolve, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelView(HcModel model, PetscViewer viewer)
+{
+  PetscBool isascii;
+  TSRKType  rktype;
+
+  PetscFunctionBegin;
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_(model->comm);
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "HcModel: %" PetscInt_FMT " term(s), %" PetscInt_FMT " parameter(s)\n", model->nterms,
+                                   model->nparam));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(HcGridView(model->grid, viewer));
+  if (model->setupcalled) {
+    PetscCall(HcModelPrepareTimeStep_Private(model));
+    PetscCall(TSRKGetType(model->ts, &rktype));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "time stepping: RK %s, observation interval %g = %" PetscInt_FMT " step(s) of %g\n",
+                                     rktype, (double)model->tobs, model->nsub, (double)model->dt));
+    if (model->adjstride)
+      PetscCall(PetscViewerASCIIPrintf(
+          viewer, "adjoint: checkpoints every %" PetscInt_FMT " observation interval(s), steps in between recomputed\n",
+          model->adjstride));
+    else
+      PetscCall(PetscViewerASCIIPrintf(viewer, "adjoint: every step of a window kept in memory\n"));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "stability: rate bound %g, half-disc radius %g, dt * rate = %g\n",
+                                     (double)model->ratebound, (double)model->stabradius,
+                                     (double)(model->dt * model->ratebound)));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "parameter blocks:\n"));
+    PetscCall(PetscViewerASCIIPushTab(viewer));
+    for (PetscInt k = 0; k < model->nterms; k++) {
+      HcTerm t = model->terms[k];
+
+      PetscCall(PetscViewerASCIIPrintf(viewer, "%-12s offset %6" PetscInt_FMT "  size %6" PetscInt_FMT "\n", t->name,
+                                       model->poff[k], t->nparam));
+      PetscCall(PetscViewerASCIIPushTab(viewer));
+      for (PetscInt i = 0; i < PetscMin(t->nparam, 8); i++)
+        PetscCall(PetscViewerASCIIPrintf(viewer, "%s = %g\n", t->paramnames[i] ? t->paramnames[i] : "?", (double)t->theta[i]));
+      if (t->nparam > 8) PetscCall(PetscViewerASCIIPrintf(viewer, "... (%" PetscInt_FMT " more)\n", t->nparam - 8));
+      PetscCall(PetscViewerASCIIPopTab(viewer));
+    }
+    PetscCall(PetscViewerASCIIPopTab(viewer));
+  }
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermView(model->terms[k], viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelDestroy(HcModel *model)
+{
+  HcModel m;
+
+  PetscFunctionBegin;
+  if (!model || !*model) PetscFunctionReturn(0);
+  m      = *model;
+  *model = NULL;
+  for (PetscInt k = 0; k < m->nterms; k++) PetscCall(HcTermDestroy(&m->terms[k]));
+  PetscCall(TSDestroy(&m->ts));
+  PetscCall(MatDestroy(&m->J));
+  PetscCall(MatDestroy(&m->Jp));
+  PetscCall(VecDestroy(&m->uloc));
+  PetscCall(VecDestroy(&m->vloc));
+  PetscCall(VecDestroy(&m->wloc));
+  PetscCall(VecDestroy(&m->yloc));
+  PetscCall(VecDestroy(&m->ulinloc));
+  PetscCall(VecDestroy(&m->ustate));
+  PetscCall(VecDestroy(&m->lambda));
+  PetscCall(VecDestroy(&m->mu));
+  PetscCall(VecDestroy(&m->dldu));
+  PetscCall(VecDestroy(&m->dldtheta));
+  if (m->nstates) PetscCall(VecDestroyVecs(m->nstates, &m->states));
+  PetscCall(PetscFree(m->gwork));
+  PetscCall(PetscFree(m->prefix));
+  PetscCall(HcGridDestroy(&m->grid));
+  PetscCall(PetscFree(m));
+  PetscFunctionReturn(0);
+}

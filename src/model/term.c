@@ -1,0 +1,345 @@
+/* HcTerm: one additive term of the right-hand side, its type chosen from HcTermList. */
+#include <hycast/private/termimpl.h>
+
+PetscFunctionList HcTermList = NULL;
+
+PetscErrorCode HcTermRegister(const char name[], PetscErrorCode (*create)(HcTerm))
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListAdd(&HcTermList, name, create));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermCreate(HcGrid grid, HcTerm *term)
+{
+  HcTerm t;
+
+  PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
+  PetscCheck(grid->setupcalled, grid->comm, PETSC_ERR_ORDER, "HcTermCreate: set up the grid first");
+  PetscCall(PetscNew(&t));
+  t->comm  = grid->comm;
+  t->refct = 1;
+  t->grid  = grid;
+  PetscCall(HcGridReference(grid));
+  *term = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetType(HcTerm term, HcTermType type)
+{
+  PetscErrorCode (*create)(HcTerm);
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(term->type_name, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCheck(!term->type_name, term->comm, PETSC_ERR_ORDER, "HcTerm: the type is already %s", term->type_name);
+  PetscCall(PetscFunctionListFind(HcTermList, type, &create));
+  PetscCheck(create, term->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "HcTerm: unknown term type '%s' (known: see -help)", type);
+  PetscCall(PetscStrallocpy(type, &term->type_name));
+  PetscCall(create(term));
+  if (!term->name) PetscCall(PetscStrallocpy(type, &term->name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetType(HcTerm term, HcTermType *type)
+{
+  PetscFunctionBegin;
+  *type = term->type_name;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermCheckType_Private(HcTerm term, const char type[])
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(term->type_name, type, &same));
+  PetscCheck(same, term->comm, PETSC_ERR_ARG_WRONG, "HcTerm '%s' is of type %s, not %s", term->name, term->type_name, type);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermSetName - the name of the term's parameter block in the model (default: the type name).
+@*/
+PetscErrorCode HcTermSetName(HcTerm term, const char name[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(term->name));
+  PetscCall(PetscStrallocpy(name, &term->name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetName(HcTerm term, const char **name)
+{
+  PetscFunctionBegin;
+  *name = term->name;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetOptionsPrefix(HcTerm term, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(term->prefix));
+  PetscCall(PetscStrallocpy(prefix, &term->prefix));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetFromOptions(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCheck(term->type_name, term->comm, PETSC_ERR_ORDER, "HcTerm: set the type before HcTermSetFromOptions()");
+  PetscOptionsBegin(term->comm, term->prefix, "Right-hand-side term options (HcTerm)", "HcTerm");
+  if (term->ops.setfromoptions) PetscCall(term->ops.setfromoptions(term, PetscOptionsObject));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetUp(HcTerm term)
+{
+  PetscFunctionBegin;
+  if (term->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(term->type_name, term->comm, PETSC_ERR_ORDER, "HcTerm: set the type before HcTermSetUp()");
+  if (term->ops.setup) PetscCall(term->ops.setup(term));
+  term->setupcalled = PETSC_TRUE;
+  if (term->ops.parameterschanged) PetscCall(term->ops.parameterschanged(term));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetGrid(HcTerm term, HcGrid *grid)
+{
+  PetscFunctionBegin;
+  *grid = term->grid;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetNumParameters_Private(HcTerm term, PetscInt n)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(term->theta));
+  if (term->paramnames) PetscCall(PetscStrArrayDestroy(&term->paramnames));
+  term->nparam = n;
+  PetscCall(PetscCalloc1(n, &term->theta));
+  PetscCall(PetscCalloc1(n + 1, &term->paramnames));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermSetParameterName_Private(HcTerm term, PetscInt k, const char name[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(term->paramnames[k]));
+  PetscCall(PetscStrallocpy(name, &term->paramnames[k]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermCheckSetUp_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCheck(term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': call HcTermSetUp() first",
+             term->name ? term->name : "(untyped)");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetNumParameters(HcTerm term, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *n = term->nparam;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetParameterName(HcTerm term, PetscInt k, const char **name)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCheck(k >= 0 && k < term->nparam, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTerm '%s': parameter %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", term->name, k, term->nparam);
+  *name = term->paramnames[k];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermGetParameters - the term's parameters (replicated on every rank; read only).
+@*/
+PetscErrorCode HcTermGetParameters(HcTerm term, const PetscReal *theta[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *theta = term->theta;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermSetParameters - set the term's parameters; every rank must pass the same values.
+@*/
+PetscErrorCode HcTermSetParameters(HcTerm term, const PetscReal theta[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCall(PetscArraycpy(term->theta, theta, term->nparam));
+  term->linearized = PETSC_FALSE;
+  if (term->ops.parameterschanged) PetscCall(term->ops.parameterschanged(term));
+  PetscFunctionReturn(0);
+}
+
+/* The stand-alone product functions below overwrite their output; the model calls the ops directly and shares one
+   ghost exchange among all its terms. */
+
+PetscErrorCode HcTermApply(HcTerm term, PetscReal t, Vec u, Vec f)
+{
+  Vec uloc;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCall(DMGetLocalVector(term->grid->da, &uloc));
+  PetscCall(DMGlobalToLocal(term->grid->da, u, INSERT_VALUES, uloc));
+  PetscCall(VecSet(f, 0));
+  PetscCall(term->ops.apply(term, t, uloc, f));
+  PetscCall(DMRestoreLocalVector(term->grid->da, &uloc));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermLinearize - set the point (t, u) at which the Jacobian products of the term are taken.
+@*/
+PetscErrorCode HcTermLinearize(HcTerm term, PetscReal t, Vec u)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  if (!term->ulin) PetscCall(DMCreateLocalVector(term->grid->da, &term->ulin));
+  PetscCall(DMGlobalToLocal(term->grid->da, u, INSERT_VALUES, term->ulin));
+  term->tlin = t;
+  if (term->ops.linearize) PetscCall(term->ops.linearize(term, t, term->ulin));
+  term->linearized = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermCheckLinearized_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCheck(term->linearized, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': call HcTermLinearize() before a Jacobian product",
+             term->name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermApplyJacobian(HcTerm term, Vec v, Vec y)
+{
+  Vec vloc;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckLinearized_Private(term));
+  PetscCall(DMGetLocalVector(term->grid->da, &vloc));
+  PetscCall(DMGlobalToLocal(term->grid->da, v, INSERT_VALUES, vloc));
+  PetscCall(VecSet(y, 0));
+  PetscCall(term->ops.jacobian(term, vloc, y));
+  PetscCall(DMRestoreLocalVector(term->grid->da, &vloc));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermApplyJacobianTranspose(HcTerm term, Vec w, Vec y)
+{
+  Vec wloc, yloc;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckLinearized_Private(term));
+  PetscCall(DMGetLocalVector(term->grid->da, &wloc));
+  PetscCall(DMGetLocalVector(term->grid->da, &yloc));
+  PetscCall(DMGlobalToLocal(term->grid->da, w, INSERT_VALUES, wloc));
+  PetscCall(VecSet(yloc, 0));
+  PetscCall(term->ops.jacobiantranspose(term, wloc, yloc));
+  PetscCall(VecSet(y, 0));
+  PetscCall(DMLocalToGlobal(term->grid->da, yloc, ADD_VALUES, y));
+  PetscCall(DMRestoreLocalVector(term->grid->da, &yloc));
+  PetscCall(DMRestoreLocalVector(term->grid->da, &wloc));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermApplyParameterJacobian(HcTerm term, const PetscReal dtheta[], Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckLinearized_Private(term));
+  PetscCall(VecSet(y, 0));
+  if (term->nparam) PetscCall(term->ops.paramjacobian(term, dtheta, y));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermApplyParameterJacobianTranspose - g = (dF/dtheta)^T w, summed over all ranks (the same on every rank).
+@*/
+PetscErrorCode HcTermApplyParameterJacobianTranspose(HcTerm term, Vec w, PetscReal g[])
+{
+  Vec wloc;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckLinearized_Private(term));
+  if (!term->nparam) PetscFunctionReturn(0);
+  PetscCall(PetscArrayzero(g, term->nparam));
+  PetscCall(DMGetLocalVector(term->grid->da, &wloc));
+  PetscCall(DMGlobalToLocal(term->grid->da, w, INSERT_VALUES, wloc));
+  PetscCall(term->ops.paramjacobiantranspose(term, wloc, g));
+  PetscCall(DMRestoreLocalVector(term->grid->da, &wloc));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g, (PetscMPIInt)term->nparam, MPIU_REAL, MPI_SUM, term->comm));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermEstimateRates - bounds on the advective and diffusive rates (1/time) of the term's Jacobian, for the CFL check.
+@*/
+PetscErrorCode HcTermEstimateRates(HcTerm term, PetscReal *adv, PetscReal *dif)
+{
+  PetscReal r[2] = {0, 0};
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  if (term->ops.estimaterates) PetscCall(term->ops.estimaterates(term, &r[0], &r[1]));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, r, 2, MPIU_REAL, MPI_MAX, term->comm));
+  *adv = r[0];
+  *dif = r[1];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermView(HcTerm term, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_(term->comm);
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "HcTerm '%s' (type %s): %" PetscInt_FMT " parameter(s)\n", term->name, term->type_name,
+                                   term->nparam));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  if (term->ops.view) PetscCall(term->ops.view(term, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermReference(HcTerm term)
+{
+  PetscFunctionBegin;
+  term->refct++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermDestroy(HcTerm *term)
+{
+  HcTerm t;
+
+  PetscFunctionBegin;
+  if (!term || !*term) PetscFunctionReturn(0);
+  t     = *term;
+  *term = NULL;
+  if (--t->refct > 0) PetscFunctionReturn(0);
+  if (t->ops.destroy) PetscCall(t->ops.destroy(t));
+  PetscCall(PetscFree(t->theta));
+  if (t->paramnames) PetscCall(PetscStrArrayDestroy(&t->paramnames));
+  PetscCall(VecDestroy(&t->ulin));
+  PetscCall(PetscFree(t->type_name));
+  PetscCall(PetscFree(t->name));
+  PetscCall(PetscFree(t->prefix));
+  PetscCall(HcGridDestroy(&t->grid));
+  PetscCall(PetscFree(t));
+  PetscFunctionReturn(0);
+}

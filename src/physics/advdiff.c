@@ -1,0 +1,603 @@
+/* The known physics: per field  du/dt = -div(v u) + div(K grad u)  by finite volumes.
+
+   Every face carries a flux  alpha * sum_s adv[s] u[s] + beta * sum_s dif[s] u[s]  over the four cells straddling it
+   (alpha = face velocity, beta = K for the operator itself).  F, J v and (dF/dtheta) dtheta are flux divergences with
+   different (alpha, beta); J^T w and (dF/dtheta)^T w are the same face loop read backwards.  Closed faces (walls, land)
+   carry no flux, so the area-weighted total of each field is conserved up to inflow of v.  Parameters:
+   theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field). */
+#include <hycast/private/termimpl.h>
+
+const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
+
+#define HC_MAX_FIELDS 16
+
+typedef struct {
+  HcAdvectionScheme scheme;
+  PetscInt          nc;
+  PetscReal         K[HC_MAX_FIELDS];     /* exp(theta[c]), refreshed when the parameters change */
+  PetscReal         kinit[HC_MAX_FIELDS]; /* initial diffusivities from the options */
+  PetscInt          nkinit;
+  PetscReal         vinit[2];
+  PetscBool         velfield;
+  DM                dav; /* two-component layout of the velocity field */
+  Vec               vel, velloc;
+  Vec               ulin; /* linearisation point, borrowed from the caller */
+  PetscReal        *work; /* three rows of face fluxes for the flux-divergence sweep */
+} HcAdvDiff;
+
+/* Face coefficients over the cells (l-1, l, l+1, l+2) along the face normal, l and l+1 being the two sides. */
+typedef struct {
+  PetscReal adv[4], dif[4];
+} HcFace;
+
+/* dm, d0, dp: centre distances (l-1 -> l), (l -> l+1), (l+1 -> l+2); upok/dnok: cells l-1 / l+2 are active.
+   upwind2 extrapolates linearly from the two upstream cells (no limiter: it must stay differentiable) and falls back to
+   upwind1 next to a wall or land. */
+static inline void HcAdvectionCoefficients(HcAdvectionScheme scheme, PetscReal a, PetscBool upok, PetscBool dnok, PetscReal dm,
+                                           PetscReal d0, PetscReal dp, PetscReal adv[4])
+{
+  adv[0] = adv[1] = adv[2] = adv[3] = 0;
+  switch (scheme) {
+    case HC_ADVECTION_CENTERED: adv[1] = adv[2] = 0.5; break;
+    case HC_ADVECTION_UPWIND1:
+      if (a >= 0)
+        adv[1] = 1;
+      else
+        adv[2] = 1;
+      break;
+    case HC_ADVECTION_UPWIND2:
+      if (a >= 0) {
+        if (upok) {
+          const PetscReal r = 0.5 * d0 / dm;
+          adv[0]            = -r;
+          adv[1]            = 1 + r;
+        } else
+          adv[1] = 1;
+      } else {
+        if (dnok) {
+          const PetscReal r = 0.5 * d0 / dp;
+          adv[2]            = 1 + r;
+          adv[3]            = -r;
+        } else
+          adv[2] = 1;
+      }
+      break;
+  }
+}
+
+/* x-face between cells (l, j) and (l+1, j).  Only the mask is read, never u, so land and wall ghosts may hold
+   anything.  Returns PETSC_FALSE for a closed face. */
+static inline PetscBool HcFaceX(HcAdvectionScheme scheme, const HcGridMetrics *m, const PetscScalar **mk, PetscInt j, PetscInt l,
+                                PetscReal a, HcFace *f)
+{
+  PetscReal d;
+
+  if (mk[j][l] == 0 || mk[j][l + 1] == 0) return PETSC_FALSE;
+  d         = m->xd[l] * m->cc[j];
+  f->dif[0] = f->dif[3] = 0;
+  f->dif[1]             = 1 / d;
+  f->dif[2]             = -1 / d;
+  HcAdvectionCoefficients(scheme, a, scheme == HC_ADVECTION_UPWIND2 && a >= 0 && mk[j][l - 1] != 0,
+                          scheme == HC_ADVECTION_UPWIND2 && a < 0 && mk[j][l + 2] != 0, m->xd[l - 1], m->xd[l], m->xd[l + 1],
+                          f->adv);
+  return PETSC_TRUE;
+}
+
+/* y-face between cells (i, l) and (i, l+1). */
+static inline PetscBool HcFaceY(HcAdvectionScheme scheme, const HcGridMetrics *m, const PetscScalar **mk, PetscInt i, PetscInt l,
+                                PetscReal b, HcFace *f)
+{
+  PetscReal d;
+
+  if (mk[l][i] == 0 || mk[l + 1][i] == 0) return PETSC_FALSE;
+  d         = m->yd[l];
+  f->dif[0] = f->dif[3] = 0;
+  f->dif[1]             = 1 / d;
+  f->dif[2]             = -1 / d;
+  HcAdvectionCoefficients(scheme, b, scheme == HC_ADVECTION_UPWIND2 && b >= 0 && mk[l - 1][i] != 0,
+                          scheme == HC_ADVECTION_UPWIND2 && b < 0 && mk[l + 2][i] != 0, m->yd[l - 1], m->yd[l], m->yd[l + 1],
+                          f->adv);
+  return PETSC_TRUE;
+}
+
+static inline PetscReal HcFaceVelocityX(const HcAdvDiff *ad, const PetscReal *theta, const PetscScalar ***V, PetscInt j,
+                                        PetscInt l)
+{
+  return ad->velfield ? 0.5 * PetscRealPart(V[j][l][0] + V[j][l + 1][0]) : theta[ad->nc];
+}
+
+static inline PetscReal HcFaceVelocityY(const HcAdvDiff *ad, const PetscReal *theta, const PetscScalar ***V, PetscInt i,
+                                        PetscInt l)
+{
+  return ad->velfield ? 0.5 * PetscRealPart(V[l][i][1] + V[l + 1][i][1]) : theta[ad->nc + 1];
+}
+
+/* sum_s coef[s] * v[s] over the nonzero coefficients only, so values behind a zero coefficient are never read */
+static inline PetscReal HcStencilDot(const PetscReal coef[4], PetscReal v0, PetscReal v1, PetscReal v2, PetscReal v3)
+{
+  PetscReal s = 0;
+  if (coef[0] != 0) s += coef[0] * v0;
+  if (coef[1] != 0) s += coef[1] * v1;
+  if (coef[2] != 0) s += coef[2] * v2;
+  if (coef[3] != 0) s += coef[3] * v3;
+  return s;
+}
+
+typedef struct {
+  PetscBool        velocity_from_face; /* alpha = face velocity (the operator) or dalpha[] (a parameter direction) */
+  const PetscReal *dalpha;             /* per direction, used when !velocity_from_face */
+  const PetscReal *beta;               /* per field */
+} HcFluxWeights;
+
+/* f += flux divergence of u with the given weights.  Sweeps rows; each face flux is computed once per rank. */
+static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec f, const HcFluxWeights *wt)
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       nc = ad->nc, xs = g->xs, xe = g->xs + g->xm, ys = g->ys, ye = g->ys + g->ym;
+  const PetscScalar  **mk, ***u, ***V = NULL;
+  PetscScalar       ***F;
+  PetscReal           *fx = ad->work, *fs = fx + (g->xm + 1) * nc, *fn = fs + g->xm * nc;
+  HcFace               fc;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
+  PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
+  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
+  for (PetscInt j = ys - 1; j < ye; j++) {
+    /* y-faces between rows j and j+1 */
+    for (PetscInt i = xs; i < xe; i++) {
+      PetscReal *out = fn + (i - xs) * nc;
+      PetscReal  b   = HcFaceVelocityY(ad, term->theta, V, i, j);
+
+      if (!HcFaceY(ad->scheme, m, mk, i, j, b, &fc)) {
+        for (PetscInt c = 0; c < nc; c++) out[c] = 0;
+        continue;
+      }
+      b = wt->velocity_from_face ? b : wt->dalpha[1];
+      for (PetscInt c = 0; c < nc; c++) {
+        const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[j - 1][i][c]) : 0,
+                        v3 = fc.adv[3] != 0 ? PetscRealPart(u[j + 2][i][c]) : 0;
+        const PetscReal v1 = PetscRealPart(u[j][i][c]), v2 = PetscRealPart(u[j + 1][i][c]);
+
+        out[c] = b * HcStencilDot(fc.adv, v0, v1, v2, v3) + wt->beta[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
+      }
+    }
+    if (j >= ys) {
+      /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
+      for (PetscInt l = xs - 1; l < xe; l++) {
+        PetscReal *out = fx + (l - xs + 1) * nc;
+        PetscReal  a   = HcFaceVelocityX(ad, term->theta, V, j, l);
+
+        if (!HcFaceX(ad->scheme, m, mk, j, l, a, &fc)) {
+          for (PetscInt c = 0; c < nc; c++) out[c] = 0;
+          continue;
+        }
+        a = wt->velocity_from_face ? a : wt->dalpha[0];
+        for (PetscInt c = 0; c < nc; c++) {
+          const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[j][l - 1][c]) : 0,
+                          v3 = fc.adv[3] != 0 ? PetscRealPart(u[j][l + 2][c]) : 0;
+          const PetscReal v1 = PetscRealPart(u[j][l][c]), v2 = PetscRealPart(u[j][l + 1][c]);
+
+          out[c] = a * HcStencilDot(fc.adv, v0, v1, v2, v3) + wt->beta[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
+        }
+      }
+      for (PetscInt i = xs; i < xe; i++) {
+        const PetscReal  sx = m->yw[j] / (m->xw[i] * m->ya[j]), sys = m->cf[j - 1] / m->ya[j], syn = m->cf[j] / m->ya[j];
+        const PetscReal *w = fx + (i - xs) * nc, *e = w + nc, *s = fs + (i - xs) * nc, *n = fn + (i - xs) * nc;
+
+        for (PetscInt c = 0; c < nc; c++) F[j][i][c] += sx * (w[c] - e[c]) + (sys * s[c] - syn * n[c]);
+      }
+    }
+    {
+      PetscReal *tmp = fs;
+      fs             = fn;
+      fn             = tmp;
+    }
+  }
+  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
+  PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscFunctionReturn(0);
+}
+
+/* The two transposed products read the face loop backwards.  Each face is visited once in the whole communicator: the
+   x-faces east of owned cells and the y-faces north of owned cells.  With face weight
+     g_f = L_f (w_b / A_b - w_a / A_a)       (a, b: the cells before and after the face)
+   J^T w scatter-adds g_f * coefficients into the four stencil cells (ghosts included; the caller adds them up),
+   and the parameter gradient collects g_f * d(flux)/d(theta). */
+static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec yloc, PetscReal grad[])
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       nc = ad->nc, xs = g->xs, xe = g->xs + g->xm, ys = g->ys, ye = g->ys + g->ym;
+  const PetscScalar  **mk, ***w, ***u = NULL, ***V = NULL;
+  PetscScalar       ***y = NULL;
+  HcFace               fc;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
+  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &y));
+  if (grad) PetscCall(DMDAVecGetArrayDOFRead(g->da, ad->ulin, &u));
+  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
+  for (PetscInt j = ys; j < ye; j++) {
+    for (PetscInt l = xs; l < xe; l++) {
+      const PetscReal a = HcFaceVelocityX(ad, term->theta, V, j, l);
+
+      if (!HcFaceX(ad->scheme, m, mk, j, l, a, &fc)) continue;
+      for (PetscInt c = 0; c < nc; c++) {
+        const PetscReal gf =
+            m->yw[j] / m->ya[j] * (PetscRealPart(w[j][l + 1][c]) / m->xw[l + 1] - PetscRealPart(w[j][l][c]) / m->xw[l]);
+
+        if (y) {
+          for (PetscInt s = 0; s < 4; s++) {
+            const PetscReal coef = a * fc.adv[s] + ad->K[c] * fc.dif[s];
+            if (coef != 0) y[j][l - 1 + s][c] += gf * coef;
+          }
+        }
+        if (grad) {
+          const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[j][l - 1][c]) : 0,
+                          v3 = fc.adv[3] != 0 ? PetscRealPart(u[j][l + 2][c]) : 0;
+          const PetscReal v1 = PetscRealPart(u[j][l][c]), v2 = PetscRealPart(u[j][l + 1][c]);
+
+          grad[c] += gf * ad->K[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
+          if (!ad->velfield) grad[nc] += gf * HcStencilDot(fc.adv, v0, v1, v2, v3);
+        }
+      }
+    }
+  }
+  for (PetscInt l = ys; l < ye; l++) {
+    for (PetscInt i = xs; i < xe; i++) {
+      const PetscReal b = HcFaceVelocityY(ad, term->theta, V, i, l);
+
+      if (!HcFaceY(ad->scheme, m, mk, i, l, b, &fc)) continue;
+      for (PetscInt c = 0; c < nc; c++) {
+        const PetscReal gf = m->cf[l] * (PetscRealPart(w[l + 1][i][c]) / m->ya[l + 1] - PetscRealPart(w[l][i][c]) / m->ya[l]);
+
+        if (y) {
+          for (PetscInt s = 0; s < 4; s++) {
+            const PetscReal coef = b * fc.adv[s] + ad->K[c] * fc.dif[s];
+            if (coef != 0) y[l - 1 + s][i][c] += gf * coef;
+          }
+        }
+        if (grad) {
+          const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[l - 1][i][c]) : 0,
+                          v3 = fc.adv[3] != 0 ? PetscRealPart(u[l + 2][i][c]) : 0;
+          const PetscReal v1 = PetscRealPart(u[l][i][c]), v2 = PetscRealPart(u[l + 1][i][c]);
+
+          grad[c] += gf * ad->K[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
+          if (!ad->velfield) grad[nc + 1] += gf * HcStencilDot(fc.adv, v0, v1, v2, v3);
+        }
+      }
+    }
+  }
+  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
+  if (grad) PetscCall(DMDAVecRestoreArrayDOFRead(g->da, ad->ulin, &u));
+  if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &y));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  HcAdvDiff    *ad = (HcAdvDiff *)term->data;
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K};
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
+  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermLinearize_AdvDiff(HcTerm term, PetscReal t, Vec uloc)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  ad->ulin = uloc; /* the operator is linear in u; only the parameter products need the point */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
+{
+  HcAdvDiff    *ad = (HcAdvDiff *)term->data;
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K};
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsJacobian, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffFluxDivergence_Private(term, vloc, y, &wt));
+  PetscCall(PetscLogEventEnd(HC_PhysicsJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, Vec yloc)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsJacobianT, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, yloc, NULL));
+  PetscCall(PetscLogEventEnd(HC_PhysicsJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* d/dtheta of the flux: log K_c scales the diffusive part by K_c, vx and vy weight the advective part of x / y faces. */
+static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal dtheta[], Vec y)
+{
+  HcAdvDiff    *ad = (HcAdvDiff *)term->data;
+  PetscReal     beta[HC_MAX_FIELDS], dalpha[2] = {0, 0};
+  HcFluxWeights wt = {PETSC_FALSE, dalpha, beta};
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsParamJacobian, 0, 0, 0, 0));
+  for (PetscInt c = 0; c < ad->nc; c++) beta[c] = ad->K[c] * dtheta[c];
+  if (!ad->velfield) {
+    dalpha[0] = dtheta[ad->nc];
+    dalpha[1] = dtheta[ad->nc + 1];
+  }
+  PetscCall(HcAdvDiffFluxDivergence_Private(term, ad->ulin, y, &wt));
+  PetscCall(PetscLogEventEnd(HC_PhysicsParamJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParamJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, PetscReal g[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsParamJacobianT, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, NULL, g));
+  PetscCall(PetscLogEventEnd(HC_PhysicsParamJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Per cell, sum over its faces of (face length / area) * |coefficients|: a bound on the magnitude of the Jacobian's
+   eigenvalues (Gershgorin over the face expansion), split into its advective and diffusive parts. */
+static PetscErrorCode HcTermEstimateRates_AdvDiff(HcTerm term, PetscReal *radv, PetscReal *rdif)
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscScalar  **mk, ***V = NULL;
+  PetscReal            kmax = 0;
+  HcFace               fc;
+
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < ad->nc; c++) kmax = PetscMax(kmax, ad->K[c]);
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
+  *radv = *rdif = 0;
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      PetscReal ra = 0, rd = 0;
+
+      for (PetscInt side = 0; side < 4; side++) {
+        const PetscInt  l = side == 0 ? i - 1 : side == 1 ? i : side == 2 ? j - 1 : j;
+        const PetscReal v = side < 2 ? HcFaceVelocityX(ad, term->theta, V, j, l) : HcFaceVelocityY(ad, term->theta, V, i, l);
+        const PetscReal s = side < 2 ? m->yw[j] / (m->xw[i] * m->ya[j]) : m->cf[l] / m->ya[j];
+        PetscBool       open;
+
+        open = side < 2 ? HcFaceX(ad->scheme, m, mk, j, l, v, &fc) : HcFaceY(ad->scheme, m, mk, i, l, v, &fc);
+        if (!open) continue;
+        for (PetscInt k = 0; k < 4; k++) {
+          ra += s * PetscAbsReal(v * fc.adv[k]);
+          rd += s * kmax * PetscAbsReal(fc.dif[k]);
+        }
+      }
+      *radv = PetscMax(*radv, ra);
+      *rdif = PetscMax(*rdif, rd);
+    }
+  }
+  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems *PetscOptionsObject)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  PetscInt   n = HC_MAX_FIELDS, nv = 2;
+  PetscBool  flg;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "Advection-diffusion physics (advdiff)");
+  PetscCall(PetscOptionsEnum("-physics_scheme", "Advection scheme", "HcTermAdvDiffSetScheme", HcAdvectionSchemes,
+                             (PetscEnum)ad->scheme, (PetscEnum *)&ad->scheme, NULL));
+  PetscCall(PetscOptionsRealArray(
+      "-physics_diffusivity",
+      "Initial diffusivity K > 0: one value for every field or one per field (m^2/s on lat-lon grids); learned as log K",
+      "HcTermAdvDiffSetDiffusivity", ad->kinit, &n, &flg));
+  if (flg) {
+    PetscCheck(n == 1 || n == term->grid->nc, term->comm, PETSC_ERR_ARG_SIZ,
+               "-%sphysics_diffusivity: give 1 value or one per field (%" PetscInt_FMT "), got %" PetscInt_FMT,
+               term->prefix ? term->prefix : "", term->grid->nc, n);
+    ad->nkinit = n;
+  }
+  PetscCall(PetscOptionsRealArray("-physics_velocity",
+                                  "Constant velocity vx,vy (m/s on lat-lon grids); learned unless a velocity field is given",
+                                  "HcTermAdvDiffSetVelocity", ad->vinit, &nv, &flg));
+  PetscCheck(!flg || nv == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sphysics_velocity takes two values vx,vy, got %" PetscInt_FMT,
+             term->prefix ? term->prefix : "", nv);
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  HcGrid     g  = term->grid;
+  char       name[256];
+
+  PetscFunctionBegin;
+  ad->nc = g->nc;
+  PetscCall(HcTermSetNumParameters_Private(term, ad->nc + (ad->velfield ? 0 : 2)));
+  for (PetscInt c = 0; c < ad->nc; c++) {
+    const PetscReal K = ad->kinit[ad->nkinit == 1 ? 0 : c];
+
+    PetscCheck(K > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTerm '%s': diffusivity of field %s must be positive (it is learned as log K), got %g", term->name,
+               g->fieldnames[c], (double)K);
+    term->theta[c] = PetscLogReal(K);
+    PetscCall(PetscSNPrintf(name, sizeof(name), "log_diffusivity_%s", g->fieldnames[c]));
+    PetscCall(HcTermSetParameterName_Private(term, c, name));
+  }
+  if (!ad->velfield) {
+    term->theta[ad->nc]     = ad->vinit[0];
+    term->theta[ad->nc + 1] = ad->vinit[1];
+    PetscCall(HcTermSetParameterName_Private(term, ad->nc, "velocity_x"));
+    PetscCall(HcTermSetParameterName_Private(term, ad->nc + 1, "velocity_y"));
+  }
+  PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParametersChanged_AdvDiff(HcTerm term)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < ad->nc; c++) {
+    ad->K[c] = PetscExpReal(term->theta[c]);
+    PetscCheck(ad->K[c] > 0 && !PetscIsInfOrNanReal(ad->K[c]), term->comm, PETSC_ERR_FP,
+               "HcTerm '%s': diffusivity of field %s is %g (log K = %g)", term->name, term->grid->fieldnames[c], (double)ad->K[c],
+               (double)term->theta[c]);
+  }
+  if (!ad->velfield)
+    PetscCheck(!PetscIsInfOrNanReal(term->theta[ad->nc]) && !PetscIsInfOrNanReal(term->theta[ad->nc + 1]), term->comm,
+               PETSC_ERR_FP, "HcTerm '%s': velocity is not finite", term->name);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "advection scheme %s, flux form, no flux through walls and land\n",
+                                   HcAdvectionSchemes[ad->scheme]));
+  if (!term->setupcalled) PetscFunctionReturn(0);
+  for (PetscInt c = 0; c < ad->nc; c++)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
+  if (ad->velfield)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "velocity: a given field (not learned)\n"));
+  else
+    PetscCall(
+        PetscViewerASCIIPrintf(viewer, "velocity = (%g, %g)\n", (double)term->theta[ad->nc], (double)term->theta[ad->nc + 1]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermDestroy_AdvDiff(HcTerm term)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&ad->vel));
+  PetscCall(VecDestroy(&ad->velloc));
+  PetscCall(DMDestroy(&ad->dav));
+  PetscCall(PetscFree(ad->work));
+  PetscCall(PetscFree(term->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
+{
+  HcAdvDiff *ad;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&ad));
+  ad->scheme   = HC_ADVECTION_UPWIND2;
+  ad->nkinit   = 1;
+  ad->kinit[0] = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
+  term->data   = ad;
+  if (!term->name) PetscCall(PetscStrallocpy("physics", &term->name));
+  term->ops = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_AdvDiff,
+                          .setup                  = HcTermSetUp_AdvDiff,
+                          .view                   = HcTermView_AdvDiff,
+                          .destroy                = HcTermDestroy_AdvDiff,
+                          .parameterschanged      = HcTermParametersChanged_AdvDiff,
+                          .apply                  = HcTermApply_AdvDiff,
+                          .linearize              = HcTermLinearize_AdvDiff,
+                          .jacobian               = HcTermJacobian_AdvDiff,
+                          .jacobiantranspose      = HcTermJacobianTranspose_AdvDiff,
+                          .paramjacobian          = HcTermParamJacobian_AdvDiff,
+                          .paramjacobiantranspose = HcTermParamJacobianTranspose_AdvDiff,
+                          .estimaterates          = HcTermEstimateRates_AdvDiff};
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermAdvDiffCheckNotSetUp_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  PetscCheck(!term->setupcalled, term->comm, PETSC_ERR_ORDER,
+             "HcTerm '%s': set this before HcTermSetUp() (or use HcTermSetParameters())", term->name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermAdvDiffSetScheme(HcTerm term, HcAdvectionScheme scheme)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  ((HcAdvDiff *)term->data)->scheme = scheme;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetDiffusivity - initial diffusivities, one per field (positive).
+@*/
+PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm term, const PetscReal K[])
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
+  for (PetscInt c = 0; c < term->grid->nc; c++) ad->kinit[c] = K[c];
+  ad->nkinit = term->grid->nc;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetVelocity - initial constant velocity (vx, vy), a learned parameter pair.
+@*/
+PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm term, PetscReal vx, PetscReal vy)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
+  ad->vinit[0] = vx;
+  ad->vinit[1] = vy;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetVelocityField - advect with a given velocity field (two components per cell, from HcGridCreateVectorDof(grid, 2,
+...)); the field is data, not a parameter.  Face velocities are averages of the two adjacent cells.
+@*/
+PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm term, Vec vel)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  HcGrid     g  = term->grid;
+  PetscInt   n;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
+  PetscCall(VecGetLocalSize(vel, &n));
+  PetscCheck(n == 2 * g->xm * g->ym, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "HcTermAdvDiffSetVelocityField: expected 2 components on the grid's layout (%" PetscInt_FMT
+             " local values), got %" PetscInt_FMT,
+             2 * g->xm * g->ym, n);
+  if (!ad->dav) {
+    PetscCall(DMDACreateCompatibleDMDA(g->da, 2, &ad->dav));
+    PetscCall(DMCreateGlobalVector(ad->dav, &ad->vel));
+    PetscCall(DMCreateLocalVector(ad->dav, &ad->velloc));
+  }
+  PetscCall(VecCopy(vel, ad->vel));
+  PetscCall(VecSet(ad->velloc, 0));
+  PetscCall(DMGlobalToLocal(ad->dav, ad->vel, INSERT_VALUES, ad->velloc));
+  ad->velfield = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}

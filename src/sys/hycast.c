@@ -1,0 +1,37 @@
+/* Package registration: log events, the term type list, finalisation. */
+#include <hycast/private/termimpl.h>
+
+PetscClassId  HC_CLASSID;
+PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
+PetscLogEvent HC_ModelSolve, HC_Adjoint;
+
+static PetscBool HcPackageInitialized = PETSC_FALSE;
+
+PetscErrorCode HcFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&HcTermList));
+  HcPackageInitialized = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcInitializePackage - registers hycast's log events and built-in term types; called by every Create function.
+@*/
+PetscErrorCode HcInitializePackage(void)
+{
+  PetscFunctionBegin;
+  if (HcPackageInitialized) PetscFunctionReturn(0);
+  HcPackageInitialized = PETSC_TRUE;
+  PetscCall(PetscClassIdRegister("hycast", &HC_CLASSID));
+  PetscCall(PetscLogEventRegister("HcPhysicsApply", HC_CLASSID, &HC_PhysicsApply));
+  PetscCall(PetscLogEventRegister("HcPhysicsJac", HC_CLASSID, &HC_PhysicsJacobian));
+  PetscCall(PetscLogEventRegister("HcPhysicsJacT", HC_CLASSID, &HC_PhysicsJacobianT));
+  PetscCall(PetscLogEventRegister("HcPhysicsJacP", HC_CLASSID, &HC_PhysicsParamJacobian));
+  PetscCall(PetscLogEventRegister("HcPhysicsJacPT", HC_CLASSID, &HC_PhysicsParamJacobianT));
+  PetscCall(PetscLogEventRegister("HcModelSolve", HC_CLASSID, &HC_ModelSolve));
+  PetscCall(PetscLogEventRegister("HcAdjoint", HC_CLASSID, &HC_Adjoint));
+  PetscCall(HcTermRegister(HCTERMADVDIFF, HcTermCreate_AdvDiff));
+  PetscCall(PetscRegisterFinalize(HcFinalizePackage));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""hycast test runner: reads tests/suite.txt, runs every test (serial or under mpiexec with each rank count),
+prints one line per run and ends with "N passed, N failed".  Exit status 1 if anything failed.
+
+Suite lines (shell-quoted words; '#' starts a comment):
+    NAME RANKS [fail] [grep=REGEX] [nogrep=REGEX] [out=FILE] [tol=RTOL] [timeout=S] -- PROGRAM ARGS...
+  RANKS    comma-separated rank counts ("1,2,4"), or "-" to run without mpiexec
+  fail     the command must exit non-zero (bad-input tests)
+  grep     the combined stdout+stderr must match REGEX (Python syntax)
+  nogrep   ... and must not match REGEX
+  out      compare the output with tests/output/FILE, numbers within relative tolerance tol (default 1e-8)
+  PROGRAM  a test binary under BUILD/tests, "hycast" for bin/hycast, or a script under tests/ (run with bash)
+Unit tests and hycast commands get -options_left: an option nobody used fails the test.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+NUM = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\.?$")
+UNUSED = "There are options you set that were not used"
+
+
+def parse_suite(path):
+    tests = []
+    with open(path) as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+            if not line:
+                continue
+            words = shlex.split(line)
+            if "--" not in words or words.index("--") < 2:
+                sys.exit(f"{path}:{lineno}: expected NAME RANKS [flags] -- PROGRAM ARGS")
+            sep = words.index("--")
+            t = {"name": words[0], "ranks": words[1], "fail": False, "grep": None, "nogrep": None,
+                 "out": None, "tol": 1e-8, "timeout": 300, "cmd": words[sep + 1:], "line": lineno}
+            for flag in words[2:sep]:
+                key, _, val = flag.partition("=")
+                if key == "fail":
+                    t["fail"] = True
+                elif key in ("grep", "nogrep", "out"):
+                    t[key] = val
+                elif key in ("tol", "timeout"):
+                    t[key] = float(val)
+                else:
+                    sys.exit(f"{path}:{lineno}: unknown flag {flag}")
+            tests.append(t)
+    return tests
+
+
+def numeric_diff(got, expected, rtol):
+    """None if the texts agree word by word, numbers within rtol (relative) or 1e-300 absolute; else a message."""
+    g, e = got.split(), expected.split()
+    if len(g) != len(e):
+        return f"output has {len(g)} words, expected {len(e)}"
+    for k, (a, b) in enumerate(zip(g, e)):
+        if a == b:
+            continue
+        if NUM.match(a) and NUM.match(b):
+            x, y = float(a.rstrip(".")), float(b.rstrip("."))
+            if abs(x - y) <= rtol * max(abs(x), abs(y)) or abs(x - y) < 1e-300:
+                continue
+        return f"word {k}: got '{a}', expected '{b}'"
+    return None
+
+
+def mpi_prefix(mpiexec, n, is_openmpi):
+    cmd = shlex.split(mpiexec)
+    cmd = [c for c in cmd if c != "--oversubscribe"]
+    if is_openmpi and n > (os.cpu_count() or 1):
+        cmd.append("--oversubscribe")
+    return cmd + ["-n", str(n)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--suite", default=os.path.join(HERE, "suite.txt"))
+    ap.add_argument("-k", dest="pattern", help="run only tests whose name matches this regex")
+    ap.add_argument("-v", dest="verbose", action="store_true", help="print the output of every run")
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # OpenMPI refuses root without these
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "0")
+    mpiexec = env.get("MPIEXEC", "mpiexec")
+    try:
+        ver = subprocess.run(shlex.split(mpiexec) + ["--version"], capture_output=True, text=True, env=env).stdout
+    except OSError:
+        ver = ""
+    is_openmpi = "Open MPI" in ver or "OpenRTE" in ver
+    build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
+    logdir = os.path.join(build, "tests", "logs")
+    os.makedirs(logdir, exist_ok=True)
+
+    passed = failed = 0
+    failures = []
+    for t in parse_suite(args.suite):
+        if args.pattern and not re.search(args.pattern, t["name"]):
+            continue
+        prog, rest = t["cmd"][0], t["cmd"][1:]
+        petsc = True
+        if prog == "hycast":
+            argv = [os.path.join(ROOT, "bin", "hycast")] + rest
+        elif prog.endswith(".sh") or prog.endswith(".py"):
+            interp = ["bash"] if prog.endswith(".sh") else [env.get("PYTHON", "/usr/bin/python3")]
+            argv = interp + [os.path.join(HERE, prog)] + rest
+            petsc = False
+        else:
+            argv = [os.path.join(build, "tests", prog)] + rest
+        if petsc and "-options_left" not in argv:
+            argv = argv + ["-options_left"]
+        for r in (t["ranks"].split(",") if t["ranks"] != "-" else [None]):
+            label = t["name"] + (f" [n={r}]" if r else "")
+            cmd = (mpi_prefix(mpiexec, int(r), is_openmpi) if r else []) + argv
+            logname = os.path.join(logdir, t["name"] + (f".n{r}" if r else "") + ".log")
+            start = time.time()
+            try:
+                p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=t["timeout"])
+                out, code = p.stdout + p.stderr, p.returncode
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+                out, code = out + f"\n[timed out after {t['timeout']:.0f} s]", -999
+            elapsed = time.time() - start
+            with open(logname, "w") as f:
+                f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n" + out)
+            why = None
+            if code == -999:
+                why = "timed out"
+            elif t["fail"] and code == 0:
+                why = "expected a non-zero exit, got 0"
+            elif not t["fail"] and code != 0:
+                why = f"exit status {code}"
+            elif t["grep"] and not re.search(t["grep"], out, re.M):
+                why = f"output does not match /{t['grep']}/"
+            elif t["nogrep"] and re.search(t["nogrep"], out, re.M):
+                why = f"output matches /{t['nogrep']}/"
+            elif petsc and not t["fail"] and UNUSED in out:
+                why = "unused options (see -options_left in the log)"
+            elif t["out"]:
+                with open(os.path.join(HERE, "output", t["out"])) as f:
+                    why = numeric_diff(out, f.read(), t["tol"])
+            if why:
+                failed += 1
+                failures.append((label, why, logname))
+                print(f"FAIL {label:44s} {elapsed:7.1f}s  {why}", flush=True)
+                tail = [l for l in out.strip().splitlines() if l.strip()][-12:]
+                for l in tail:
+                    print("     | " + l)
+            else:
+                passed += 1
+                print(f"ok   {label:44s} {elapsed:7.1f}s", flush=True)
+            if args.verbose:
+                print(out)
+    if failures:
+        print("\nfailed runs (logs under " + os.path.relpath(logdir, ROOT) + "):")
+        for label, why, log in failures:
+            print(f"  {label}: {why}  ({os.path.relpath(log, ROOT)})")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

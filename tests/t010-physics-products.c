@@ -1,0 +1,221 @@
+static const char help[] =
+    "Advection-diffusion products: dot-product tests of J/J^T and of the parameter Jacobian and its transpose,\n"
+    "central finite differences of J v and (dF/dtheta) dtheta, for every scheme, both grid types, walls and\n"
+    "periodic boundaries, a land mask, constant and field velocities; through the term and through the model.\n";
+
+#include "testutil.h"
+
+static PetscReal Dot(Vec a, Vec b)
+{
+  PetscScalar d;
+  VecDot(a, b, &d);
+  return PetscRealPart(d);
+}
+
+static PetscReal RelMismatch(PetscReal a, PetscReal b)
+{
+  return PetscAbsReal(a - b) / PetscMax(PetscMax(PetscAbsReal(a), PetscAbsReal(b)), 1e-300);
+}
+
+/* A velocity field with both signs in both components, and some divergence. */
+static PetscErrorCode SetVelocityField(HcGrid grid, HcTerm term, PetscReal scale)
+{
+  Vec            vel;
+  DM             dav;
+  PetscScalar ***v;
+  PetscInt       xs, ys, xm, ym, nx, ny;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridCreateVectorDof(grid, 2, &vel));
+  PetscCall(VecGetDM(vel, &dav));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetSizes(grid, &nx, &ny));
+  PetscCall(DMDAVecGetArrayDOF(dav, vel, &v));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++) {
+      const PetscReal x = (i + 0.5) / nx, y = (j + 0.5) / ny;
+      v[j][i][0] = scale * (PetscSinReal(2 * PETSC_PI * y) + 0.3 * PetscCosReal(2 * PETSC_PI * x));
+      v[j][i][1] = scale * (-PetscSinReal(2 * PETSC_PI * x) + 0.2);
+    }
+  PetscCall(DMDAVecRestoreArrayDOF(dav, vel, &v));
+  PetscCall(HcTermAdvDiffSetVelocityField(term, vel));
+  PetscCall(VecDestroy(&vel));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  HcGridType        type;
+  PetscBool         px, py, mask, velfield;
+  HcAdvectionScheme scheme;
+} Case;
+
+static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
+{
+  HcGrid           grid;
+  HcTerm           term;
+  HcModel          model;
+  Vec              u, v, w, Jv, JTw, f1, f2, pv, pg;
+  PetscInt         np;
+  PetscReal        dth[8], gth[8], th0[8], th[8], a, b, err, nrm, h;
+  const PetscReal *theta;
+  const PetscBool  latlon = cs->type == HC_GRID_LATLON;
+  const PetscReal  K[2]   = {latlon ? 4e4 : 0.02, latlon ? 1.5e4 : 0.007};
+  char             label[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s %s%s, %s, %s velocity%s", HcGridTypes[cs->type],
+                          cs->px ? "periodic-x" : "walls-x", cs->py ? " periodic-y" : "", HcAdvectionSchemes[cs->scheme],
+                          cs->velfield ? "field" : "constant", cs->mask ? ", land" : ""));
+  PetscCall(PetscPrintf(comm, "%s\n", label));
+  PetscCall(HcTestCreateGrid(comm, cs->type, 23, 17, 2, cs->px, cs->py, &grid));
+  if (cs->mask) PetscCall(HcTestSetIrregularMask(grid, 7, 0.12));
+  PetscCall(HcTermCreate(grid, &term));
+  PetscCall(HcTermSetType(term, HCTERMADVDIFF));
+  PetscCall(HcTermAdvDiffSetScheme(term, cs->scheme));
+  PetscCall(HcTermAdvDiffSetDiffusivity(term, K));
+  if (cs->velfield)
+    PetscCall(SetVelocityField(grid, term, latlon ? 0.4 : 0.8));
+  else
+    PetscCall(HcTermAdvDiffSetVelocity(term, latlon ? 0.3 : 0.7, latlon ? -0.2 : -0.45));
+  PetscCall(HcTermSetUp(term));
+  PetscCall(HcTermGetNumParameters(term, &np));
+
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &v));
+  PetscCall(VecDuplicate(u, &w));
+  PetscCall(VecDuplicate(u, &Jv));
+  PetscCall(VecDuplicate(u, &JTw));
+  PetscCall(VecDuplicate(u, &f1));
+  PetscCall(VecDuplicate(u, &f2));
+  PetscCall(HcTestSmoothField(grid, 1, u));
+  PetscCall(HcTestRandomField(grid, 2, 1, v)); /* land values included: they must not leak in */
+  PetscCall(HcTestRandomField(grid, 3, 1, w));
+  for (PetscInt k = 0; k < np; k++) dth[k] = HcTestHash(4, k, 0, 0);
+
+  /* J and J^T */
+  PetscCall(HcTermLinearize(term, 0, u));
+  PetscCall(HcTermApplyJacobian(term, v, Jv));
+  PetscCall(HcTermApplyJacobianTranspose(term, w, JTw));
+  a = Dot(Jv, w);
+  b = Dot(v, JTw);
+  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <J v, w> = %.15e  <v, J^T w> = %.15e  rel %.1e", (double)a,
+                        (double)b, (double)RelMismatch(a, b)));
+
+  /* (dF/dtheta) and its transpose */
+  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, gth));
+  a = Dot(Jv, w);
+  b = 0;
+  for (PetscInt k = 0; k < np; k++) b += dth[k] * gth[k];
+  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <Jp dtheta, w> = %.15e  <dtheta, Jp^T w> = %.15e  rel %.1e",
+                        (double)a, (double)b, (double)RelMismatch(a, b)));
+
+  /* central differences of J v */
+  h = 1e-4;
+  PetscCall(HcTermApplyJacobian(term, v, Jv));
+  PetscCall(VecWAXPY(f1, h, v, u));
+  PetscCall(HcTermApply(term, 0, f1, f2));
+  PetscCall(VecWAXPY(f1, -h, v, u));
+  PetscCall(HcTermApply(term, 0, f1, JTw));
+  PetscCall(VecAXPY(f2, -1, JTw));
+  PetscCall(VecScale(f2, 1 / (2 * h)));
+  PetscCall(VecAXPY(f2, -1, Jv));
+  PetscCall(VecNorm(f2, NORM_2, &err));
+  PetscCall(VecNorm(Jv, NORM_2, &nrm));
+  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of J v: rel error %.1e", (double)(err / nrm)));
+
+  /* central differences of (dF/dtheta) dtheta */
+  PetscCall(HcTermGetParameters(term, &theta));
+  for (PetscInt k = 0; k < np; k++) th0[k] = theta[k];
+  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
+  h = 1e-5;
+  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] + h * dth[k];
+  PetscCall(HcTermSetParameters(term, th));
+  PetscCall(HcTermApply(term, 0, u, f2));
+  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] - h * dth[k];
+  PetscCall(HcTermSetParameters(term, th));
+  PetscCall(HcTermApply(term, 0, u, f1));
+  PetscCall(HcTermSetParameters(term, th0));
+  PetscCall(VecAXPY(f2, -1, f1));
+  PetscCall(VecScale(f2, 1 / (2 * h)));
+  PetscCall(VecAXPY(f2, -1, Jv));
+  PetscCall(VecNorm(f2, NORM_2, &err));
+  PetscCall(VecNorm(Jv, NORM_2, &nrm));
+  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of (dF/dtheta) dtheta: rel error %.1e", (double)(err / nrm)));
+
+  /* the same products through the model and its shell matrices (one ghost exchange for all terms) */
+  PetscCall(HcModelCreate(grid, &model));
+  PetscCall(HcModelAddTerm(model, term));
+  PetscCall(HcModelSetUp(model));
+  PetscCall(HcModelCreateParameterVector(model, &pv));
+  PetscCall(VecDuplicate(pv, &pg));
+  PetscCall(HcTestRandomField(grid, 5, 1, v));
+  {
+    PetscScalar *p;
+    PetscInt     n;
+    TS           ts;
+    Mat          J, Jp;
+
+    PetscCall(VecGetLocalSize(pv, &n));
+    PetscCall(VecGetArray(pv, &p));
+    for (PetscInt k = 0; k < n; k++) p[k] = dth[k];
+    PetscCall(VecRestoreArray(pv, &p));
+    PetscCall(HcModelGetTS(model, &ts));
+    PetscCall(TSGetRHSJacobian(ts, &J, NULL, NULL, NULL));
+    PetscCall(TSGetRHSJacobianP(ts, &Jp, NULL, NULL));
+    PetscCall(HcModelLinearize(model, 0, u));
+    PetscCall(MatMult(J, v, Jv));
+    PetscCall(MatMultTranspose(J, w, JTw));
+    a = Dot(Jv, w);
+    b = Dot(v, JTw);
+    PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell J: dot test rel %.1e", (double)RelMismatch(a, b)));
+    PetscCall(MatMult(Jp, pv, Jv));
+    PetscCall(MatMultTranspose(Jp, w, pg));
+    a = Dot(Jv, w);
+    b = Dot(pv, pg);
+    PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell Jp: dot test rel %.1e", (double)RelMismatch(a, b)));
+    /* model and term agree on F */
+    PetscCall(HcModelApplyRHS(model, 0, u, f1));
+    PetscCall(HcTermApply(term, 0, u, f2));
+    PetscCall(VecAXPY(f2, -1, f1));
+    PetscCall(VecNorm(f2, NORM_INFINITY, &err));
+    PetscCall(HcTestCheck(comm, err == 0, "model F equals the term's F (max diff %g)", (double)err));
+  }
+  PetscCall(VecDestroy(&pv));
+  PetscCall(VecDestroy(&pg));
+  PetscCall(HcModelDestroy(&model));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&w));
+  PetscCall(VecDestroy(&Jv));
+  PetscCall(VecDestroy(&JTw));
+  PetscCall(VecDestroy(&f1));
+  PetscCall(VecDestroy(&f2));
+  PetscCall(HcTermDestroy(&term));
+  PetscCall(HcGridDestroy(&grid));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  int status;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  for (int type = 0; type < 2; type++)
+    for (int geo = 0; geo < 2; geo++)
+      for (int scheme = 0; scheme < 3; scheme++)
+        for (int vf = 0; vf < 2; vf++) {
+          Case cs;
+
+          cs.type     = (HcGridType)type;
+          cs.px       = geo == 0 ? PETSC_TRUE : PETSC_FALSE;
+          cs.py       = (geo == 0 && type == HC_GRID_CARTESIAN) ? PETSC_TRUE : PETSC_FALSE;
+          cs.mask     = geo == 1 || vf == 1 ? PETSC_TRUE : PETSC_FALSE;
+          cs.scheme   = (HcAdvectionScheme)scheme;
+          cs.velfield = vf ? PETSC_TRUE : PETSC_FALSE;
+          PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
+        }
+  PetscCall(HcTestFinish(PETSC_COMM_WORLD, &status));
+  PetscCall(PetscFinalize());
+  return status;
+}

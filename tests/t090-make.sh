@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The build system: make deps is a no-op when every package is installed; PETSC_DIR/PETSC_ARCH select the PETSc
+# (through its pkg-config file) and a wrong one stops with a clear message; print-VAR works.
+set -u
+cd "$(dirname "$0")/.."
+fail=0
+check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A fake apt-get first on PATH fails loudly: make deps must not call it when everything is there.
+printf '#!/bin/sh\necho "apt-get was called" >&2\nexit 99\n' > "$tmp/apt-get"
+chmod +x "$tmp/apt-get"
+out=$(PATH="$tmp:$PATH" make -s deps 2>&1); code=$?
+echo "make deps -> $out"
+check "make deps is a no-op when everything is installed" '[ $code = 0 ] && echo "$out" | grep -q "nothing to install"'
+
+out=$(make -s print-CC PETSC_DIR=/nonexistent/petsc PETSC_ARCH=arch-x 2>&1); code=$?
+echo "make PETSC_DIR=/nonexistent/petsc -> $out"
+check "a wrong PETSC_DIR stops the build with a clear message" '[ $code != 0 ] && echo "$out" | grep -q "no PETSc.pc in /nonexistent/petsc/arch-x/lib/pkgconfig"'
+
+# A PETSc install of our own making (a copy of the system's pkg-config file with another prefix) must be the one used.
+pcfile=$(pkg-config --variable=pcfiledir PETSc)/PETSc.pc
+mkdir -p "$tmp/petsc/arch-fake/lib/pkgconfig"
+sed "s|^prefix=.*|prefix=$tmp/petsc/arch-fake|" "$pcfile" > "$tmp/petsc/arch-fake/lib/pkgconfig/PETSc.pc"
+out=$(make -s print-PETSC_PREFIX PETSC_DIR="$tmp/petsc" PETSC_ARCH=arch-fake 2>&1)
+check "PETSC_DIR/PETSC_ARCH select that PETSc's pkg-config file ($out)" '[ "$out" = "PETSC_PREFIX=$tmp/petsc/arch-fake" ]'
+
+out=$(make -s print-CC 2>&1)
+check "the compiler comes from PETSc's pkg-config file ($out)" '[ "$out" = "CC=$(pkg-config --variable=ccompiler PETSc)" ]'
+
+out=$(make -n V=1 lib/libhycast.a -B 2>&1 | grep -c -- "-MMD")
+check "objects are compiled with -MMD dependency files ($out compile lines)" '[ "$out" -gt 0 ]'
+
+[ $fail = 0 ] && echo "PASSED" || echo "FAILED"
+exit $fail

@@ -1,0 +1,206 @@
+#include <stdarg.h>
+#include "testutil.h"
+
+static int hc_test_failures = 0;
+
+PetscErrorCode HcTestCheck(MPI_Comm comm, PetscBool ok, const char fmt[], ...)
+{
+  char    msg[1024];
+  va_list ap;
+
+  PetscFunctionBeginUser;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  PetscCall(PetscPrintf(comm, "  %-4s %s\n", ok ? "ok" : "FAIL", msg));
+  if (!ok) hc_test_failures++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestFinish(MPI_Comm comm, int *status)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hc_test_failures, 1, MPI_INT, MPI_MAX, comm));
+  PetscCall(PetscPrintf(comm, "%s: %d check(s) failed\n", hc_test_failures ? "FAILED" : "PASSED", hc_test_failures));
+  *status = hc_test_failures ? 1 : 0;
+  PetscFunctionReturn(0);
+}
+
+/* splitmix64 of the inputs: uniform in [-1, 1) */
+PetscReal HcTestHash(unsigned long seed, PetscInt i, PetscInt j, PetscInt c)
+{
+  unsigned long long z = seed * 0x9E3779B97F4A7C15ULL + (unsigned long long)i * 0xBF58476D1CE4E5B9ULL +
+                         (unsigned long long)j * 0x94D049BB133111EBULL + (unsigned long long)c * 0x2545F4914F6CDD1DULL;
+
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z = z ^ (z >> 31);
+  return (PetscReal)(z >> 11) / 9007199254740992.0 * 2 - 1;
+}
+
+PetscErrorCode HcTestRandomField(HcGrid grid, unsigned long seed, PetscReal scale, Vec u)
+{
+  DM             da;
+  PetscScalar ***a;
+  PetscInt       xs, ys, xm, ym, nc;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(DMDAVecGetArrayDOF(da, u, &a));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++)
+      for (PetscInt c = 0; c < nc; c++) a[j][i][c] = scale * HcTestHash(seed, i, j, c);
+  PetscCall(DMDAVecRestoreArrayDOF(da, u, &a));
+  PetscFunctionReturn(0);
+}
+
+/* A few random low Fourier modes in index space: smooth, O(1), decomposition independent. */
+PetscErrorCode HcTestSmoothField(HcGrid grid, unsigned long seed, Vec u)
+{
+  DM             da;
+  PetscScalar ***a;
+  PetscInt       xs, ys, xm, ym, nc, nx, ny;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(HcGridGetSizes(grid, &nx, &ny));
+  PetscCall(DMDAVecGetArrayDOF(da, u, &a));
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    for (PetscInt i = xs; i < xs + xm; i++) {
+      for (PetscInt c = 0; c < nc; c++) {
+        PetscReal v = 0.5 * HcTestHash(seed, -1, -1, c);
+        for (PetscInt kx = 0; kx <= 2; kx++)
+          for (PetscInt ky = 0; ky <= 2; ky++) {
+            const PetscReal amp = HcTestHash(seed, kx, ky, 10 + c) / (1 + kx + ky),
+                            ph  = PETSC_PI * HcTestHash(seed, kx, ky, 20 + c);
+            v += amp * PetscCosReal(2 * PETSC_PI * (kx * (i + 0.5) / nx + ky * (j + 0.5) / ny) + ph);
+          }
+        a[j][i][c] = v;
+      }
+    }
+  }
+  PetscCall(DMDAVecRestoreArrayDOF(da, u, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Multiply every field by the land mask. */
+PetscErrorCode HcTestMaskField(HcGrid grid, Vec u)
+{
+  DM                  da, da1;
+  Vec                 mask;
+  PetscScalar      ***a;
+  const PetscScalar **m;
+  PetscInt            xs, ys, xm, ym, nc;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(HcGridGetScalarDM(grid, &da1));
+  PetscCall(HcGridGetMask(grid, &mask));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(DMDAVecGetArrayDOF(da, u, &a));
+  PetscCall(DMDAVecGetArrayRead(da1, mask, &m));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++)
+      for (PetscInt c = 0; c < nc; c++) a[j][i][c] *= m[j][i];
+  PetscCall(DMDAVecRestoreArrayRead(da1, mask, &m));
+  PetscCall(DMDAVecRestoreArrayDOF(da, u, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Land: random discs plus isolated cells, about `fraction` of the grid; deterministic for a seed. */
+PetscErrorCode HcTestSetIrregularMask(HcGrid grid, unsigned long seed, PetscReal fraction)
+{
+  DM            da1;
+  Vec           mask;
+  PetscScalar **m;
+  PetscInt      xs, ys, xm, ym, nx, ny, ndisc = 6;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetScalarDM(grid, &da1));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetSizes(grid, &nx, &ny));
+  PetscCall(DMCreateGlobalVector(da1, &mask));
+  PetscCall(DMDAVecGetArray(da1, mask, &m));
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    for (PetscInt i = xs; i < xs + xm; i++) {
+      PetscBool land = HcTestHash(seed, i, j, 99) > 1 - fraction ? PETSC_TRUE : PETSC_FALSE; /* isolated cells */
+      for (PetscInt d = 0; d < ndisc; d++) {
+        const PetscReal cx = (0.5 + 0.5 * HcTestHash(seed, d, 0, 7)) * nx, cy = (0.5 + 0.5 * HcTestHash(seed, d, 1, 7)) * ny;
+        const PetscReal r =
+            (0.03 + 0.05 * (0.5 + 0.5 * HcTestHash(seed, d, 2, 7))) * PetscMin(nx, ny) * PetscSqrtReal(fraction / 0.1);
+        if ((i + 0.5 - cx) * (i + 0.5 - cx) + (j + 0.5 - cy) * (j + 0.5 - cy) < r * r) land = PETSC_TRUE;
+      }
+      m[j][i] = land ? 0 : 1;
+    }
+  }
+  PetscCall(DMDAVecRestoreArray(da1, mask, &m));
+  PetscCall(HcGridSetMask(grid, mask));
+  PetscCall(VecDestroy(&mask));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestCreateGrid(MPI_Comm comm, HcGridType type, PetscInt nx, PetscInt ny, PetscInt nc, PetscBool px, PetscBool py,
+                                HcGrid *grid)
+{
+  const char *names[] = {"a", "b", "c", "d"};
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridCreate(comm, grid));
+  PetscCall(HcGridSetType(*grid, type));
+  PetscCall(HcGridSetSizes(*grid, nx, ny));
+  if (type == HC_GRID_LATLON) PetscCall(HcGridSetDomain(*grid, px ? 0 : 280, px ? 360 : 340, -60, 65));
+  PetscCall(HcGridSetPeriodic(*grid, px, py));
+  PetscCall(HcGridSetFields(*grid, nc, names));
+  PetscCall(HcGridSetUp(*grid));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestGatherNatural(HcGrid grid, Vec u, PetscReal **out)
+{
+  DM                 da;
+  Vec                nat, seq;
+  VecScatter         sc;
+  PetscInt           n;
+  PetscMPIInt        rank;
+  const PetscScalar *a;
+  MPI_Comm           comm;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(HcGridGetComm(grid, &comm));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(DMDACreateNaturalVector(da, &nat));
+  PetscCall(DMDAGlobalToNaturalBegin(da, u, INSERT_VALUES, nat));
+  PetscCall(DMDAGlobalToNaturalEnd(da, u, INSERT_VALUES, nat));
+  PetscCall(VecScatterCreateToZero(nat, &sc, &seq));
+  PetscCall(VecScatterBegin(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+  *out = NULL;
+  if (!rank) {
+    PetscCall(VecGetSize(seq, &n));
+    PetscCall(PetscMalloc1(n, out));
+    PetscCall(VecGetArrayRead(seq, &a));
+    for (PetscInt k = 0; k < n; k++) (*out)[k] = PetscRealPart(a[k]);
+    PetscCall(VecRestoreArrayRead(seq, &a));
+  }
+  PetscCall(VecScatterDestroy(&sc));
+  PetscCall(VecDestroy(&seq));
+  PetscCall(VecDestroy(&nat));
+  PetscFunctionReturn(0);
+}
+
+PetscReal HcTestRelDiff(PetscInt n, const PetscReal a[], const PetscReal b[])
+{
+  PetscReal d = 0, s = 0;
+
+  for (PetscInt k = 0; k < n; k++) {
+    d = PetscMax(d, PetscAbsReal(a[k] - b[k]));
+    s = PetscMax(s, PetscMax(PetscAbsReal(a[k]), PetscAbsReal(b[k])));
+  }
+  return d / PetscMax(s, 1e-300);
+}
