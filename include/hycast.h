@@ -68,6 +68,9 @@ PETSC_EXTERN PetscErrorCode    HcTermSetOptionsPrefix(HcTerm, const char[]);
 PETSC_EXTERN PetscErrorCode    HcTermSetFromOptions(HcTerm);
 PETSC_EXTERN PetscErrorCode    HcTermSetUp(HcTerm);
 PETSC_EXTERN PetscErrorCode    HcTermGetGrid(HcTerm, HcGrid *);
+PETSC_EXTERN PetscErrorCode    HcTermSetEnvironment(HcTerm, PetscInt);
+PETSC_EXTERN PetscErrorCode    HcTermGetEnvironment(HcTerm, PetscInt *);
+PETSC_EXTERN PetscErrorCode    HcTermIsLearned(HcTerm, PetscBool *);
 PETSC_EXTERN PetscErrorCode    HcTermGetNumParameters(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode    HcTermGetParameterName(HcTerm, PetscInt, const char **);
 PETSC_EXTERN PetscErrorCode    HcTermGetParameters(HcTerm, const PetscReal *[]);
@@ -96,6 +99,10 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 
 typedef struct _p_HcModel *HcModel;
 
+/* Which terms the right-hand side and its products include (APHYNITY penalises the learned part alone). */
+typedef enum { HC_TERMS_ALL, HC_TERMS_PHYSICS, HC_TERMS_LEARNED } HcTermSelection;
+PETSC_EXTERN const char *const HcTermSelections[];
+
 /* Called at each observation time t_k (k = 1..nobs) of a window: adds the loss contribution at state u and its
    gradients dL/du and (for losses that involve the parameters directly) dL/dtheta; both arrive zeroed. */
 typedef PetscErrorCode (*HcObservationFn)(HcModel, PetscInt, PetscReal, Vec, PetscReal *, Vec, Vec, void *);
@@ -103,6 +110,12 @@ typedef PetscErrorCode (*HcObservationFn)(HcModel, PetscInt, PetscReal, Vec, Pet
 PETSC_EXTERN PetscErrorCode HcModelCreate(HcGrid, HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelAddTerm(HcModel, HcTerm);
 PETSC_EXTERN PetscErrorCode HcModelGetTerm(HcModel, const char[], HcTerm *);
+PETSC_EXTERN PetscErrorCode HcModelGetNumTerms(HcModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcModelGetTermByIndex(HcModel, PetscInt, HcTerm *);
+PETSC_EXTERN PetscErrorCode HcModelGetNumEnvironments(HcModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcModelSetEnvironment(HcModel, PetscInt);
+PETSC_EXTERN PetscErrorCode HcModelGetEnvironment(HcModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcModelSetTermSelection(HcModel, HcTermSelection);
 PETSC_EXTERN PetscErrorCode HcModelSetOptionsPrefix(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelSetFromOptions(HcModel);
 PETSC_EXTERN PetscErrorCode HcModelSetUp(HcModel);

@@ -2,6 +2,8 @@
 #include <complex.h>
 #include <hycast/private/modelimpl.h>
 
+const char *const HcTermSelections[] = {"all", "physics", "learned", "HcTermSelection", "HC_TERMS_", NULL};
+
 PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
 {
   HcModel m;
@@ -13,6 +15,7 @@ PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
   m->comm      = grid->comm;
   m->grid      = grid;
   m->tobs      = 1.0;
+  m->env       = -1;
   m->cflsafety = 0.9;
   PetscCall(HcGridReference(grid));
   PetscCall(TSCreate(m->comm, &m->ts));
@@ -44,6 +47,7 @@ PetscErrorCode HcModelAddTerm(HcModel model, HcTerm term)
   }
   PetscCall(HcTermReference(term));
   model->terms[model->nterms++] = term;
+  model->nenv                   = PetscMax(model->nenv, term->env + 1);
   PetscFunctionReturn(0);
 }
 
@@ -61,6 +65,64 @@ PetscErrorCode HcModelGetTerm(HcModel model, const char name[], HcTerm *term)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode HcModelGetNumTerms(HcModel model, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = model->nterms;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetTermByIndex(HcModel model, PetscInt k, HcTerm *term)
+{
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < model->nterms, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcModel: term %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", k, model->nterms);
+  *term = model->terms[k];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetNumEnvironments(HcModel model, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = model->nenv;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetEnvironment - evaluate the model for environment e: shared terms plus the terms of e (-1: shared only).
+@*/
+PetscErrorCode HcModelSetEnvironment(HcModel model, PetscInt e)
+{
+  PetscFunctionBegin;
+  PetscCheck(e >= -1 && e < PetscMax(model->nenv, 1), model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcModel: environment %" PetscInt_FMT " not in [-1, %" PetscInt_FMT ")", e, PetscMax(model->nenv, 1));
+  if (e == model->env) PetscFunctionReturn(0);
+  model->env       = e;
+  model->stepvalid = PETSC_FALSE;
+  model->linvalid  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetEnvironment(HcModel model, PetscInt *e)
+{
+  PetscFunctionBegin;
+  *e = model->env;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetTermSelection - restrict the right-hand side and its products to the physics or to the learned terms
+  (HC_TERMS_ALL to undo).  Time integration should use HC_TERMS_ALL.
+@*/
+PetscErrorCode HcModelSetTermSelection(HcModel model, HcTermSelection sel)
+{
+  PetscFunctionBegin;
+  if (sel == model->selection) PetscFunctionReturn(0);
+  model->selection = sel;
+  model->linvalid  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
 {
   PetscFunctionBegin;
@@ -72,9 +134,9 @@ PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
 
 PetscErrorCode HcModelSetFromOptions(HcModel model)
 {
-  char     *names[HC_MAX_TERMS], deflist[256] = "";
-  PetscInt  nnames = HC_MAX_TERMS;
-  PetscBool flg, isrk;
+  char     *names[HC_MAX_TERMS], *envnames[HC_MAX_TERMS], deflist[256] = "", envprefix[256];
+  PetscInt  nnames = HC_MAX_TERMS, nenvnames = HC_MAX_TERMS, nenv = 0;
+  PetscBool flg, envflg = PETSC_FALSE, isrk;
 
   PetscFunctionBegin;
   PetscCheck(!model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelSetFromOptions: call before HcModelSetUp()");
@@ -112,6 +174,15 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
                             "HcModelSetAdjointStride", model->adjstride, &model->adjstride, NULL));
   PetscCheck(model->adjstride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-model_adjoint_stride must be >= 0, got %" PetscInt_FMT, model->adjstride);
+  PetscCall(PetscOptionsInt("-model_envs", "Number of environments with their own terms (LEADS); 0: none", "HcTermSetEnvironment",
+                            nenv, &nenv, NULL));
+  PetscCheck(nenv >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_envs must be >= 0, got %" PetscInt_FMT, nenv);
+  PetscCall(PetscOptionsStringArray("-model_env_terms",
+                                    "Term types instantiated once per environment (options -env_<type options>)",
+                                    "HcTermSetEnvironment", envnames, &nenvnames, &envflg));
+  PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
+  PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
+             "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
   PetscCall(PetscOptionsBool("-model_cfl_substep",
                              "Split a -model_dt above the stability limit into stable substeps instead of stopping", "",
                              model->cflsubstep, &model->cflsubstep, NULL));
@@ -127,6 +198,26 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
     PetscCall(HcTermDestroy(&term));
     PetscCall(PetscFree(names[k]));
   }
+  /* per-environment instances share the options prefix env_ and get block names <name>_env<e> */
+  PetscCall(PetscSNPrintf(envprefix, sizeof(envprefix), "%senv_", model->prefix ? model->prefix : ""));
+  for (PetscInt e = 0; e < nenv; e++) {
+    for (PetscInt k = 0; k < nenvnames; k++) {
+      HcTerm      term;
+      const char *base;
+      char        name[256];
+
+      PetscCall(HcTermCreate(model->grid, &term));
+      PetscCall(HcTermSetType(term, envnames[k]));
+      PetscCall(HcTermGetName(term, &base));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_env%" PetscInt_FMT, base, e));
+      PetscCall(HcTermSetName(term, name));
+      PetscCall(HcTermSetEnvironment(term, e));
+      PetscCall(HcTermSetOptionsPrefix(term, envprefix));
+      PetscCall(HcModelAddTerm(model, term));
+      PetscCall(HcTermDestroy(&term));
+    }
+  }
+  for (PetscInt k = 0; k < nenvnames; k++) PetscCall(PetscFree(envnames[k]));
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetFromOptions(model->terms[k]));
   PetscCall(TSSetFromOptions(model->ts));
   PetscCall(PetscObjectTypeCompare((PetscObject)model->ts, TSRK, &isrk));
@@ -401,6 +492,7 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
   for (PetscInt k = 0; k < model->nterms; k++) {
     PetscReal a, d;
 
+    if (model->terms[k]->env >= 0 && model->terms[k]->env != model->env) continue;
     PetscCall(HcTermEstimateRates(model->terms[k], &a, &d));
     radv += a;
     rdif += d;
@@ -538,7 +630,9 @@ PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
   PetscCall(HcModelCheckSetUp_Private(model));
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
   PetscCall(VecSet(f, 0));
-  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(model->terms[k]->ops.apply(model->terms[k], t, model->uloc, f));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (HcModelTermActive_Private(model, model->terms[k]))
+      PetscCall(model->terms[k]->ops.apply(model->terms[k], t, model->uloc, f));
   PetscFunctionReturn(0);
 }
 
@@ -551,7 +645,8 @@ PetscErrorCode HcModelLinearize(HcModel model, PetscReal t, Vec u)
   PetscCall(HcModelCheckSetUp_Private(model));
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->ulinloc));
   for (PetscInt k = 0; k < model->nterms; k++)
-    if (model->terms[k]->ops.linearize) PetscCall(model->terms[k]->ops.linearize(model->terms[k], t, model->ulinloc));
+    if (HcModelTermActive_Private(model, model->terms[k]) && model->terms[k]->ops.linearize)
+      PetscCall(model->terms[k]->ops.linearize(model->terms[k], t, model->ulinloc));
   PetscCall(PetscObjectGetId((PetscObject)u, &model->linid));
   model->lintime  = t;
   model->linvalid = PETSC_TRUE;
@@ -572,7 +667,9 @@ PetscErrorCode HcModelApplyJacobian(HcModel model, Vec v, Vec y)
   PetscCall(HcModelCheckLinearized_Private(model));
   PetscCall(DMGlobalToLocal(model->grid->da, v, INSERT_VALUES, model->vloc));
   PetscCall(VecSet(y, 0));
-  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(model->terms[k]->ops.jacobian(model->terms[k], model->vloc, y));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (HcModelTermActive_Private(model, model->terms[k]))
+      PetscCall(model->terms[k]->ops.jacobian(model->terms[k], model->vloc, y));
   PetscFunctionReturn(0);
 }
 
@@ -583,7 +680,8 @@ PetscErrorCode HcModelApplyJacobianTranspose(HcModel model, Vec w, Vec y)
   PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
   PetscCall(VecSet(model->yloc, 0));
   for (PetscInt k = 0; k < model->nterms; k++)
-    PetscCall(model->terms[k]->ops.jacobiantranspose(model->terms[k], model->wloc, model->yloc));
+    if (HcModelTermActive_Private(model, model->terms[k]))
+      PetscCall(model->terms[k]->ops.jacobiantranspose(model->terms[k], model->wloc, model->yloc));
   PetscCall(VecSet(y, 0));
   PetscCall(DMLocalToGlobal(model->grid->da, model->yloc, ADD_VALUES, y));
   PetscFunctionReturn(0);
@@ -599,7 +697,8 @@ PetscErrorCode HcModelApplyParameterJacobian(HcModel model, Vec dtheta, Vec y)
   PetscCall(HcModelBroadcastParameters_Private(model, dtheta, model->gwork));
   PetscCall(VecSet(y, 0));
   for (PetscInt k = 0; k < model->nterms; k++)
-    if (model->terms[k]->nparam) PetscCall(model->terms[k]->ops.paramjacobian(model->terms[k], model->gwork + model->poff[k], y));
+    if (model->terms[k]->nparam && HcModelTermActive_Private(model, model->terms[k]))
+      PetscCall(model->terms[k]->ops.paramjacobian(model->terms[k], model->gwork + model->poff[k], y));
   PetscFunctionReturn(0);
 }
 
@@ -617,7 +716,7 @@ PetscErrorCode HcModelApplyParameterJacobianTranspose(HcModel model, Vec w, Vec 
   PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
   PetscCall(PetscArrayzero(model->gwork, model->nparam));
   for (PetscInt k = 0; k < model->nterms; k++)
-    if (model->terms[k]->nparam)
+    if (model->terms[k]->nparam && HcModelTermActive_Private(model, model->terms[k]))
       PetscCall(model->terms[k]->ops.paramjacobiantranspose(model->terms[k], model->wloc, model->gwork + model->poff[k]));
   PetscCallMPI(MPI_Reduce(rank ? model->gwork : MPI_IN_PLACE, model->gwork, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, 0,
                           model->comm));

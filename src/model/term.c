@@ -21,6 +21,7 @@ PetscErrorCode HcTermCreate(HcGrid grid, HcTerm *term)
   t->comm  = grid->comm;
   t->refct = 1;
   t->grid  = grid;
+  t->env   = -1;
   PetscCall(HcGridReference(grid));
   *term = t;
   PetscFunctionReturn(0);
@@ -111,6 +112,34 @@ PetscErrorCode HcTermGetGrid(HcTerm term, HcGrid *grid)
 {
   PetscFunctionBegin;
   *grid = term->grid;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermSetEnvironment - make the term specific to environment e (LEADS' G_e; -1: shared by every environment).
+  Set before HcTermSetUp(): random initial parameters depend on it.
+@*/
+PetscErrorCode HcTermSetEnvironment(HcTerm term, PetscInt e)
+{
+  PetscFunctionBegin;
+  PetscCheck(!term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': set the environment before HcTermSetUp()",
+             term->name);
+  PetscCheck(e >= -1, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTerm: environment must be >= -1, got %" PetscInt_FMT, e);
+  term->env = e;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermGetEnvironment(HcTerm term, PetscInt *e)
+{
+  PetscFunctionBegin;
+  *e = term->env;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermIsLearned(HcTerm term, PetscBool *learned)
+{
+  PetscFunctionBegin;
+  *learned = term->learned;
   PetscFunctionReturn(0);
 }
 
@@ -308,8 +337,13 @@ PetscErrorCode HcTermView(HcTerm term, PetscViewer viewer)
   if (!viewer) viewer = PETSC_VIEWER_STDOUT_(term->comm);
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
   if (!isascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "HcTerm '%s' (type %s): %" PetscInt_FMT " parameter(s)\n", term->name, term->type_name,
-                                   term->nparam));
+  if (term->env >= 0)
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "HcTerm '%s' (type %s, environment %" PetscInt_FMT "): %" PetscInt_FMT " parameter(s)\n",
+                                     term->name, term->type_name, term->env, term->nparam));
+  else
+    PetscCall(PetscViewerASCIIPrintf(viewer, "HcTerm '%s' (type %s): %" PetscInt_FMT " parameter(s)\n", term->name,
+                                     term->type_name, term->nparam));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (term->ops.view) PetscCall(term->ops.view(term, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -7,15 +7,17 @@
 #define HC_MAX_TERMS 32
 
 struct _p_HcModel {
-  MPI_Comm   comm;
-  HcGrid     grid;
-  char      *prefix;
-  PetscInt   nterms;
-  HcTerm     terms[HC_MAX_TERMS];
-  PetscInt   poff[HC_MAX_TERMS + 1]; /* parameter block of term k: [poff[k], poff[k+1]) */
-  PetscInt   nparam;
-  PetscReal *gwork; /* nparam reals: parameter-gradient sums before the reduction */
-  PetscBool  setupcalled;
+  MPI_Comm        comm;
+  HcGrid          grid;
+  char           *prefix;
+  PetscInt        nterms;
+  HcTerm          terms[HC_MAX_TERMS];
+  PetscInt        poff[HC_MAX_TERMS + 1]; /* parameter block of term k: [poff[k], poff[k+1]) */
+  PetscInt        nparam;
+  PetscInt        nenv, env; /* number of environments with their own terms; the current one (-1: shared only) */
+  HcTermSelection selection; /* which terms the RHS and its products include */
+  PetscReal      *gwork;     /* nparam reals: parameter-gradient sums before the reduction */
+  PetscBool       setupcalled;
 
   /* time stepping: nsub steps of dt per observation interval tobs */
   PetscReal tobs, dtreq, cflsafety;
@@ -43,6 +45,15 @@ struct _p_HcModel {
   PetscInt nstates, nobs;
   Vec     *obsout; /* where HcModelSolve() copies them, may be NULL */
 };
+
+/* A term contributes when it is shared or belongs to the current environment, and matches the selection. */
+static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
+{
+  if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
 
 PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
 PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscReal, Vec, PetscInt, Vec[]);

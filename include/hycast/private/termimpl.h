@@ -38,11 +38,20 @@ struct _p_HcTerm {
   PetscReal *theta;      /* this term's parameters, owned here, replicated on every rank */
   char     **paramnames; /* nparam names, "block.name[i]" style without the block */
   PetscBool  setupcalled;
+  PetscInt   env;     /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
+  PetscBool  learned; /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
   /* linearisation point of the stand-alone product functions (the model keeps its own) */
   Vec       ulin;
   PetscReal tlin;
   PetscBool linearized;
 };
+
+/* Types that draw random initial parameters offset their seed by env + 1, so that environments start differently
+   and identically on every rank count. */
+static inline unsigned long HcTermSeed_Private(HcTerm term, unsigned long seed)
+{
+  return seed + 7919UL * (unsigned long)(term->env + 1);
+}
 
 /* Type constructors and helpers for implementations. */
 PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
