@@ -103,8 +103,9 @@ typedef struct _p_HcModel *HcModel;
 typedef enum { HC_TERMS_ALL, HC_TERMS_PHYSICS, HC_TERMS_LEARNED } HcTermSelection;
 PETSC_EXTERN const char *const HcTermSelections[];
 
-/* Called at each observation time t_k (k = 1..nobs) of a window: adds the loss contribution at state u and its
-   gradients dL/du and (for losses that involve the parameters directly) dL/dtheta; both arrive zeroed. */
+/* Called at each observation time t_k (k = 1..nobs) of a window: the loss contribution at state u and its gradients
+   dL/du and (for losses that involve the parameters directly) dL/dtheta, which arrive zeroed.  It may use the model's
+   products (it runs between backward steps); it must leave the term selection at HC_TERMS_ALL. */
 typedef PetscErrorCode (*HcObservationFn)(HcModel, PetscInt, PetscReal, Vec, PetscReal *, Vec, Vec, void *);
 
 PETSC_EXTERN PetscErrorCode HcModelCreate(HcGrid, HcModel *);
@@ -136,9 +137,10 @@ PETSC_EXTERN PetscErrorCode HcModelApplyJacobian(HcModel, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcModelApplyJacobianTranspose(HcModel, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcModelApplyParameterJacobian(HcModel, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcModelApplyParameterJacobianTranspose(HcModel, Vec, Vec);
-PETSC_EXTERN PetscErrorCode HcModelSolve(HcModel, PetscReal, Vec, PetscInt, Vec[]);
-PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscReal, Vec, PetscInt, HcObservationFn, void *, PetscReal *, Vec,
-                                                   Vec);
+PETSC_EXTERN PetscErrorCode HcModelGetObservationInterval(HcModel, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcModelSolve(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
+PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscInt, const PetscReal[], Vec, HcObservationFn, void *,
+                                                   PetscReal *, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcModelView(HcModel, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
 

@@ -53,7 +53,11 @@ static PetscErrorCode Error(HcAdvectionScheme scheme, PetscInt n, Blob *blob, Pe
   PetscCall(VecDuplicate(u, &ue));
   blob->t = 0;
   PetscCall(HcGridEvaluate(grid, BlobExact, blob, u));
-  PetscCall(HcModelSolve(model, 0, u, 1, NULL));
+  {
+    const PetscReal times[2] = {0, T};
+
+    PetscCall(HcModelSolve(model, 1, times, u, NULL));
+  }
   blob->t = T;
   PetscCall(HcGridEvaluate(grid, BlobExact, blob, ue));
   PetscCall(VecAXPY(u, -1, ue));

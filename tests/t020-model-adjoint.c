@@ -8,6 +8,7 @@ static const char help[] =
 #define NOBS 3
 
 typedef struct {
+  PetscReal times[NOBS + 1]; /* uneven on purpose: each interval gets its own step */
   Vec       target[NOBS];
   HcGrid    grid;
   PetscReal scale; /* 1 / (number of active values) */
@@ -31,7 +32,7 @@ static PetscErrorCode MisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, Pe
 static PetscErrorCode Loss(HcModel model, Vec u0, Misfit *mf, PetscReal *L)
 {
   PetscFunctionBeginUser;
-  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, MisfitFn, mf, L, NULL, NULL));
+  PetscCall(HcModelComputeGradient(model, NOBS, mf->times, u0, MisfitFn, mf, L, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -101,6 +102,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcTestSmoothField(grid, 31, u0));
   PetscCall(HcTestRandomField(grid, 32, 1, d));
   mf.grid = grid;
+  for (int k = 0; k <= NOBS; k++) mf.times[k] = tobs * (k + 0.37 * (k % 2)); /* intervals 1.37, 0.63, 1.37 x tobs */
   PetscCall(HcGridGetActiveCount(grid, &nact));
   PetscCall(HcGridGetNumFields(grid, &nc));
   mf.scale = 1.0 / (nact * nc);
@@ -115,12 +117,13 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcModelGetParameters(model, p0));
   PetscCall(VecCopy(p0, p));
 
-  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, MisfitFn, &mf, &L, gp, gu0));
+  PetscCall(HcModelComputeGradient(model, NOBS, mf.times, u0, MisfitFn, &mf, &L, gp, gu0));
   {
     PetscInt nsub;
     PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
-    PetscCall(PetscPrintf(comm, "  loss %.10e over %d observations of %" PetscInt_FMT " steps (dt %.4g)\n", (double)L, NOBS, nsub,
-                          (double)dt));
+    PetscCall(PetscPrintf(
+        comm, "  loss %.10e over %d uneven observation intervals (default interval %g: %" PetscInt_FMT " steps of %.4g)\n",
+        (double)L, NOBS, (double)tobs, nsub, (double)dt));
   }
 
   for (PetscInt k = 0; k < np; k++) {

@@ -58,7 +58,13 @@ static PetscErrorCode Run(MPI_Comm comm, HcGridType type, Result *res)
 
   /* forecast */
   PetscCall(HcTestSmoothField(grid, 17, u));
-  PetscCall(HcModelSolve(model, 0, u, 20, NULL));
+  {
+    PetscReal times[21], tobs;
+
+    PetscCall(HcModelGetObservationInterval(model, &tobs));
+    for (int k = 0; k <= 20; k++) times[k] = k * tobs;
+    PetscCall(HcModelSolve(model, 20, times, u, NULL));
+  }
   PetscCall(HcTestGatherNatural(grid, u, &res->forecast));
   PetscCall(VecGetSize(u, &res->n));
 
@@ -69,7 +75,13 @@ static PetscErrorCode Run(MPI_Comm comm, HcGridType type, Result *res)
   PetscCall(HcGridGetActiveCount(grid, &nact));
   mf.scale = 1.0 / nact;
   PetscCall(HcTestSmoothField(grid, 17, u));
-  PetscCall(HcModelComputeGradient(model, 0, u, NOBS, MisfitFn, &mf, &res->loss, gp, gu0));
+  {
+    PetscReal times[NOBS + 1], tobs;
+
+    PetscCall(HcModelGetObservationInterval(model, &tobs));
+    for (int k = 0; k <= NOBS; k++) times[k] = tobs * (k + 0.5 * (k % 2));
+    PetscCall(HcModelComputeGradient(model, NOBS, times, u, MisfitFn, &mf, &res->loss, gp, gu0));
+  }
   PetscCall(HcTestGatherNatural(grid, gu0, &res->gu0));
   PetscCall(HcModelGetNumParameters(model, &res->np));
   PetscCall(PetscMalloc1(res->np, &res->gp));

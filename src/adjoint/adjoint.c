@@ -37,13 +37,13 @@ static PetscErrorCode HcModelEnsureStates_Private(HcModel model, PetscInt nobs)
 }
 
 /*@C
-  HcModelComputeGradient - loss L = sum_k L_k(u(t_k)) over the observation times t_k = t0 + k * interval, k = 1..nobs,
-  of a forecast from u0, and its gradient with respect to the parameters (gtheta, a parameter vector) and to the
-  initial state (gu0).  fn(model, k, t_k, u_k, &L_k, dL_k/du, dL_k/dtheta, ctx) supplies the misfits; gtheta and gu0
-  may be NULL.
+  HcModelComputeGradient - loss L = sum_k L_k(u(t_k)) over the observation times t_k = times[k], k = 1..nobs, of a
+  forecast from u0 at times[0], and its gradient with respect to the parameters (gtheta, a parameter vector) and to
+  the initial state (gu0).  fn(model, k, t_k, u_k, &L_k, dL_k/du, dL_k/dtheta, ctx) supplies the misfits; gtheta and
+  gu0 may be NULL.
 @*/
-PetscErrorCode HcModelComputeGradient(HcModel model, PetscReal t0, Vec u0, PetscInt nobs, HcObservationFn fn, void *ctx,
-                                      PetscReal *loss, Vec gtheta, Vec gu0)
+PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscReal times[], Vec u0, HcObservationFn fn,
+                                      void *ctx, PetscReal *loss, Vec gtheta, Vec gu0)
 {
   PetscReal L = 0;
   PetscInt  stride;
@@ -73,7 +73,7 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscReal t0, Vec u0, Petsc
     model->trajectory = PETSC_FALSE;
   }
   PetscCall(VecCopy(u0, model->ustate));
-  PetscCall(HcModelRunForward_Private(model, t0, model->ustate, nobs, model->states));
+  PetscCall(HcModelRunForward_Private(model, nobs, times, model->ustate, model->states));
 
   PetscCall(VecSet(model->lambda, 0));
   if (model->mu) PetscCall(VecSet(model->mu, 0));
@@ -83,7 +83,7 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscReal t0, Vec u0, Petsc
     if (stride != nobs) {
       PetscCall(HcModelResetTrajectory_Private(model));
       PetscCall(VecCopy(first ? model->states[first - 1] : u0, model->ustate));
-      PetscCall(HcModelRunForward_Private(model, t0 + first * model->tobs, model->ustate, last - first, NULL));
+      PetscCall(HcModelRunForward_Private(model, last - first, times + first, model->ustate, NULL));
     }
     PetscCall(TSSetCostGradients(model->ts, 1, &model->lambda, model->mu ? &model->mu : NULL));
     for (PetscInt k = last; k > first; k--) {
@@ -91,13 +91,13 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscReal t0, Vec u0, Petsc
 
       PetscCall(VecSet(model->dldu, 0));
       if (model->dldtheta) PetscCall(VecSet(model->dldtheta, 0));
-      PetscCall(fn(model, k, t0 + k * model->tobs, model->states[k - 1], &Lk, model->dldu, model->dldtheta, ctx));
+      PetscCall(fn(model, k, times[k], model->states[k - 1], &Lk, model->dldu, model->dldtheta, ctx));
       PetscCheck(!PetscIsInfOrNanReal(Lk), model->comm, PETSC_ERR_FP,
                  "HcModelComputeGradient: the loss at observation %" PetscInt_FMT " is not finite", k);
       L += Lk;
       PetscCall(VecAXPY(model->lambda, 1, model->dldu));
       if (model->mu) PetscCall(VecAXPY(model->mu, 1, model->dldtheta));
-      PetscCall(TSAdjointSetSteps(model->ts, model->nsub));
+      PetscCall(TSAdjointSetSteps(model->ts, model->isub[k - first - 1]));
       PetscCall(TSAdjointSolve(model->ts));
     }
   }

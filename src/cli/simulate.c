@@ -64,9 +64,10 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
   PetscCall(PetscPrintf(comm, "%8s %12s %12s %12s %14s\n", "obs", "time", "min", "max", "total drift"));
   t0 = MPI_Wtime();
   for (PetscInt k = 1; k <= nobs; k++) {
-    PetscReal drift = 0;
+    const PetscReal times[2] = {(k - 1) * tobs, k * tobs};
+    PetscReal       drift    = 0;
 
-    PetscCall(HcModelSolve(model, (k - 1) * tobs, u, 1, NULL));
+    PetscCall(HcModelSolve(model, 1, times, u, NULL));
     PetscCall(VecMin(u, NULL, &umin));
     PetscCall(VecMax(u, NULL, &umax));
     PetscCall(HcGridIntegrate(grid, u, tot));

@@ -296,26 +296,30 @@ static PetscErrorCode HcModelMatMultTranspose_Jp(Mat Jp, Vec x, Vec y)
   PetscFunctionReturn(0);
 }
 
-/* Observation steps: copy the state out (forecasts) and stop at once if it is no longer finite. */
+/* At the end of each observation interval: copy the state out (forecasts), stop at once if it is no longer finite,
+   and switch to the next interval's step. */
 static PetscErrorCode HcModelPostStep_Private(TS ts)
 {
   HcModel   model;
-  PetscInt  step;
+  PetscInt  step, k;
   PetscReal t, nrm;
   Vec       u;
 
   PetscFunctionBegin;
   PetscCall(TSGetApplicationContext(ts, &model));
   PetscCall(TSGetStepNumber(ts, &step));
-  if (step % model->nsub) PetscFunctionReturn(0);
+  k = model->curobs;
+  if (k >= model->nobs || step != model->icum[k + 1]) PetscFunctionReturn(0);
   PetscCall(TSGetSolution(ts, &u));
   PetscCall(TSGetTime(ts, &t));
   PetscCall(VecNorm(u, NORM_INFINITY, &nrm));
   PetscCheck(!PetscIsInfOrNanReal(nrm), model->comm, PETSC_ERR_FP,
              "HcModel: the state is not finite at t = %g (observation %" PetscInt_FMT ", step %" PetscInt_FMT
              ", dt = %g); the model or its parameters are unstable",
-             (double)t, step / model->nsub, step, (double)model->dt);
-  if (model->obsout && model->obsout[step / model->nsub - 1]) PetscCall(VecCopy(u, model->obsout[step / model->nsub - 1]));
+             (double)t, k + 1, step, (double)model->stepdt[k]);
+  if (model->obsout && model->obsout[k]) PetscCall(VecCopy(u, model->obsout[k]));
+  model->curobs = k + 1;
+  if (k + 1 < model->nobs) PetscCall(TSSetTimeStep(ts, model->stepdt[k + 1]));
   PetscFunctionReturn(0);
 }
 
@@ -479,11 +483,12 @@ PetscErrorCode HcModelGetTimeStep(HcModel model, PetscReal *dt, PetscInt *nsub)
   PetscFunctionReturn(0);
 }
 
-/* Choose dt = tobs / nsub from the terms' rate bounds and the RK scheme's stability half-disc; refuse a requested dt
-   that is unstable unless substepping was asked for. */
+/* From the terms' rate bounds and the RK scheme's stability half-disc: the step each interval is divided into
+   (dttarget; every interval gets ceil(length / dttarget) equal steps).  A requested -model_dt above the stability limit
+   is refused unless substepping was asked for. */
 PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
 {
-  PetscReal radv = 0, rdif = 0, limit = PETSC_MAX_REAL;
+  PetscReal radv = 0, rdif = 0;
   TSRKType  rktype;
 
   PetscFunctionBegin;
@@ -499,37 +504,47 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
   }
   PetscCall(TSRKGetType(model->ts, &rktype));
   model->ratebound = radv + rdif;
+  model->steplimit = PETSC_MAX_REAL;
   if (model->ratebound > 0) {
     PetscCheck(model->stabradius > 0, model->comm, PETSC_ERR_ARG_INCOMP,
                "-ts_rk_type %s is not stable near the imaginary axis, so it cannot advect or diffuse stably with any dt; use "
                "-ts_rk_type 3bs, 4, 5dp, 5bs or 6vr",
                rktype);
-    limit = model->stabradius / model->ratebound;
+    model->steplimit = model->stabradius / model->ratebound;
   }
-  if (model->dtreq > 0) {
-    model->nsub = (PetscInt)PetscCeilReal(model->tobs / model->dtreq * (1 - 1e-12));
-    model->nsub = PetscMax(model->nsub, 1);
-    model->dt   = model->tobs / model->nsub;
-    if (model->dt > limit) {
-      PetscCheck(
-          model->cflsubstep, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
-          "HcModel: time step dt = %g is above the stability limit %g of -ts_rk_type %s on this grid (rate bound %g per unit "
-          "time: advection %g, diffusion %g). Use -model_dt %g or less, or -model_cfl_substep to split steps automatically",
-          (double)model->dt, (double)limit, rktype, (double)model->ratebound, (double)radv, (double)rdif, (double)limit);
-      model->nsub = (PetscInt)PetscCeilReal(model->tobs / (model->cflsafety * limit));
-      model->dt   = model->tobs / model->nsub;
-      PetscCall(PetscInfo(NULL, "HcModel: -model_dt above the stability limit %g, using %" PetscInt_FMT " substeps of %g\n",
-                          (double)limit, model->nsub, (double)model->dt));
-    }
-  } else {
-    const PetscReal n = limit < PETSC_MAX_REAL ? PetscCeilReal(model->tobs / (model->cflsafety * limit)) : 1;
-
-    PetscCheck(n < 1e9, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "HcModel: %g steps per observation interval would be needed (stability limit dt = %g)", (double)n, (double)limit);
-    model->nsub = PetscMax((PetscInt)n, 1);
-    model->dt   = model->tobs / model->nsub;
-  }
+  if (model->dtreq > 0 && model->dtreq <= model->steplimit)
+    model->dttarget = model->dtreq;
+  else if (model->dtreq > 0) {
+    PetscCheck(
+        model->cflsubstep, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+        "HcModel: time step dt = %g is above the stability limit %g of -ts_rk_type %s on this grid (rate bound %g per unit "
+        "time: advection %g, diffusion %g). Use -model_dt %g or less, or -model_cfl_substep to split steps automatically",
+        (double)model->dtreq, (double)model->steplimit, rktype, (double)model->ratebound, (double)radv, (double)rdif,
+        (double)model->steplimit);
+    model->dttarget = model->cflsafety * model->steplimit;
+    PetscCall(PetscInfo(NULL, "HcModel: -model_dt above the stability limit %g, substeps of at most %g\n",
+                        (double)model->steplimit, (double)model->dttarget));
+  } else
+    model->dttarget = model->steplimit < PETSC_MAX_REAL ? model->cflsafety * model->steplimit : PETSC_MAX_REAL;
+  PetscCall(HcModelStepsPerInterval_Private(model, model->tobs, &model->nsub));
+  model->dt        = model->tobs / model->nsub;
   model->stepvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Number of equal steps for an interval of length len. */
+PetscErrorCode HcModelStepsPerInterval_Private(HcModel model, PetscReal len, PetscInt *n)
+{
+  PetscReal m;
+
+  PetscFunctionBegin;
+  PetscCheck(len > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: observation times must increase (interval %g)",
+             (double)len);
+  m = model->dttarget < PETSC_MAX_REAL ? PetscCeilReal(len / model->dttarget * (1 - 1e-12)) : 1;
+  PetscCheck(m < 1e9, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcModel: %g steps per observation interval would be needed (stability limit dt = %g)", (double)m,
+             (double)model->steplimit);
+  *n = PetscMax((PetscInt)m, 1);
   PetscFunctionReturn(0);
 }
 
@@ -729,19 +744,34 @@ PetscErrorCode HcModelApplyParameterJacobianTranspose(HcModel model, Vec w, Vec 
 
 /* ---- time integration */
 
-/* Integrate u from t0 over nobs observation intervals; states[k] (if given) receives u at t0 + (k+1) tobs. */
-PetscErrorCode HcModelRunForward_Private(HcModel model, PetscReal t0, Vec u, PetscInt nobs, Vec states[])
+/* Integrate u over the observation times times[0..nobs]; states[k] (if given) receives u at times[k+1].  Each
+   interval gets its own equal steps; the step count ends the run (with a final time, TS would shorten the last steps
+   to land on it). */
+PetscErrorCode HcModelRunForward_Private(HcModel model, PetscInt nobs, const PetscReal times[], Vec u, Vec states[])
 {
   TSConvergedReason reason;
 
   PetscFunctionBegin;
   PetscCall(HcModelPrepareTimeStep_Private(model));
+  if (nobs > model->maxobs) {
+    PetscCall(PetscFree3(model->isub, model->icum, model->stepdt));
+    PetscCall(PetscMalloc3(nobs, &model->isub, nobs + 1, &model->icum, nobs, &model->stepdt));
+    model->maxobs = nobs;
+  }
+  model->icum[0] = 0;
+  for (PetscInt k = 0; k < nobs; k++) {
+    PetscCall(HcModelStepsPerInterval_Private(model, times[k + 1] - times[k], &model->isub[k]));
+    model->stepdt[k]   = (times[k + 1] - times[k]) / model->isub[k];
+    model->icum[k + 1] = model->icum[k] + model->isub[k];
+  }
+  model->nobs   = nobs;
+  model->curobs = 0;
   model->obsout = states;
-  PetscCall(TSSetTime(model->ts, t0));
+  if (!nobs) PetscFunctionReturn(0);
+  PetscCall(TSSetTime(model->ts, times[0]));
   PetscCall(TSSetStepNumber(model->ts, 0));
-  PetscCall(TSSetTimeStep(model->ts, model->dt));
-  /* The step count ends the run: with a final time, TS would shorten the last steps to land on it. */
-  PetscCall(TSSetMaxSteps(model->ts, nobs * model->nsub));
+  PetscCall(TSSetTimeStep(model->ts, model->stepdt[0]));
+  PetscCall(TSSetMaxSteps(model->ts, model->icum[nobs]));
   PetscCall(TSSetMaxTime(model->ts, PETSC_MAX_REAL));
   PetscCall(TSSetExactFinalTime(model->ts, TS_EXACTFINALTIME_STEPOVER));
   PetscCall(TSSolve(model->ts, u));
@@ -753,10 +783,10 @@ PetscErrorCode HcModelRunForward_Private(HcModel model, PetscReal t0, Vec u, Pet
 }
 
 /*@C
-  HcModelSolve - forecast: integrate u in place from time t0 over nobs observation intervals; states[k], when given
-  (entries may be NULL), receives the state at t0 + (k+1) * interval.
+  HcModelSolve - forecast: integrate u in place over the observation times times[0] < ... < times[nobs]; states[k],
+  when given (entries may be NULL), receives the state at times[k+1].
 @*/
-PetscErrorCode HcModelSolve(HcModel model, PetscReal t0, Vec u, PetscInt nobs, Vec states[])
+PetscErrorCode HcModelSolve(HcModel model, PetscInt nobs, const PetscReal times[], Vec u, Vec states[])
 {
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
@@ -766,8 +796,18 @@ PetscErrorCode HcModelSolve(HcModel model, PetscReal t0, Vec u, PetscInt nobs, V
     model->trajectory = PETSC_FALSE;
   }
   PetscCall(PetscLogEventBegin(HC_ModelSolve, 0, 0, 0, 0));
-  PetscCall(HcModelRunForward_Private(model, t0, u, nobs, states));
+  PetscCall(HcModelRunForward_Private(model, nobs, times, u, states));
   PetscCall(PetscLogEventEnd(HC_ModelSolve, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelGetObservationInterval - the default interval (-model_obs_interval) used to report the time step.
+@*/
+PetscErrorCode HcModelGetObservationInterval(HcModel model, PetscReal *tobs)
+{
+  PetscFunctionBegin;
+  *tobs = model->tobs;
   PetscFunctionReturn(0);
 }
 
@@ -842,6 +882,7 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   PetscCall(VecDestroy(&m->dldtheta));
   if (m->nstates) PetscCall(VecDestroyVecs(m->nstates, &m->states));
   PetscCall(PetscFree(m->gwork));
+  PetscCall(PetscFree3(m->isub, m->icum, m->stepdt));
   PetscCall(PetscFree(m->prefix));
   PetscCall(HcGridDestroy(&m->grid));
   PetscCall(PetscFree(m));

@@ -20,15 +20,18 @@ struct _p_HcModel {
   PetscBool       setupcalled;
 
   /* time stepping: nsub steps of dt per observation interval tobs */
-  PetscReal tobs, dtreq, cflsafety;
-  PetscBool cflsubstep;
-  PetscReal dt, stabradius, ratebound;
-  PetscInt  nsub;
-  PetscBool stepvalid; /* dt/nsub still match the parameters */
-  TS        ts;
-  Mat       J, Jp;
-  PetscBool trajectory; /* TS currently records a trajectory (gradient runs) */
-  PetscInt  adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
+  PetscReal  tobs, dtreq, cflsafety;
+  PetscBool  cflsubstep;
+  PetscReal  dt, stabradius, ratebound, steplimit, dttarget;
+  PetscInt   nsub;                 /* steps in the default interval tobs (reported by HcModelGetTimeStep) */
+  PetscInt   maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */
+  PetscInt  *isub, *icum;
+  PetscReal *stepdt;
+  PetscBool  stepvalid; /* dt/nsub still match the parameters */
+  TS         ts;
+  Mat        J, Jp;
+  PetscBool  trajectory; /* TS currently records a trajectory (gradient runs) */
+  PetscInt   adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
 
   /* linearisation point shared by the terms */
   Vec           ulinloc;
@@ -42,7 +45,7 @@ struct _p_HcModel {
 
   /* observation states of the current forward run */
   Vec     *states;
-  PetscInt nstates, nobs;
+  PetscInt nstates;
   Vec     *obsout; /* where HcModelSolve() copies them, may be NULL */
 };
 
@@ -56,6 +59,7 @@ static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
 }
 
 PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
-PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscReal, Vec, PetscInt, Vec[]);
+PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
+PETSC_INTERN PetscErrorCode HcModelStepsPerInterval_Private(HcModel, PetscReal, PetscInt *);
 
 #endif
