@@ -100,7 +100,12 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 typedef struct _p_HcModel *HcModel;
 
 /* Which terms the right-hand side and its products include (APHYNITY penalises the learned part alone). */
-typedef enum { HC_TERMS_ALL, HC_TERMS_PHYSICS, HC_TERMS_LEARNED } HcTermSelection;
+typedef enum {
+  HC_TERMS_ALL,
+  HC_TERMS_PHYSICS,
+  HC_TERMS_LEARNED,
+  HC_TERMS_ENVIRONMENT /* the learned terms of the current environment only (LEADS G_e) */
+} HcTermSelection;
 PETSC_EXTERN const char *const HcTermSelections[];
 
 /* Called at each observation time t_k (k = 1..nobs) of a window: the loss contribution at state u and its gradients
@@ -141,7 +146,35 @@ PETSC_EXTERN PetscErrorCode HcModelGetObservationInterval(HcModel, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelSolve(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscInt, const PetscReal[], Vec, HcObservationFn, void *,
                                                    PetscReal *, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcModelCheckTimeStep(HcModel, PetscBool *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelView(HcModel, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
+
+/* ---------------------------------------------------------------- training */
+
+/* Fits the model's parameters to observed time series of one or more environments: windows of K observation
+   intervals, losses ERM / APHYNITY / LEADS / V-REx, Adam or TAO, gradients by the adjoint. */
+typedef struct _p_HcTrainer *HcTrainer;
+typedef enum { HC_LOSS_ERM, HC_LOSS_APHYNITY, HC_LOSS_LEADS, HC_LOSS_VREX } HcLossType;
+PETSC_EXTERN const char *const HcLossTypes[];
+typedef enum { HC_SPLIT_TRAIN, HC_SPLIT_VALIDATION, HC_SPLIT_TEST } HcSplit;
+PETSC_EXTERN const char *const HcSplits[];
+
+PETSC_EXTERN PetscErrorCode HcCommSplitGroups(MPI_Comm, PetscInt, MPI_Comm *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTrainerCreate(HcModel, HcTrainer *);
+PETSC_EXTERN PetscErrorCode HcTrainerSetGroups(HcTrainer, MPI_Comm, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcTrainerAddEnvironment(HcTrainer, const char[], PetscInt, const PetscReal[], Vec[]);
+PETSC_EXTERN PetscErrorCode HcTrainerSetFromOptions(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerSetUp(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerTrain(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerEvaluate(HcTrainer, HcSplit, PetscReal *, PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTrainerGetNumWindows(HcTrainer, HcSplit, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTrainerComputeLossGradient(HcTrainer, HcSplit, PetscInt, const PetscInt[], PetscReal *, Vec);
+PETSC_EXTERN PetscErrorCode HcTrainerGetNormalization(HcTrainer, const PetscReal *[], const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcTrainerSaveState(HcTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode HcTrainerLoadState(HcTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode HcTrainerWasInterrupted(HcTrainer, PetscBool *);
+PETSC_EXTERN PetscErrorCode HcTrainerView(HcTrainer, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcTrainerDestroy(HcTrainer *);
 
 #endif

@@ -55,6 +55,7 @@ static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
   if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
   if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
   if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_ENVIRONMENT && !(term->learned && term->env >= 0)) return PETSC_FALSE;
   return PETSC_TRUE;
 }
 
