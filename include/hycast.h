@@ -148,6 +148,14 @@ PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscInt, const Pets
                                                    PetscReal *, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcModelCheckTimeStep(HcModel, PetscBool *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelView(HcModel, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcModelGetArchitecture(HcModel, char[], size_t);
+PETSC_EXTERN PetscErrorCode HcModelSetNormalization(HcModel, const PetscReal[], const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcModelGetNormalization(HcModel, PetscBool *, const PetscReal *[], const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcModelSetInfo(HcModel, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
+PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
+PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], HcModel *);
+PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
 
 /* ---------------------------------------------------------------- training */

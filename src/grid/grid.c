@@ -3,7 +3,6 @@
 
 const char *const HcGridTypes[] = {"cartesian", "latlon", "HcGridType", "HC_GRID_", NULL};
 
-#define HC_MAX_FIELDS    16
 #define HC_MAX_LANDBOXES 64
 
 PetscErrorCode HcGridCreate(MPI_Comm comm, HcGrid *grid)

@@ -912,6 +912,10 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   PetscCall(VecDestroy(&m->dldtheta));
   if (m->nstates) PetscCall(VecDestroyVecs(m->nstates, &m->states));
   PetscCall(PetscFree(m->gwork));
+  for (PetscInt k = 0; k < m->ninfo; k++) {
+    PetscCall(PetscFree(m->infokey[k]));
+    PetscCall(PetscFree(m->infoval[k]));
+  }
   PetscCall(PetscFree3(m->isub, m->icum, m->stepdt));
   PetscCall(PetscFree(m->prefix));
   PetscCall(HcGridDestroy(&m->grid));

@@ -287,6 +287,7 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   PetscCheck(P > 0, tr->comm, PETSC_ERR_ARG_WRONG, "HcTrainer: the model has no parameters to train");
   PetscCall(HcTrainerMakeWindows_Private(tr));
   PetscCall(HcTrainerNormalization_Private(tr));
+  PetscCall(HcModelSetNormalization(tr->model, tr->mean, tr->std));
   PetscCall(HcModelCreateParameterVector(tr->model, &tr->theta));
   PetscCall(VecDuplicate(tr->theta, &tr->grad));
   PetscCall(VecDuplicate(tr->theta, &tr->m));

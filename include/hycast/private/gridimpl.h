@@ -7,6 +7,9 @@
 /* Ghost width of every grid: the second-order upwind stencil reaches two cells. */
 #define HC_GRID_GHOST 2
 
+/* Fields (degrees of freedom) a grid may carry. */
+#define HC_MAX_FIELDS 16
+
 /* Metric arrays are indexed by global cell index from -HC_GRID_GHOST to n + HC_GRID_GHOST - 1 (wrapped on periodic
    directions, extrapolated elsewhere), so stencils never test for the edge of the domain.
    Lengths are in metres on lat-lon grids (radius R) and in the coordinate unit on Cartesian grids.

@@ -25,6 +25,7 @@ typedef struct {
   PetscErrorCode (*paramjacobian)(HcTerm, const PetscReal[], Vec);
   PetscErrorCode (*paramjacobiantranspose)(HcTerm, Vec, PetscReal[]);
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
+  PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
 } HcTermOps;
 
 struct _p_HcTerm {

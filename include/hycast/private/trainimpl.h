@@ -4,8 +4,7 @@
 
 #include <hycast/private/modelimpl.h>
 
-#define HC_MAX_ENVS   64
-#define HC_MAX_FIELDS 16
+#define HC_MAX_ENVS 64
 
 typedef struct {
   char      *name;
