@@ -156,6 +156,7 @@ PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
 PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
+PETSC_EXTERN PetscErrorCode HcModelLoadSharedParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
 
 /* ---------------------------------------------------------------- training */

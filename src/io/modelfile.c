@@ -458,10 +458,30 @@ PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], HcModel *mo
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel, const char[], PetscBool);
+
 /*@C
   HcModelLoadParameters - read every parameter block (by term name) and the normalisation from a model file.
 @*/
 PetscErrorCode HcModelLoadParameters(HcModel model, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelLoadSharedParameters - read the blocks of the shared terms only (and the normalisation): the terms of the
+  model's environments keep their values (adaptation of a trained model to new environments).
+@*/
+PetscErrorCode HcModelLoadSharedParameters(HcModel model, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const char path[], PetscBool sharedonly)
 {
   PetscMPIInt rank;
   int         nc = -1, ok = 1, hasnorm = 0;
@@ -478,6 +498,11 @@ PetscErrorCode HcModelLoadParameters(HcModel model, const char path[])
       HcTerm t = model->terms[k];
       int    v, nd, dim;
       size_t n;
+
+      if (sharedonly && t->env >= 0) {
+        PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
+        continue;
+      }
 
       if (nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
         ok = 0;

@@ -138,6 +138,10 @@ PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
   PetscCheck(!flg || n == 2, tr->comm, PETSC_ERR_ARG_WRONG,
              "-train_split takes two fractions (training, validation), got %" PetscInt_FMT, n);
   PetscCall(PetscOptionsInt("-train_batch", "Windows per batch (one optimiser step)", "", tr->batch, &tr->batch, NULL));
+  PetscCall(PetscOptionsInt(
+      "-train_max_windows",
+      "Use at most this many training windows, the earliest (0: all); e.g. to adapt to a new environment from little data", "",
+      tr->maxwin, &tr->maxwin, NULL));
   PetscCall(PetscOptionsInt("-train_epochs", "Epochs (Adam) or iterations (TAO)", "", tr->epochs, &tr->epochs, NULL));
   PetscCall(PetscOptionsEnum(
       "-train_optimizer",
@@ -181,6 +185,8 @@ PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
   PetscCheck(tr->K >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_window must be >= 1, got %" PetscInt_FMT, tr->K);
   PetscCheck(tr->wstride >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_window_stride must be >= 1, got %" PetscInt_FMT,
              tr->wstride);
+  PetscCheck(tr->maxwin >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_max_windows must be >= 0, got %" PetscInt_FMT,
+             tr->maxwin);
   PetscCheck(tr->batch >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_batch must be >= 1, got %" PetscInt_FMT, tr->batch);
   PetscCheck(tr->epochs >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_epochs must be >= 0, got %" PetscInt_FMT, tr->epochs);
   PetscCheck(tr->split[0] > 0 && tr->split[1] >= 0 && tr->split[0] + tr->split[1] <= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -263,6 +269,7 @@ static PetscErrorCode HcTrainerMakeWindows_Private(HcTrainer tr)
     }
     tr->nwin[sp] = n;
   }
+  if (tr->maxwin > 0) tr->nwin[HC_SPLIT_TRAIN] = PetscMin(tr->nwin[HC_SPLIT_TRAIN], tr->maxwin);
   PetscCheck(tr->nwin[HC_SPLIT_TRAIN] > 0, tr->comm, PETSC_ERR_ARG_SIZ,
              "HcTrainer: no training window of %" PetscInt_FMT
              " intervals fits in the training part of the data (first %.0f%% of each series); use a shorter -train_window or a "

@@ -35,7 +35,7 @@ struct _p_HcTrainer {
 
   /* options */
   HcLossType      loss;
-  PetscInt        K, wstride, batch, epochs, ckevery;
+  PetscInt        K, wstride, batch, epochs, ckevery, maxwin;
   PetscReal       split[2];
   HcOptimizerType opt;
   HcLRSchedule    schedule;
