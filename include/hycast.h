@@ -48,7 +48,16 @@ PETSC_EXTERN PetscErrorCode HcGridIntegrate(HcGrid, Vec, PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcGridEvaluate(HcGrid, PetscErrorCode (*)(PetscReal, PetscReal, PetscReal[], void *), void *, Vec);
 PETSC_EXTERN PetscErrorCode HcGridView(HcGrid, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGridReference(HcGrid);
-PETSC_EXTERN PetscErrorCode HcGridDestroy(HcGrid *);
+
+/* Fields from one grid to another (resolution, box): bilinear or conservative, land-aware. */
+typedef struct _p_HcRegrid *HcRegrid;
+typedef enum { HC_REGRID_BILINEAR, HC_REGRID_CONSERVATIVE } HcRegridType;
+PETSC_EXTERN const char *const HcRegridTypes[];
+PETSC_EXTERN PetscErrorCode    HcRegridCreate(HcGrid, HcGrid, HcRegridType, HcRegrid *);
+PETSC_EXTERN PetscErrorCode    HcRegridCreateMask(HcRegrid, Vec *);
+PETSC_EXTERN PetscErrorCode    HcRegridApply(HcRegrid, Vec, Vec);
+PETSC_EXTERN PetscErrorCode    HcRegridDestroy(HcRegrid *);
+PETSC_EXTERN PetscErrorCode    HcGridDestroy(HcGrid *);
 
 /* ---------------------------------------------------------------- terms of the right-hand side */
 

@@ -31,8 +31,10 @@ struct _p_HcGrid {
   PetscInt      nx, ny, nc;
   char        **fieldnames;
   PetscBool     periodic[2], periodic_set;
-  PetscReal     box[4];  /* x0, x1, y0, y1: outer faces of a uniform grid */
-  PetscReal    *xc, *yc; /* global cell centres in coordinate units (degrees on lat-lon grids) */
+  PetscReal     box[4];    /* x0, x1, y0, y1: outer faces of a uniform grid */
+  PetscReal    *xc, *yc;   /* global cell centres in coordinate units (degrees on lat-lon grids) */
+  PetscReal    *xf, *yf;   /* global cell faces: nx + 1 and ny + 1 values */
+  PetscReal     period[2]; /* length of a periodic direction in coordinate units (0 if not periodic) */
   PetscBool     coords_set;
   PetscReal     radius;
   PetscInt      procs[2];
