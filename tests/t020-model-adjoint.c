@@ -7,31 +7,10 @@ static const char help[] =
 
 #define NOBS 3
 
-typedef struct {
-  Vec       target[NOBS];
-  HcGrid    grid;
-  PetscReal scale; /* 1 / (number of active values) */
-} Misfit;
-
-/* L_k = scale/2 * sum over active cells of (u - y_k)^2 */
-static PetscErrorCode MisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, PetscReal *L, Vec dLdu, Vec dLdtheta, void *ctx)
-{
-  Misfit   *mf = (Misfit *)ctx;
-  PetscReal s;
-
-  PetscFunctionBeginUser;
-  PetscCall(VecWAXPY(dLdu, -1, mf->target[k - 1], u));
-  PetscCall(HcTestMaskField(mf->grid, dLdu));
-  PetscCall(VecDot(dLdu, dLdu, &s));
-  *L = 0.5 * mf->scale * s;
-  PetscCall(VecScale(dLdu, mf->scale));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Loss(HcModel model, Vec u0, Misfit *mf, PetscReal *L)
+static PetscErrorCode Loss(HcModel model, Vec u0, HcTestMisfit *mf, PetscReal *L)
 {
   PetscFunctionBeginUser;
-  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, MisfitFn, mf, L, NULL, NULL));
+  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, HcTestMisfitFn, mf, L, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -69,7 +48,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   HcGrid          grid;
   HcTerm          term;
   HcModel         model;
-  Misfit          mf;
+  HcTestMisfit    mf;
   Vec             u0, d, gu0, p, p0, gp, tmp;
   PetscReal       L, Lp, Lm, dt, h;
   PetscInt        np, nact, nc;
@@ -115,7 +94,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcModelGetParameters(model, p0));
   PetscCall(VecCopy(p0, p));
 
-  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, MisfitFn, &mf, &L, gp, gu0));
+  PetscCall(HcModelComputeGradient(model, 0, u0, NOBS, HcTestMisfitFn, &mf, &L, gp, gu0));
   {
     PetscInt nsub;
     PetscCall(HcModelGetTimeStep(model, &dt, &nsub));

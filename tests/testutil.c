@@ -391,3 +391,17 @@ PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec
   PetscCall(VecDestroy(&g));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode HcTestMisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, PetscReal *L, Vec dLdu, Vec dLdtheta, void *ctx)
+{
+  HcTestMisfit *mf = (HcTestMisfit *)ctx;
+  PetscReal     s;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecWAXPY(dLdu, -1, mf->target[k - 1], u));
+  PetscCall(HcTestMaskField(mf->grid, dLdu));
+  PetscCall(VecDot(dLdu, dLdu, &s));
+  *L = 0.5 * mf->scale * s;
+  PetscCall(VecScale(dLdu, mf->scale));
+  PetscFunctionReturn(0);
+}

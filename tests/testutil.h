@@ -37,4 +37,14 @@ PetscErrorCode HcTestRelError(Vec, Vec, PetscReal *);
 PetscErrorCode HcTestTermProducts(HcTerm, PetscReal, Vec, Vec, Vec, const PetscReal[], PetscReal, PetscReal);
 PetscErrorCode HcTestModelProducts(HcModel, PetscReal, Vec, Vec, Vec, Vec, PetscReal, PetscReal);
 
+/* A loss for the adjoint tests, as an HcObservationFn with ctx an HcTestMisfit:
+   L_k = scale/2 * sum over active cells of (u - target[k-1])^2. */
+#define HC_TEST_MAX_OBS 8
+typedef struct {
+  HcGrid    grid;
+  Vec       target[HC_TEST_MAX_OBS];
+  PetscReal scale;
+} HcTestMisfit;
+PetscErrorCode HcTestMisfitFn(HcModel, PetscInt, PetscReal, Vec, PetscReal *, Vec, Vec, void *);
+
 #endif

@@ -33,7 +33,6 @@ typedef struct {
   PetscReal *colfeat, *rowfeat; /* static features of every column (sin, cos of lon or x) and row (lat or y) */
   PetscReal *cache;             /* per owned cell: the network's input, activations and their slopes at the point */
   PetscReal *in, *din, *gin, *out, *gout, *work, *bound;
-  PetscReal  tlin;
   PetscBool  linearized;
 } HcMLP;
 
@@ -258,7 +257,6 @@ static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
-  mlp->tlin       = t;
   mlp->linearized = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
