@@ -104,6 +104,24 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 
+/* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
+   field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */
+#define HCTERMMLP "mlp"
+typedef enum { HC_MLP_TANH, HC_MLP_GELU, HC_MLP_RELU } HcMLPActivation;
+PETSC_EXTERN const char *const HcMLPActivations[];
+
+PETSC_EXTERN PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetActivation(HcTerm, HcMLPActivation);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetStaticFeatures(HcTerm, PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetFeatureScale(HcTerm, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetOutputScale(HcTerm, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetInitialization(HcTerm, PetscInt, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
+PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcTermMLPEvaluate(HcTerm, PetscInt, const PetscReal[], PetscReal[]);
+
 /* ---------------------------------------------------------------- the hybrid model and its time integrator */
 
 typedef struct _p_HcModel *HcModel;

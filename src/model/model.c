@@ -146,8 +146,9 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   }
   if (!model->nterms) PetscCall(PetscStrncpy(deflist, HCTERMADVDIFF, sizeof(deflist)));
   PetscOptionsBegin(model->comm, model->prefix, "Hybrid model options (HcModel)", "HcModel");
-  PetscCall(PetscOptionsStringArray("-model_terms", "Terms of the right-hand side, by type (advdiff)", "HcModelAddTerm", names,
-                                    &nnames, &flg));
+  PetscCall(PetscOptionsStringArray("-model_terms",
+                                    "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, ...)",
+                                    "HcModelAddTerm", names, &nnames, &flg));
   PetscCheck(!(flg && model->nterms), model->comm, PETSC_ERR_ARG_WRONG, "-model_terms: this model already has its terms (%s)",
              deflist);
   if (!flg && !model->nterms) {

@@ -4,6 +4,7 @@
 PetscClassId  HC_CLASSID;
 PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
+PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -32,6 +33,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcModelSolve", HC_CLASSID, &HC_ModelSolve));
   PetscCall(PetscLogEventRegister("HcAdjoint", HC_CLASSID, &HC_Adjoint));
   PetscCall(HcTermRegister(HCTERMADVDIFF, HcTermCreate_AdvDiff));
+  PetscCall(PetscLogEventRegister("HcMLPApply", HC_CLASSID, &HC_MLPApply));
+  PetscCall(PetscLogEventRegister("HcMLPJac", HC_CLASSID, &HC_MLPJacobian));
+  PetscCall(PetscLogEventRegister("HcMLPJacT", HC_CLASSID, &HC_MLPJacobianT));
+  PetscCall(PetscLogEventRegister("HcMLPJacP", HC_CLASSID, &HC_MLPParamJacobian));
+  PetscCall(PetscLogEventRegister("HcMLPJacPT", HC_CLASSID, &HC_MLPParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMMLP, HcTermCreate_MLP));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }
