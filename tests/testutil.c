@@ -204,3 +204,16 @@ PetscReal HcTestRelDiff(PetscInt n, const PetscReal a[], const PetscReal b[])
   }
   return d / PetscMax(s, 1e-300);
 }
+
+PetscReal HcTestDot(Vec a, Vec b)
+{
+  PetscScalar d = 0;
+
+  if (VecDot(a, b, &d)) return NAN; /* fails every comparison */
+  return PetscRealPart(d);
+}
+
+PetscReal HcTestRelMismatch(PetscReal a, PetscReal b)
+{
+  return PetscAbsReal(a - b) / PetscMax(PetscMax(PetscAbsReal(a), PetscAbsReal(b)), 1e-300);
+}

@@ -24,4 +24,8 @@ PetscErrorCode HcTestGatherNatural(HcGrid, Vec, PetscReal **);
 /* Relative difference max|a - b| / max(max|a|, tiny). */
 PetscReal HcTestRelDiff(PetscInt, const PetscReal[], const PetscReal[]);
 
+/* <a, b> of two vectors, and |a - b| / max(|a|, |b|) of two numbers (dot-product tests). */
+PetscReal HcTestDot(Vec, Vec);
+PetscReal HcTestRelMismatch(PetscReal, PetscReal);
+
 #endif

@@ -4,6 +4,7 @@
 PetscClassId  HC_CLASSID;
 PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
+PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -32,6 +33,13 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcModelSolve", HC_CLASSID, &HC_ModelSolve));
   PetscCall(PetscLogEventRegister("HcAdjoint", HC_CLASSID, &HC_Adjoint));
   PetscCall(HcTermRegister(HCTERMADVDIFF, HcTermCreate_AdvDiff));
+  PetscCall(PetscLogEventRegister("HcFFT", HC_CLASSID, &HC_FFT));
+  PetscCall(PetscLogEventRegister("HcFNOApply", HC_CLASSID, &HC_FNOApply));
+  PetscCall(PetscLogEventRegister("HcFNOJac", HC_CLASSID, &HC_FNOJacobian));
+  PetscCall(PetscLogEventRegister("HcFNOJacT", HC_CLASSID, &HC_FNOJacobianT));
+  PetscCall(PetscLogEventRegister("HcFNOJacP", HC_CLASSID, &HC_FNOParamJacobian));
+  PetscCall(PetscLogEventRegister("HcFNOJacPT", HC_CLASSID, &HC_FNOParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMFNO, HcTermCreate_FNO));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -46,6 +46,7 @@ struct _p_HcTerm {
 
 /* Type constructors and helpers for implementations. */
 PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermCreate_FNO(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
