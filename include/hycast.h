@@ -65,6 +65,7 @@ PETSC_EXTERN PetscErrorCode    HcGridDestroy(HcGrid *);
 typedef struct _p_HcTerm *HcTerm;
 typedef const char       *HcTermType;
 #define HCTERMADVDIFF "advdiff"
+#define HCTERMFNO     "fno"
 
 PETSC_EXTERN PetscFunctionList HcTermList;
 PETSC_EXTERN PetscErrorCode    HcTermRegister(const char[], PetscErrorCode (*)(HcTerm));
@@ -121,6 +122,16 @@ PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
 PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcTermMLPEvaluate(HcTerm, PetscInt, const PetscReal[], PetscReal[]);
+/* The Fourier layer (one FNO block): mask * P(sigma(SpectralConv(h) + Wp h + bp)), h = mask * L(mask * u); see docs/fno.md. */
+typedef enum { HC_FNO_TANH, HC_FNO_GELU, HC_FNO_RELU } HcFNOActivation;
+PETSC_EXTERN const char *const HcFNOActivations[];
+
+PETSC_EXTERN PetscErrorCode HcTermFNOSetWidth(HcTerm, PetscInt);
+PETSC_EXTERN PetscErrorCode HcTermFNOSetModes(HcTerm, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcTermFNOSetActivation(HcTerm, HcFNOActivation);
+PETSC_EXTERN PetscErrorCode HcTermFNOSetInitialization(HcTerm, PetscInt, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermFNOSetOutputScale(HcTerm, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermFNOGetTransformSizes(HcTerm, PetscInt *, PetscInt *);
 
 /* ---------------------------------------------------------------- the hybrid model and its time integrator */
 

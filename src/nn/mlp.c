@@ -735,7 +735,7 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
   mlp->widths[1] = 32;
   mlp->act       = HC_MLP_TANH;
   mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
-  mlp->initscale = 1;
+  mlp->initscale = 0.1; /* a hybrid model starts close to its physics */
   HcMLPDefaultFeatureScale(term->grid, mlp->fscale);
   term->data    = mlp;
   term->learned = PETSC_TRUE;

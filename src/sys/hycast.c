@@ -5,6 +5,7 @@ PetscClassId  HC_CLASSID;
 PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
 PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
+PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -39,6 +40,13 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcMLPJacP", HC_CLASSID, &HC_MLPParamJacobian));
   PetscCall(PetscLogEventRegister("HcMLPJacPT", HC_CLASSID, &HC_MLPParamJacobianT));
   PetscCall(HcTermRegister(HCTERMMLP, HcTermCreate_MLP));
+  PetscCall(PetscLogEventRegister("HcFFT", HC_CLASSID, &HC_FFT));
+  PetscCall(PetscLogEventRegister("HcFNOApply", HC_CLASSID, &HC_FNOApply));
+  PetscCall(PetscLogEventRegister("HcFNOJac", HC_CLASSID, &HC_FNOJacobian));
+  PetscCall(PetscLogEventRegister("HcFNOJacT", HC_CLASSID, &HC_FNOJacobianT));
+  PetscCall(PetscLogEventRegister("HcFNOJacP", HC_CLASSID, &HC_FNOParamJacobian));
+  PetscCall(PetscLogEventRegister("HcFNOJacPT", HC_CLASSID, &HC_FNOParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMFNO, HcTermCreate_FNO));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -9,5 +9,12 @@ PETSC_INTERN PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobi
     HC_PhysicsParamJacobianT;
 PETSC_INTERN PetscLogEvent HC_ModelSolve, HC_Adjoint;
 PETSC_INTERN PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
+PETSC_INTERN PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
+
+/* FFTW reports failure only by returning NULL (plans, aligned allocations): turn that into a PETSc error. */
+#define HcCallFFTW(comm, expr, what)                                          \
+  do {                                                                        \
+    if (!(expr)) SETERRQ((comm), PETSC_ERR_LIB, "FFTW failed to %s", (what)); \
+  } while (0)
 
 #endif

@@ -1,0 +1,975 @@
+/* The Fourier layer S (one FNO block); docs/fno.md has the conventions and the derivation of the adjoint.
+
+     x = m u                                    land masked before (never read: land may hold NaN)
+     h = m (A x + bL)                           lift C -> W; zero on land, as in the zero padding
+     z = K h + Wp h + bp                        K: spectral convolution on the kept modes, Wp: pointwise W x W
+     S = m (P sigma(z) + bP)                    project W -> C; land masked after
+
+   K h = Re sum_{kept k} c_k R_k H_k e^{i k.x},  H_k = (1/N) sum_x h(x) e^{-i k.x}  (N points of the padded transform
+   grid), c_k = 1 for kx = 0 and 2 for kx > 0 (the mode and its conjugate), R_k a complex W x W matrix.  With this
+   normalisation H_k approximates the continuous Fourier coefficient, so the same R_k act on the same physical modes at
+   every resolution, and the adjoint is the same operator with R_k replaced by R_k^H.
+
+   The whole layer runs in FFTW's layout (slabs of whole rows): one VecScatter brings the C fields and the mask from the
+   DMDA blocks to the slabs, another brings the C outputs back. */
+#include <hycast/private/termimpl.h>
+#include "fft.h"
+
+#if defined(PETSC_USE_COMPLEX)
+#error "hycast's Fourier layer needs a PETSc with real scalars"
+#endif
+
+const char *const HcFNOActivations[] = {"tanh", "gelu", "relu", "HcFNOActivation", "HC_FNO_", NULL};
+
+static const char *const HcFNOPlanTypes[] = {"estimate", "measure"};
+
+typedef double complex HcCplx;
+
+typedef struct {
+  /* options */
+  PetscInt        width, mx, my, seed;
+  HcFNOActivation act;
+  PetscReal       initscale;
+  PetscReal       oscale; /* S = mask * oscale * (P s + bP): per day on lat-lon grids, where time is in seconds */
+  PetscBool       measure;
+
+  PetscInt   nc, nx, ny; /* grid */
+  PetscInt   NX, NY;     /* transform grid: doubled along non-periodic directions (zero padding) */
+  HcFFT     *fft;
+  PetscInt   nrow, ncell;                    /* grid rows in this rank's slab and their cells */
+  PetscInt   nmode;                          /* kept modes owned by this rank (whole ky columns of its kx) */
+  PetscInt  *mode;                           /* per owned mode: the global mode number, kx * 2 My + (ky + My) */
+  PetscInt  *mpos;                           /* its place in the spectral buffer, in units of W */
+  PetscReal *mwt;                            /* c_k */
+  PetscInt   oA, obL, oR, oWp, obp, oP, obP; /* parameter blocks */
+
+  /* redistribution between the DMDA and the slabs */
+  DM         dain; /* C + 1 values per cell: the fields and the mask */
+  Vec        gin, gout, sin, sout;
+  VecScatter scin, scout;
+
+  /* linearisation point: input (with mask), lifted field, its kept modes, sigma(z) and sigma'(z) */
+  PetscReal *xlin, *hlin, *slin, *dslin;
+  HcCplx    *Hlin;
+
+  /* work */
+  PetscReal *WpT, *dWpT; /* Wp and a parameter direction of it, transposed (a-major) */
+  PetscReal *h, *k, *gz;
+  HcCplx    *X, *Y;
+} HcFNO;
+
+static inline PetscReal HcFNOActivate(HcFNOActivation act, PetscReal z, PetscReal *dz)
+{
+  switch (act) {
+    case HC_FNO_TANH: {
+      const PetscReal t = PetscTanhReal(z);
+      *dz               = 1 - t * t;
+      return t;
+    }
+    case HC_FNO_GELU: {
+      const PetscReal Phi = 0.5 * (1 + erf(z / PETSC_SQRT2));
+      *dz                 = Phi + z * PetscExpReal(-0.5 * z * z) / PetscSqrtReal(2 * PETSC_PI);
+      return z * Phi;
+    }
+    default: *dz = z > 0 ? 1 : 0; return z > 0 ? z : 0;
+  }
+}
+
+/* ---- layout exchange */
+
+/* x (ghosted local, C fields) -> slab input: the fields (0 on land, which is never read) and the mask. */
+static PetscErrorCode HcFNOScatterIn_Private(HcTerm term, Vec xloc)
+{
+  HcFNO              *fno = (HcFNO *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscInt      nc  = fno->nc;
+  const PetscScalar **mk, ***x;
+  PetscScalar      ***y;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, xloc, &x));
+  PetscCall(DMDAVecGetArrayDOF(fno->dain, fno->gin, &y));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      const PetscBool on = mk[j][i] != 0 ? PETSC_TRUE : PETSC_FALSE;
+
+      for (PetscInt c = 0; c < nc; c++) y[j][i][c] = on ? x[j][i][c] : 0;
+      y[j][i][nc] = on ? 1 : 0;
+    }
+  PetscCall(DMDAVecRestoreArrayDOF(fno->dain, fno->gin, &y));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, xloc, &x));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(VecScatterBegin(fno->scin, fno->gin, fno->sin, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fno->scin, fno->gin, fno->sin, INSERT_VALUES, SCATTER_FORWARD));
+  PetscFunctionReturn(0);
+}
+
+/* The transposes start from oscale * w: scale the fields of the slab input (not the mask). */
+static PetscErrorCode HcFNOScaleInput_Private(HcFNO *fno)
+{
+  PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArray(fno->sin, &x));
+  for (PetscInt q = 0; q < fno->ncell; q++)
+    for (PetscInt c = 0; c < fno->nc; c++) x[q * (fno->nc + 1) + c] *= fno->oscale;
+  PetscCall(VecRestoreArray(fno->sin, &x));
+  PetscFunctionReturn(0);
+}
+
+/* y += the slab output (y global) */
+static PetscErrorCode HcFNOScatterOutAdd_Private(HcFNO *fno, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(fno->scout, fno->sout, y, ADD_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fno->scout, fno->sout, y, ADD_VALUES, SCATTER_FORWARD));
+  PetscFunctionReturn(0);
+}
+
+/* ---- pointwise pieces; x is a slab input (C + 1 values per cell, the mask last) */
+
+/* h = m (A x + b); b may be NULL */
+static PetscErrorCode HcFNOLift_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *A, const PetscReal *b,
+                                        PetscReal *h)
+{
+  const PetscInt W = fno->width, C = fno->nc;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *xq = x + q * (C + 1);
+    PetscReal       *hq = h + q * W;
+
+    for (PetscInt a = 0; a < W; a++) {
+      PetscReal s = b ? b[a] : 0;
+
+      if (xq[C] == 0) {
+        hq[a] = 0;
+        continue;
+      }
+      for (PetscInt c = 0; c < C; c++) s += A[a * C + c] * xq[c];
+      hq[a] = s;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* out (=|+=) m (P s + bP); bP may be NULL */
+static PetscErrorCode HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
+                                           const PetscReal *s, PetscReal *out, PetscBool add)
+{
+  const PetscInt W = fno->width, C = fno->nc;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *sq = s + q * W;
+    PetscReal       *oq = out + q * C;
+
+    for (PetscInt c = 0; c < C; c++) {
+      PetscReal v = bP ? bP[c] : 0;
+
+      if (x[q * (C + 1) + C] == 0) {
+        if (!add) oq[c] = 0;
+        continue;
+      }
+      for (PetscInt b = 0; b < W; b++) v += P[c * W + b] * sq[b];
+      oq[c] = add ? oq[c] + fno->oscale * v : fno->oscale * v;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* z += Wp h per cell, from WT = Wp^T (a-major): the inner loop runs over contiguous output channels and vectorises */
+static PetscErrorCode HcFNOLinearAdd_Private(const HcFNO *fno, const PetscReal *WT, const PetscReal *h, PetscReal *z)
+{
+  const PetscInt W = fno->width;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *hq = h + q * W;
+    PetscReal       *zq = z + q * W;
+
+    for (PetscInt a = 0; a < W; a++) {
+      const PetscReal  ha = hq[a];
+      const PetscReal *Wa = WT + a * W;
+
+      for (PetscInt b = 0; b < W; b++) zq[b] += Wa[b] * ha;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcFNOTranspose_Private(PetscInt W, const PetscReal *M, PetscReal *MT)
+{
+  PetscFunctionBegin;
+  for (PetscInt b = 0; b < W; b++)
+    for (PetscInt a = 0; a < W; a++) MT[a * W + b] = M[b * W + a];
+  PetscFunctionReturn(0);
+}
+
+/* ---- the spectral convolution */
+
+/* X = the kept modes of h over N: zero padding to the transform grid, forward FFT, 1/N. */
+static PetscErrorCode HcFNOForwardModes_Private(HcFNO *fno, const PetscReal *h, HcCplx *X)
+{
+  HcFFT          *fft = fno->fft;
+  const PetscInt  W = fno->width, rs = fft->rowstride, nx = fno->nx;
+  const PetscReal scale = 1 / ((PetscReal)fno->NX * (PetscReal)fno->NY);
+
+  PetscFunctionBegin;
+  for (PetscInt r = 0; r < fft->ym; r++) {
+    double  *row = fft->rbuf + r * rs * W;
+    PetscInt p0  = 0;
+
+    if (r < fno->nrow) {
+      PetscCall(PetscArraycpy(row, h + r * nx * W, nx * W));
+      p0 = nx * W;
+    }
+    for (PetscInt p = p0; p < fno->NX * W; p++) row[p] = 0;
+  }
+  PetscCall(HcFFTForward_Private(fft));
+  for (PetscInt m = 0; m < fno->nmode; m++) {
+    const fftw_complex *src = fft->cbuf + fno->mpos[m] * W;
+
+    for (PetscInt a = 0; a < W; a++) X[m * W + a] = scale * src[a];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* out = Re sum_k c_k Y_k e^{i k.x} on this rank's grid cells.  FFTW's complex-to-real transform assumes a Hermitian
+   kx = 0 column; replacing that column by its Hermitian part makes it compute exactly the real part above. */
+static PetscErrorCode HcFNOInverseModes_Private(HcFNO *fno, const HcCplx *Y, PetscReal *out)
+{
+  HcFFT         *fft = fno->fft;
+  const PetscInt W = fno->width, rs = fft->rowstride, nx = fno->nx, NY = fno->NY;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(fft->cbuf, sizeof(fftw_complex) * (size_t)(fft->kxm * NY * W)));
+  for (PetscInt m = 0; m < fno->nmode; m++) {
+    fftw_complex *dst = fft->cbuf + fno->mpos[m] * W;
+
+    for (PetscInt a = 0; a < W; a++) dst[a] = Y[m * W + a];
+  }
+  if (fft->kxs == 0 && fft->kxm > 0) {
+    const PetscInt sy = fft->sy * W; /* the kx = 0 column: ky = j at cbuf + j sy */
+
+    for (PetscInt j = 0; j < NY; j++) {
+      const PetscInt jj = (NY - j) % NY;
+
+      if (jj < j) continue;
+      for (PetscInt a = 0; a < W; a++) {
+        fftw_complex *p = fft->cbuf + j * sy + a, *q = fft->cbuf + jj * sy + a;
+
+        if (jj == j)
+          *p = creal(*p);
+        else {
+          const HcCplx s = 0.5 * (*p + conj(*q));
+          *p             = s;
+          *q             = conj(s);
+        }
+      }
+    }
+  }
+  PetscCall(HcFFTInverse_Private(fft));
+  for (PetscInt r = 0; r < fno->nrow; r++) PetscCall(PetscArraycpy(out + r * nx * W, fft->rbuf + r * rs * W, nx * W));
+  PetscFunctionReturn(0);
+}
+
+/* Y (=|+=) R X per owned mode, or R^H X (adjoint).  R: the spectral block of theta, (re, im) pairs, [mode][b][a]. */
+static PetscErrorCode HcFNOMixModes_Private(const HcFNO *fno, const PetscReal *R, PetscBool adjoint, const HcCplx *X, HcCplx *Y,
+                                            PetscBool add)
+{
+  const PetscInt W = fno->width;
+
+  PetscFunctionBegin;
+  for (PetscInt m = 0; m < fno->nmode; m++) {
+    const PetscReal *Rm = R + 2 * W * W * fno->mode[m];
+    const HcCplx    *x  = X + m * W;
+    HcCplx          *y  = Y + m * W;
+
+    for (PetscInt o = 0; o < W; o++) {
+      HcCplx s = 0;
+
+      if (!adjoint)
+        for (PetscInt a = 0; a < W; a++) s += (Rm[2 * (o * W + a)] + I * Rm[2 * (o * W + a) + 1]) * x[a];
+      else
+        for (PetscInt b = 0; b < W; b++) s += (Rm[2 * (b * W + o)] - I * Rm[2 * (b * W + o) + 1]) * x[b];
+      y[o] = add ? y[o] + s : s;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* From a slab input x: h, its kept modes H, and s = sigma(z), ds = sigma'(z) with z = K h + Wp h + bp (zero on land). */
+static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, PetscReal *h, HcCplx *H, PetscReal *s, PetscReal *ds)
+{
+  HcFNO           *fno = (HcFNO *)term->data;
+  const PetscReal *th  = term->theta;
+  const PetscInt   W = fno->width, C = fno->nc;
+  PetscReal       *k = fno->k;
+
+  PetscFunctionBegin;
+  PetscCall(HcFNOLift_Private(fno, x, th + fno->oA, th + fno->obL, h));
+  PetscCall(HcFNOForwardModes_Private(fno, h, H));
+  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE));
+  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, k));
+  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, h, k));
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscBool on = x[q * (C + 1) + C] != 0 ? PETSC_TRUE : PETSC_FALSE;
+
+    for (PetscInt b = 0; b < W; b++) {
+      PetscReal d = 0;
+
+      s[q * W + b] = on ? HcFNOActivate(fno->act, k[q * W + b] + th[fno->obp + b], &d) : 0;
+      if (ds) ds[q * W + b] = d;
+    }
+  }
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 2) + 8.0 * fno->nmode * W * W));
+  PetscFunctionReturn(0);
+}
+
+/* Backward through the hidden layer from a slab input w: gz = sigma'(z) (P^T w) (zero on land), its kept modes G, and
+   hb = K^T gz + Wp^T gz, the adjoint of the lifted field. */
+static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal *w, PetscReal *gz, HcCplx *G, PetscReal *hb)
+{
+  HcFNO           *fno = (HcFNO *)term->data;
+  const PetscReal *th = term->theta, *P = th + fno->oP, *Wp = th + fno->oWp;
+  const PetscInt   W = fno->width, C = fno->nc;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *wq = w + q * (C + 1);
+
+    for (PetscInt b = 0; b < W; b++) {
+      PetscReal v = 0;
+
+      if (wq[C] != 0)
+        for (PetscInt c = 0; c < C; c++) v += P[c * W + b] * wq[c];
+      gz[q * W + b] = fno->dslin[q * W + b] * v;
+    }
+  }
+  PetscCall(HcFNOForwardModes_Private(fno, gz, G));
+  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, fno->Y, PETSC_FALSE));
+  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, hb));
+  for (PetscInt q = 0; q < fno->ncell; q++)
+    for (PetscInt b = 0; b < W; b++) {
+      const PetscReal g = gz[q * W + b];
+
+      for (PetscInt a = 0; a < W; a++) hb[q * W + a] += Wp[b * W + a] * g;
+    }
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 1) + 8.0 * fno->nmode * W * W));
+  PetscFunctionReturn(0);
+}
+
+/* ---- the products */
+
+static PetscErrorCode HcTermApply_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  const PetscScalar *x;
+  PetscScalar       *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(HcFNOScatterIn_Private(term, uloc));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  PetscCall(VecGetArray(fno->sout, &o));
+  PetscCall(HcFNOHidden_Private(term, x, fno->h, fno->X, fno->gz, NULL));
+  PetscCall(HcFNOProject_Private(fno, x, term->theta + fno->oP, term->theta + fno->obP, fno->gz, o, PETSC_FALSE));
+  PetscCall(VecRestoreArray(fno->sout, &o));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  PetscCall(HcFNOScatterOutAdd_Private(fno, f));
+  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(HcFNOScatterIn_Private(term, uloc));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  PetscCall(HcFNOHidden_Private(term, fno->xlin, fno->hlin, fno->Hlin, fno->slin, fno->dslin));
+  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* J v = m P (sigma'(z) (K dh + Wp dh)),  dh = m A (m v) */
+static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  const PetscReal   *th  = term->theta;
+  const PetscInt     W   = fno->width;
+  const PetscScalar *x;
+  PetscScalar       *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscCall(HcFNOScatterIn_Private(term, vloc));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  PetscCall(HcFNOLift_Private(fno, x, th + fno->oA, NULL, fno->h));
+  PetscCall(HcFNOForwardModes_Private(fno, fno->h, fno->X));
+  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE));
+  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, fno->k));
+  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, fno->h, fno->k));
+  for (PetscInt p = 0; p < fno->ncell * W; p++) fno->gz[p] = fno->dslin[p] * fno->k[p];
+  PetscCall(VecGetArray(fno->sout, &o));
+  PetscCall(HcFNOProject_Private(fno, x, th + fno->oP, NULL, fno->gz, o, PETSC_FALSE));
+  PetscCall(VecRestoreArray(fno->sout, &o));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  PetscCall(HcFNOScatterOutAdd_Private(fno, y));
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (4 * fno->nc + 2 * W + 1) + 8.0 * fno->nmode * W * W));
+  PetscCall(PetscLogEventEnd(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* J^T w = m A^T (m hb): adds into the owned entries of the ghosted local output */
+static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec yloc)
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  HcGrid             g   = term->grid;
+  const PetscReal   *A   = term->theta + fno->oA;
+  const PetscInt     W = fno->width, C = fno->nc;
+  const PetscScalar *x, ***go;
+  PetscScalar       *o, ***yo;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscCall(HcFNOScatterIn_Private(term, wloc));
+  PetscCall(HcFNOScaleInput_Private(fno));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  PetscCall(VecGetArray(fno->sout, &o));
+  for (PetscInt q = 0; q < fno->ncell; q++)
+    for (PetscInt c = 0; c < C; c++) {
+      PetscReal v = 0;
+
+      if (fno->xlin[q * (C + 1) + C] != 0)
+        for (PetscInt a = 0; a < W; a++) v += A[a * C + c] * fno->k[q * W + a];
+      o[q * C + c] = v;
+    }
+  PetscCall(VecRestoreArray(fno->sout, &o));
+  PetscCall(VecScatterBegin(fno->scout, fno->sout, fno->gout, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fno->scout, fno->sout, fno->gout, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, fno->gout, &go));
+  PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &yo));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++)
+      for (PetscInt c = 0; c < C; c++) yo[j][i][c] += go[j][i][c];
+  PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &yo));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, fno->gout, &go));
+  PetscCall(PetscLogFlops(2.0 * fno->ncell * W * C));
+  PetscCall(PetscLogEventEnd(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* (dS/dtheta) dtheta at the linearisation point:
+     dh = m (dA x + dbL),  dz = K dh + K_dR h + Wp dh + dWp h + dbp,  dS = m (dP s + dbP + P (sigma'(z) dz)) */
+static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[], Vec y)
+{
+  HcFNO           *fno = (HcFNO *)term->data;
+  const PetscReal *th  = term->theta;
+  const PetscInt   W   = fno->width;
+  PetscScalar     *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscCall(HcFNOLift_Private(fno, fno->xlin, dth + fno->oA, dth + fno->obL, fno->h));
+  PetscCall(HcFNOForwardModes_Private(fno, fno->h, fno->X));
+  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE));
+  PetscCall(HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hlin, fno->Y, PETSC_TRUE));
+  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, fno->k));
+  PetscCall(HcFNOTranspose_Private(W, dth + fno->oWp, fno->dWpT));
+  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, fno->h, fno->k));
+  PetscCall(HcFNOLinearAdd_Private(fno, fno->dWpT, fno->hlin, fno->k));
+  for (PetscInt q = 0; q < fno->ncell; q++)
+    for (PetscInt b = 0; b < W; b++) fno->gz[q * W + b] = fno->dslin[q * W + b] * (fno->k[q * W + b] + dth[fno->obp + b]);
+  PetscCall(VecGetArray(fno->sout, &o));
+  PetscCall(HcFNOProject_Private(fno, fno->xlin, dth + fno->oP, dth + fno->obP, fno->slin, o, PETSC_FALSE));
+  PetscCall(HcFNOProject_Private(fno, fno->xlin, th + fno->oP, NULL, fno->gz, o, PETSC_TRUE));
+  PetscCall(VecRestoreArray(fno->sout, &o));
+  PetscCall(HcFNOScatterOutAdd_Private(fno, y));
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (6 * fno->nc + 4 * W + 3) + 16.0 * fno->nmode * W * W));
+  PetscCall(PetscLogEventEnd(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* (dS/dtheta)^T w over this rank's cells and owned modes (each mode lives on exactly one rank).  With V = Hlin and
+   G = the kept modes of gz over N:  dL/dRe R_ba = N c_k Re(V_a conj(G_b)),  dL/dIm R_ba = -N c_k Im(V_a conj(G_b)). */
+static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, PetscReal grad[])
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  const PetscInt     W = fno->width, C = fno->nc;
+  const PetscReal    N = (PetscReal)fno->NX * (PetscReal)fno->NY;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscCall(HcFNOScatterIn_Private(term, wloc));
+  PetscCall(HcFNOScaleInput_Private(fno));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *wq = x + q * (C + 1), *sq = fno->slin + q * W;
+
+    if (wq[C] == 0) continue;
+    for (PetscInt c = 0; c < C; c++) {
+      grad[fno->obP + c] += wq[c];
+      for (PetscInt b = 0; b < W; b++) grad[fno->oP + c * W + b] += wq[c] * sq[b];
+    }
+  }
+  PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  for (PetscInt q = 0; q < fno->ncell; q++) {
+    const PetscReal *xq = fno->xlin + q * (C + 1), *gq = fno->gz + q * W, *hl = fno->hlin + q * W, *hb = fno->k + q * W;
+
+    if (xq[C] == 0) continue;
+    for (PetscInt b = 0; b < W; b++) {
+      grad[fno->obp + b] += gq[b];
+      for (PetscInt a = 0; a < W; a++) grad[fno->oWp + b * W + a] += gq[b] * hl[a];
+    }
+    for (PetscInt a = 0; a < W; a++) {
+      grad[fno->obL + a] += hb[a];
+      for (PetscInt c = 0; c < C; c++) grad[fno->oA + a * C + c] += hb[a] * xq[c];
+    }
+  }
+  for (PetscInt m = 0; m < fno->nmode; m++) {
+    PetscReal    *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
+    const HcCplx *V = fno->Hlin + m * W, *G = fno->X + m * W;
+
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt a = 0; a < W; a++) {
+        const HcCplx p = N * fno->mwt[m] * V[a] * conj(G[b]);
+
+        gR[2 * (b * W + a)] += creal(p);
+        gR[2 * (b * W + a) + 1] -= cimag(p);
+      }
+  }
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * W));
+  PetscCall(PetscLogEventEnd(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscReal HcFrobenius_Private(PetscInt n, const PetscReal *a)
+{
+  PetscReal s = 0;
+
+  for (PetscInt k = 0; k < n; k++) s += a[k] * a[k];
+  return PetscSqrtReal(s);
+}
+
+/* |eigenvalue of J| <= ||J||_2 <= ||P||_F sup|sigma'| (max_k ||R_k||_F + ||Wp||_F) ||A||_F: the spectral convolution
+   acts on each real Fourier pair by R_k (or a mean of two of them at kx = 0), so its norm is at most max_k ||R_k||_2.
+   The eigenvalues can lie anywhere in that disc, so the whole bound is reported as the "advective" (oscillatory) part. */
+static PetscErrorCode HcTermEstimateRates_FNO(HcTerm term, PetscReal *radv, PetscReal *rdif)
+{
+  HcFNO           *fno = (HcFNO *)term->data;
+  const PetscReal *th  = term->theta;
+  const PetscInt   W = fno->width, C = fno->nc, nmodes = fno->mx * 2 * fno->my;
+  PetscReal        rmax = 0, dmax = 1;
+
+  PetscFunctionBegin;
+  for (PetscInt g = 0; g < nmodes; g++) rmax = PetscMax(rmax, HcFrobenius_Private(2 * W * W, th + fno->oR + 2 * W * W * g));
+  if (fno->act == HC_FNO_GELU) dmax = 0.5 * (1 + erf(1.0)) + PETSC_SQRT2 * PetscExpReal(-1) / PetscSqrtReal(2 * PETSC_PI);
+  *radv = HcFrobenius_Private(C * W, th + fno->oP) * dmax * (rmax + HcFrobenius_Private(W * W, th + fno->oWp)) *
+          HcFrobenius_Private(W * C, th + fno->oA) * fno->oscale;
+  *rdif = 0;
+  PetscFunctionReturn(0);
+}
+
+/* ---- set-up */
+
+static PetscErrorCode HcTermSetFromOptions_FNO(HcTerm term, PetscOptionItems *PetscOptionsObject)
+{
+  HcFNO    *fno      = (HcFNO *)term->data;
+  PetscInt  modes[2] = {fno->mx, fno->my}, n = 2, plan = fno->measure ? 1 : 0;
+  PetscBool flg;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "Fourier layer (fno)");
+  PetscCall(PetscOptionsInt("-fno_width", "Channels W of the lifted field", "HcTermFNOSetWidth", fno->width, &fno->width, NULL));
+  PetscCall(PetscOptionsIntArray("-fno_modes",
+                                 "Kept Fourier modes Mx,My: kx in [0,Mx) (real-to-complex direction x), ky in [-My,My); "
+                                 "default 12,12",
+                                 "HcTermFNOSetModes", modes, &n, &flg));
+  if (flg) {
+    PetscCheck(n == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sfno_modes takes two values Mx,My, got %" PetscInt_FMT,
+               term->prefix ? term->prefix : "", n);
+    fno->mx = modes[0];
+    fno->my = modes[1];
+  }
+  PetscCall(PetscOptionsEnum("-fno_activation", "Activation after the sum of the spectral and pointwise paths",
+                             "HcTermFNOSetActivation", HcFNOActivations, (PetscEnum)fno->act, (PetscEnum *)&fno->act, NULL));
+  PetscCall(PetscOptionsInt("-fno_seed", "Seed of the parameter initialisation (the same values on every rank and rank count)",
+                            "HcTermFNOSetInitialization", fno->seed, &fno->seed, NULL));
+  PetscCall(PetscOptionsReal("-fno_init_scale", "Initial parameters are uniform in [-scale, scale)", "HcTermFNOSetInitialization",
+                             fno->initscale, &fno->initscale, NULL));
+  PetscCall(PetscOptionsReal("-fno_output_scale",
+                             "S = mask * output_scale * (projection) (default 1; 1/86400 on lat-lon grids: outputs per day)", "",
+                             fno->oscale, &fno->oscale, NULL));
+  PetscCheck(fno->oscale > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sfno_output_scale must be positive, got %g",
+             term->prefix ? term->prefix : "", (double)fno->oscale);
+  PetscCall(PetscOptionsEList("-fno_fftw_plan", "FFTW planning: estimate, or measure (time candidate algorithms once at set-up)",
+                              "", HcFNOPlanTypes, 2, HcFNOPlanTypes[plan], &plan, NULL));
+  fno->measure = plan ? PETSC_TRUE : PETSC_FALSE;
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+/* splitmix64: the same stream on every rank, uniform in [-1, 1) */
+static inline PetscReal HcFNORandom_Private(unsigned long long *state)
+{
+  unsigned long long z = (*state += 0x9E3779B97F4A7C15ULL);
+
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z = z ^ (z >> 31);
+  return (PetscReal)(z >> 11) / 9007199254740992.0 * 2 - 1;
+}
+
+static PetscErrorCode HcFNOSetUpParameters_Private(HcTerm term)
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  const PetscInt     W = fno->width, C = fno->nc, M2 = 2 * fno->my, nmodes = fno->mx * M2;
+  const PetscReal    count = (PetscReal)W * C + W + 2.0 * nmodes * W * W + (PetscReal)W * W + W + (PetscReal)C * W + C;
+  unsigned long long state = (unsigned long long)HcTermSeed_Private(term, (unsigned long)fno->seed);
+  char               name[128];
+
+  PetscFunctionBegin;
+  PetscCheck(count < (PetscReal)PETSC_MAX_INT, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTerm '%s': %g parameters do not fit in a PetscInt; reduce -fno_width or -fno_modes", term->name, (double)count);
+  fno->oA  = 0;
+  fno->obL = fno->oA + W * C;
+  fno->oR  = fno->obL + W;
+  fno->oWp = fno->oR + 2 * nmodes * W * W;
+  fno->obp = fno->oWp + W * W;
+  fno->oP  = fno->obp + W;
+  fno->obP = fno->oP + C * W;
+  PetscCall(HcTermSetNumParameters_Private(term, fno->obP + C));
+  for (PetscInt k = 0; k < term->nparam; k++) term->theta[k] = fno->initscale * HcFNORandom_Private(&state);
+  for (PetscInt a = 0; a < W; a++) {
+    for (PetscInt c = 0; c < C; c++) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "lift_weight[%" PetscInt_FMT ",%" PetscInt_FMT "]", a, c));
+      PetscCall(HcTermSetParameterName_Private(term, fno->oA + a * C + c, name));
+    }
+    PetscCall(PetscSNPrintf(name, sizeof(name), "lift_bias[%" PetscInt_FMT "]", a));
+    PetscCall(HcTermSetParameterName_Private(term, fno->obL + a, name));
+  }
+  for (PetscInt g = 0; g < nmodes; g++)
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt a = 0; a < W; a++)
+        for (PetscInt part = 0; part < 2; part++) {
+          PetscCall(PetscSNPrintf(name, sizeof(name),
+                                  "spectral_%s[%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT "]",
+                                  part ? "im" : "re", g / M2, g % M2 - fno->my, b, a));
+          PetscCall(HcTermSetParameterName_Private(term, fno->oR + 2 * ((g * W + b) * W + a) + part, name));
+        }
+  for (PetscInt b = 0; b < W; b++) {
+    for (PetscInt a = 0; a < W; a++) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "linear_weight[%" PetscInt_FMT ",%" PetscInt_FMT "]", b, a));
+      PetscCall(HcTermSetParameterName_Private(term, fno->oWp + b * W + a, name));
+    }
+    PetscCall(PetscSNPrintf(name, sizeof(name), "linear_bias[%" PetscInt_FMT "]", b));
+    PetscCall(HcTermSetParameterName_Private(term, fno->obp + b, name));
+  }
+  for (PetscInt c = 0; c < C; c++) {
+    for (PetscInt b = 0; b < W; b++) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "projection_weight[%" PetscInt_FMT ",%" PetscInt_FMT "]", c, b));
+      PetscCall(HcTermSetParameterName_Private(term, fno->oP + c * W + b, name));
+    }
+    PetscCall(PetscSNPrintf(name, sizeof(name), "projection_bias[%" PetscInt_FMT "]", c));
+    PetscCall(HcTermSetParameterName_Private(term, fno->obP + c, name));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The two scatters between the DMDA (blocks of px x py ranks, PETSc ordering) and FFTW's slabs of whole rows: this
+   rank's slab holds the grid cells of rows [ys, ys + nrow), i.e. natural cell numbers [ys nx, (ys + nrow) nx). */
+static PetscErrorCode HcFNOSetUpScatters_Private(HcTerm term)
+{
+  HcFNO   *fno = (HcFNO *)term->data;
+  HcGrid   g   = term->grid;
+  AO       ao;
+  IS       isg, iss;
+  PetscInt lo, *idx, C = fno->nc;
+
+  PetscFunctionBegin;
+  PetscCall(DMDACreateCompatibleDMDA(g->da, C + 1, &fno->dain));
+  PetscCall(DMCreateGlobalVector(fno->dain, &fno->gin));
+  PetscCall(DMCreateGlobalVector(g->da, &fno->gout));
+  PetscCall(VecCreateMPI(term->comm, fno->ncell * (C + 1), PETSC_DETERMINE, &fno->sin));
+  PetscCall(VecCreateMPI(term->comm, fno->ncell * C, PETSC_DETERMINE, &fno->sout));
+  PetscCall(PetscMalloc1(fno->ncell, &idx));
+  for (PetscInt q = 0; q < fno->ncell; q++) idx[q] = fno->fft->ys * fno->nx + q;
+  PetscCall(DMDAGetAO(g->da1, &ao));
+  PetscCall(AOApplicationToPetsc(ao, fno->ncell, idx));
+
+  PetscCall(ISCreateBlock(term->comm, C + 1, fno->ncell, idx, PETSC_COPY_VALUES, &isg));
+  PetscCall(VecGetOwnershipRange(fno->sin, &lo, NULL));
+  PetscCall(ISCreateStride(term->comm, fno->ncell * (C + 1), lo, 1, &iss));
+  PetscCall(VecScatterCreate(fno->gin, isg, fno->sin, iss, &fno->scin));
+  PetscCall(ISDestroy(&isg));
+  PetscCall(ISDestroy(&iss));
+
+  PetscCall(ISCreateBlock(term->comm, C, fno->ncell, idx, PETSC_COPY_VALUES, &isg));
+  PetscCall(VecGetOwnershipRange(fno->sout, &lo, NULL));
+  PetscCall(ISCreateStride(term->comm, fno->ncell * C, lo, 1, &iss));
+  PetscCall(VecScatterCreate(fno->sout, iss, fno->gout, isg, &fno->scout));
+  PetscCall(ISDestroy(&isg));
+  PetscCall(ISDestroy(&iss));
+  PetscCall(PetscFree(idx));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
+{
+  HcFNO         *fno = (HcFNO *)term->data;
+  HcGrid         g   = term->grid;
+  const char    *pre = term->prefix ? term->prefix : "";
+  PetscInt       W, mxmax, mymax, kx0, kx1;
+  const PetscInt M2 = 2 * fno->my;
+
+  PetscFunctionBegin;
+  PetscCheck(fno->width >= 1, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sfno_width must be positive, got %" PetscInt_FMT, pre,
+             fno->width);
+  PetscCheck(fno->mx >= 1 && fno->my >= 1, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%sfno_modes must be positive, got %" PetscInt_FMT ",%" PetscInt_FMT, pre, fno->mx, fno->my);
+  PetscCheck(fno->initscale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sfno_init_scale must be >= 0, got %g", pre,
+             (double)fno->initscale);
+  W       = fno->width;
+  fno->nc = g->nc;
+  fno->nx = g->nx;
+  fno->ny = g->ny;
+  fno->NX = g->periodic[0] ? g->nx : 2 * g->nx;
+  fno->NY = g->periodic[1] ? g->ny : 2 * g->ny;
+  /* kx stays below the Nyquist wavenumber of x; the 2 My values of ky must be distinct wavenumbers of y */
+  mxmax = (fno->NX + 1) / 2;
+  mymax = fno->NY / 2;
+  PetscCheck(fno->mx <= mxmax && fno->my <= mymax, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%sfno_modes %" PetscInt_FMT ",%" PetscInt_FMT " is too large for this grid: at most %" PetscInt_FMT
+             ",%" PetscInt_FMT " (x: %" PetscInt_FMT " cells%s, kx in [0,Mx) below the Nyquist wavenumber; y: %" PetscInt_FMT
+             " cells%s, ky in [-My,My))",
+             pre, fno->mx, fno->my, mxmax, mymax, g->nx, g->periodic[0] ? ", periodic" : " zero-padded to twice", g->ny,
+             g->periodic[1] ? ", periodic" : " zero-padded to twice");
+  PetscCall(HcFNOSetUpParameters_Private(term));
+
+  PetscCall(HcFFTCreate_Private(term->comm, fno->NX, fno->NY, W, fno->measure, &fno->fft));
+  fno->nrow  = PetscMax(0, PetscMin(fno->fft->ys + fno->fft->ym, fno->ny) - fno->fft->ys);
+  fno->ncell = fno->nrow * fno->nx;
+  kx0        = fno->fft->kxs;
+  kx1        = PetscMin(fno->fft->kxs + fno->fft->kxm, fno->mx);
+  fno->nmode = PetscMax(0, kx1 - kx0) * M2;
+  PetscCall(PetscMalloc3(fno->nmode, &fno->mode, fno->nmode, &fno->mpos, fno->nmode, &fno->mwt));
+  for (PetscInt kx = kx0, m = 0; kx < kx1; kx++)
+    for (PetscInt kyi = 0; kyi < M2; kyi++, m++) {
+      fno->mode[m] = kx * M2 + kyi;
+      fno->mpos[m] = (kx - kx0) * fno->fft->sx + ((kyi - fno->my + fno->NY) % fno->NY) * fno->fft->sy;
+      fno->mwt[m]  = kx ? 2 : 1;
+    }
+  PetscCall(HcFNOSetUpScatters_Private(term));
+
+  PetscCall(PetscCalloc4(fno->ncell * (fno->nc + 1), &fno->xlin, fno->ncell * W, &fno->hlin, fno->ncell * W, &fno->slin,
+                         fno->ncell * W, &fno->dslin));
+  PetscCall(PetscCalloc3(fno->ncell * W, &fno->h, fno->ncell * W, &fno->k, fno->ncell * W, &fno->gz));
+  PetscCall(PetscCalloc2(W * W, &fno->WpT, W * W, &fno->dWpT));
+  PetscCall(PetscCalloc3(fno->nmode * W, &fno->Hlin, fno->nmode * W, &fno->X, fno->nmode * W, &fno->Y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
+{
+  HcFNO   *fno = (HcFNO *)term->data;
+  PetscInt bad = 0;
+
+  PetscFunctionBegin;
+  PetscCall(HcFNOTranspose_Private(fno->width, term->theta + fno->oWp, fno->WpT));
+  for (PetscInt k = 0; k < term->nparam; k++)
+    if (PetscIsInfOrNanReal(term->theta[k])) bad++;
+  PetscCheck(!bad, term->comm, PETSC_ERR_FP, "HcTerm '%s': %" PetscInt_FMT " Fourier-layer parameters are not finite", term->name,
+             bad);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermView_FNO(HcTerm term, PetscViewer viewer)
+{
+  HcFNO         *fno = (HcFNO *)term->data;
+  HcGrid         g   = term->grid;
+  const PetscInt W = fno->width, C = g->nc;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "Fourier layer: width %" PetscInt_FMT ", modes kx in [0,%" PetscInt_FMT
+                                   ") x ky in [-%" PetscInt_FMT ",%" PetscInt_FMT "), activation %s\n",
+                                   W, fno->mx, fno->my, fno->my, HcFNOActivations[fno->act]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "initialisation: uniform in [-%g, %g), seed %" PetscInt_FMT "\n",
+                                   (double)fno->initscale, (double)fno->initscale, fno->seed));
+  if (!term->setupcalled) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer, "transform grid %" PetscInt_FMT " x %" PetscInt_FMT ": x %s, y %s; land masked before and after\n", fno->NX,
+      fno->NY, g->periodic[0] ? "periodic" : "zero-padded to twice the cells",
+      g->periodic[1] ? "periodic" : "zero-padded to twice the cells"));
+  PetscCall(HcFFTView_Private(fno->fft, viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "redistribution: VecScatter between the DMDA blocks and FFTW's row slabs (%" PetscInt_FMT
+                                   " values per cell in, %" PetscInt_FMT " out)\n",
+                                   C + 1, C));
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "parameters %" PetscInt_FMT ": lift %" PetscInt_FMT ", spectral %" PetscInt_FMT
+                                   " (real and imaginary parts), linear %" PetscInt_FMT ", projection %" PetscInt_FMT "\n",
+                                   term->nparam, fno->oR, fno->oWp - fno->oR, fno->oP - fno->oWp, term->nparam - fno->oP));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcFFTDestroy_Private(&fno->fft));
+  PetscCall(VecScatterDestroy(&fno->scin));
+  PetscCall(VecScatterDestroy(&fno->scout));
+  PetscCall(VecDestroy(&fno->gin));
+  PetscCall(VecDestroy(&fno->gout));
+  PetscCall(VecDestroy(&fno->sin));
+  PetscCall(VecDestroy(&fno->sout));
+  PetscCall(DMDestroy(&fno->dain));
+  PetscCall(PetscFree3(fno->mode, fno->mpos, fno->mwt));
+  PetscCall(PetscFree4(fno->xlin, fno->hlin, fno->slin, fno->dslin));
+  PetscCall(PetscFree3(fno->h, fno->k, fno->gz));
+  PetscCall(PetscFree2(fno->WpT, fno->dWpT));
+  PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
+  PetscCall(PetscFree(term->data));
+  PetscFunctionReturn(0);
+}
+
+/* The options that rebuild this layer (model files). */
+static PetscErrorCode HcTermArchitecture_FNO(HcTerm term, char buf[], size_t len)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len,
+                          "-fno_width %" PetscInt_FMT " -fno_modes %" PetscInt_FMT ",%" PetscInt_FMT
+                          " -fno_activation %s -fno_output_scale %.17g",
+                          fno->width, fno->mx, fno->my, HcFNOActivations[fno->act], (double)fno->oscale));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermCreate_FNO(HcTerm term)
+{
+  HcFNO *fno;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&fno));
+  fno->width     = 16;
+  fno->mx        = 12;
+  fno->my        = 12;
+  fno->act       = HC_FNO_TANH;
+  fno->initscale = 0.1;
+  fno->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
+  term->data     = fno;
+  term->learned  = PETSC_TRUE;
+  term->ops      = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_FNO,
+                               .setup                  = HcTermSetUp_FNO,
+                               .view                   = HcTermView_FNO,
+                               .destroy                = HcTermDestroy_FNO,
+                               .parameterschanged      = HcTermParametersChanged_FNO,
+                               .apply                  = HcTermApply_FNO,
+                               .linearize              = HcTermLinearize_FNO,
+                               .jacobian               = HcTermJacobian_FNO,
+                               .jacobiantranspose      = HcTermJacobianTranspose_FNO,
+                               .paramjacobian          = HcTermParamJacobian_FNO,
+                               .paramjacobiantranspose = HcTermParamJacobianTranspose_FNO,
+                               .estimaterates          = HcTermEstimateRates_FNO,
+                               .architecture           = HcTermArchitecture_FNO};
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermFNOCheckNotSetUp_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMFNO));
+  PetscCheck(!term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': set this before HcTermSetUp()", term->name);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOSetWidth - the number W of channels of the lifted field (default 16).
+@*/
+PetscErrorCode HcTermFNOSetWidth(HcTerm term, PetscInt width)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermFNOCheckNotSetUp_Private(term));
+  ((HcFNO *)term->data)->width = width;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOSetModes - kept Fourier modes: kx in [0, mx) along x (the real-to-complex direction), ky in [-my, my) (default 12, 12).
+@*/
+PetscErrorCode HcTermFNOSetModes(HcTerm term, PetscInt mx, PetscInt my)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermFNOCheckNotSetUp_Private(term));
+  fno->mx = mx;
+  fno->my = my;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermFNOSetActivation(HcTerm term, HcFNOActivation act)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermFNOCheckNotSetUp_Private(term));
+  ((HcFNO *)term->data)->act = act;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOSetInitialization - seed and scale of the initial parameters: every parameter uniform in [-scale, scale), drawn in
+  the order of the parameter vector from one generator seeded alike on every rank (default seed 0, scale 0.1).
+@*/
+PetscErrorCode HcTermFNOSetInitialization(HcTerm term, PetscInt seed, PetscReal scale)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermFNOCheckNotSetUp_Private(term));
+  fno->seed      = seed;
+  fno->initscale = scale;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOGetTransformSizes - the size NX x NY of the transform grid (twice the cells along non-periodic directions).
+@*/
+PetscErrorCode HcTermFNOGetTransformSizes(HcTerm term, PetscInt *NX, PetscInt *NY)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMFNO));
+  PetscCheck(term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': call HcTermSetUp() first", term->name);
+  if (NX) *NX = fno->NX;
+  if (NY) *NY = fno->NY;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOSetOutputScale - S = mask * scale * (projection); default 1, or 1/86400 on lat-lon grids (time in seconds).
+@*/
+PetscErrorCode HcTermFNOSetOutputScale(HcTerm term, PetscReal scale)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermFNOCheckNotSetUp_Private(term));
+  PetscCheck(scale > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTermFNOSetOutputScale: the scale must be positive, got %g",
+             (double)scale);
+  ((HcFNO *)term->data)->oscale = scale;
+  PetscFunctionReturn(0);
+}
