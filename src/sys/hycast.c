@@ -4,6 +4,7 @@
 PetscClassId  HC_CLASSID;
 PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
+PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -32,6 +33,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcModelSolve", HC_CLASSID, &HC_ModelSolve));
   PetscCall(PetscLogEventRegister("HcAdjoint", HC_CLASSID, &HC_Adjoint));
   PetscCall(HcTermRegister(HCTERMADVDIFF, HcTermCreate_AdvDiff));
+  PetscCall(PetscLogEventRegister("HcReactionApply", HC_CLASSID, &HC_ReactionApply));
+  PetscCall(PetscLogEventRegister("HcReactionProd", HC_CLASSID, &HC_ReactionProducts));
+  PetscCall(PetscLogEventRegister("HcNCRead", HC_CLASSID, &HC_NCRead));
+  PetscCall(PetscLogEventRegister("HcNCWrite", HC_CLASSID, &HC_NCWrite));
+  PetscCall(PetscLogEventRegister("HcGridCoarsen", HC_CLASSID, &HC_GridCoarsen));
+  PetscCall(HcTermRegister(HCTERMREACTION, HcTermCreate_Reaction));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }
