@@ -48,7 +48,16 @@ PETSC_EXTERN PetscErrorCode HcGridIntegrate(HcGrid, Vec, PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcGridEvaluate(HcGrid, PetscErrorCode (*)(PetscReal, PetscReal, PetscReal[], void *), void *, Vec);
 PETSC_EXTERN PetscErrorCode HcGridView(HcGrid, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGridReference(HcGrid);
-PETSC_EXTERN PetscErrorCode HcGridDestroy(HcGrid *);
+
+/* Fields from one grid to another (resolution, box): bilinear or conservative, land-aware. */
+typedef struct _p_HcRegrid *HcRegrid;
+typedef enum { HC_REGRID_BILINEAR, HC_REGRID_CONSERVATIVE } HcRegridType;
+PETSC_EXTERN const char *const HcRegridTypes[];
+PETSC_EXTERN PetscErrorCode    HcRegridCreate(HcGrid, HcGrid, HcRegridType, HcRegrid *);
+PETSC_EXTERN PetscErrorCode    HcRegridCreateMask(HcRegrid, Vec *);
+PETSC_EXTERN PetscErrorCode    HcRegridApply(HcRegrid, Vec, Vec);
+PETSC_EXTERN PetscErrorCode    HcRegridDestroy(HcRegrid *);
+PETSC_EXTERN PetscErrorCode    HcGridDestroy(HcGrid *);
 
 /* ---------------------------------------------------------------- terms of the right-hand side */
 
@@ -95,12 +104,35 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 
+/* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
+   field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */
+#define HCTERMMLP "mlp"
+typedef enum { HC_MLP_TANH, HC_MLP_GELU, HC_MLP_RELU } HcMLPActivation;
+PETSC_EXTERN const char *const HcMLPActivations[];
+
+PETSC_EXTERN PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetActivation(HcTerm, HcMLPActivation);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetStaticFeatures(HcTerm, PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetFeatureScale(HcTerm, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetOutputScale(HcTerm, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetInitialization(HcTerm, PetscInt, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
+PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcTermMLPEvaluate(HcTerm, PetscInt, const PetscReal[], PetscReal[]);
+
 /* ---------------------------------------------------------------- the hybrid model and its time integrator */
 
 typedef struct _p_HcModel *HcModel;
 
 /* Which terms the right-hand side and its products include (APHYNITY penalises the learned part alone). */
-typedef enum { HC_TERMS_ALL, HC_TERMS_PHYSICS, HC_TERMS_LEARNED } HcTermSelection;
+typedef enum {
+  HC_TERMS_ALL,
+  HC_TERMS_PHYSICS,
+  HC_TERMS_LEARNED,
+  HC_TERMS_ENVIRONMENT /* the learned terms of the current environment only (LEADS G_e) */
+} HcTermSelection;
 PETSC_EXTERN const char *const HcTermSelections[];
 
 /* Called at each observation time t_k (k = 1..nobs) of a window: the loss contribution at state u and its gradients
@@ -141,8 +173,45 @@ PETSC_EXTERN PetscErrorCode HcModelGetObservationInterval(HcModel, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelSolve(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscInt, const PetscReal[], Vec, HcObservationFn, void *,
                                                    PetscReal *, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcModelCheckTimeStep(HcModel, PetscBool *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelView(HcModel, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcModelGetArchitecture(HcModel, char[], size_t);
+PETSC_EXTERN PetscErrorCode HcModelSetNormalization(HcModel, const PetscReal[], const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcModelGetNormalization(HcModel, PetscBool *, const PetscReal *[], const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcModelSetInfo(HcModel, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
+PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
+PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], HcModel *);
+PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
+PETSC_EXTERN PetscErrorCode HcModelLoadSharedParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
+
+/* ---------------------------------------------------------------- training */
+
+/* Fits the model's parameters to observed time series of one or more environments: windows of K observation
+   intervals, losses ERM / APHYNITY / LEADS / V-REx, Adam or TAO, gradients by the adjoint. */
+typedef struct _p_HcTrainer *HcTrainer;
+typedef enum { HC_LOSS_ERM, HC_LOSS_APHYNITY, HC_LOSS_LEADS, HC_LOSS_VREX } HcLossType;
+PETSC_EXTERN const char *const HcLossTypes[];
+typedef enum { HC_SPLIT_TRAIN, HC_SPLIT_VALIDATION, HC_SPLIT_TEST } HcSplit;
+PETSC_EXTERN const char *const HcSplits[];
+
+PETSC_EXTERN PetscErrorCode HcCommSplitGroups(MPI_Comm, PetscInt, MPI_Comm *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTrainerCreate(HcModel, HcTrainer *);
+PETSC_EXTERN PetscErrorCode HcTrainerSetGroups(HcTrainer, MPI_Comm, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcTrainerAddEnvironment(HcTrainer, const char[], PetscInt, const PetscReal[], Vec[]);
+PETSC_EXTERN PetscErrorCode HcTrainerSetFromOptions(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerSetUp(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerTrain(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerEvaluate(HcTrainer, HcSplit, PetscReal *, PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTrainerGetNumWindows(HcTrainer, HcSplit, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTrainerComputeLossGradient(HcTrainer, HcSplit, PetscInt, const PetscInt[], PetscReal *, Vec);
+PETSC_EXTERN PetscErrorCode HcTrainerGetNormalization(HcTrainer, const PetscReal *[], const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcTrainerSaveState(HcTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode HcTrainerLoadState(HcTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode HcTrainerWasInterrupted(HcTrainer, PetscBool *);
+PETSC_EXTERN PetscErrorCode HcTrainerView(HcTrainer, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcTrainerDestroy(HcTrainer *);
 
 /* ---------------------------------------------------------------- multi-resolution: conservative block averages */
 

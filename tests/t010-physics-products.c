@@ -5,18 +5,6 @@ static const char help[] =
 
 #include "testutil.h"
 
-static PetscReal Dot(Vec a, Vec b)
-{
-  PetscScalar d;
-  VecDot(a, b, &d);
-  return PetscRealPart(d);
-}
-
-static PetscReal RelMismatch(PetscReal a, PetscReal b)
-{
-  return PetscAbsReal(a - b) / PetscMax(PetscMax(PetscAbsReal(a), PetscAbsReal(b)), 1e-300);
-}
-
 /* A velocity field with both signs in both components, and some divergence. */
 static PetscErrorCode SetVelocityField(HcGrid grid, HcTerm term, PetscReal scale)
 {
@@ -51,16 +39,15 @@ typedef struct {
 
 static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
 {
-  HcGrid           grid;
-  HcTerm           term;
-  HcModel          model;
-  Vec              u, v, w, Jv, JTw, f1, f2, pv, pg;
-  PetscInt         np;
-  PetscReal        dth[8], gth[8], th0[8], th[8], a, b, err, nrm, h;
-  const PetscReal *theta;
-  const PetscBool  latlon = cs->type == HC_GRID_LATLON;
-  const PetscReal  K[2]   = {latlon ? 4e4 : 0.02, latlon ? 1.5e4 : 0.007};
-  char             label[256];
+  HcGrid          grid;
+  HcTerm          term;
+  HcModel         model;
+  Vec             u, v, w, f1, f2, pv;
+  PetscInt        np;
+  PetscReal       dth[8], err;
+  const PetscBool latlon = cs->type == HC_GRID_LATLON;
+  const PetscReal K[2]   = {latlon ? 4e4 : 0.02, latlon ? 1.5e4 : 0.007};
+  char            label[256];
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(label, sizeof(label), "%s %s%s, %s, %s velocity%s", HcGridTypes[cs->type],
@@ -83,8 +70,6 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(VecDuplicate(u, &v));
   PetscCall(VecDuplicate(u, &w));
-  PetscCall(VecDuplicate(u, &Jv));
-  PetscCall(VecDuplicate(u, &JTw));
   PetscCall(VecDuplicate(u, &f1));
   PetscCall(VecDuplicate(u, &f2));
   PetscCall(HcTestSmoothField(grid, 1, u));
@@ -92,103 +77,36 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(HcTestRandomField(grid, 3, 1, w));
   for (PetscInt k = 0; k < np; k++) dth[k] = HcTestHash(4, k, 0, 0);
 
-  /* J and J^T */
-  PetscCall(HcTermLinearize(term, 0, u));
-  PetscCall(HcTermApplyJacobian(term, v, Jv));
-  PetscCall(HcTermApplyJacobianTranspose(term, w, JTw));
-  a = Dot(Jv, w);
-  b = Dot(v, JTw);
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <J v, w> = %.15e  <v, J^T w> = %.15e  rel %.1e", (double)a,
-                        (double)b, (double)RelMismatch(a, b)));
-
-  /* (dF/dtheta) and its transpose */
-  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
-  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, gth));
-  a = Dot(Jv, w);
-  b = 0;
-  for (PetscInt k = 0; k < np; k++) b += dth[k] * gth[k];
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <Jp dtheta, w> = %.15e  <dtheta, Jp^T w> = %.15e  rel %.1e",
-                        (double)a, (double)b, (double)RelMismatch(a, b)));
-
-  /* central differences of J v */
-  h = 1e-4;
-  PetscCall(HcTermApplyJacobian(term, v, Jv));
-  PetscCall(VecWAXPY(f1, h, v, u));
-  PetscCall(HcTermApply(term, 0, f1, f2));
-  PetscCall(VecWAXPY(f1, -h, v, u));
-  PetscCall(HcTermApply(term, 0, f1, JTw));
-  PetscCall(VecAXPY(f2, -1, JTw));
-  PetscCall(VecScale(f2, 1 / (2 * h)));
-  PetscCall(VecAXPY(f2, -1, Jv));
-  PetscCall(VecNorm(f2, NORM_2, &err));
-  PetscCall(VecNorm(Jv, NORM_2, &nrm));
-  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of J v: rel error %.1e", (double)(err / nrm)));
-
-  /* central differences of (dF/dtheta) dtheta */
-  PetscCall(HcTermGetParameters(term, &theta));
-  for (PetscInt k = 0; k < np; k++) th0[k] = theta[k];
-  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
-  h = 1e-5;
-  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] + h * dth[k];
-  PetscCall(HcTermSetParameters(term, th));
-  PetscCall(HcTermApply(term, 0, u, f2));
-  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] - h * dth[k];
-  PetscCall(HcTermSetParameters(term, th));
-  PetscCall(HcTermApply(term, 0, u, f1));
-  PetscCall(HcTermSetParameters(term, th0));
-  PetscCall(VecAXPY(f2, -1, f1));
-  PetscCall(VecScale(f2, 1 / (2 * h)));
-  PetscCall(VecAXPY(f2, -1, Jv));
-  PetscCall(VecNorm(f2, NORM_2, &err));
-  PetscCall(VecNorm(Jv, NORM_2, &nrm));
-  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of (dF/dtheta) dtheta: rel error %.1e", (double)(err / nrm)));
+  /* dot tests and central differences through the term's API */
+  PetscCall(HcTestTermProducts(term, 0, u, v, w, dth, 1e-4, 1e-5));
 
   /* the same products through the model and its shell matrices (one ghost exchange for all terms) */
   PetscCall(HcModelCreate(grid, &model));
   PetscCall(HcModelAddTerm(model, term));
   PetscCall(HcModelSetUp(model));
   PetscCall(HcModelCreateParameterVector(model, &pv));
-  PetscCall(VecDuplicate(pv, &pg));
   PetscCall(HcTestRandomField(grid, 5, 1, v));
   {
     PetscScalar *p;
     PetscInt     n;
-    TS           ts;
-    Mat          J, Jp;
 
     PetscCall(VecGetLocalSize(pv, &n));
     PetscCall(VecGetArray(pv, &p));
     for (PetscInt k = 0; k < n; k++) p[k] = dth[k];
     PetscCall(VecRestoreArray(pv, &p));
-    PetscCall(HcModelGetTS(model, &ts));
-    PetscCall(TSGetRHSJacobian(ts, &J, NULL, NULL, NULL));
-    PetscCall(TSGetRHSJacobianP(ts, &Jp, NULL, NULL));
-    PetscCall(HcModelLinearize(model, 0, u));
-    PetscCall(MatMult(J, v, Jv));
-    PetscCall(MatMultTranspose(J, w, JTw));
-    a = Dot(Jv, w);
-    b = Dot(v, JTw);
-    PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell J: dot test rel %.1e", (double)RelMismatch(a, b)));
-    PetscCall(MatMult(Jp, pv, Jv));
-    PetscCall(MatMultTranspose(Jp, w, pg));
-    a = Dot(Jv, w);
-    b = Dot(pv, pg);
-    PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell Jp: dot test rel %.1e", (double)RelMismatch(a, b)));
-    /* model and term agree on F */
-    PetscCall(HcModelApplyRHS(model, 0, u, f1));
-    PetscCall(HcTermApply(term, 0, u, f2));
-    PetscCall(VecAXPY(f2, -1, f1));
-    PetscCall(VecNorm(f2, NORM_INFINITY, &err));
-    PetscCall(HcTestCheck(comm, err == 0, "model F equals the term's F (max diff %g)", (double)err));
   }
+  PetscCall(HcTestModelProducts(model, 0, u, v, w, pv, 1e-4, 1e-5));
+  /* model and term agree on F */
+  PetscCall(HcModelApplyRHS(model, 0, u, f1));
+  PetscCall(HcTermApply(term, 0, u, f2));
+  PetscCall(VecAXPY(f2, -1, f1));
+  PetscCall(VecNorm(f2, NORM_INFINITY, &err));
+  PetscCall(HcTestCheck(comm, err == 0, "model F equals the term's F (max diff %g)", (double)err));
   PetscCall(VecDestroy(&pv));
-  PetscCall(VecDestroy(&pg));
   PetscCall(HcModelDestroy(&model));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&v));
   PetscCall(VecDestroy(&w));
-  PetscCall(VecDestroy(&Jv));
-  PetscCall(VecDestroy(&JTw));
   PetscCall(VecDestroy(&f1));
   PetscCall(VecDestroy(&f2));
   PetscCall(HcTermDestroy(&term));

@@ -7,32 +7,10 @@ static const char help[] =
 
 #define NOBS 3
 
-typedef struct {
-  PetscReal times[NOBS + 1]; /* uneven on purpose: each interval gets its own step */
-  Vec       target[NOBS];
-  HcGrid    grid;
-  PetscReal scale; /* 1 / (number of active values) */
-} Misfit;
-
-/* L_k = scale/2 * sum over active cells of (u - y_k)^2 */
-static PetscErrorCode MisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, PetscReal *L, Vec dLdu, Vec dLdtheta, void *ctx)
-{
-  Misfit   *mf = (Misfit *)ctx;
-  PetscReal s;
-
-  PetscFunctionBeginUser;
-  PetscCall(VecWAXPY(dLdu, -1, mf->target[k - 1], u));
-  PetscCall(HcTestMaskField(mf->grid, dLdu));
-  PetscCall(VecDot(dLdu, dLdu, &s));
-  *L = 0.5 * mf->scale * s;
-  PetscCall(VecScale(dLdu, mf->scale));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Loss(HcModel model, Vec u0, Misfit *mf, PetscReal *L)
+static PetscErrorCode Loss(HcModel model, Vec u0, HcTestMisfit *mf, PetscReal *L)
 {
   PetscFunctionBeginUser;
-  PetscCall(HcModelComputeGradient(model, NOBS, mf->times, u0, MisfitFn, mf, L, NULL, NULL));
+  PetscCall(HcModelComputeGradient(model, NOBS, mf->times, u0, HcTestMisfitFn, mf, L, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -70,7 +48,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   HcGrid          grid;
   HcTerm          term;
   HcModel         model;
-  Misfit          mf;
+  HcTestMisfit    mf;
   Vec             u0, d, gu0, p, p0, gp, tmp;
   PetscReal       L, Lp, Lm, dt, h;
   PetscInt        np, nact, nc;
@@ -102,7 +80,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcTestSmoothField(grid, 31, u0));
   PetscCall(HcTestRandomField(grid, 32, 1, d));
   mf.grid = grid;
-  for (int k = 0; k <= NOBS; k++) mf.times[k] = tobs * (k + 0.37 * (k % 2)); /* intervals 1.37, 0.63, 1.37 x tobs */
+  for (int k = 0; k <= NOBS; k++) mf.times[k] = tobs * (k + 0.37 * (k % 2)); /* uneven: intervals 1.37, 0.63, 1.37 x tobs */
   PetscCall(HcGridGetActiveCount(grid, &nact));
   PetscCall(HcGridGetNumFields(grid, &nc));
   mf.scale = 1.0 / (nact * nc);
@@ -117,7 +95,7 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcModelGetParameters(model, p0));
   PetscCall(VecCopy(p0, p));
 
-  PetscCall(HcModelComputeGradient(model, NOBS, mf.times, u0, MisfitFn, &mf, &L, gp, gu0));
+  PetscCall(HcModelComputeGradient(model, NOBS, mf.times, u0, HcTestMisfitFn, &mf, &L, gp, gu0));
   {
     PetscInt nsub;
     PetscCall(HcModelGetTimeStep(model, &dt, &nsub));

@@ -87,8 +87,8 @@ PetscErrorCode HcTestSmoothField(HcGrid grid, unsigned long seed, Vec u)
   PetscFunctionReturn(0);
 }
 
-/* Multiply every field by the land mask. */
-PetscErrorCode HcTestMaskField(HcGrid grid, Vec u)
+/* Set every field of every land cell to value (NaN included: operators must never read it). */
+PetscErrorCode HcTestSetLand(HcGrid grid, PetscReal value, Vec u)
 {
   DM                  da, da1;
   Vec                 mask;
@@ -106,9 +106,18 @@ PetscErrorCode HcTestMaskField(HcGrid grid, Vec u)
   PetscCall(DMDAVecGetArrayRead(da1, mask, &m));
   for (PetscInt j = ys; j < ys + ym; j++)
     for (PetscInt i = xs; i < xs + xm; i++)
-      for (PetscInt c = 0; c < nc; c++) a[j][i][c] *= m[j][i];
+      if (m[j][i] == 0)
+        for (PetscInt c = 0; c < nc; c++) a[j][i][c] = value;
   PetscCall(DMDAVecRestoreArrayRead(da1, mask, &m));
   PetscCall(DMDAVecRestoreArrayDOF(da, u, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Zero every field on land (the mask is 0 or 1). */
+PetscErrorCode HcTestMaskField(HcGrid grid, Vec u)
+{
+  PetscFunctionBeginUser;
+  PetscCall(HcTestSetLand(grid, 0, u));
   PetscFunctionReturn(0);
 }
 
@@ -204,4 +213,196 @@ PetscReal HcTestRelDiff(PetscInt n, const PetscReal a[], const PetscReal b[])
     s = PetscMax(s, PetscMax(PetscAbsReal(a[k]), PetscAbsReal(b[k])));
   }
   return d / PetscMax(s, 1e-300);
+}
+
+PetscReal HcTestDot(Vec a, Vec b)
+{
+  PetscScalar d;
+
+  if (VecDot(a, b, &d)) return NAN;
+  return PetscRealPart(d);
+}
+
+PetscReal HcTestRelMismatch(PetscReal a, PetscReal b)
+{
+  return PetscAbsReal(a - b) / PetscMax(PetscMax(PetscAbsReal(a), PetscAbsReal(b)), 1e-300);
+}
+
+/* err = ||a - b||_2 / ||b||_2 */
+PetscErrorCode HcTestRelError(Vec a, Vec b, PetscReal *err)
+{
+  Vec       d;
+  PetscReal nd, nb;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDuplicate(a, &d));
+  PetscCall(VecWAXPY(d, -1, b, a));
+  PetscCall(VecNorm(d, NORM_2, &nd));
+  PetscCall(VecNorm(b, NORM_2, &nb));
+  *err = nd / PetscMax(nb, 1e-300);
+  PetscCall(VecDestroy(&d));
+  PetscFunctionReturn(0);
+}
+
+/* (F(x + h dx) - F(x - h dx)) / (2 h) compared with the derivative J dx: checks a relative error below 1e-6. */
+static PetscErrorCode HcTestCentralDifference_Private(MPI_Comm comm, Vec fp, Vec fm, PetscReal h, Vec Jdx, const char what[])
+{
+  PetscReal err;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecAXPY(fp, -1, fm));
+  PetscCall(VecScale(fp, 1 / (2 * h)));
+  PetscCall(HcTestRelError(fp, Jdx, &err));
+  PetscCall(HcTestCheck(comm, err < 1e-6, "finite differences of %s: rel error %.1e", what, (double)err));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestTermProducts(HcTerm term, PetscReal t, Vec u, Vec v, Vec w, const PetscReal dth[], PetscReal hu,
+                                  PetscReal hp)
+{
+  MPI_Comm         comm;
+  HcGrid           grid;
+  Vec              Jv, JTw, fp, fm, x;
+  PetscInt         np;
+  PetscReal       *gth, *th0, *th, a, b;
+  const PetscReal *theta;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcTermGetGrid(term, &grid));
+  PetscCall(HcGridGetComm(grid, &comm));
+  PetscCall(HcTermGetNumParameters(term, &np));
+  PetscCall(PetscMalloc3(np + 1, &gth, np + 1, &th0, np + 1, &th));
+  PetscCall(VecDuplicate(u, &Jv));
+  PetscCall(VecDuplicate(u, &JTw));
+  PetscCall(VecDuplicate(u, &fp));
+  PetscCall(VecDuplicate(u, &fm));
+  PetscCall(VecDuplicate(u, &x));
+
+  PetscCall(HcTermLinearize(term, t, u));
+  PetscCall(HcTermApplyJacobian(term, v, Jv));
+  PetscCall(HcTermApplyJacobianTranspose(term, w, JTw));
+  a = HcTestDot(Jv, w);
+  b = HcTestDot(v, JTw);
+  PetscCall(HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12, "dot test  <J v, w> = %.15e  <v, J^T w> = %.15e  rel %.1e",
+                        (double)a, (double)b, (double)HcTestRelMismatch(a, b)));
+  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, gth));
+  a = HcTestDot(Jv, w);
+  b = 0;
+  for (PetscInt k = 0; k < np; k++) b += dth[k] * gth[k];
+  PetscCall(HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12,
+                        "dot test  <Jp dtheta, w> = %.15e  <dtheta, Jp^T w> = %.15e  rel %.1e", (double)a, (double)b,
+                        (double)HcTestRelMismatch(a, b)));
+
+  PetscCall(HcTermApplyJacobian(term, v, Jv));
+  PetscCall(VecWAXPY(x, hu, v, u));
+  PetscCall(HcTermApply(term, t, x, fp));
+  PetscCall(VecWAXPY(x, -hu, v, u));
+  PetscCall(HcTermApply(term, t, x, fm));
+  PetscCall(HcTestCentralDifference_Private(comm, fp, fm, hu, Jv, "J v"));
+
+  PetscCall(HcTermGetParameters(term, &theta));
+  for (PetscInt k = 0; k < np; k++) th0[k] = theta[k];
+  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
+  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] + hp * dth[k];
+  PetscCall(HcTermSetParameters(term, th));
+  PetscCall(HcTermApply(term, t, u, fp));
+  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] - hp * dth[k];
+  PetscCall(HcTermSetParameters(term, th));
+  PetscCall(HcTermApply(term, t, u, fm));
+  PetscCall(HcTermSetParameters(term, th0));
+  PetscCall(HcTestCentralDifference_Private(comm, fp, fm, hp, Jv, "(dF/dtheta) dtheta"));
+  PetscCall(HcTermLinearize(term, t, u));
+
+  PetscCall(VecDestroy(&Jv));
+  PetscCall(VecDestroy(&JTw));
+  PetscCall(VecDestroy(&fp));
+  PetscCall(VecDestroy(&fm));
+  PetscCall(VecDestroy(&x));
+  PetscCall(PetscFree3(gth, th0, th));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec w, Vec dth, PetscReal hu, PetscReal hp)
+{
+  MPI_Comm  comm;
+  HcGrid    grid;
+  TS        ts;
+  Mat       J, Jp;
+  Vec       Jv, JTw, fp, fm, x, p0, p, g;
+  PetscInt  np;
+  PetscReal a, b;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcModelGetGrid(model, &grid));
+  PetscCall(HcGridGetComm(grid, &comm));
+  PetscCall(HcModelGetNumParameters(model, &np));
+  PetscCall(HcModelGetTS(model, &ts));
+  PetscCall(TSGetRHSJacobian(ts, &J, NULL, NULL, NULL));
+  PetscCall(TSGetRHSJacobianP(ts, &Jp, NULL, NULL));
+  PetscCall(VecDuplicate(u, &Jv));
+  PetscCall(VecDuplicate(u, &JTw));
+  PetscCall(VecDuplicate(u, &fp));
+  PetscCall(VecDuplicate(u, &fm));
+  PetscCall(VecDuplicate(u, &x));
+  PetscCall(VecDuplicate(dth, &p0));
+  PetscCall(VecDuplicate(dth, &p));
+  PetscCall(VecDuplicate(dth, &g));
+  PetscCall(HcModelGetParameters(model, p0));
+
+  PetscCall(HcModelLinearize(model, t, u));
+  PetscCall(MatMult(J, v, Jv));
+  PetscCall(MatMultTranspose(J, w, JTw));
+  a = HcTestDot(Jv, w);
+  b = HcTestDot(v, JTw);
+  PetscCall(
+      HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12, "model shell J: dot test rel %.1e", (double)HcTestRelMismatch(a, b)));
+  PetscCall(MatMult(Jp, dth, Jv));
+  PetscCall(MatMultTranspose(Jp, w, g));
+  a = HcTestDot(Jv, w);
+  b = HcTestDot(dth, g);
+  PetscCall(HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12, "model shell Jp: dot test rel %.1e (%" PetscInt_FMT " parameters)",
+                        (double)HcTestRelMismatch(a, b), np));
+
+  PetscCall(MatMult(J, v, Jv));
+  PetscCall(VecWAXPY(x, hu, v, u));
+  PetscCall(HcModelApplyRHS(model, t, x, fp));
+  PetscCall(VecWAXPY(x, -hu, v, u));
+  PetscCall(HcModelApplyRHS(model, t, x, fm));
+  PetscCall(HcTestCentralDifference_Private(comm, fp, fm, hu, Jv, "the model's J v"));
+
+  PetscCall(MatMult(Jp, dth, Jv));
+  PetscCall(VecWAXPY(p, hp, dth, p0));
+  PetscCall(HcModelSetParameters(model, p));
+  PetscCall(HcModelApplyRHS(model, t, u, fp));
+  PetscCall(VecWAXPY(p, -hp, dth, p0));
+  PetscCall(HcModelSetParameters(model, p));
+  PetscCall(HcModelApplyRHS(model, t, u, fm));
+  PetscCall(HcModelSetParameters(model, p0));
+  PetscCall(HcTestCentralDifference_Private(comm, fp, fm, hp, Jv, "the model's (dF/dtheta) dtheta"));
+  PetscCall(HcModelLinearize(model, t, u));
+
+  PetscCall(VecDestroy(&Jv));
+  PetscCall(VecDestroy(&JTw));
+  PetscCall(VecDestroy(&fp));
+  PetscCall(VecDestroy(&fm));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&p0));
+  PetscCall(VecDestroy(&p));
+  PetscCall(VecDestroy(&g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestMisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, PetscReal *L, Vec dLdu, Vec dLdtheta, void *ctx)
+{
+  HcTestMisfit *mf = (HcTestMisfit *)ctx;
+  PetscReal     s;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecWAXPY(dLdu, -1, mf->target[k - 1], u));
+  PetscCall(HcTestMaskField(mf->grid, dLdu));
+  PetscCall(VecDot(dLdu, dLdu, &s));
+  *L = 0.5 * mf->scale * s;
+  PetscCall(VecScale(dLdu, mf->scale));
+  PetscFunctionReturn(0);
 }

@@ -13,6 +13,7 @@ PetscReal      HcTestHash(unsigned long, PetscInt, PetscInt, PetscInt);
 PetscErrorCode HcTestRandomField(HcGrid, unsigned long, PetscReal, Vec);
 PetscErrorCode HcTestSmoothField(HcGrid, unsigned long, Vec);
 PetscErrorCode HcTestMaskField(HcGrid, Vec);
+PetscErrorCode HcTestSetLand(HcGrid, PetscReal, Vec);
 PetscErrorCode HcTestSetIrregularMask(HcGrid, unsigned long, PetscReal);
 
 /* A grid from a compact description; opts may be NULL. */
@@ -24,5 +25,28 @@ PetscErrorCode HcTestGatherNatural(HcGrid, Vec, PetscReal **);
 
 /* Relative difference max|a - b| / max(max|a|, tiny). */
 PetscReal HcTestRelDiff(PetscInt, const PetscReal[], const PetscReal[]);
+
+/* Dot products and relative differences; err = ||a - b|| / ||b||. */
+PetscReal      HcTestDot(Vec, Vec);
+PetscReal      HcTestRelMismatch(PetscReal, PetscReal);
+PetscErrorCode HcTestRelError(Vec, Vec, PetscReal *);
+
+/* The product checks of a term (its own API) or of a model (its shell matrices) at (t, u), in directions v (state),
+   w (output) and dtheta (parameters): dot tests of J / J^T and of the parameter Jacobian / its transpose (< 1e-12),
+   central differences of J v and (dF/dtheta) dtheta with steps hu and hp (< 1e-6).  Each check prints one line.
+   The parameters are restored and the point linearised again on return. */
+PetscErrorCode HcTestTermProducts(HcTerm, PetscReal, Vec, Vec, Vec, const PetscReal[], PetscReal, PetscReal);
+PetscErrorCode HcTestModelProducts(HcModel, PetscReal, Vec, Vec, Vec, Vec, PetscReal, PetscReal);
+
+/* A loss for the adjoint tests, as an HcObservationFn with ctx an HcTestMisfit:
+   L_k = scale/2 * sum over active cells of (u - target[k-1])^2. */
+#define HC_TEST_MAX_OBS 8
+typedef struct {
+  HcGrid    grid;
+  Vec       target[HC_TEST_MAX_OBS];
+  PetscReal scale;
+  PetscReal times[HC_TEST_MAX_OBS + 1]; /* observation times of the window, for HcModelComputeGradient */
+} HcTestMisfit;
+PetscErrorCode HcTestMisfitFn(HcModel, PetscInt, PetscReal, Vec, PetscReal *, Vec, Vec, void *);
 
 #endif

@@ -3,7 +3,6 @@
 
 const char *const HcGridTypes[] = {"cartesian", "latlon", "HcGridType", "HC_GRID_", NULL};
 
-#define HC_MAX_FIELDS    16
 #define HC_MAX_LANDBOXES 64
 
 PetscErrorCode HcGridCreate(MPI_Comm comm, HcGrid *grid)
@@ -323,8 +322,11 @@ static PetscErrorCode HcGridSetUpMetrics_Private(HcGrid grid)
   cc = yd + ny + 2 * G;
   cf = cc + ny + 2 * G;
   ya = cf + ny + 2 * G;
-  PetscCall(PetscMalloc2(nx + 1, &xf, ny + 1, &yf));
+  PetscCall(PetscMalloc2(nx + 1, &grid->xf, ny + 1, &grid->yf));
+  xf = grid->xf;
+  yf = grid->yf;
   /* Faces sit half-way between centres; the outer faces half a spacing out (or half-way across the period). */
+  grid->period[0] = grid->period[1] = 0;
   if (grid->periodic[0])
     xper = grid->coords_set ? (latlon ? 360 : (grid->xc[nx - 1] - grid->xc[0]) * nx / (nx - 1)) : grid->box[1] - grid->box[0];
   if (grid->periodic[1]) yper = grid->coords_set ? (grid->yc[ny - 1] - grid->yc[0]) * ny / (ny - 1) : grid->box[3] - grid->box[2];
@@ -334,6 +336,8 @@ static PetscErrorCode HcGridSetUpMetrics_Private(HcGrid grid)
   for (PetscInt j = 1; j < ny; j++) yf[j] = 0.5 * (grid->yc[j - 1] + grid->yc[j]);
   yf[0]  = grid->periodic[1] ? 0.5 * (grid->yc[ny - 1] - yper + grid->yc[0]) : grid->yc[0] - 0.5 * (grid->yc[1] - grid->yc[0]);
   yf[ny] = grid->periodic[1] ? yf[0] + yper : grid->yc[ny - 1] + 0.5 * (grid->yc[ny - 1] - grid->yc[ny - 2]);
+  grid->period[0] = xper;
+  grid->period[1] = yper;
   if (latlon) {
     yf[0]  = PetscMax(yf[0], -90);
     yf[ny] = PetscMin(yf[ny], 90);
@@ -385,7 +389,7 @@ static PetscErrorCode HcGridSetUpMetrics_Private(HcGrid grid)
   m->cc = cc;
   m->cf = cf;
   m->ya = ya;
-  PetscCall(PetscFree2(xf, yf));
+
   PetscFunctionReturn(0);
 }
 
@@ -716,6 +720,7 @@ PetscErrorCode HcGridDestroy(HcGrid *grid)
   PetscCall(PetscFree(g->prefix));
   PetscCall(PetscStrArrayDestroy(&g->fieldnames));
   PetscCall(PetscFree2(g->xc, g->yc));
+  PetscCall(PetscFree2(g->xf, g->yf));
   PetscCall(PetscFree(g->landboxes));
   PetscCall(PetscFree(g->mstore));
   PetscCall(VecDestroy(&g->mask));

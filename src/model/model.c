@@ -2,7 +2,7 @@
 #include <complex.h>
 #include <hycast/private/modelimpl.h>
 
-const char *const HcTermSelections[] = {"all", "physics", "learned", "HcTermSelection", "HC_TERMS_", NULL};
+const char *const HcTermSelections[] = {"all", "physics", "learned", "environment", "HcTermSelection", "HC_TERMS_", NULL};
 
 PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
 {
@@ -146,8 +146,9 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   }
   if (!model->nterms) PetscCall(PetscStrncpy(deflist, HCTERMADVDIFF, sizeof(deflist)));
   PetscOptionsBegin(model->comm, model->prefix, "Hybrid model options (HcModel)", "HcModel");
-  PetscCall(PetscOptionsStringArray("-model_terms", "Terms of the right-hand side, by type (advdiff)", "HcModelAddTerm", names,
-                                    &nnames, &flg));
+  PetscCall(PetscOptionsStringArray("-model_terms",
+                                    "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, ...)",
+                                    "HcModelAddTerm", names, &nnames, &flg));
   PetscCheck(!(flg && model->nterms), model->comm, PETSC_ERR_ARG_WRONG, "-model_terms: this model already has its terms (%s)",
              deflist);
   if (!flg && !model->nterms) {
@@ -483,27 +484,23 @@ PetscErrorCode HcModelGetTimeStep(HcModel model, PetscReal *dt, PetscInt *nsub)
   PetscFunctionReturn(0);
 }
 
-/* From the terms' rate bounds and the RK scheme's stability half-disc: the step each interval is divided into
-   (dttarget; every interval gets ceil(length / dttarget) equal steps).  A requested -model_dt above the stability limit
-   is refused unless substepping was asked for. */
-PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
+/* The terms' rate bounds and the stability limit of the RK scheme for them (PETSC_MAX_REAL when nothing limits). */
+static PetscErrorCode HcModelComputeStepLimit_Private(HcModel model, PetscReal *radv, PetscReal *rdif)
 {
-  PetscReal radv = 0, rdif = 0;
-  TSRKType  rktype;
+  TSRKType rktype;
 
   PetscFunctionBegin;
-  PetscCall(HcModelCheckSetUp_Private(model));
-  if (model->stepvalid) PetscFunctionReturn(0);
+  *radv = *rdif = 0;
   for (PetscInt k = 0; k < model->nterms; k++) {
     PetscReal a, d;
 
     if (model->terms[k]->env >= 0 && model->terms[k]->env != model->env) continue;
     PetscCall(HcTermEstimateRates(model->terms[k], &a, &d));
-    radv += a;
-    rdif += d;
+    *radv += a;
+    *rdif += d;
   }
   PetscCall(TSRKGetType(model->ts, &rktype));
-  model->ratebound = radv + rdif;
+  model->ratebound = *radv + *rdif;
   model->steplimit = PETSC_MAX_REAL;
   if (model->ratebound > 0) {
     PetscCheck(model->stabradius > 0, model->comm, PETSC_ERR_ARG_INCOMP,
@@ -512,6 +509,22 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
                rktype);
     model->steplimit = model->stabradius / model->ratebound;
   }
+  PetscFunctionReturn(0);
+}
+
+/* The step each interval is divided into (dttarget; every interval gets ceil(length / dttarget) equal steps): the
+   requested -model_dt, or 0.9 of the stability limit.  A requested step above the limit is refused unless
+   substepping was asked for. */
+PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
+{
+  PetscReal radv, rdif;
+  TSRKType  rktype;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  if (model->stepvalid) PetscFunctionReturn(0);
+  PetscCall(HcModelComputeStepLimit_Private(model, &radv, &rdif));
+  PetscCall(TSRKGetType(model->ts, &rktype));
   if (model->dtreq > 0 && model->dtreq <= model->steplimit)
     model->dttarget = model->dtreq;
   else if (model->dtreq > 0) {
@@ -529,6 +542,24 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
   PetscCall(HcModelStepsPerInterval_Private(model, model->tobs, &model->nsub));
   model->dt        = model->tobs / model->nsub;
   model->stepvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelCheckTimeStep - whether the requested time step (-model_dt) is stable for the current parameters, without
+  raising an error: a fixed step that a parameter update made unstable can then be reported and handled.  Returns the
+  requested step (0 when it is chosen automatically) and the stability limit.
+@*/
+PetscErrorCode HcModelCheckTimeStep(HcModel model, PetscBool *stable, PetscReal *dt, PetscReal *limit)
+{
+  PetscReal radv, rdif;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  PetscCall(HcModelComputeStepLimit_Private(model, &radv, &rdif));
+  *stable = (model->dtreq <= 0 || model->dtreq <= model->steplimit || model->cflsubstep) ? PETSC_TRUE : PETSC_FALSE;
+  if (dt) *dt = model->dtreq;
+  if (limit) *limit = model->steplimit;
   PetscFunctionReturn(0);
 }
 
@@ -882,6 +913,10 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   PetscCall(VecDestroy(&m->dldtheta));
   if (m->nstates) PetscCall(VecDestroyVecs(m->nstates, &m->states));
   PetscCall(PetscFree(m->gwork));
+  for (PetscInt k = 0; k < m->ninfo; k++) {
+    PetscCall(PetscFree(m->infokey[k]));
+    PetscCall(PetscFree(m->infoval[k]));
+  }
   PetscCall(PetscFree3(m->isub, m->icum, m->stepdt));
   PetscCall(PetscFree(m->prefix));
   PetscCall(HcGridDestroy(&m->grid));

@@ -89,9 +89,13 @@ PetscErrorCode HcTermSetOptionsPrefix(HcTerm term, const char prefix[])
 
 PetscErrorCode HcTermSetFromOptions(HcTerm term)
 {
+  char title[256];
+
   PetscFunctionBegin;
   PetscCheck(term->type_name, term->comm, PETSC_ERR_ORDER, "HcTerm: set the type before HcTermSetFromOptions()");
-  PetscOptionsBegin(term->comm, term->prefix, "Right-hand-side term options (HcTerm)", "HcTerm");
+  /* -help prints a (prefix, title) block once: the type in the title lets every term type list its options */
+  PetscCall(PetscSNPrintf(title, sizeof(title), "Right-hand-side term options (HcTerm %s)", term->type_name));
+  PetscOptionsBegin(term->comm, term->prefix, title, "HcTerm");
   if (term->ops.setfromoptions) PetscCall(term->ops.setfromoptions(term, PetscOptionsObject));
   PetscOptionsEnd();
   PetscFunctionReturn(0);

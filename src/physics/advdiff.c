@@ -9,8 +9,6 @@
 
 const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
 
-#define HC_MAX_FIELDS 16
-
 typedef struct {
   HcAdvectionScheme scheme;
   PetscInt          nc;
@@ -471,6 +469,15 @@ static PetscErrorCode HcTermParametersChanged_AdvDiff(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTermArchitecture_AdvDiff(HcTerm term, char buf[], size_t len)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "-physics_scheme %s", HcAdvectionSchemes[ad->scheme]));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
 {
   HcAdvDiff *ad = (HcAdvDiff *)term->data;
@@ -524,7 +531,8 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
                           .jacobiantranspose      = HcTermJacobianTranspose_AdvDiff,
                           .paramjacobian          = HcTermParamJacobian_AdvDiff,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_AdvDiff,
-                          .estimaterates          = HcTermEstimateRates_AdvDiff};
+                          .estimaterates          = HcTermEstimateRates_AdvDiff,
+                          .architecture           = HcTermArchitecture_AdvDiff};
   PetscFunctionReturn(0);
 }
 

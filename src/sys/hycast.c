@@ -4,6 +4,7 @@
 PetscClassId  HC_CLASSID;
 PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_PhysicsParamJacobian, HC_PhysicsParamJacobianT;
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
+PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
 PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
@@ -33,6 +34,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcModelSolve", HC_CLASSID, &HC_ModelSolve));
   PetscCall(PetscLogEventRegister("HcAdjoint", HC_CLASSID, &HC_Adjoint));
   PetscCall(HcTermRegister(HCTERMADVDIFF, HcTermCreate_AdvDiff));
+  PetscCall(PetscLogEventRegister("HcMLPApply", HC_CLASSID, &HC_MLPApply));
+  PetscCall(PetscLogEventRegister("HcMLPJac", HC_CLASSID, &HC_MLPJacobian));
+  PetscCall(PetscLogEventRegister("HcMLPJacT", HC_CLASSID, &HC_MLPJacobianT));
+  PetscCall(PetscLogEventRegister("HcMLPJacP", HC_CLASSID, &HC_MLPParamJacobian));
+  PetscCall(PetscLogEventRegister("HcMLPJacPT", HC_CLASSID, &HC_MLPParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMMLP, HcTermCreate_MLP));
   PetscCall(PetscLogEventRegister("HcReactionApply", HC_CLASSID, &HC_ReactionApply));
   PetscCall(PetscLogEventRegister("HcReactionProd", HC_CLASSID, &HC_ReactionProducts));
   PetscCall(PetscLogEventRegister("HcNCRead", HC_CLASSID, &HC_NCRead));

@@ -7,6 +7,9 @@
 /* Ghost width of every grid: the second-order upwind stencil reaches two cells. */
 #define HC_GRID_GHOST 2
 
+/* Fields (degrees of freedom) a grid may carry. */
+#define HC_MAX_FIELDS 16
+
 /* Metric arrays are indexed by global cell index from -HC_GRID_GHOST to n + HC_GRID_GHOST - 1 (wrapped on periodic
    directions, extrapolated elsewhere), so stencils never test for the edge of the domain.
    Lengths are in metres on lat-lon grids (radius R) and in the coordinate unit on Cartesian grids.
@@ -28,8 +31,10 @@ struct _p_HcGrid {
   PetscInt      nx, ny, nc;
   char        **fieldnames;
   PetscBool     periodic[2], periodic_set;
-  PetscReal     box[4];  /* x0, x1, y0, y1: outer faces of a uniform grid */
-  PetscReal    *xc, *yc; /* global cell centres in coordinate units (degrees on lat-lon grids) */
+  PetscReal     box[4];    /* x0, x1, y0, y1: outer faces of a uniform grid */
+  PetscReal    *xc, *yc;   /* global cell centres in coordinate units (degrees on lat-lon grids) */
+  PetscReal    *xf, *yf;   /* global cell faces: nx + 1 and ny + 1 values */
+  PetscReal     period[2]; /* length of a periodic direction in coordinate units (0 if not periodic) */
   PetscBool     coords_set;
   PetscReal     radius;
   PetscInt      procs[2];

@@ -5,6 +5,7 @@
 #include <hycast/private/termimpl.h>
 
 #define HC_MAX_TERMS 32
+#define HC_MAX_INFO  16
 
 struct _p_HcModel {
   MPI_Comm        comm;
@@ -17,6 +18,10 @@ struct _p_HcModel {
   PetscInt        nenv, env; /* number of environments with their own terms; the current one (-1: shared only) */
   HcTermSelection selection; /* which terms the RHS and its products include */
   PetscReal      *gwork;     /* nparam reals: parameter-gradient sums before the reduction */
+  PetscBool       hasnorm;   /* per-field normalisation of the training data (model files) */
+  PetscReal       normmean[HC_MAX_FIELDS], normscale[HC_MAX_FIELDS];
+  PetscInt        ninfo; /* free-text attributes of the model file */
+  char           *infokey[HC_MAX_INFO], *infoval[HC_MAX_INFO];
   PetscBool       setupcalled;
 
   /* time stepping: nsub steps of dt per observation interval tobs */
@@ -55,6 +60,7 @@ static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
   if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
   if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
   if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_ENVIRONMENT && !(term->learned && term->env >= 0)) return PETSC_FALSE;
   return PETSC_TRUE;
 }
 

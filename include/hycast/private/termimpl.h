@@ -25,6 +25,7 @@ typedef struct {
   PetscErrorCode (*paramjacobian)(HcTerm, const PetscReal[], Vec);
   PetscErrorCode (*paramjacobiantranspose)(HcTerm, Vec, PetscReal[]);
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
+  PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
 } HcTermOps;
 
 struct _p_HcTerm {
@@ -55,6 +56,7 @@ static inline unsigned long HcTermSeed_Private(HcTerm term, unsigned long seed)
 
 /* Type constructors and helpers for implementations. */
 PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermCreate_MLP(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_Reaction(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);

@@ -1,0 +1,33 @@
+/* The dense network behind the mlp term: a stack of affine layers with an activation between them. */
+#ifndef HYCAST_MLPIMPL_H
+#define HYCAST_MLPIMPL_H
+
+#include <hycast/private/termimpl.h>
+
+/* Layer l (0-based) maps n[l] inputs to n[l+1] outputs: z = W_l x + b_l, W_l row-major (n[l+1] x n[l]), stored in theta
+   as W_l then b_l, layer after layer.  Hidden layers (l < nlayers - 1) apply the activation; the output layer does not.
+   A cell's cache holds the network input (n[0] values), then for each hidden layer its activations a_l and the
+   activation's derivative sigma'(z_l) (n[l+1] values each, at hoff[l] and hoff[l] + n[l+1] after the input). */
+typedef struct {
+  PetscInt        nlayers;            /* affine layers: the hidden ones and the output layer */
+  PetscInt       *n;                  /* nlayers + 1 sizes */
+  PetscInt       *woff, *boff, *hoff; /* per layer: W_l and b_l in theta; a_l in a cell's cache, after the input */
+  PetscInt        nparam, maxw;       /* number of parameters; largest layer width (inputs included) */
+  PetscInt        cachesize;          /* reals per cell in the cache */
+  PetscLogDouble  flops;              /* floating-point operations of one forward pass */
+  HcMLPActivation act;
+} HcMLPNet;
+
+PETSC_INTERN PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *, PetscInt, PetscInt, const PetscInt[], PetscInt, HcMLPActivation);
+PETSC_INTERN PetscErrorCode HcMLPNetDestroy_Private(HcMLPNet *);
+PETSC_INTERN PetscErrorCode HcMLPNetInitialize_Private(const HcMLPNet *, PetscInt, PetscReal, PetscReal[]);
+PETSC_INTERN PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *, PetscInt, char[], size_t);
+PETSC_INTERN PetscErrorCode HcMLPNetForward_Private(const HcMLPNet *, const PetscReal[], const PetscReal[], PetscReal[],
+                                                    PetscReal[], PetscReal[]);
+PETSC_INTERN PetscErrorCode HcMLPNetTangent_Private(const HcMLPNet *, const PetscReal[], const PetscReal[], const PetscReal[],
+                                                    const PetscReal[], PetscReal[], PetscReal[]);
+PETSC_INTERN PetscErrorCode HcMLPNetAdjoint_Private(const HcMLPNet *, const PetscReal[], const PetscReal[], const PetscReal[],
+                                                    PetscReal[], PetscReal[], PetscReal[]);
+PETSC_INTERN PetscErrorCode HcMLPNetInputBound_Private(const HcMLPNet *, const PetscReal[], PetscReal[], PetscReal[]);
+
+#endif

@@ -1,0 +1,91 @@
+/* HcTrainer internals: observed environments, windows, optimiser state. */
+#ifndef HYCAST_TRAINIMPL_H
+#define HYCAST_TRAINIMPL_H
+
+#include <hycast/private/modelimpl.h>
+
+#define HC_MAX_ENVS 64
+
+typedef struct {
+  char      *name;
+  PetscInt   nt;
+  PetscReal *t;        /* observation times */
+  Vec       *y;        /* observed states on the model's grid (references) */
+  PetscInt   split[2]; /* first index of the validation part and of the test part */
+} HcEnvData;
+
+/* A window: from the observed state y[start] of environment env, K observation intervals. */
+typedef struct {
+  PetscInt env, start;
+} HcWindow;
+
+typedef enum { HC_OPTIMIZER_ADAM, HC_OPTIMIZER_TAO } HcOptimizerType;
+typedef enum { HC_LR_CONSTANT, HC_LR_COSINE, HC_LR_EXPONENTIAL } HcLRSchedule;
+
+struct _p_HcTrainer {
+  MPI_Comm  comm;  /* the model's communicator: one group */
+  MPI_Comm  world; /* every group */
+  MPI_Comm  roots; /* rank 0 of every group; MPI_COMM_NULL on the other ranks */
+  PetscInt  ngroups, group;
+  HcModel   model;
+  HcGrid    grid;
+  PetscInt  nenv;
+  HcEnvData env[HC_MAX_ENVS];
+  PetscBool setupcalled;
+
+  /* options */
+  HcLossType      loss;
+  PetscInt        K, wstride, batch, epochs, ckevery, maxwin;
+  PetscReal       split[2];
+  HcOptimizerType opt;
+  HcLRSchedule    schedule;
+  PetscReal       lr, lrmin, lrdecay, clip, beta1, beta2, eps;
+  PetscReal       lambda0, tau, leadsmu, vrexbeta;
+  PetscInt        seed;
+  PetscBool       monitor, normalize;
+  char            checkpoint[PETSC_MAX_PATH_LEN], resume[PETSC_MAX_PATH_LEN], logfile[PETSC_MAX_PATH_LEN];
+  char           *blocks[64];
+  PetscInt        nblocks;
+  PetscBool      *trainable; /* per parameter */
+
+  /* normalisation: per field, over the active cells of the training part */
+  PetscReal mean[HC_MAX_FIELDS], std[HC_MAX_FIELDS];
+  PetscInt  nc, nactive;
+
+  /* windows of each split */
+  PetscInt  nwin[3];
+  HcWindow *win[3];
+
+  /* optimiser state (parameter layout: every entry on rank 0 of the group) */
+  Vec        theta, grad, m, v, good;
+  PetscReal *envsum; /* per environment: [loss, misfit, penalty, count] then the gradient (nparam): on roots */
+  PetscInt   step, epoch, batchpos, nfail;
+  PetscReal  lambda, lrscale, epochsum, epochcount;
+  PetscBool  interrupted;
+
+  /* the window being differentiated */
+  PetscInt   wenv, wstart;
+  PetscReal  wmisfit, wpenalty, wmisfitweight, wpenaltyweight;
+  PetscReal *times;
+  Vec        f, r, *wstates; /* work in the state layout; K forecast states */
+  Vec        pgrad, pwork;
+  FILE      *log;
+  PetscReal  tstart; /* wall clock at the start of training, for the ETA */
+  PetscInt   epoch0; /* first epoch of this run (after a resume) */
+};
+
+/* What a batch computes: the loss and its gradient, the loss alone, or the plain misfit of forecasts (evaluation). */
+typedef enum { HC_BATCH_GRADIENT, HC_BATCH_LOSS, HC_BATCH_MISFIT } HcBatchMode;
+
+PETSC_INTERN PetscReal      HcTrainerMisfitWeight_Private(HcTrainer);
+PETSC_INTERN PetscReal      HcTrainerPenaltyWeight_Private(HcTrainer);
+PETSC_INTERN PetscErrorCode HcTrainerWindowLossGradient_Private(HcTrainer, HcWindow, PetscReal *, PetscReal *, Vec);
+PETSC_INTERN PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer, HcWindow, PetscBool, PetscReal *, PetscReal *);
+PETSC_INTERN PetscErrorCode HcTrainerBatch_Private(HcTrainer, HcSplit, PetscInt, const PetscInt[], HcBatchMode, PetscReal *,
+                                                   PetscReal *, PetscBool *);
+PETSC_INTERN PetscErrorCode HcTrainerAdamStep_Private(HcTrainer);
+PETSC_INTERN PetscErrorCode HcTrainerTao_Private(HcTrainer);
+PETSC_INTERN PetscReal      HcTrainerLearningRate_Private(HcTrainer);
+PETSC_INTERN PetscErrorCode HcTrainerReport_Private(HcTrainer, PetscInt, PetscReal, PetscReal, PetscReal);
+
+#endif

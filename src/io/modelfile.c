@@ -1,0 +1,551 @@
+/* Model files: a self-describing NetCDF file with the grid the model was trained on (coordinates and land mask), the
+   architecture (the options that rebuild every term), the normalisation, and every parameter by name: one variable
+   per term (parameter block) with the names of its entries, so that Python users can open it with xarray.
+
+   A model is rebuilt on any grid: HcModelCreateFromFile() inserts the architecture options that the command line did
+   not set and creates the model (not yet set up, so that data such as velocity fields can still be given), and
+   HcModelLoadParameters() reads the parameters after HcModelSetUp(). */
+#define _POSIX_C_SOURCE 200809L /* getpid */
+#include <netcdf.h>
+#include <unistd.h>
+#include <hycast/private/modelimpl.h>
+
+#define HcCallNCFile(file, call)                                                                              \
+  do {                                                                                                        \
+    int hc_nc_err_ = (call);                                                                                  \
+    PetscCheck(hc_nc_err_ == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file %s: %s", file, \
+               nc_strerror(hc_nc_err_));                                                                      \
+  } while (0)
+
+#define HC_ARCH_LEN 8192
+
+/*@C
+  HcModelGetArchitecture - the options that rebuild this model's terms on another grid (without an options prefix).
+@*/
+PetscErrorCode HcModelGetArchitecture(HcModel model, char buf[], size_t len)
+{
+  char     item[2048];
+  PetscInt nenv = model->nenv;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  PetscCall(PetscStrlcat(buf, "-model_terms ", len));
+  for (PetscInt k = 0, first = 1; k < model->nterms; k++) {
+    if (model->terms[k]->env >= 0) continue;
+    if (!first) PetscCall(PetscStrlcat(buf, ",", len));
+    PetscCall(PetscStrlcat(buf, model->terms[k]->type_name, len));
+    first = 0;
+  }
+  if (nenv) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), " -model_envs %" PetscInt_FMT " -model_env_terms ", nenv));
+    PetscCall(PetscStrlcat(buf, item, len));
+    for (PetscInt k = 0, first = 1; k < model->nterms; k++) {
+      if (model->terms[k]->env != 0) continue;
+      if (!first) PetscCall(PetscStrlcat(buf, ",", len));
+      PetscCall(PetscStrlcat(buf, model->terms[k]->type_name, len));
+      first = 0;
+    }
+  }
+  /* each shared term, and the terms of environment 0 for all environments (they share the prefix env_) */
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    HcTerm t = model->terms[k];
+
+    if (t->env > 0 || !t->ops.architecture) continue;
+    PetscCall(t->ops.architecture(t, item, sizeof(item)));
+    if (!item[0]) continue;
+    if (t->env == 0) {
+      /* prefix every option with env_ */
+      char *tok, *save, copy[2048];
+
+      PetscCall(PetscStrncpy(copy, item, sizeof(copy)));
+      for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        PetscCall(PetscStrlcat(buf, tok[0] == '-' ? " -env_" : " ", len));
+        PetscCall(PetscStrlcat(buf, tok[0] == '-' ? tok + 1 : tok, len));
+      }
+    } else {
+      PetscCall(PetscStrlcat(buf, " ", len));
+      PetscCall(PetscStrlcat(buf, item, len));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetNormalization - per-field mean and scale of the training data, stored in the model file.
+@*/
+PetscErrorCode HcModelSetNormalization(HcModel model, const PetscReal mean[], const PetscReal scale[])
+{
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < model->grid->nc; c++) {
+    PetscCheck(scale[c] > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcModel: normalisation scale of field %" PetscInt_FMT " must be positive, got %g", c, (double)scale[c]);
+    model->normmean[c]  = mean[c];
+    model->normscale[c] = scale[c];
+  }
+  model->hasnorm = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetNormalization(HcModel model, PetscBool *has, const PetscReal *mean[], const PetscReal *scale[])
+{
+  PetscFunctionBegin;
+  if (has) *has = model->hasnorm;
+  if (mean) *mean = model->normmean;
+  if (scale) *scale = model->normscale;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetInfo - a free-text global attribute of the model file (e.g. the training options, the data used).
+@*/
+PetscErrorCode HcModelSetInfo(HcModel model, const char key[], const char value[])
+{
+  PetscFunctionBegin;
+  PetscCheck(model->ninfo < HC_MAX_INFO, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: at most %d info attributes",
+             HC_MAX_INFO);
+  PetscCall(PetscStrallocpy(key, &model->infokey[model->ninfo]));
+  PetscCall(PetscStrallocpy(value, &model->infoval[model->ninfo]));
+  model->ninfo++;
+  PetscFunctionReturn(0);
+}
+
+/* Gather the land mask to rank 0 in natural (j, i) order. */
+static PetscErrorCode HcGridGatherMask_Private(HcGrid grid, PetscScalar **mask)
+{
+  Vec                nat, seq;
+  VecScatter         sc;
+  PetscMPIInt        rank;
+  const PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(grid->comm, &rank));
+  PetscCall(DMDACreateNaturalVector(grid->da1, &nat));
+  PetscCall(DMDAGlobalToNaturalBegin(grid->da1, grid->mask, INSERT_VALUES, nat));
+  PetscCall(DMDAGlobalToNaturalEnd(grid->da1, grid->mask, INSERT_VALUES, nat));
+  PetscCall(VecScatterCreateToZero(nat, &sc, &seq));
+  PetscCall(VecScatterBegin(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+  *mask = NULL;
+  if (!rank) {
+    PetscCall(PetscMalloc1(grid->nx * grid->ny, mask));
+    PetscCall(VecGetArrayRead(seq, &a));
+    PetscCall(PetscArraycpy(*mask, a, grid->nx * grid->ny));
+    PetscCall(VecRestoreArrayRead(seq, &a));
+  }
+  PetscCall(VecScatterDestroy(&sc));
+  PetscCall(VecDestroy(&seq));
+  PetscCall(VecDestroy(&nat));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 writes the whole file under a temporary name in the same directory and renames it at the end. */
+static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[], const char tmp[], const PetscScalar *mask,
+                                               const PetscReal *theta)
+{
+  HcGrid          g      = model->grid;
+  const PetscBool latlon = g->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
+  int             nc, dx, dy, df, vx, vy, vm, vmean = -1, vstd = -1, ival;
+  char            arch[HC_ARCH_LEN], fields[1024] = "";
+  signed char    *mb;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetArchitecture(model, arch, sizeof(arch)));
+  for (PetscInt c = 0; c < g->nc; c++) {
+    if (c) PetscCall(PetscStrlcat(fields, ",", sizeof(fields)));
+    PetscCall(PetscStrlcat(fields, g->fieldnames[c], sizeof(fields)));
+  }
+  HcCallNCFile(path, nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "title", 12, "hycast model"));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "grid_type", strlen(HcGridTypes[g->type]), HcGridTypes[g->type]));
+  HcCallNCFile(path, nc_put_att_double(nc, NC_GLOBAL, "grid_radius", NC_DOUBLE, 1, &g->radius));
+  ival = g->periodic[0];
+  HcCallNCFile(path, nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_x", NC_INT, 1, &ival));
+  ival = g->periodic[1];
+  HcCallNCFile(path, nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_y", NC_INT, 1, &ival));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "fields", strlen(fields), fields));
+  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "model_architecture", strlen(arch), arch));
+  for (PetscInt k = 0; k < model->ninfo; k++)
+    HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, model->infokey[k], strlen(model->infoval[k]), model->infoval[k]));
+  HcCallNCFile(path, nc_def_dim(nc, latlon ? "lon" : "x", (size_t)g->nx, &dx));
+  HcCallNCFile(path, nc_def_dim(nc, latlon ? "lat" : "y", (size_t)g->ny, &dy));
+  HcCallNCFile(path, nc_def_dim(nc, "field", (size_t)g->nc, &df));
+  HcCallNCFile(path, nc_def_var(nc, latlon ? "lon" : "x", NC_DOUBLE, 1, &dx, &vx));
+  HcCallNCFile(path, nc_def_var(nc, latlon ? "lat" : "y", NC_DOUBLE, 1, &dy, &vy));
+  HcCallNCFile(path, nc_put_att_text(nc, vx, "axis", 1, "X"));
+  HcCallNCFile(path, nc_put_att_text(nc, vy, "axis", 1, "Y"));
+  if (latlon) {
+    HcCallNCFile(path, nc_put_att_text(nc, vx, "units", 12, "degrees_east"));
+    HcCallNCFile(path, nc_put_att_text(nc, vx, "standard_name", 9, "longitude"));
+    HcCallNCFile(path, nc_put_att_text(nc, vy, "units", 13, "degrees_north"));
+    HcCallNCFile(path, nc_put_att_text(nc, vy, "standard_name", 8, "latitude"));
+  }
+  {
+    const int dims[2] = {dy, dx};
+
+    HcCallNCFile(path, nc_def_var(nc, "mask", NC_BYTE, 2, dims, &vm));
+    HcCallNCFile(path, nc_put_att_text(nc, vm, "long_name", 36, "active (ocean) cells 1, land cells 0"));
+  }
+  if (model->hasnorm) {
+    HcCallNCFile(path, nc_def_var(nc, "normalization_mean", NC_DOUBLE, 1, &df, &vmean));
+    HcCallNCFile(path, nc_def_var(nc, "normalization_scale", NC_DOUBLE, 1, &df, &vstd));
+  }
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    HcTerm t = model->terms[k];
+    int    dp, vp, ienv = (int)t->env, il = t->learned ? 1 : 0;
+    char   dimname[256];
+    size_t nlen = 0;
+    char  *names;
+
+    PetscCall(PetscSNPrintf(dimname, sizeof(dimname), "n_%s", t->name));
+    HcCallNCFile(path, nc_def_dim(nc, dimname, (size_t)PetscMax(t->nparam, 1), &dp));
+    HcCallNCFile(path, nc_def_var(nc, t->name, NC_DOUBLE, 1, &dp, &vp));
+    HcCallNCFile(path, nc_put_att_text(nc, vp, "term_type", strlen(t->type_name), t->type_name));
+    HcCallNCFile(path, nc_put_att_int(nc, vp, "environment", NC_INT, 1, &ienv));
+    HcCallNCFile(path, nc_put_att_int(nc, vp, "learned", NC_INT, 1, &il));
+    for (PetscInt i = 0; i < t->nparam; i++) nlen += strlen(t->paramnames[i] ? t->paramnames[i] : "?") + 1;
+    PetscCall(PetscCalloc1(nlen + 1, &names));
+    for (PetscInt i = 0; i < t->nparam; i++) {
+      if (i) PetscCall(PetscStrlcat(names, ",", nlen + 1));
+      PetscCall(PetscStrlcat(names, t->paramnames[i] ? t->paramnames[i] : "?", nlen + 1));
+    }
+    HcCallNCFile(path, nc_put_att_text(nc, vp, "parameter_names", strlen(names), names));
+    PetscCall(PetscFree(names));
+  }
+  HcCallNCFile(path, nc_enddef(nc));
+  HcCallNCFile(path, nc_put_var_double(nc, vx, g->xc));
+  HcCallNCFile(path, nc_put_var_double(nc, vy, g->yc));
+  PetscCall(PetscMalloc1(g->nx * g->ny, &mb));
+  for (PetscInt k = 0; k < g->nx * g->ny; k++) mb[k] = mask[k] != 0 ? 1 : 0;
+  HcCallNCFile(path, nc_put_var_schar(nc, vm, mb));
+  PetscCall(PetscFree(mb));
+  if (model->hasnorm) {
+    HcCallNCFile(path, nc_put_var_double(nc, vmean, model->normmean));
+    HcCallNCFile(path, nc_put_var_double(nc, vstd, model->normscale));
+  }
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    int vp;
+
+    HcCallNCFile(path, nc_inq_varid(nc, model->terms[k]->name, &vp));
+    if (model->terms[k]->nparam) HcCallNCFile(path, nc_put_var_double(nc, vp, theta + model->poff[k]));
+  }
+  HcCallNCFile(path, nc_close(nc));
+  PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "model file %s: cannot rename the temporary file %s",
+             path, tmp);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelWrite - write the model file (atomically: nothing is left under the final name if writing fails).
+@*/
+PetscErrorCode HcModelWrite(HcModel model, const char path[])
+{
+  PetscScalar   *mask;
+  PetscReal     *theta = NULL;
+  PetscMPIInt    rank;
+  PetscErrorCode ierr = 0;
+  char           tmp[PETSC_MAX_PATH_LEN + 64], msg[512] = "";
+
+  PetscFunctionBegin;
+  PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelWrite: call HcModelSetUp() first");
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(HcGridGatherMask_Private(model->grid, &mask));
+  if (!rank) {
+    PetscCall(PetscMalloc1(model->nparam + 1, &theta));
+    for (PetscInt k = 0; k < model->nterms; k++)
+      for (PetscInt i = 0; i < model->terms[k]->nparam; i++) theta[model->poff[k] + i] = model->terms[k]->theta[i];
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()));
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = HcModelWriteFile_Private(model, path, tmp, mask, theta);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) {
+      const char *text;
+
+      PetscCall(PetscErrorMessage(ierr, &text, NULL));
+      unlink(tmp);
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the model file %s (is the directory writable?)", path));
+    }
+  }
+  PetscCall(PetscFree(mask));
+  PetscCall(PetscFree(theta));
+  PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, model->comm));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, model->comm));
+  PetscCheck(!ierr, model->comm, PETSC_ERR_FILE_WRITE, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
+/* Read a text attribute on rank 0 and broadcast it ("" if absent). */
+static PetscErrorCode HcReadTextAttribute_Private(MPI_Comm comm, int nc, const char name[], char buf[], size_t len)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  buf[0] = 0;
+  if (!rank) {
+    size_t n;
+
+    if (nc_inq_attlen(nc, NC_GLOBAL, name, &n) == NC_NOERR && n < len && nc_get_att_text(nc, NC_GLOBAL, name, buf) == NC_NOERR)
+      buf[n] = 0;
+  }
+  PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)len, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Open on rank 0; every rank learns whether it worked (nc is valid on rank 0 only). */
+static PetscErrorCode HcOpenModelFile_Private(MPI_Comm comm, const char path[], int *nc)
+{
+  PetscMPIInt rank;
+  int         err       = NC_NOERR;
+  char        title[64] = "";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    err = nc_open(path, NC_NOWRITE, nc);
+    if (err == NC_NOERR) {
+      size_t n;
+
+      if (nc_inq_attlen(*nc, NC_GLOBAL, "title", &n) == NC_NOERR && n < sizeof(title))
+        nc_get_att_text(*nc, NC_GLOBAL, "title", title);
+      if (strncmp(title, "hycast model", 12)) {
+        nc_close(*nc);
+        err = -1;
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(err != -1, comm, PETSC_ERR_FILE_UNEXPECTED, "model file %s: not a hycast model file (no title 'hycast model')",
+             path);
+  PetscCheck(err == NC_NOERR, comm, PETSC_ERR_FILE_OPEN, "model file %s: %s", path, nc_strerror(err));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcGridCreateFromModelFile - the grid a model was trained on: coordinates, periodicity, fields and land mask.
+@*/
+PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGrid *grid)
+{
+  PetscMPIInt  rank;
+  int          nc = -1, sizes[2] = {0, 0}, per[2] = {0, 0};
+  char         type[64], fields[1024];
+  PetscReal   *xc, *yc, radius = 6.371e6;
+  signed char *mb = NULL;
+  char        *names[16];
+  PetscInt     nf = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(HcOpenModelFile_Private(comm, path, &nc));
+  PetscCall(HcReadTextAttribute_Private(comm, nc, "grid_type", type, sizeof(type)));
+  PetscCall(HcReadTextAttribute_Private(comm, nc, "fields", fields, sizeof(fields)));
+  if (!rank) {
+    int    d;
+    size_t n;
+
+    for (int k = 0; k < 2; k++) {
+      const char *dn = k ? (strcmp(type, "latlon") ? "y" : "lat") : (strcmp(type, "latlon") ? "x" : "lon");
+
+      HcCallNCFile(path, nc_inq_dimid(nc, dn, &d));
+      HcCallNCFile(path, nc_inq_dimlen(nc, d, &n));
+      sizes[k] = (int)n;
+    }
+    nc_get_att_int(nc, NC_GLOBAL, "grid_periodic_x", &per[0]);
+    nc_get_att_int(nc, NC_GLOBAL, "grid_periodic_y", &per[1]);
+    nc_get_att_double(nc, NC_GLOBAL, "grid_radius", &radius);
+  }
+  PetscCallMPI(MPI_Bcast(sizes, 2, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(per, 2, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(&radius, 1, MPIU_REAL, 0, comm));
+  PetscCall(PetscMalloc3(sizes[0], &xc, sizes[1], &yc, sizes[0] * sizes[1], &mb));
+  if (!rank) {
+    int       v;
+    const int latlon = !strcmp(type, "latlon");
+
+    HcCallNCFile(path, nc_inq_varid(nc, latlon ? "lon" : "x", &v));
+    HcCallNCFile(path, nc_get_var_double(nc, v, xc));
+    HcCallNCFile(path, nc_inq_varid(nc, latlon ? "lat" : "y", &v));
+    HcCallNCFile(path, nc_get_var_double(nc, v, yc));
+    HcCallNCFile(path, nc_inq_varid(nc, "mask", &v));
+    HcCallNCFile(path, nc_get_var_schar(nc, v, mb));
+    nc_close(nc);
+  }
+  PetscCallMPI(MPI_Bcast(xc, sizes[0], MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(yc, sizes[1], MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(mb, sizes[0] * sizes[1], MPI_SIGNED_CHAR, 0, comm));
+  PetscCall(HcGridCreate(comm, grid));
+  PetscCall(HcGridSetType(*grid, strcmp(type, "latlon") ? HC_GRID_CARTESIAN : HC_GRID_LATLON));
+  PetscCall(HcGridSetCoordinates(*grid, sizes[0], xc, sizes[1], yc));
+  PetscCall(HcGridSetPeriodic(*grid, per[0] ? PETSC_TRUE : PETSC_FALSE, per[1] ? PETSC_TRUE : PETSC_FALSE));
+  PetscCall(HcGridSetRadius(*grid, radius));
+  {
+    char *tok, *save;
+
+    for (tok = strtok_r(fields, ",", &save); tok && nf < 16; tok = strtok_r(NULL, ",", &save)) names[nf++] = tok;
+  }
+  PetscCheck(nf > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "model file %s: no field names (attribute 'fields')", path);
+  PetscCall(HcGridSetFields(*grid, nf, (const char *const *)names));
+  PetscCall(HcGridSetUp(*grid));
+  {
+    Vec           mask;
+    PetscScalar **m;
+
+    PetscCall(DMCreateGlobalVector((*grid)->da1, &mask));
+    PetscCall(DMDAVecGetArray((*grid)->da1, mask, &m));
+    for (PetscInt j = (*grid)->ys; j < (*grid)->ys + (*grid)->ym; j++)
+      for (PetscInt i = (*grid)->xs; i < (*grid)->xs + (*grid)->xm; i++) m[j][i] = mb[j * sizes[0] + i] ? 1 : 0;
+    PetscCall(DMDAVecRestoreArray((*grid)->da1, mask, &m));
+    PetscCall(HcGridSetMask(*grid, mask));
+    PetscCall(VecDestroy(&mask));
+  }
+  PetscCall(PetscFree3(xc, yc, mb));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelCreateFromFile - a model with the architecture stored in a model file, on any grid with the same fields.
+  Options given on the command line take precedence over the file's.  Call HcModelSetUp() and then
+  HcModelLoadParameters().
+@*/
+PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], HcModel *model)
+{
+  int   nc = -1;
+  char  arch[HC_ARCH_LEN], fields[1024], *tok, *save;
+  char *key = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(HcOpenModelFile_Private(grid->comm, path, &nc));
+  PetscCall(HcReadTextAttribute_Private(grid->comm, nc, "model_architecture", arch, sizeof(arch)));
+  PetscCall(HcReadTextAttribute_Private(grid->comm, nc, "fields", fields, sizeof(fields)));
+  {
+    PetscMPIInt rank;
+
+    PetscCallMPI(MPI_Comm_rank(grid->comm, &rank));
+    if (!rank) nc_close(nc);
+  }
+  PetscCheck(arch[0], grid->comm, PETSC_ERR_FILE_UNEXPECTED, "model file %s: no model_architecture attribute", path);
+  {
+    PetscInt n = 1;
+
+    for (const char *p = fields; *p; p++) n += *p == ',';
+    PetscCheck(n == grid->nc, grid->comm, PETSC_ERR_ARG_INCOMP,
+               "model file %s: the model has %" PetscInt_FMT " field(s) (%s), the grid %" PetscInt_FMT, path, n, fields,
+               grid->nc);
+  }
+  /* insert "-key [value]" pairs the options database does not have yet */
+  for (tok = strtok_r(arch, " ", &save); tok || key; tok = tok ? strtok_r(NULL, " ", &save) : NULL) {
+    if (key && (!tok || tok[0] == '-')) {
+      PetscBool set;
+
+      PetscCall(PetscOptionsHasName(NULL, NULL, key, &set));
+      if (!set) PetscCall(PetscOptionsSetValue(NULL, key, NULL));
+      key = NULL;
+    }
+    if (!tok) break;
+    if (tok[0] == '-')
+      key = tok;
+    else if (key) {
+      PetscBool set;
+
+      PetscCall(PetscOptionsHasName(NULL, NULL, key, &set));
+      if (!set) PetscCall(PetscOptionsSetValue(NULL, key, tok));
+      key = NULL;
+    }
+  }
+  PetscCall(HcModelCreate(grid, model));
+  PetscCall(HcModelSetFromOptions(*model));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel, const char[], PetscBool);
+
+/*@C
+  HcModelLoadParameters - read every parameter block (by term name) and the normalisation from a model file.
+@*/
+PetscErrorCode HcModelLoadParameters(HcModel model, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelLoadSharedParameters - read the blocks of the shared terms only (and the normalisation): the terms of the
+  model's environments keep their values (adaptation of a trained model to new environments).
+@*/
+PetscErrorCode HcModelLoadSharedParameters(HcModel model, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const char path[], PetscBool sharedonly)
+{
+  PetscMPIInt rank;
+  int         nc = -1, ok = 1, hasnorm = 0;
+  char        msg[512] = "";
+  PetscReal  *theta;
+
+  PetscFunctionBegin;
+  PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelLoadParameters: call HcModelSetUp() first");
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(HcOpenModelFile_Private(model->comm, path, &nc));
+  PetscCall(PetscMalloc1(model->nparam + 2 * HC_MAX_FIELDS + 1, &theta));
+  if (!rank) {
+    for (PetscInt k = 0; k < model->nterms && ok; k++) {
+      HcTerm t = model->terms[k];
+      int    v, nd, dim;
+      size_t n;
+
+      if (sharedonly && t->env >= 0) {
+        PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
+        continue;
+      }
+
+      if (nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: no parameters for term '%s' (a model with other terms?)", path,
+                                t->name));
+        break;
+      }
+      nc_inq_varndims(nc, v, &nd);
+      nc_inq_vardimid(nc, v, &dim);
+      nc_inq_dimlen(nc, dim, &n);
+      if ((PetscInt)n != PetscMax(t->nparam, 1)) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                "model file %s: term '%s' has %d parameters in the file, %" PetscInt_FMT
+                                " in this model (other architecture options?)",
+                                path, t->name, (int)n, t->nparam));
+        break;
+      }
+      if (t->nparam && nc_get_var_double(nc, v, theta + model->poff[k]) != NC_NOERR) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: cannot read the parameters of term '%s'", path, t->name));
+      }
+    }
+    if (ok) {
+      int v1, v2;
+
+      if (nc_inq_varid(nc, "normalization_mean", &v1) == NC_NOERR && nc_inq_varid(nc, "normalization_scale", &v2) == NC_NOERR) {
+        hasnorm = 1;
+        nc_get_var_double(nc, v1, theta + model->nparam);
+        nc_get_var_double(nc, v2, theta + model->nparam + HC_MAX_FIELDS);
+      }
+    }
+    nc_close(nc);
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, model->comm));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, model->comm));
+  PetscCheck(ok, model->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCallMPI(MPI_Bcast(&hasnorm, 1, MPI_INT, 0, model->comm));
+  PetscCallMPI(MPI_Bcast(theta, (PetscMPIInt)(model->nparam + 2 * HC_MAX_FIELDS), MPIU_REAL, 0, model->comm));
+  for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetParameters(model->terms[k], theta + model->poff[k]));
+  if (hasnorm) PetscCall(HcModelSetNormalization(model, theta + model->nparam, theta + model->nparam + HC_MAX_FIELDS));
+  model->stepvalid = PETSC_FALSE;
+  model->linvalid  = PETSC_FALSE;
+  PetscCall(PetscFree(theta));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,968 @@
+/* The neural correction N: a pointwise multilayer perceptron applied at every active cell to physical local features,
+     N(u)_c(i,j) = mask(i,j) * output_scale * MLP(features(i,j))_c,
+   features = [for each field c: s_u u_c, s_g du_c/dx, s_g du_c/dy, s_l Laplacian u_c; static features; time features].
+   The derivatives use the grid's physical metrics (metres on lat-lon grids), so the same weights act on the same
+   continuous operator at every resolution.  Stencils are linear in u and read active cells only (land may hold NaN):
+     d/dx, d/dy  3-point centred (second order on non-uniform spacing); next to land or a closed wall the 3-point
+                 one-sided formula when two cells on the open side are active, 2-point (first order) when only one is,
+                 zero when the cell has no active neighbour along that direction;
+     Laplacian   finite-volume div(grad u), the advdiff diffusion with K = 1: no flux through closed faces.
+   See docs/mlp.md. */
+#include <stdlib.h>
+#include <string.h>
+#include <hycast/private/mlpimpl.h>
+
+typedef enum { HC_MLP_STATIC_MASK, HC_MLP_STATIC_LAT, HC_MLP_STATIC_LON, HC_MLP_NSTATIC } HcMLPStaticKind;
+static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
+
+#define HC_MLP_MAX_HIDDEN 64
+
+typedef struct {
+  /* architecture (options) */
+  PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
+  HcMLPActivation act;
+  PetscBool       usestatic[HC_MLP_NSTATIC];
+  PetscReal       tperiod, torigin;
+  PetscReal       fscale[3], oscale;
+  PetscInt        seed;
+  PetscReal       initscale;
+  /* set up */
+  HcMLPNet   net;
+  PetscInt   nc, nfeat;
+  char     **featnames;
+  PetscReal *colfeat, *rowfeat; /* static features of every column (sin, cos of lon or x) and row (lat or y) */
+  PetscReal *cache;             /* per owned cell: the network's input, activations and their slopes at the point */
+  PetscReal *in, *din, *gin, *out, *gout, *work, *bound;
+  PetscBool  linearized;
+} HcMLP;
+
+/* The stencils of one active cell: offsets and coefficients of d/dx (along the row), d/dy (along the column) and the
+   Laplacian (centre first), over active cells only; open = fraction of the cell's four faces that are open. */
+typedef struct {
+  PetscInt  nx, ny, nl;
+  PetscInt  ox[3], oy[3], lx[5], ly[5];
+  PetscReal cx[3], cy[3], cl[5];
+  PetscReal open;
+} HcMLPStencil;
+
+/* First derivative at offset 0 along a line.  m1, m2 (p1, p2): cells at offsets -1, -2 (+1, +2) active; dm1 = distance
+   from -1 to 0, dm2 from -2 to -1, dp1 from 0 to +1, dp2 from +1 to +2.  Returns the number of points. */
+static inline PetscInt HcMLPDerivative1D(PetscBool m1, PetscBool m2, PetscBool p1, PetscBool p2, PetscReal dm1, PetscReal dm2,
+                                         PetscReal dp1, PetscReal dp2, PetscInt off[3], PetscReal coef[3])
+{
+  if (m1 && p1) {
+    off[0]  = -1;
+    off[1]  = 0;
+    off[2]  = 1;
+    coef[0] = -dp1 / (dm1 * (dm1 + dp1));
+    coef[1] = (dp1 - dm1) / (dm1 * dp1);
+    coef[2] = dm1 / (dp1 * (dm1 + dp1));
+    return 3;
+  }
+  if (p1 && p2) {
+    const PetscReal h1 = dp1, h2 = dp1 + dp2;
+    off[0]  = 0;
+    off[1]  = 1;
+    off[2]  = 2;
+    coef[0] = -(h1 + h2) / (h1 * h2);
+    coef[1] = h2 / (h1 * dp2);
+    coef[2] = -h1 / (h2 * dp2);
+    return 3;
+  }
+  if (m1 && m2) {
+    const PetscReal h1 = dm1, h2 = dm1 + dm2;
+    off[0]  = 0;
+    off[1]  = -1;
+    off[2]  = -2;
+    coef[0] = (h1 + h2) / (h1 * h2);
+    coef[1] = -h2 / (h1 * dm2);
+    coef[2] = h1 / (h2 * dm2);
+    return 3;
+  }
+  if (p1 || m1) {
+    const PetscReal h = p1 ? dp1 : -dm1;
+    off[0]            = 0;
+    off[1]            = p1 ? 1 : -1;
+    coef[0]           = -1 / h;
+    coef[1]           = 1 / h;
+    return 2;
+  }
+  return 0;
+}
+
+/* Only the mask is read (the ghosted mask is zero beyond closed walls), never u. */
+static inline void HcMLPStencilBuild(const HcGridMetrics *m, const PetscScalar **mk, PetscInt i, PetscInt j, HcMLPStencil *s)
+{
+  const PetscBool W = mk[j][i - 1] != 0 ? PETSC_TRUE : PETSC_FALSE, E = mk[j][i + 1] != 0 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscBool S = mk[j - 1][i] != 0 ? PETSC_TRUE : PETSC_FALSE, N = mk[j + 1][i] != 0 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscReal cc = m->cc[j], sx = m->yw[j] / (m->xw[i] * m->ya[j] * cc);
+  PetscReal       cen = 0;
+
+  s->nx = HcMLPDerivative1D(W, W && mk[j][i - 2] != 0, E, E && mk[j][i + 2] != 0, m->xd[i - 1] * cc, m->xd[i - 2] * cc,
+                            m->xd[i] * cc, m->xd[i + 1] * cc, s->ox, s->cx);
+  s->ny = HcMLPDerivative1D(S, S && mk[j - 2][i] != 0, N, N && mk[j + 2][i] != 0, m->yd[j - 1], m->yd[j - 2], m->yd[j],
+                            m->yd[j + 1], s->oy, s->cy);
+  /* finite-volume div(grad u): (1/area) sum over open faces of length * (u_neighbour - u) / centre distance */
+  s->nl    = 1;
+  s->lx[0] = s->ly[0] = 0;
+  if (W) {
+    s->lx[s->nl] = -1;
+    s->ly[s->nl] = 0;
+    s->cl[s->nl] = sx / m->xd[i - 1];
+    cen -= s->cl[s->nl++];
+  }
+  if (E) {
+    s->lx[s->nl] = 1;
+    s->ly[s->nl] = 0;
+    s->cl[s->nl] = sx / m->xd[i];
+    cen -= s->cl[s->nl++];
+  }
+  if (S) {
+    s->lx[s->nl] = 0;
+    s->ly[s->nl] = -1;
+    s->cl[s->nl] = m->cf[j - 1] / (m->ya[j] * m->yd[j - 1]);
+    cen -= s->cl[s->nl++];
+  }
+  if (N) {
+    s->lx[s->nl] = 0;
+    s->ly[s->nl] = 1;
+    s->cl[s->nl] = m->cf[j] / (m->ya[j] * m->yd[j]);
+    cen -= s->cl[s->nl++];
+  }
+  s->cl[0] = cen;
+  s->open  = 0.25 * (W + E + S + N);
+}
+
+/* f[4c + k] = scale[k] * (u, du/dx, du/dy, Laplacian u)_c at cell (i, j). */
+static inline void HcMLPFieldFeatures(PetscInt nc, const PetscReal scale[3], const HcMLPStencil *s, const PetscScalar ***u,
+                                      PetscInt i, PetscInt j, PetscReal f[])
+{
+  for (PetscInt c = 0; c < nc; c++) {
+    PetscReal dx = 0, dy = 0, lap = 0;
+
+    for (PetscInt k = 0; k < s->nx; k++) dx += s->cx[k] * PetscRealPart(u[j][i + s->ox[k]][c]);
+    for (PetscInt k = 0; k < s->ny; k++) dy += s->cy[k] * PetscRealPart(u[j + s->oy[k]][i][c]);
+    for (PetscInt k = 0; k < s->nl; k++) lap += s->cl[k] * PetscRealPart(u[j + s->ly[k]][i + s->lx[k]][c]);
+    f[4 * c]     = scale[0] * PetscRealPart(u[j][i][c]);
+    f[4 * c + 1] = scale[1] * dx;
+    f[4 * c + 2] = scale[1] * dy;
+    f[4 * c + 3] = scale[2] * lap;
+  }
+}
+
+/* The transpose of HcMLPFieldFeatures: y += (d features / d u)^T g, scattered into the stencil's cells (ghosts too). */
+static inline void HcMLPFieldScatter(PetscInt nc, const PetscReal scale[3], const HcMLPStencil *s, const PetscReal g[],
+                                     PetscScalar ***y, PetscInt i, PetscInt j)
+{
+  for (PetscInt c = 0; c < nc; c++) {
+    const PetscReal gu = scale[0] * g[4 * c], gx = scale[1] * g[4 * c + 1], gy = scale[1] * g[4 * c + 2],
+                    gl = scale[2] * g[4 * c + 3];
+
+    y[j][i][c] += gu;
+    for (PetscInt k = 0; k < s->nx; k++) y[j][i + s->ox[k]][c] += gx * s->cx[k];
+    for (PetscInt k = 0; k < s->ny; k++) y[j + s->oy[k]][i][c] += gy * s->cy[k];
+    for (PetscInt k = 0; k < s->nl; k++) y[j + s->ly[k]][i + s->lx[k]][c] += gl * s->cl[k];
+  }
+}
+
+/* The features after the fields' ones: static (mask, lat, lon, in this order) and time. */
+static inline void HcMLPExtraFeatures(const HcMLP *mlp, const HcMLPStencil *s, PetscInt i, PetscInt j, const PetscReal tf[2],
+                                      PetscReal f[])
+{
+  PetscInt k = 0;
+
+  if (mlp->usestatic[HC_MLP_STATIC_MASK]) f[k++] = s->open;
+  if (mlp->usestatic[HC_MLP_STATIC_LAT]) f[k++] = mlp->rowfeat[j];
+  if (mlp->usestatic[HC_MLP_STATIC_LON]) {
+    f[k++] = mlp->colfeat[2 * i];
+    f[k++] = mlp->colfeat[2 * i + 1];
+  }
+  if (mlp->tperiod > 0) {
+    f[k++] = tf[0];
+    f[k++] = tf[1];
+  }
+}
+
+static void HcMLPTimeFeatures(const HcMLP *mlp, PetscReal t, PetscReal tf[2])
+{
+  const PetscReal phase = mlp->tperiod > 0 ? 2 * PETSC_PI * (t - mlp->torigin) / mlp->tperiod : 0;
+
+  tf[0] = PetscSinReal(phase);
+  tf[1] = PetscCosReal(phase);
+}
+
+static inline PetscReal *HcMLPCacheCell(const HcMLP *mlp, const HcGrid g, PetscInt i, PetscInt j)
+{
+  return mlp->cache + ((j - g->ys) * g->xm + (i - g->xs)) * mlp->net.cachesize;
+}
+
+/* Flops of the features of one cell (stencils and scaling), for PetscLogFlops. */
+static PetscLogDouble HcMLPFeatureFlops(const HcMLP *mlp)
+{
+  return 30.0 * mlp->nc;
+}
+
+/* f += F(u) (apply) or, with cache, the same while keeping the point (linearize). */
+static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool cache)
+{
+  HcMLP              *mlp = (HcMLP *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscScalar **mk, ***u;
+  PetscScalar      ***F = NULL;
+  PetscReal           tf[2];
+  PetscInt            nact = 0;
+  HcMLPStencil        st;
+
+  PetscFunctionBegin;
+  HcMLPTimeFeatures(mlp, t, tf);
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
+  if (f) PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      PetscReal *in = cache ? HcMLPCacheCell(mlp, g, i, j) : mlp->in;
+
+      if (mk[j][i] == 0) continue;
+      nact++;
+      HcMLPStencilBuild(&g->m, mk, i, j, &st);
+      HcMLPFieldFeatures(mlp->nc, mlp->fscale, &st, u, i, j, in);
+      HcMLPExtraFeatures(mlp, &st, i, j, tf, in + 4 * mlp->nc);
+      PetscCall(HcMLPNetForward_Private(&mlp->net, term->theta, in, cache ? in + mlp->net.n[0] : NULL, mlp->work, mlp->out));
+      if (F)
+        for (PetscInt c = 0; c < mlp->nc; c++) F[j][i][c] += mlp->oscale * mlp->out[c];
+    }
+  }
+  if (f) PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(PetscLogFlops(nact * (mlp->net.flops + HcMLPFeatureFlops(mlp) + mlp->nc)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE));
+  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The forward pass at the point, with the network's input, activations and slopes kept per cell for the products. */
+static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE));
+  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  mlp->linearized = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcMLPCheckLinearized_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCheck(((HcMLP *)term->data)->linearized, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': linearize before a Jacobian product",
+             term->name);
+  PetscFunctionReturn(0);
+}
+
+/* y += J v (vloc != NULL) or y += (dN/dtheta) dtheta: forward-mode derivatives at the cached point. */
+static PetscErrorCode HcMLPTangentSweep_Private(HcTerm term, Vec vloc, const PetscReal dtheta[], Vec y)
+{
+  HcMLP              *mlp = (HcMLP *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscScalar **mk, ***v = NULL;
+  PetscScalar      ***Y;
+  PetscInt            nact = 0;
+  HcMLPStencil        st;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPCheckLinearized_Private(term));
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  if (vloc) PetscCall(DMDAVecGetArrayDOFRead(g->da, vloc, &v));
+  PetscCall(DMDAVecGetArrayDOF(g->da, y, &Y));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      if (mk[j][i] == 0) continue;
+      nact++;
+      if (v) {
+        /* static and time features do not depend on u: din keeps zeros after the fields' features */
+        HcMLPStencilBuild(&g->m, mk, i, j, &st);
+        HcMLPFieldFeatures(mlp->nc, mlp->fscale, &st, v, i, j, mlp->din);
+      }
+      PetscCall(HcMLPNetTangent_Private(&mlp->net, term->theta, dtheta, HcMLPCacheCell(mlp, g, i, j), v ? mlp->din : NULL,
+                                        mlp->work, mlp->out));
+      for (PetscInt c = 0; c < mlp->nc; c++) Y[j][i][c] += mlp->oscale * mlp->out[c];
+    }
+  }
+  PetscCall(DMDAVecRestoreArrayDOF(g->da, y, &Y));
+  if (vloc) PetscCall(DMDAVecRestoreArrayDOFRead(g->da, vloc, &v));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(PetscLogFlops(nact * (mlp->net.flops + (v ? HcMLPFeatureFlops(mlp) : mlp->net.nparam) + mlp->nc)));
+  PetscFunctionReturn(0);
+}
+
+/* yloc += J^T w (yloc != NULL, scattered into ghosts too) and/or grad += (dN/dtheta)^T w over the owned cells. */
+static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc, PetscReal grad[])
+{
+  HcMLP              *mlp = (HcMLP *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscScalar **mk, ***w;
+  PetscScalar      ***Y    = NULL;
+  PetscInt            nact = 0;
+  HcMLPStencil        st;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPCheckLinearized_Private(term));
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
+  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &Y));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      if (mk[j][i] == 0) continue;
+      nact++;
+      for (PetscInt c = 0; c < mlp->nc; c++) mlp->gout[c] = mlp->oscale * PetscRealPart(w[j][i][c]);
+      PetscCall(HcMLPNetAdjoint_Private(&mlp->net, term->theta, HcMLPCacheCell(mlp, g, i, j), mlp->gout, Y ? mlp->gin : NULL,
+                                        grad, mlp->work));
+      if (Y) {
+        HcMLPStencilBuild(&g->m, mk, i, j, &st);
+        HcMLPFieldScatter(mlp->nc, mlp->fscale, &st, mlp->gin, Y, i, j);
+      }
+    }
+  }
+  if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &Y));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(PetscLogFlops(nact * (mlp->net.flops + (yloc ? HcMLPFeatureFlops(mlp) : 0) + (grad ? mlp->net.nparam : 0))));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermJacobian_MLP(HcTerm term, Vec vloc, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscCall(HcMLPTangentSweep_Private(term, vloc, NULL, y));
+  PetscCall(PetscLogEventEnd(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermJacobianTranspose_MLP(HcTerm term, Vec wloc, Vec yloc)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscCall(HcMLPAdjointSweep_Private(term, wloc, yloc, NULL));
+  PetscCall(PetscLogEventEnd(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParamJacobian_MLP(HcTerm term, const PetscReal dtheta[], Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(HcMLPTangentSweep_Private(term, NULL, dtheta, y));
+  PetscCall(PetscLogEventEnd(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParamJacobianTranspose_MLP(HcTerm term, Vec wloc, PetscReal grad[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(HcMLPAdjointSweep_Private(term, wloc, NULL, grad));
+  PetscCall(PetscLogEventEnd(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* A bound on every row sum of |J| at any state (Gershgorin, so on the eigenvalues' magnitude): with B bounding
+   |d output_c / d input_k| (HcMLPNetInputBound_Private), row (cell, c) of J is at most
+     output_scale * sum_c' [ B(c, u_c') s_u + B(c, dx_c') s_g sum|cx| + B(c, dy_c') s_g sum|cy| ]      (advective part)
+   + output_scale * sum_c' B(c, lap_c') s_l sum|cl|                                                  (diffusive part)
+   over the cell's stencils; the pointwise u part is counted with the advective one. */
+static PetscErrorCode HcTermEstimateRates_MLP(HcTerm term, PetscReal *radv, PetscReal *rdif)
+{
+  HcMLP              *mlp = (HcMLP *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscInt      nin = mlp->net.n[0];
+  const PetscScalar **mk;
+  HcMLPStencil        st;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPNetInputBound_Private(&mlp->net, term->theta, mlp->work, mlp->bound));
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  *radv = *rdif = 0;
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      PetscReal sx = 0, sy = 0, sl = 0;
+
+      if (mk[j][i] == 0) continue;
+      HcMLPStencilBuild(&g->m, mk, i, j, &st);
+      for (PetscInt k = 0; k < st.nx; k++) sx += PetscAbsReal(st.cx[k]);
+      for (PetscInt k = 0; k < st.ny; k++) sy += PetscAbsReal(st.cy[k]);
+      for (PetscInt k = 0; k < st.nl; k++) sl += PetscAbsReal(st.cl[k]);
+      for (PetscInt c = 0; c < mlp->nc; c++) {
+        const PetscReal *B  = mlp->bound + c * nin;
+        PetscReal        ra = 0, rd = 0;
+
+        for (PetscInt q = 0; q < mlp->nc; q++) {
+          ra += B[4 * q] * mlp->fscale[0] + (B[4 * q + 1] * sx + B[4 * q + 2] * sy) * mlp->fscale[1];
+          rd += B[4 * q + 3] * mlp->fscale[2] * sl;
+        }
+        *radv = PetscMax(*radv, mlp->oscale * ra);
+        *rdif = PetscMax(*rdif, mlp->oscale * rd);
+      }
+    }
+  }
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscFunctionReturn(0);
+}
+
+/* ---- options and set-up */
+
+static PetscErrorCode HcMLPParseHidden_Private(HcTerm term, const char str[], PetscInt *n, PetscInt widths[])
+{
+  const char *pre = term->prefix ? term->prefix : "";
+  const char *p   = str;
+  PetscBool   none;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcasecmp(str, "none", &none));
+  *n = 0;
+  if (none) PetscFunctionReturn(0);
+  PetscCheck(str[0], term->comm, PETSC_ERR_ARG_WRONG,
+             "-%smlp_hidden: empty list of hidden-layer widths (give e.g. 32,32, or 'none' for no hidden layer)", pre);
+  while (1) {
+    const char *end = p;
+    char        tok[64];
+    long        w;
+    char       *rest;
+
+    while (*end && *end != ',') end++;
+    PetscCheck(end > p, term->comm, PETSC_ERR_ARG_WRONG, "-%smlp_hidden %s: hidden layer %" PetscInt_FMT " has an empty width",
+               pre, str, *n + 1);
+    PetscCheck(end - p < (long)sizeof(tok), term->comm, PETSC_ERR_ARG_WRONG,
+               "-%smlp_hidden %s: width %" PetscInt_FMT " is too long", pre, str, *n + 1);
+    PetscCall(PetscStrncpy(tok, p, (size_t)(end - p) + 1));
+    w = strtol(tok, &rest, 10);
+    PetscCheck(!*rest && w > 0 && w <= 1000000, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-%smlp_hidden %s: the width of hidden layer %" PetscInt_FMT " must be a positive integer, got '%s'", pre, str,
+               *n + 1, tok);
+    PetscCheck(*n < HC_MLP_MAX_HIDDEN, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_hidden: at most %d hidden layers", pre,
+               HC_MLP_MAX_HIDDEN);
+    widths[(*n)++] = (PetscInt)w;
+    if (!*end) break;
+    p = end + 1;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcMLPParseStatic_Private(HcTerm term, PetscInt n, const char *const names[], PetscBool use[])
+{
+  const char *pre = term->prefix ? term->prefix : "";
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < HC_MLP_NSTATIC; k++) use[k] = PETSC_FALSE;
+  for (PetscInt q = 0; q < n; q++) {
+    PetscBool found = PETSC_FALSE, none;
+
+    PetscCall(PetscStrcasecmp(names[q], "none", &none));
+    if (none && n == 1) break;
+    for (PetscInt k = 0; k < HC_MLP_NSTATIC; k++) {
+      PetscBool same;
+
+      PetscCall(PetscStrcasecmp(names[q], HcMLPStaticNames[k], &same));
+      if (!same) continue;
+      PetscCheck(!use[k], term->comm, PETSC_ERR_ARG_WRONG, "-%smlp_static: the static feature '%s' is listed twice", pre,
+                 names[q]);
+      use[k] = found = PETSC_TRUE;
+    }
+    PetscCheck(found, term->comm, PETSC_ERR_ARG_WRONG, "-%smlp_static: unknown static feature '%s' (known: mask, lat, lon)", pre,
+               names[q]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *PetscOptionsObject)
+{
+  HcMLP      *mlp          = (HcMLP *)term->data;
+  const char *pre          = term->prefix ? term->prefix : "";
+  char        hidden[1024] = "", help[512], *names[HC_MLP_NSTATIC + 4];
+  PetscInt    n = HC_MLP_NSTATIC + 4, ns = 3;
+  PetscBool   flg;
+
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < mlp->nhidden; l++)
+    PetscCall(PetscSNPrintf(hidden + strlen(hidden), sizeof(hidden) - strlen(hidden), l ? ",%" PetscInt_FMT : "%" PetscInt_FMT,
+                            mlp->widths[l]));
+  if (!mlp->nhidden) PetscCall(PetscStrncpy(hidden, "none", sizeof(hidden)));
+  PetscOptionsHeadBegin(PetscOptionsObject, "Neural correction: pointwise MLP on physical local features (mlp)");
+  PetscCall(PetscOptionsString("-mlp_hidden",
+                               "Widths of the hidden layers, comma-separated ('none': no hidden layer, a linear map)",
+                               "HcTermMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
+  if (flg) PetscCall(HcMLPParseHidden_Private(term, hidden, &mlp->nhidden, mlp->widths));
+  PetscCall(PetscOptionsEnum("-mlp_activation", "Activation of the hidden layers (gelu: exact x Phi(x))",
+                             "HcTermMLPSetActivation", HcMLPActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
+  PetscCall(PetscOptionsStringArray("-mlp_static",
+                                    "Static features, any of: mask (fraction of open faces), lat (sin lat; scaled y on Cartesian "
+                                    "grids), lon (sin and cos of lon; of 2 pi x / width on Cartesian grids); default none",
+                                    "HcTermMLPSetStaticFeatures", names, &n, &flg));
+  if (flg) {
+    PetscErrorCode ierr = HcMLPParseStatic_Private(term, n, (const char *const *)names, mlp->usestatic);
+
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
+    PetscCall(ierr);
+  }
+  PetscCall(PetscOptionsReal("-mlp_time_period", "Period P of the time features sin, cos(2 pi (t - t0) / P); 0: no time features",
+                             "HcTermMLPSetTimeFeatures", mlp->tperiod, &mlp->tperiod, NULL));
+  PetscCheck(mlp->tperiod >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_time_period must be >= 0, got %g", pre,
+             (double)mlp->tperiod);
+  PetscCall(PetscOptionsReal("-mlp_time_origin", "Time origin t0 of the time features", "HcTermMLPSetTimeFeatures", mlp->torigin,
+                             &mlp->torigin, NULL));
+  PetscCall(
+      PetscSNPrintf(help, sizeof(help),
+                    "Input scales s_u,s_grad,s_lap of u, its gradient and its Laplacian (default %g,%g,%g: 1, L, L^2 with L "
+                    "the shorter side of the domain / 2 pi)",
+                    (double)mlp->fscale[0], (double)mlp->fscale[1], (double)mlp->fscale[2]));
+  PetscCall(PetscOptionsRealArray("-mlp_feature_scale", help, "HcTermMLPSetFeatureScale", mlp->fscale, &ns, &flg));
+  PetscCheck(!flg || ns == 3, term->comm, PETSC_ERR_ARG_SIZ,
+             "-%smlp_feature_scale takes three values s_u,s_grad,s_lap, got %" PetscInt_FMT, pre, ns);
+  PetscCheck(mlp->fscale[0] > 0 && mlp->fscale[1] > 0 && mlp->fscale[2] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%smlp_feature_scale: the scales must be positive, got %g,%g,%g", pre, (double)mlp->fscale[0],
+             (double)mlp->fscale[1], (double)mlp->fscale[2]);
+  PetscCall(PetscOptionsReal("-mlp_output_scale",
+                             "N = mask * output_scale * network output (default 1; 1/86400 on lat-lon grids: outputs per day)",
+                             "HcTermMLPSetOutputScale", mlp->oscale, &mlp->oscale, NULL));
+  PetscCheck(mlp->oscale > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_output_scale must be positive, got %g", pre,
+             (double)mlp->oscale);
+  PetscCall(PetscOptionsInt("-mlp_seed", "Seed of the initial weights (the same values on every rank and rank count)",
+                            "HcTermMLPSetInitialization", mlp->seed, &mlp->seed, NULL));
+  PetscCall(PetscOptionsReal("-mlp_init_scale",
+                             "Initial weights uniform in +-1/sqrt(fan-in), the output layer's times this (0: start from N = 0)",
+                             "HcTermMLPSetInitialization", mlp->initscale, &mlp->initscale, NULL));
+  PetscCheck(mlp->initscale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_init_scale must be >= 0, got %g", pre,
+             (double)mlp->initscale);
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+/* Feature names, static features per row and column, network, parameters (seeded) and every buffer of the products. */
+static PetscErrorCode HcTermSetUp_MLP(HcTerm term)
+{
+  HcMLP               *mlp    = (HcMLP *)term->data;
+  HcGrid               g      = term->grid;
+  const HcGridMetrics *m      = &g->m;
+  const PetscBool      latlon = g->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
+  const PetscReal      deg    = PETSC_PI / 180;
+  PetscInt             nf, k  = 0;
+  PetscReal            x0, wx = 0, y0, wy = 0;
+  char                 name[256];
+
+  PetscFunctionBegin;
+  mlp->nc = g->nc;
+  nf      = 4 * mlp->nc + (mlp->usestatic[HC_MLP_STATIC_MASK] ? 1 : 0) + (mlp->usestatic[HC_MLP_STATIC_LAT] ? 1 : 0) +
+       (mlp->usestatic[HC_MLP_STATIC_LON] ? 2 : 0) + (mlp->tperiod > 0 ? 2 : 0);
+  mlp->nfeat = nf;
+  PetscCall(HcMLPNetSetUp_Private(&mlp->net, nf, mlp->nhidden, mlp->widths, mlp->nc, mlp->act));
+  PetscCall(HcTermSetNumParameters_Private(term, mlp->net.nparam));
+  for (PetscInt q = 0; q < mlp->net.nparam; q++) {
+    PetscCall(HcMLPNetParameterName_Private(&mlp->net, q, name, sizeof(name)));
+    PetscCall(HcTermSetParameterName_Private(term, q, name));
+  }
+  PetscCall(HcMLPNetInitialize_Private(&mlp->net, (PetscInt)HcTermSeed_Private(term, (unsigned long)mlp->seed), mlp->initscale,
+                                       term->theta));
+
+  PetscCall(PetscCalloc1(nf + 1, &mlp->featnames));
+  for (PetscInt c = 0; c < mlp->nc; c++) {
+    const char *fn = g->fieldnames[c];
+
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s", fn));
+    PetscCall(PetscStrallocpy(name, &mlp->featnames[k++]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "d%s/dx", fn));
+    PetscCall(PetscStrallocpy(name, &mlp->featnames[k++]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "d%s/dy", fn));
+    PetscCall(PetscStrallocpy(name, &mlp->featnames[k++]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "lap(%s)", fn));
+    PetscCall(PetscStrallocpy(name, &mlp->featnames[k++]));
+  }
+  if (mlp->usestatic[HC_MLP_STATIC_MASK]) PetscCall(PetscStrallocpy("open_face_fraction", &mlp->featnames[k++]));
+  if (mlp->usestatic[HC_MLP_STATIC_LAT]) PetscCall(PetscStrallocpy(latlon ? "sin(lat)" : "y_scaled", &mlp->featnames[k++]));
+  if (mlp->usestatic[HC_MLP_STATIC_LON]) {
+    PetscCall(PetscStrallocpy(latlon ? "sin(lon)" : "sin(2pi x_scaled)", &mlp->featnames[k++]));
+    PetscCall(PetscStrallocpy(latlon ? "cos(lon)" : "cos(2pi x_scaled)", &mlp->featnames[k++]));
+  }
+  if (mlp->tperiod > 0) {
+    PetscCall(PetscStrallocpy("sin(time)", &mlp->featnames[k++]));
+    PetscCall(PetscStrallocpy("cos(time)", &mlp->featnames[k++]));
+  }
+
+  /* Cartesian static features live on the domain's outer faces: x_scaled = (x - x0) / width in [0, 1] */
+  for (PetscInt i = 0; i < g->nx; i++) wx += m->xw[i];
+  for (PetscInt j = 0; j < g->ny; j++) wy += m->yw[j];
+  x0 = 0.5 * (g->xc[0] + g->xc[1]) - m->xw[0];
+  y0 = 0.5 * (g->yc[0] + g->yc[1]) - m->yw[0];
+  PetscCall(PetscMalloc2(2 * g->nx, &mlp->colfeat, g->ny, &mlp->rowfeat));
+  for (PetscInt i = 0; i < g->nx; i++) {
+    const PetscReal phase = latlon ? g->xc[i] * deg : 2 * PETSC_PI * (g->xc[i] - x0) / wx;
+
+    mlp->colfeat[2 * i]     = PetscSinReal(phase);
+    mlp->colfeat[2 * i + 1] = PetscCosReal(phase);
+  }
+  for (PetscInt j = 0; j < g->ny; j++) mlp->rowfeat[j] = latlon ? PetscSinReal(g->yc[j] * deg) : 2 * (g->yc[j] - y0) / wy - 1;
+
+  PetscCall(PetscMalloc1((size_t)g->xm * g->ym * mlp->net.cachesize, &mlp->cache));
+  PetscCall(PetscCalloc4(nf, &mlp->in, nf, &mlp->din, nf, &mlp->gin, 2 * mlp->nc, &mlp->out));
+  mlp->gout = mlp->out + mlp->nc;
+  PetscCall(PetscMalloc2(2 * mlp->net.maxw, &mlp->work, mlp->nc * nf, &mlp->bound));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermParametersChanged_MLP(HcTerm term)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  mlp->linearized = PETSC_FALSE;
+  for (PetscInt q = 0; q < term->nparam; q++)
+    PetscCheck(!PetscIsInfOrNanReal(term->theta[q]), term->comm, PETSC_ERR_FP, "HcTerm '%s': parameter %s is not finite",
+               term->name, term->paramnames[q]);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
+{
+  HcMLP *mlp        = (HcMLP *)term->data;
+  char   line[4096] = "";
+
+  PetscFunctionBegin;
+  if (!term->setupcalled) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP, %" PetscInt_FMT " hidden layer(s), %s activation (not set up)\n",
+                                     mlp->nhidden, HcMLPActivations[mlp->act]));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscSNPrintf(line, sizeof(line), "%" PetscInt_FMT " inputs", mlp->net.n[0]));
+  for (PetscInt l = 1; l < mlp->net.nlayers; l++)
+    PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT, mlp->net.n[l]));
+  PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT " outputs", mlp->nc));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP %s, %s activation%s, %" PetscInt_FMT " parameters\n", line,
+                                   HcMLPActivations[mlp->act], mlp->act == HC_MLP_GELU ? " (exact x Phi(x))" : "",
+                                   mlp->net.nparam));
+  line[0] = 0;
+  for (PetscInt k = 0; k < mlp->nfeat; k++)
+    PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", k ? ", " : "", mlp->featnames[k]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "features: %s\n", line));
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "feature scales: u %g, gradient %g, Laplacian %g; output scale %g; derivatives with physical "
+                                   "metrics, one-sided next to land and walls\n",
+                                   (double)mlp->fscale[0], (double)mlp->fscale[1], (double)mlp->fscale[2], (double)mlp->oscale));
+  if (mlp->tperiod > 0)
+    PetscCall(
+        PetscViewerASCIIPrintf(viewer, "time features: period %g, origin %g\n", (double)mlp->tperiod, (double)mlp->torigin));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "initialisation: seed %" PetscInt_FMT ", output-layer scale %g\n", mlp->seed,
+                                   (double)mlp->initscale));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermDestroy_MLP(HcTerm term)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPNetDestroy_Private(&mlp->net));
+  if (mlp->featnames) PetscCall(PetscStrArrayDestroy(&mlp->featnames));
+  PetscCall(PetscFree2(mlp->colfeat, mlp->rowfeat));
+  PetscCall(PetscFree(mlp->cache));
+  PetscCall(PetscFree4(mlp->in, mlp->din, mlp->gin, mlp->out));
+  PetscCall(PetscFree2(mlp->work, mlp->bound));
+  PetscCall(PetscFree(term->data));
+  PetscFunctionReturn(0);
+}
+
+/* Default input scales 1, L, L^2 with L = (shorter side of the domain) / (2 pi): O(1) inputs for fields that vary on the
+   domain's scale, on Cartesian and lat-lon grids alike.  It depends on the domain, not on the resolution. */
+static void HcMLPDefaultFeatureScale(HcGrid g, PetscReal s[3])
+{
+  PetscReal wx = 0, wy = 0, L;
+
+  for (PetscInt i = 0; i < g->nx; i++) wx += g->m.xw[i];
+  for (PetscInt j = 0; j < g->ny; j++) wy += g->m.yw[j];
+  L    = PetscMin(wx, wy) / (2 * PETSC_PI);
+  s[0] = 1;
+  s[1] = L;
+  s[2] = L * L;
+}
+
+/* The options that rebuild this network (model files); reals with every digit. */
+static PetscErrorCode HcTermArchitecture_MLP(HcTerm term, char buf[], size_t len)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+  char   item[256];
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  PetscCall(PetscStrlcat(buf, "-mlp_hidden ", len));
+  if (!mlp->nhidden) PetscCall(PetscStrlcat(buf, "none", len));
+  for (PetscInt l = 0; l < mlp->nhidden; l++) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), l ? ",%" PetscInt_FMT : "%" PetscInt_FMT, mlp->widths[l]));
+    PetscCall(PetscStrlcat(buf, item, len));
+  }
+  PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcMLPActivations[mlp->act]));
+  PetscCall(PetscStrlcat(buf, item, len));
+  for (PetscInt s = 0, first = 1; s < HC_MLP_NSTATIC; s++) {
+    if (!mlp->usestatic[s]) continue;
+    PetscCall(PetscStrlcat(buf, first ? " -mlp_static " : ",", len));
+    PetscCall(PetscStrlcat(buf, HcMLPStaticNames[s], len));
+    first = 0;
+  }
+  PetscCall(
+      PetscSNPrintf(item, sizeof(item),
+                    " -mlp_time_period %.17g -mlp_time_origin %.17g -mlp_feature_scale %.17g,%.17g,%.17g -mlp_output_scale %.17g",
+                    (double)mlp->tperiod, (double)mlp->torigin, (double)mlp->fscale[0], (double)mlp->fscale[1],
+                    (double)mlp->fscale[2], (double)mlp->oscale));
+  PetscCall(PetscStrlcat(buf, item, len));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermCreate_MLP(HcTerm term)
+{
+  HcMLP *mlp;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&mlp));
+  mlp->nhidden   = 2;
+  mlp->widths[0] = 32;
+  mlp->widths[1] = 32;
+  mlp->act       = HC_MLP_TANH;
+  mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
+  mlp->initscale = 1;
+  HcMLPDefaultFeatureScale(term->grid, mlp->fscale);
+  term->data    = mlp;
+  term->learned = PETSC_TRUE;
+  term->ops     = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_MLP,
+                              .setup                  = HcTermSetUp_MLP,
+                              .view                   = HcTermView_MLP,
+                              .destroy                = HcTermDestroy_MLP,
+                              .parameterschanged      = HcTermParametersChanged_MLP,
+                              .apply                  = HcTermApply_MLP,
+                              .linearize              = HcTermLinearize_MLP,
+                              .jacobian               = HcTermJacobian_MLP,
+                              .jacobiantranspose      = HcTermJacobianTranspose_MLP,
+                              .paramjacobian          = HcTermParamJacobian_MLP,
+                              .paramjacobiantranspose = HcTermParamJacobianTranspose_MLP,
+                              .estimaterates          = HcTermEstimateRates_MLP,
+                              .architecture           = HcTermArchitecture_MLP};
+  PetscFunctionReturn(0);
+}
+
+/* ---- public setters and diagnostics */
+
+static PetscErrorCode HcTermMLPCheckNotSetUp_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMMLP));
+  PetscCheck(!term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': set the architecture before HcTermSetUp()",
+             term->name);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermMLPCheckSetUp_Private(HcTerm term)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMMLP));
+  PetscCheck(term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': call HcTermSetUp() first", term->name);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetHiddenLayers - widths of the hidden layers (n = 0: no hidden layer, the network is one affine map).
+@*/
+PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt widths[])
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCheck(n >= 0 && n <= HC_MLP_MAX_HIDDEN, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTermMLPSetHiddenLayers: number of hidden layers %" PetscInt_FMT " not in [0, %d]", n, HC_MLP_MAX_HIDDEN);
+  for (PetscInt l = 0; l < n; l++)
+    PetscCheck(widths[l] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTermMLPSetHiddenLayers: width of hidden layer %" PetscInt_FMT " must be positive, got %" PetscInt_FMT, l + 1,
+               widths[l]);
+  mlp->nhidden = n;
+  for (PetscInt l = 0; l < n; l++) mlp->widths[l] = widths[l];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermMLPSetActivation(HcTerm term, HcMLPActivation act)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  ((HcMLP *)term->data)->act = act;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetStaticFeatures - static input features by name, any of "mask", "lat", "lon" (they enter in that order).
+@*/
+PetscErrorCode HcTermMLPSetStaticFeatures(HcTerm term, PetscInt n, const char *const names[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCall(HcMLPParseStatic_Private(term, n, names, ((HcMLP *)term->data)->usestatic));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetTimeFeatures - add the inputs sin, cos(2 pi (t - origin) / period); period 0 removes them.
+@*/
+PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm term, PetscReal period, PetscReal origin)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCheck(period >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTermMLPSetTimeFeatures: the period must be >= 0, got %g",
+             (double)period);
+  mlp->tperiod = period;
+  mlp->torigin = origin;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetFeatureScale - the factors s_u, s_grad, s_lap applied to u, its gradient and its Laplacian before the network.
+@*/
+PetscErrorCode HcTermMLPSetFeatureScale(HcTerm term, const PetscReal scale[])
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  for (PetscInt k = 0; k < 3; k++) {
+    PetscCheck(scale[k] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTermMLPSetFeatureScale: scale %" PetscInt_FMT " must be positive", k);
+    mlp->fscale[k] = scale[k];
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermMLPSetOutputScale(HcTerm term, PetscReal scale)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCheck(scale > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTermMLPSetOutputScale: the scale must be positive, got %g",
+             (double)scale);
+  ((HcMLP *)term->data)->oscale = scale;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetInitialization - seed of the initial parameters and the scale of the output layer's initial range.
+@*/
+PetscErrorCode HcTermMLPSetInitialization(HcTerm term, PetscInt seed, PetscReal scale)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCheck(scale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTermMLPSetInitialization: the scale must be >= 0, got %g",
+             (double)scale);
+  mlp->seed      = seed;
+  mlp->initscale = scale;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermMLPGetNumFeatures(HcTerm term, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckSetUp_Private(term));
+  *n = ((HcMLP *)term->data)->nfeat;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermMLPGetFeatureName(HcTerm term, PetscInt k, const char **name)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckSetUp_Private(term));
+  PetscCheck(k >= 0 && k < mlp->nfeat, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTermMLPGetFeatureName: feature %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", k, mlp->nfeat);
+  *name = mlp->featnames[k];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPComputeFeatures - the network's inputs at every owned cell in physical units (before the feature scales), into
+  feat from HcGridCreateVectorDof(grid, nfeat, &feat); zero on land.
+@*/
+PetscErrorCode HcTermMLPComputeFeatures(HcTerm term, PetscReal t, Vec u, Vec feat)
+{
+  HcMLP              *mlp    = (HcMLP *)term->data;
+  HcGrid              g      = term->grid;
+  const PetscReal     one[3] = {1, 1, 1};
+  const PetscScalar **mk, ***a;
+  PetscScalar        *f;
+  PetscReal           tf[2];
+  PetscInt            n;
+  Vec                 uloc;
+  HcMLPStencil        st;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckSetUp_Private(term));
+  PetscCall(VecGetLocalSize(feat, &n));
+  PetscCheck(n == g->xm * g->ym * mlp->nfeat, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "HcTermMLPComputeFeatures: expected %" PetscInt_FMT " features per cell on the grid's layout (%" PetscInt_FMT
+             " local values), got %" PetscInt_FMT,
+             mlp->nfeat, g->xm * g->ym * mlp->nfeat, n);
+  HcMLPTimeFeatures(mlp, t, tf);
+  PetscCall(DMGetLocalVector(g->da, &uloc));
+  PetscCall(DMGlobalToLocal(g->da, u, INSERT_VALUES, uloc));
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &a));
+  PetscCall(VecGetArray(feat, &f));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      PetscScalar *fc = f + ((j - g->ys) * g->xm + (i - g->xs)) * mlp->nfeat;
+
+      for (PetscInt k = 0; k < mlp->nfeat; k++) fc[k] = 0;
+      if (mk[j][i] == 0) continue;
+      HcMLPStencilBuild(&g->m, mk, i, j, &st);
+      HcMLPFieldFeatures(mlp->nc, one, &st, a, i, j, mlp->in);
+      HcMLPExtraFeatures(mlp, &st, i, j, tf, mlp->in + 4 * mlp->nc);
+      for (PetscInt k = 0; k < mlp->nfeat; k++) fc[k] = mlp->in[k];
+    }
+  }
+  PetscCall(VecRestoreArray(feat, &f));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &a));
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(DMRestoreLocalVector(g->da, &uloc));
+  PetscFunctionReturn(0);
+}
+
+/* The factor applied to physical feature k: s_u, s_grad, s_grad, s_lap per field; 1 for static and time features. */
+static PetscReal HcMLPInputScale(const HcMLP *mlp, PetscInt k)
+{
+  if (k >= 4 * mlp->nc) return 1;
+  return mlp->fscale[k % 4 == 0 ? 0 : (k % 4 == 3 ? 2 : 1)];
+}
+
+/*@C
+  HcTermMLPEvaluate - out[p * nc + c] = output_scale * MLP(features of point p)_c for npoints feature vectors given in
+  physical units and in the order of HcTermMLPGetFeatureName() (the feature scales are applied here).
+@*/
+PetscErrorCode HcTermMLPEvaluate(HcTerm term, PetscInt npoints, const PetscReal feat[], PetscReal out[])
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckSetUp_Private(term));
+  for (PetscInt p = 0; p < npoints; p++) {
+    const PetscReal *fp = feat + p * mlp->nfeat;
+
+    for (PetscInt k = 0; k < mlp->nfeat; k++) mlp->in[k] = HcMLPInputScale(mlp, k) * fp[k];
+    PetscCall(HcMLPNetForward_Private(&mlp->net, term->theta, mlp->in, NULL, mlp->work, out + p * mlp->nc));
+    for (PetscInt c = 0; c < mlp->nc; c++) out[p * mlp->nc + c] *= mlp->oscale;
+  }
+  PetscFunctionReturn(0);
+}

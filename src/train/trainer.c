@@ -1,0 +1,701 @@
+/* HcTrainer: windows over observed environments, batches split across groups of ranks, Adam or TAO, one progress line
+   per epoch, a CSV log, checkpoints that resume exactly, and stopping cleanly on SIGINT/SIGTERM. */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <math.h>
+#include <signal.h>
+#include <hycast/private/trainimpl.h>
+
+const char *const        HcLossTypes[]      = {"erm", "aphynity", "leads", "vrex", "HcLossType", "HC_LOSS_", NULL};
+const char *const        HcSplits[]         = {"train", "validation", "test", "HcSplit", "HC_SPLIT_", NULL};
+static const char *const HcOptimizerTypes[] = {"adam", "tao", "HcOptimizerType", "HC_OPTIMIZER_", NULL};
+static const char *const HcLRSchedules[]    = {"constant", "cosine", "exponential", "HcLRSchedule", "HC_LR_", NULL};
+
+/*@C
+  HcCommSplitGroups - split comm into ngroups groups of consecutive ranks (the size must be a multiple of ngroups);
+  each group holds a whole grid, groups share the windows of a batch.
+@*/
+PetscErrorCode HcCommSplitGroups(MPI_Comm comm, PetscInt ngroups, MPI_Comm *group, PetscInt *index)
+{
+  PetscMPIInt size, rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCheck(ngroups >= 1 && size % ngroups == 0, comm, PETSC_ERR_ARG_INCOMP,
+             "-train_groups %" PetscInt_FMT ": the number of ranks (%d) must be a multiple of it", ngroups, size);
+  *index = rank / (size / ngroups);
+  PetscCallMPI(MPI_Comm_split(comm, (PetscMPIInt)*index, rank, group));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerCreate(HcModel model, HcTrainer *trainer)
+{
+  HcTrainer tr;
+
+  PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
+  PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcTrainerCreate: set up the model first");
+  PetscCall(PetscNew(&tr));
+  tr->comm      = model->comm;
+  tr->world     = model->comm;
+  tr->roots     = MPI_COMM_NULL;
+  tr->ngroups   = 1;
+  tr->model     = model;
+  tr->grid      = model->grid;
+  tr->loss      = HC_LOSS_ERM;
+  tr->K         = 4;
+  tr->wstride   = 1;
+  tr->batch     = 8;
+  tr->epochs    = 20;
+  tr->split[0]  = 0.7;
+  tr->split[1]  = 0.15;
+  tr->opt       = HC_OPTIMIZER_ADAM;
+  tr->schedule  = HC_LR_CONSTANT;
+  tr->lr        = 1e-2;
+  tr->lrmin     = 1e-4;
+  tr->lrdecay   = 0.95;
+  tr->beta1     = 0.9;
+  tr->beta2     = 0.999;
+  tr->eps       = 1e-8;
+  tr->lambda0   = 1;
+  tr->tau       = 1;
+  tr->leadsmu   = 1e-2;
+  tr->vrexbeta  = 10;
+  tr->seed      = 1;
+  tr->normalize = PETSC_TRUE;
+  tr->lrscale   = 1;
+  PetscCall(HcGridGetNumFields(tr->grid, &tr->nc));
+  PetscCall(HcGridGetActiveCount(tr->grid, &tr->nactive));
+  *trainer = tr;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerSetGroups - the model lives on one of ngroups groups (index group) that split world (HcCommSplitGroups());
+  every group must build the same model and add the same environments.
+@*/
+PetscErrorCode HcTrainerSetGroups(HcTrainer tr, MPI_Comm world, PetscInt ngroups, PetscInt group)
+{
+  PetscMPIInt grank, wrank;
+
+  PetscFunctionBegin;
+  PetscCheck(!tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainerSetGroups: call before HcTrainerSetUp()");
+  tr->world   = world;
+  tr->ngroups = ngroups;
+  tr->group   = group;
+  PetscCallMPI(MPI_Comm_rank(tr->comm, &grank));
+  PetscCallMPI(MPI_Comm_rank(world, &wrank));
+  PetscCallMPI(MPI_Comm_split(world, grank ? MPI_UNDEFINED : 0, wrank, &tr->roots));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerAddEnvironment - an observed time series: nt states y[] (global vectors on the model's grid, referenced, not
+  copied) at increasing times t[].  Environments are numbered in the order they are added; with environment terms in
+  the model, environment e uses the terms of environment e.
+@*/
+PetscErrorCode HcTrainerAddEnvironment(HcTrainer tr, const char name[], PetscInt nt, const PetscReal t[], Vec y[])
+{
+  HcEnvData *E;
+
+  PetscFunctionBegin;
+  PetscCheck(!tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainerAddEnvironment: call before HcTrainerSetUp()");
+  PetscCheck(tr->nenv < HC_MAX_ENVS, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTrainer: at most %d environments", HC_MAX_ENVS);
+  PetscCheck(nt >= 2, tr->comm, PETSC_ERR_ARG_SIZ,
+             "HcTrainer: environment '%s' has %" PetscInt_FMT " observation(s); need at least 2", name, nt);
+  for (PetscInt k = 1; k < nt; k++)
+    PetscCheck(t[k] > t[k - 1], tr->comm, PETSC_ERR_ARG_WRONG,
+               "HcTrainer: environment '%s': observation times must increase (index %" PetscInt_FMT ")", name, k);
+  E = &tr->env[tr->nenv++];
+  PetscCall(PetscStrallocpy(name, &E->name));
+  E->nt = nt;
+  PetscCall(PetscMalloc2(nt, &E->t, nt, &E->y));
+  PetscCall(PetscArraycpy(E->t, t, nt));
+  for (PetscInt k = 0; k < nt; k++) {
+    PetscCall(PetscObjectReference((PetscObject)y[k]));
+    E->y[k] = y[k];
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
+{
+  PetscInt  n = 2;
+  PetscBool flg;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(tr->comm, NULL, "Training options (HcTrainer)", "HcTrainer");
+  PetscCall(PetscOptionsEnum("-train_loss",
+                             "Loss: erm (mean misfit), aphynity (lambda * misfit + norm of the learned part), leads (misfit + mu "
+                             "* norm of the environment terms), vrex (mean + beta * variance of the environments' risks)",
+                             "", HcLossTypes, (PetscEnum)tr->loss, (PetscEnum *)&tr->loss, NULL));
+  PetscCall(PetscOptionsInt("-train_window", "Observation intervals per window", "", tr->K, &tr->K, NULL));
+  PetscCall(PetscOptionsInt("-train_window_stride", "Observation intervals between the starts of consecutive windows", "",
+                            tr->wstride, &tr->wstride, NULL));
+  PetscCall(PetscOptionsRealArray("-train_split",
+                                  "Fractions of each time series for training and validation (the rest is the test part)", "",
+                                  tr->split, &n, &flg));
+  PetscCheck(!flg || n == 2, tr->comm, PETSC_ERR_ARG_WRONG,
+             "-train_split takes two fractions (training, validation), got %" PetscInt_FMT, n);
+  PetscCall(PetscOptionsInt("-train_batch", "Windows per batch (one optimiser step)", "", tr->batch, &tr->batch, NULL));
+  PetscCall(PetscOptionsInt(
+      "-train_max_windows",
+      "Use at most this many training windows, the earliest (0: all); e.g. to adapt to a new environment from little data", "",
+      tr->maxwin, &tr->maxwin, NULL));
+  PetscCall(PetscOptionsInt("-train_epochs", "Epochs (Adam) or iterations (TAO)", "", tr->epochs, &tr->epochs, NULL));
+  PetscCall(PetscOptionsEnum(
+      "-train_optimizer",
+      "Optimiser: adam (mini-batches) or tao (quasi-Newton on the whole training set, for a few physical parameters)", "",
+      HcOptimizerTypes, (PetscEnum)tr->opt, (PetscEnum *)&tr->opt, NULL));
+  PetscCall(PetscOptionsReal("-train_lr", "Adam learning rate", "", tr->lr, &tr->lr, NULL));
+  PetscCall(PetscOptionsEnum("-train_lr_schedule", "Learning-rate schedule over the epochs", "", HcLRSchedules,
+                             (PetscEnum)tr->schedule, (PetscEnum *)&tr->schedule, NULL));
+  PetscCall(PetscOptionsReal("-train_lr_min", "Final learning rate of the cosine schedule", "", tr->lrmin, &tr->lrmin, NULL));
+  PetscCall(
+      PetscOptionsReal("-train_lr_decay", "Factor per epoch of the exponential schedule", "", tr->lrdecay, &tr->lrdecay, NULL));
+  PetscCall(PetscOptionsReal("-train_clip", "Clip the gradient to this norm (0: no clipping)", "", tr->clip, &tr->clip, NULL));
+  PetscCall(PetscOptionsReal("-train_adam_beta1", "Adam first-moment decay", "", tr->beta1, &tr->beta1, NULL));
+  PetscCall(PetscOptionsReal("-train_adam_beta2", "Adam second-moment decay", "", tr->beta2, &tr->beta2, NULL));
+  PetscCall(
+      PetscOptionsReal("-train_aphynity_lambda", "APHYNITY: initial weight of the misfit", "", tr->lambda0, &tr->lambda0, NULL));
+  PetscCall(PetscOptionsReal("-train_aphynity_tau", "APHYNITY: lambda += tau * (mean training misfit) after each epoch", "",
+                             tr->tau, &tr->tau, NULL));
+  PetscCall(PetscOptionsReal("-train_leads_penalty", "LEADS: weight mu of the norm of the environment-specific terms", "",
+                             tr->leadsmu, &tr->leadsmu, NULL));
+  PetscCall(PetscOptionsReal("-train_vrex_beta", "V-REx: weight of the variance of the environments' risks", "", tr->vrexbeta,
+                             &tr->vrexbeta, NULL));
+  PetscCall(PetscOptionsInt("-train_seed", "Seed of the window shuffling", "", tr->seed, &tr->seed, NULL));
+  PetscCall(PetscOptionsBool("-train_normalize", "Scale misfits by each field's standard deviation over the training part", "",
+                             tr->normalize, &tr->normalize, NULL));
+  tr->nblocks = 64;
+  PetscCall(PetscOptionsStringArray("-train_params", "Parameter blocks to train (names from the model's view); default: all", "",
+                                    tr->blocks, &tr->nblocks, &flg));
+  if (!flg) tr->nblocks = 0;
+  PetscCall(PetscOptionsString(
+      "-train_checkpoint",
+      "Save the training state to this file (atomically) every -train_checkpoint_every epochs and when interrupted", "",
+      tr->checkpoint, tr->checkpoint, sizeof(tr->checkpoint), NULL));
+  PetscCall(PetscOptionsInt("-train_checkpoint_every", "Epochs between checkpoints", "", tr->ckevery, &tr->ckevery, NULL));
+  PetscCall(PetscOptionsString("-train_resume", "Resume exactly from a training state saved by -train_checkpoint", "", tr->resume,
+                               tr->resume, sizeof(tr->resume), NULL));
+  PetscCall(PetscOptionsString("-train_log", "Write one CSV line per epoch to this file", "", tr->logfile, tr->logfile,
+                               sizeof(tr->logfile), NULL));
+  PetscCall(PetscOptionsBool("-train_monitor", "Print a line per batch as well", "", tr->monitor, &tr->monitor, NULL));
+  PetscOptionsEnd();
+  PetscCheck(tr->K >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_window must be >= 1, got %" PetscInt_FMT, tr->K);
+  PetscCheck(tr->wstride >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_window_stride must be >= 1, got %" PetscInt_FMT,
+             tr->wstride);
+  PetscCheck(tr->maxwin >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_max_windows must be >= 0, got %" PetscInt_FMT,
+             tr->maxwin);
+  PetscCheck(tr->batch >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_batch must be >= 1, got %" PetscInt_FMT, tr->batch);
+  PetscCheck(tr->epochs >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_epochs must be >= 0, got %" PetscInt_FMT, tr->epochs);
+  PetscCheck(tr->split[0] > 0 && tr->split[1] >= 0 && tr->split[0] + tr->split[1] <= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-train_split %g,%g: need a positive training fraction and fractions summing to at most 1", (double)tr->split[0],
+             (double)tr->split[1]);
+  PetscCheck(tr->lr > 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_lr must be positive, got %g", (double)tr->lr);
+  PetscCheck(tr->clip >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_clip must be >= 0, got %g", (double)tr->clip);
+  PetscCheck(tr->ckevery >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_checkpoint_every must be >= 0, got %" PetscInt_FMT,
+             tr->ckevery);
+  PetscFunctionReturn(0);
+}
+
+/* Mean and standard deviation of each field over the active cells and the training part of every environment. */
+static PetscErrorCode HcTrainerNormalization_Private(HcTrainer tr)
+{
+  HcGrid              g                    = tr->grid;
+  PetscReal           s[2 * HC_MAX_FIELDS] = {0};
+  PetscReal           count                = 0;
+  const PetscScalar **mk;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->mask, &mk));
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    for (PetscInt k = 0; k < tr->env[e].split[0]; k++) {
+      const PetscScalar ***y;
+
+      PetscCall(DMDAVecGetArrayDOFRead(g->da, tr->env[e].y[k], &y));
+      for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+        for (PetscInt i = g->xs; i < g->xs + g->xm; i++)
+          if (mk[j][i] != 0)
+            for (PetscInt c = 0; c < tr->nc; c++) {
+              const PetscReal v = PetscRealPart(y[j][i][c]);
+              s[c] += v;
+              s[HC_MAX_FIELDS + c] += v * v;
+            }
+      PetscCall(DMDAVecRestoreArrayDOFRead(g->da, tr->env[e].y[k], &y));
+      count += tr->nactive;
+    }
+  }
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->mask, &mk));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 2 * HC_MAX_FIELDS, MPIU_REAL, MPI_SUM, tr->comm));
+  for (PetscInt c = 0; c < tr->nc; c++) {
+    const PetscReal mean = s[c] / count, var = PetscMax(s[HC_MAX_FIELDS + c] / count - mean * mean, 0);
+
+    tr->mean[c] = mean;
+    tr->std[c]  = (tr->normalize && var > 0) ? PetscSqrtReal(var) : 1;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Split each environment's series by time, and list the windows that fit entirely in each part. */
+static PetscErrorCode HcTrainerMakeWindows_Private(HcTrainer tr)
+{
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    HcEnvData *E = &tr->env[e];
+
+    E->split[0] = (PetscInt)PetscFloorReal(tr->split[0] * E->nt + 0.5);
+    E->split[1] = (PetscInt)PetscFloorReal((tr->split[0] + tr->split[1]) * E->nt + 0.5);
+    E->split[1] = PetscMin(E->split[1], E->nt);
+  }
+  for (int sp = 0; sp < 3; sp++) {
+    PetscInt n = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+      n = 0;
+      for (PetscInt e = 0; e < tr->nenv; e++) {
+        const HcEnvData *E  = &tr->env[e];
+        const PetscInt   lo = sp == 0 ? 0 : E->split[sp - 1], hi = sp == 2 ? E->nt : E->split[sp];
+
+        for (PetscInt s = lo; s + tr->K < hi; s += tr->wstride) {
+          if (pass) {
+            tr->win[sp][n].env   = e;
+            tr->win[sp][n].start = s;
+          }
+          n++;
+        }
+      }
+      if (!pass) PetscCall(PetscMalloc1(PetscMax(n, 1), &tr->win[sp]));
+    }
+    tr->nwin[sp] = n;
+  }
+  if (tr->maxwin > 0) tr->nwin[HC_SPLIT_TRAIN] = PetscMin(tr->nwin[HC_SPLIT_TRAIN], tr->maxwin);
+  PetscCheck(tr->nwin[HC_SPLIT_TRAIN] > 0, tr->comm, PETSC_ERR_ARG_SIZ,
+             "HcTrainer: no training window of %" PetscInt_FMT
+             " intervals fits in the training part of the data (first %.0f%% of each series); use a shorter -train_window or a "
+             "larger -train_split",
+             tr->K, (double)(100 * tr->split[0]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerSetUp(HcTrainer tr)
+{
+  const PetscInt P = tr->model->nparam;
+
+  PetscFunctionBegin;
+  if (tr->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(tr->nenv > 0, tr->comm, PETSC_ERR_ORDER, "HcTrainer: add at least one environment");
+  PetscCheck(!tr->model->nenv || tr->model->nenv == tr->nenv, tr->comm, PETSC_ERR_ARG_INCOMP,
+             "HcTrainer: the model has terms for %" PetscInt_FMT " environments but %" PetscInt_FMT
+             " environment(s) of data were given",
+             tr->model->nenv, tr->nenv);
+  PetscCheck(tr->loss != HC_LOSS_LEADS || tr->model->nenv, tr->comm, PETSC_ERR_ARG_INCOMP,
+             "-train_loss leads needs environment terms (-model_envs, -model_env_terms)");
+  PetscCheck(P > 0, tr->comm, PETSC_ERR_ARG_WRONG, "HcTrainer: the model has no parameters to train");
+  PetscCall(HcTrainerMakeWindows_Private(tr));
+  PetscCall(HcTrainerNormalization_Private(tr));
+  PetscCall(HcModelSetNormalization(tr->model, tr->mean, tr->std));
+  PetscCall(HcModelCreateParameterVector(tr->model, &tr->theta));
+  PetscCall(VecDuplicate(tr->theta, &tr->grad));
+  PetscCall(VecDuplicate(tr->theta, &tr->m));
+  PetscCall(VecDuplicate(tr->theta, &tr->v));
+  PetscCall(VecDuplicate(tr->theta, &tr->good));
+  PetscCall(VecDuplicate(tr->theta, &tr->pgrad));
+  PetscCall(VecDuplicate(tr->theta, &tr->pwork));
+  PetscCall(VecSet(tr->m, 0));
+  PetscCall(VecSet(tr->v, 0));
+  PetscCall(HcModelGetParameters(tr->model, tr->theta));
+  PetscCall(HcGridCreateGlobalVector(tr->grid, &tr->f));
+  PetscCall(VecDuplicate(tr->f, &tr->r));
+  PetscCall(VecDuplicateVecs(tr->f, tr->K, &tr->wstates));
+  PetscCall(PetscCalloc1(tr->nenv * (4 + P), &tr->envsum));
+  PetscCall(PetscMalloc1(P, &tr->trainable));
+  for (PetscInt i = 0; i < P; i++) tr->trainable[i] = tr->nblocks ? PETSC_FALSE : PETSC_TRUE;
+  for (PetscInt b = 0; b < tr->nblocks; b++) {
+    PetscInt off, n;
+
+    PetscCall(HcModelGetParameterBlock(tr->model, tr->blocks[b], &off, &n));
+    for (PetscInt i = off; i < off + n; i++) tr->trainable[i] = PETSC_TRUE;
+  }
+  tr->lambda      = tr->lambda0;
+  tr->setupcalled = PETSC_TRUE;
+  if (tr->resume[0]) PetscCall(HcTrainerLoadState(tr, tr->resume));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerGetNumWindows(HcTrainer tr, HcSplit split, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  *n = tr->nwin[split];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerGetNormalization(HcTrainer tr, const PetscReal *mean[], const PetscReal *std[])
+{
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  if (mean) *mean = tr->mean;
+  if (std) *std = tr->std;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerComputeLossGradient - loss of the windows idx[0..n) of a split at the model's current parameters and its
+  gradient g (a parameter vector of the model; NULL for the loss alone).
+@*/
+PetscErrorCode HcTrainerComputeLossGradient(HcTrainer tr, HcSplit split, PetscInt n, const PetscInt idx[], PetscReal *L, Vec g)
+{
+  PetscReal misfit;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  for (PetscInt j = 0; j < n; j++)
+    PetscCheck(idx[j] >= 0 && idx[j] < tr->nwin[split], tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTrainer: window %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", idx[j], tr->nwin[split]);
+  PetscCall(HcTrainerBatch_Private(tr, split, n, idx, g ? HC_BATCH_GRADIENT : HC_BATCH_LOSS, L, &misfit, &ok));
+  PetscCheck(ok, tr->comm, PETSC_ERR_FP, "HcTrainer: the loss is not finite");
+  if (g) PetscCall(VecCopy(tr->grad, g));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerEvaluate - mean misfit (normalised mean squared error) of forecasts over every window of a split, and per
+  environment (envmse may be NULL; NaN for an environment without a window in the split).
+@*/
+PetscErrorCode HcTrainerEvaluate(HcTrainer tr, HcSplit split, PetscReal *mse, PetscReal envmse[])
+{
+  PetscInt *all;
+  PetscReal L;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  if (!tr->nwin[split]) {
+    *mse = (PetscReal)NAN;
+    for (PetscInt e = 0; e < tr->nenv && envmse; e++) envmse[e] = (PetscReal)NAN;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscMalloc1(tr->nwin[split], &all));
+  for (PetscInt i = 0; i < tr->nwin[split]; i++) all[i] = i;
+  PetscCall(HcTrainerBatch_Private(tr, split, tr->nwin[split], all, HC_BATCH_MISFIT, &L, mse, &ok));
+  PetscCall(PetscFree(all));
+  if (!ok) *mse = PETSC_INFINITY;
+  for (PetscInt e = 0; e < tr->nenv && envmse; e++) {
+    const PetscReal *S = tr->envsum + e * (4 + tr->model->nparam);
+    envmse[e]          = ok ? (S[3] > 0 ? S[1] / S[3] : (PetscReal)NAN) : PETSC_INFINITY;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The physical parameters, for the progress line and the log: each value of a physics term, with exp() applied to the
+   log-parametrised ones. */
+static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, size_t len, PetscBool csv)
+{
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (PetscInt k = 0; k < tr->model->nterms; k++) {
+    HcTerm t = tr->model->terms[k];
+
+    if (t->learned) continue;
+    for (PetscInt i = 0; i < t->nparam; i++) {
+      const char *name = t->paramnames[i];
+      PetscBool   islog;
+      char        item[256];
+
+      PetscCall(PetscStrbeginswith(name, "log_", &islog));
+      if (csv)
+        PetscCall(PetscSNPrintf(item, sizeof(item), ",%.10g", (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+      else
+        PetscCall(PetscSNPrintf(item, sizeof(item), " %s%s%s=%.4g", t->env >= 0 ? t->name : "", t->env >= 0 ? ":" : "",
+                                islog ? name + 4 : name, (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+      PetscCall(PetscStrlcat(buf, item, len));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One progress line (and one CSV line): epoch, losses, gradient norm, lambda, physical parameters, time, ETA. */
+PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal train, PetscReal val, PetscReal gnorm)
+{
+  char      phys[2048];
+  PetscReal elapsed = MPI_Wtime() - tr->tstart, per = elapsed / PetscMax(epoch - tr->epoch0, 1),
+            eta = per * PetscMax(tr->epochs - epoch, 0);
+
+  PetscFunctionBegin;
+  PetscCall(HcTrainerPhysicsString_Private(tr, phys, sizeof(phys), PETSC_FALSE));
+  if (PetscIsInfOrNanReal(val))
+    PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %.5e  val n/a        |g| %.3e", epoch, (double)train,
+                          (double)gnorm));
+  else
+    PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %.5e  val %.5e  |g| %.3e", epoch, (double)train,
+                          (double)val, (double)gnorm));
+  if (tr->loss == HC_LOSS_APHYNITY) PetscCall(PetscPrintf(tr->world, "  lambda %.4g", (double)tr->lambda));
+  if (tr->opt == HC_OPTIMIZER_ADAM) PetscCall(PetscPrintf(tr->world, "  lr %.3g", (double)HcTrainerLearningRate_Private(tr)));
+  PetscCall(PetscPrintf(tr->world, " %s  %.2fs/epoch  ETA %.0fs\n", phys, (double)per, (double)eta));
+  if (tr->log) {
+    PetscCall(HcTrainerPhysicsString_Private(tr, phys, sizeof(phys), PETSC_TRUE));
+    PetscCall(PetscFPrintf(tr->world, tr->log, "%" PetscInt_FMT ",%.10e,%.10e,%.6e,%.6e,%.6e,%.3f%s\n", epoch, (double)train,
+                           (double)val, (double)gnorm, (double)tr->lambda, (double)HcTrainerLearningRate_Private(tr),
+                           (double)elapsed, phys));
+    if (tr->log) fflush(tr->log);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
+{
+  PetscFunctionBegin;
+  if (!tr->logfile[0]) PetscFunctionReturn(0);
+  PetscCall(PetscFOpen(tr->world, tr->logfile, tr->epoch > 0 ? "a" : "w", &tr->log));
+  if (tr->epoch == 0) {
+    PetscCall(PetscFPrintf(tr->world, tr->log, "epoch,train_loss,val_mse,grad_norm,lambda,lr,seconds"));
+    for (PetscInt k = 0; k < tr->model->nterms; k++) {
+      HcTerm t = tr->model->terms[k];
+
+      if (t->learned) continue;
+      for (PetscInt i = 0; i < t->nparam; i++) {
+        PetscBool islog;
+
+        PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));
+        PetscCall(PetscFPrintf(tr->world, tr->log, ",%s.%s", t->name, islog ? t->paramnames[i] + 4 : t->paramnames[i]));
+      }
+    }
+    PetscCall(PetscFPrintf(tr->world, tr->log, "\n"));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* SIGINT / SIGTERM only raise a flag: the loop saves the state at the next batch boundary and stops. */
+static volatile sig_atomic_t hc_train_signal = 0;
+static void                  HcTrainerSignal_Private(int sig)
+{
+  hc_train_signal = sig;
+}
+
+/* A permutation of 0..n-1 that depends only on (seed, epoch): the order of windows, reproducible on resume. */
+static void HcTrainerPermutation_Private(PetscInt seed, PetscInt epoch, PetscInt n, PetscInt perm[])
+{
+  unsigned long long z =
+      (unsigned long long)seed * 0x9E3779B97F4A7C15ULL + (unsigned long long)(epoch + 1) * 0xD1B54A32D192ED03ULL;
+
+  for (PetscInt i = 0; i < n; i++) perm[i] = i;
+  for (PetscInt i = n - 1; i > 0; i--) {
+    unsigned long long r;
+    PetscInt           j, tmp;
+
+    z += 0x9E3779B97F4A7C15ULL;
+    r       = z;
+    r       = (r ^ (r >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    r       = (r ^ (r >> 27)) * 0x94D049BB133111EBULL;
+    r       = r ^ (r >> 31);
+    j       = (PetscInt)(r % (unsigned long long)(i + 1));
+    tmp     = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+}
+
+/* A failed step (non-finite loss, a blown-up window, or a fixed time step made unstable): back to the last good
+   parameters with half the learning rate. */
+static PetscErrorCode HcTrainerRecover_Private(HcTrainer tr, const char *why)
+{
+  PetscFunctionBegin;
+  tr->nfail++;
+  tr->lrscale *= 0.5;
+  PetscCall(VecCopy(tr->good, tr->theta));
+  PetscCall(HcModelSetParameters(tr->model, tr->theta));
+  PetscCall(PetscPrintf(tr->world, "  step %" PetscInt_FMT " rejected (%s): parameters restored, learning rate halved to %.3g\n",
+                        tr->step, why, (double)HcTrainerLearningRate_Private(tr)));
+  PetscCheck(tr->lrscale > 1e-6, tr->world, PETSC_ERR_NOT_CONVERGED,
+             "HcTrainer: training diverged: %" PetscInt_FMT " rejected steps, the learning rate is below 1e-6 of its start",
+             tr->nfail);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
+{
+  const PetscInt n  = tr->nwin[HC_SPLIT_TRAIN];
+  const PetscInt nb = (n + tr->batch - 1) / tr->batch;
+  PetscInt      *perm;
+  PetscReal      gnorm = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &perm));
+  PetscCall(VecCopy(tr->theta, tr->good));
+  while (tr->epoch < tr->epochs) {
+    PetscReal val;
+
+    HcTrainerPermutation_Private(tr->seed, tr->epoch, n, perm);
+    for (; tr->batchpos < nb; tr->batchpos++) {
+      const PetscInt first = tr->batchpos * tr->batch, cnt = PetscMin(tr->batch, n - first);
+      PetscReal      L, misfit, limit, dt;
+      PetscBool      ok, stable;
+      int            sig;
+
+      PetscCall(HcTrainerBatch_Private(tr, HC_SPLIT_TRAIN, cnt, perm + first, HC_BATCH_GRADIENT, &L, &misfit, &ok));
+      if (!ok)
+        PetscCall(HcTrainerRecover_Private(tr, "the loss or the gradient is not finite"));
+      else {
+        PetscCall(VecNorm(tr->grad, NORM_2, &gnorm));
+        PetscCall(HcTrainerAdamStep_Private(tr));
+        PetscCall(HcModelSetParameters(tr->model, tr->theta));
+        PetscCall(HcModelCheckTimeStep(tr->model, &stable, &dt, &limit));
+        if (!stable) {
+          char why[256];
+
+          PetscCall(PetscSNPrintf(why, sizeof(why),
+                                  "CFL: the time step dt = %g is above the stability limit %g for the new parameters", (double)dt,
+                                  (double)limit));
+          PetscCall(HcTrainerRecover_Private(tr, why));
+        } else {
+          PetscCall(VecCopy(tr->theta, tr->good));
+          tr->epochsum += misfit * cnt;
+          tr->epochcount += cnt;
+          if (tr->monitor)
+            PetscCall(PetscPrintf(tr->world, "  batch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.5e  misfit %.5e  |g| %.3e\n",
+                                  tr->batchpos + 1, nb, (double)L, (double)misfit, (double)gnorm));
+        }
+      }
+      /* every rank must agree before anyone stops */
+      sig = hc_train_signal;
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, tr->world));
+      if (sig) {
+        tr->batchpos++;
+        tr->interrupted = PETSC_TRUE;
+        PetscCall(PetscPrintf(
+            tr->world, "interrupted by signal %d at epoch %" PetscInt_FMT ", batch %" PetscInt_FMT " of %" PetscInt_FMT "\n", sig,
+            tr->epoch, tr->batchpos, nb));
+        if (tr->checkpoint[0]) {
+          PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
+          PetscCall(PetscPrintf(tr->world, "training state saved to %s; continue with -train_resume %s\n", tr->checkpoint,
+                                tr->checkpoint));
+        } else
+          PetscCall(PetscPrintf(tr->world, "no -train_checkpoint file was given, so the state is not saved\n"));
+        PetscCall(PetscFree(perm));
+        PetscFunctionReturn(0);
+      }
+    }
+    tr->batchpos = 0;
+    if (tr->loss == HC_LOSS_APHYNITY && tr->epochcount > 0) tr->lambda += tr->tau * tr->epochsum / tr->epochcount;
+    tr->epoch++;
+    PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_VALIDATION, &val, NULL));
+    PetscCall(
+        HcTrainerReport_Private(tr, tr->epoch, tr->epochcount > 0 ? tr->epochsum / tr->epochcount : (PetscReal)NAN, val, gnorm));
+    tr->epochsum = tr->epochcount = 0;
+    if (tr->checkpoint[0] && tr->ckevery > 0 && tr->epoch % tr->ckevery == 0) PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
+  }
+  PetscCall(PetscFree(perm));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerTrain - train from the current state (fresh, or resumed by -train_resume) to -train_epochs; the model ends
+  with the trained parameters.  On SIGINT/SIGTERM it saves the state (-train_checkpoint) and returns early: see
+  HcTrainerWasInterrupted().
+@*/
+PetscErrorCode HcTrainerTrain(HcTrainer tr)
+{
+  struct sigaction sa, oldint, oldterm;
+
+  PetscFunctionBegin;
+  PetscCall(HcTrainerSetUp(tr));
+  PetscCall(HcTrainerOpenLog_Private(tr));
+  tr->tstart      = MPI_Wtime();
+  tr->epoch0      = tr->epoch;
+  tr->interrupted = PETSC_FALSE;
+  hc_train_signal = 0;
+  PetscCall(PetscMemzero(&sa, sizeof(sa)));
+  sa.sa_handler = HcTrainerSignal_Private;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &oldint);
+  sigaction(SIGTERM, &sa, &oldterm);
+  PetscCall(PetscPrintf(tr->world,
+                        "training: loss %s, %s, %" PetscInt_FMT " training / %" PetscInt_FMT " validation / %" PetscInt_FMT
+                        " test windows of %" PetscInt_FMT " intervals, batch %" PetscInt_FMT ", %" PetscInt_FMT " group(s)\n",
+                        HcLossTypes[tr->loss], HcOptimizerTypes[tr->opt], tr->nwin[0], tr->nwin[1], tr->nwin[2], tr->K, tr->batch,
+                        tr->ngroups));
+  if (tr->opt == HC_OPTIMIZER_TAO)
+    PetscCall(HcTrainerTao_Private(tr));
+  else
+    PetscCall(HcTrainerAdamLoop_Private(tr));
+  sigaction(SIGINT, &oldint, NULL);
+  sigaction(SIGTERM, &oldterm, NULL);
+  if (tr->log) PetscCall(PetscFClose(tr->world, tr->log));
+  tr->log = NULL;
+  if (!tr->interrupted && tr->checkpoint[0]) PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerWasInterrupted(HcTrainer tr, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  *flg = tr->interrupted;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerView(HcTrainer tr, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_(tr->world);
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(
+      viewer, "HcTrainer: loss %s, optimiser %s, %" PetscInt_FMT " environment(s), %" PetscInt_FMT " group(s)\n",
+      HcLossTypes[tr->loss], HcOptimizerTypes[tr->opt], tr->nenv, tr->ngroups));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    const HcEnvData *E = &tr->env[e];
+    PetscCall(PetscViewerASCIIPrintf(
+        viewer,
+        "environment %" PetscInt_FMT " '%s': %" PetscInt_FMT " observations, t = %g .. %g; train [0, %" PetscInt_FMT
+        "), validation [%" PetscInt_FMT ", %" PetscInt_FMT "), test [%" PetscInt_FMT ", %" PetscInt_FMT ")\n",
+        e, E->name, E->nt, (double)E->t[0], (double)E->t[E->nt - 1], E->split[0], E->split[0], E->split[1], E->split[1], E->nt));
+  }
+  if (tr->setupcalled) {
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "windows of %" PetscInt_FMT " intervals: %" PetscInt_FMT " training, %" PetscInt_FMT
+                                     " validation, %" PetscInt_FMT " test\n",
+                                     tr->K, tr->nwin[0], tr->nwin[1], tr->nwin[2]));
+    for (PetscInt c = 0; c < tr->nc; c++)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "field %s: training mean %g, scale %g\n", tr->grid->fieldnames[c],
+                                       (double)tr->mean[c], (double)tr->std[c]));
+  }
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTrainerDestroy(HcTrainer *trainer)
+{
+  HcTrainer tr;
+
+  PetscFunctionBegin;
+  if (!trainer || !*trainer) PetscFunctionReturn(0);
+  tr       = *trainer;
+  *trainer = NULL;
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    for (PetscInt k = 0; k < tr->env[e].nt; k++) PetscCall(VecDestroy(&tr->env[e].y[k]));
+    PetscCall(PetscFree2(tr->env[e].t, tr->env[e].y));
+    PetscCall(PetscFree(tr->env[e].name));
+  }
+  for (int sp = 0; sp < 3; sp++) PetscCall(PetscFree(tr->win[sp]));
+  for (PetscInt b = 0; b < tr->nblocks; b++) PetscCall(PetscFree(tr->blocks[b]));
+  PetscCall(VecDestroy(&tr->theta));
+  PetscCall(VecDestroy(&tr->grad));
+  PetscCall(VecDestroy(&tr->m));
+  PetscCall(VecDestroy(&tr->v));
+  PetscCall(VecDestroy(&tr->good));
+  PetscCall(VecDestroy(&tr->pgrad));
+  PetscCall(VecDestroy(&tr->pwork));
+  PetscCall(VecDestroy(&tr->f));
+  PetscCall(VecDestroy(&tr->r));
+  if (tr->wstates) PetscCall(VecDestroyVecs(tr->K, &tr->wstates));
+  PetscCall(PetscFree(tr->envsum));
+  PetscCall(PetscFree(tr->trainable));
+  if (tr->roots != MPI_COMM_NULL) PetscCallMPI(MPI_Comm_free(&tr->roots));
+  PetscCall(PetscFree(tr));
+  PetscFunctionReturn(0);
+}
