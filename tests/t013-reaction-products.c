@@ -1,21 +1,10 @@
 static const char help[] =
     "Reaction term products for FitzHugh-Nagumo, Gray-Scott and the logistic source: dot-product tests of J/J^T and of\n"
     "the parameter Jacobian and its transpose, central finite differences of J v and (dF/dtheta) dtheta, zero on land;\n"
-    "then the same through a model that adds the reaction to advection-diffusion (shell matrices, finite differences).\n";
+    "then the same through a model that adds the reaction to advection-diffusion (shell matrices, finite differences),\n"
+    "with the shared checks of testutil (HcTestTermProducts, HcTestModelProducts).\n";
 
 #include "testutil.h"
-
-static PetscReal Dot(Vec a, Vec b)
-{
-  PetscScalar d;
-  VecDot(a, b, &d);
-  return PetscRealPart(d);
-}
-
-static PetscReal RelMismatch(PetscReal a, PetscReal b)
-{
-  return PetscAbsReal(a - b) / PetscMax(PetscMax(PetscAbsReal(a), PetscAbsReal(b)), 1e-300);
-}
 
 /* u = offset + scale * smooth field: O(1) states where every part of the law matters */
 static PetscErrorCode State(HcGrid grid, HcReactionType type, Vec u)
@@ -52,9 +41,9 @@ static PetscErrorCode RunTerm(MPI_Comm comm, HcReactionType type)
 {
   HcGrid           grid;
   HcTerm           term;
-  Vec              u, v, w, Jv, JTw, f1, f2;
+  Vec              u, v, w, JTw, f;
   PetscInt         np, nc = type == HC_REACTION_LOGISTIC ? 3 : 2;
-  PetscReal        dth[2], gth[2], th0[2], th[2], a, b, err, nrm, h, land;
+  PetscReal        dth[2], th0[2], nrm, land;
   const PetscReal *theta;
   const char      *name = HcReactionTypes[type];
 
@@ -74,75 +63,29 @@ static PetscErrorCode RunTerm(MPI_Comm comm, HcReactionType type)
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(VecDuplicate(u, &v));
   PetscCall(VecDuplicate(u, &w));
-  PetscCall(VecDuplicate(u, &Jv));
   PetscCall(VecDuplicate(u, &JTw));
-  PetscCall(VecDuplicate(u, &f1));
-  PetscCall(VecDuplicate(u, &f2));
+  PetscCall(VecDuplicate(u, &f));
   PetscCall(State(grid, type, u));
   PetscCall(HcTestRandomField(grid, 2, 1, v)); /* land values included: they must not leak in */
   PetscCall(HcTestRandomField(grid, 3, 1, w));
   for (PetscInt k = 0; k < np; k++) dth[k] = HcTestHash(4, k, 0, 0) * PetscAbsReal(th0[k]);
 
-  PetscCall(HcTermApply(term, 0, u, f1));
-  PetscCall(LandMax(grid, f1, &land));
-  PetscCall(VecNorm(f1, NORM_INFINITY, &nrm));
+  PetscCall(HcTermApply(term, 0, u, f));
+  PetscCall(LandMax(grid, f, &land));
+  PetscCall(VecNorm(f, NORM_INFINITY, &nrm));
   PetscCall(
       HcTestCheck(comm, land == 0 && nrm > 0, "F is 0 on land (max %g) and not elsewhere (max %.3g)", (double)land, (double)nrm));
 
-  PetscCall(HcTermLinearize(term, 0, u));
-  PetscCall(HcTermApplyJacobian(term, v, Jv));
+  PetscCall(HcTestTermProducts(term, 0, u, v, w, dth, 1e-4, 1e-5));
   PetscCall(HcTermApplyJacobianTranspose(term, w, JTw));
-  a = Dot(Jv, w);
-  b = Dot(v, JTw);
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <J v, w> = %.15e  <v, J^T w> = %.15e  rel %.1e", (double)a,
-                        (double)b, (double)RelMismatch(a, b)));
   PetscCall(LandMax(grid, JTw, &land));
   PetscCall(HcTestCheck(comm, land == 0, "J^T w is 0 on land (max %g)", (double)land));
-
-  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
-  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, gth));
-  a = Dot(Jv, w);
-  b = 0;
-  for (PetscInt k = 0; k < np; k++) b += dth[k] * gth[k];
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "dot test  <Jp dtheta, w> = %.15e  <dtheta, Jp^T w> = %.15e  rel %.1e",
-                        (double)a, (double)b, (double)RelMismatch(a, b)));
-
-  h = 1e-4;
-  PetscCall(HcTermApplyJacobian(term, v, Jv));
-  PetscCall(VecWAXPY(f1, h, v, u));
-  PetscCall(HcTermApply(term, 0, f1, f2));
-  PetscCall(VecWAXPY(f1, -h, v, u));
-  PetscCall(HcTermApply(term, 0, f1, JTw));
-  PetscCall(VecAXPY(f2, -1, JTw));
-  PetscCall(VecScale(f2, 1 / (2 * h)));
-  PetscCall(VecAXPY(f2, -1, Jv));
-  PetscCall(VecNorm(f2, NORM_2, &err));
-  PetscCall(VecNorm(Jv, NORM_2, &nrm));
-  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of J v: rel error %.1e", (double)(err / nrm)));
-
-  PetscCall(HcTermApplyParameterJacobian(term, dth, Jv));
-  h = 1e-5;
-  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] + h * dth[k];
-  PetscCall(HcTermSetParameters(term, th));
-  PetscCall(HcTermApply(term, 0, u, f2));
-  for (PetscInt k = 0; k < np; k++) th[k] = th0[k] - h * dth[k];
-  PetscCall(HcTermSetParameters(term, th));
-  PetscCall(HcTermApply(term, 0, u, f1));
-  PetscCall(HcTermSetParameters(term, th0));
-  PetscCall(VecAXPY(f2, -1, f1));
-  PetscCall(VecScale(f2, 1 / (2 * h)));
-  PetscCall(VecAXPY(f2, -1, Jv));
-  PetscCall(VecNorm(f2, NORM_2, &err));
-  PetscCall(VecNorm(Jv, NORM_2, &nrm));
-  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "finite differences of (dF/dtheta) dtheta: rel error %.1e", (double)(err / nrm)));
 
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&v));
   PetscCall(VecDestroy(&w));
-  PetscCall(VecDestroy(&Jv));
   PetscCall(VecDestroy(&JTw));
-  PetscCall(VecDestroy(&f1));
-  PetscCall(VecDestroy(&f2));
+  PetscCall(VecDestroy(&f));
   PetscCall(HcTermDestroy(&term));
   PetscCall(HcGridDestroy(&grid));
   PetscFunctionReturn(0);
@@ -154,11 +97,8 @@ static PetscErrorCode RunModel(MPI_Comm comm, HcReactionType type)
   HcGrid         grid;
   HcModel        model;
   HcTerm         re;
-  Vec            u, v, w, Jv, JTw, f1, f2, pv, pg;
-  TS             ts;
-  Mat            J, Jp;
-  PetscInt       np, n;
-  PetscReal      a, b, err, nrm, h = 1e-4;
+  Vec            u, v, w, pv;
+  PetscInt       n;
   PetscScalar   *p;
   const PetscInt nc = type == HC_REACTION_LOGISTIC ? 1 : 2;
 
@@ -184,58 +124,22 @@ static PetscErrorCode RunModel(MPI_Comm comm, HcReactionType type)
     PetscCall(HcTermDestroy(&re));
   }
   PetscCall(HcModelSetUp(model));
-  PetscCall(HcModelGetNumParameters(model, &np));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(VecDuplicate(u, &v));
   PetscCall(VecDuplicate(u, &w));
-  PetscCall(VecDuplicate(u, &Jv));
-  PetscCall(VecDuplicate(u, &JTw));
-  PetscCall(VecDuplicate(u, &f1));
-  PetscCall(VecDuplicate(u, &f2));
   PetscCall(State(grid, type, u));
   PetscCall(HcTestRandomField(grid, 5, 1, v));
   PetscCall(HcTestRandomField(grid, 6, 1, w));
   PetscCall(HcModelCreateParameterVector(model, &pv));
-  PetscCall(VecDuplicate(pv, &pg));
   PetscCall(VecGetLocalSize(pv, &n));
   PetscCall(VecGetArray(pv, &p));
   for (PetscInt k = 0; k < n; k++) p[k] = HcTestHash(8, k, 0, 0);
   PetscCall(VecRestoreArray(pv, &p));
-  PetscCall(HcModelGetTS(model, &ts));
-  PetscCall(TSGetRHSJacobian(ts, &J, NULL, NULL, NULL));
-  PetscCall(TSGetRHSJacobianP(ts, &Jp, NULL, NULL));
-  PetscCall(HcModelLinearize(model, 0, u));
-  PetscCall(MatMult(J, v, Jv));
-  PetscCall(MatMultTranspose(J, w, JTw));
-  a = Dot(Jv, w);
-  b = Dot(v, JTw);
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell J: dot test rel %.1e", (double)RelMismatch(a, b)));
-  PetscCall(MatMult(Jp, pv, Jv));
-  PetscCall(MatMultTranspose(Jp, w, pg));
-  a = Dot(Jv, w);
-  b = Dot(pv, pg);
-  PetscCall(HcTestCheck(comm, RelMismatch(a, b) < 1e-12, "model shell Jp (%" PetscInt_FMT " parameters): dot test rel %.1e", np,
-                        (double)RelMismatch(a, b)));
-  PetscCall(MatMult(J, v, Jv));
-  PetscCall(VecWAXPY(f1, h, v, u));
-  PetscCall(HcModelApplyRHS(model, 0, f1, f2));
-  PetscCall(VecWAXPY(f1, -h, v, u));
-  PetscCall(HcModelApplyRHS(model, 0, f1, JTw));
-  PetscCall(VecAXPY(f2, -1, JTw));
-  PetscCall(VecScale(f2, 1 / (2 * h)));
-  PetscCall(VecAXPY(f2, -1, Jv));
-  PetscCall(VecNorm(f2, NORM_2, &err));
-  PetscCall(VecNorm(Jv, NORM_2, &nrm));
-  PetscCall(HcTestCheck(comm, err / nrm < 1e-6, "model: finite differences of J v: rel error %.1e", (double)(err / nrm)));
+  PetscCall(HcTestModelProducts(model, 0, u, v, w, pv, 1e-4, 1e-5));
   PetscCall(VecDestroy(&pv));
-  PetscCall(VecDestroy(&pg));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&v));
   PetscCall(VecDestroy(&w));
-  PetscCall(VecDestroy(&Jv));
-  PetscCall(VecDestroy(&JTw));
-  PetscCall(VecDestroy(&f1));
-  PetscCall(VecDestroy(&f2));
   PetscCall(HcModelDestroy(&model));
   PetscCall(HcGridDestroy(&grid));
   PetscFunctionReturn(0);

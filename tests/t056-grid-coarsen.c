@@ -2,7 +2,8 @@ static const char help[] =
     "Coarse grids of r x r blocks and area-weighted block averages (HcGridCreateCoarse, HcGridCoarsenVector): coarse areas\n"
     "are the sums of the fine areas, averages agree with an independent computation on rank 0, the active-area-weighted\n"
     "total is conserved, a coarse cell is land only when all its fine cells are, and the result on all ranks is bitwise\n"
-    "the one computed by each rank alone (blocks straddle rank boundaries: 21 x 15 fine cells, r = 3).\n";
+    "the one computed by each rank alone (blocks straddle rank boundaries: 21 x 15 fine cells, r = 3); HcRegrid's\n"
+    "conservative map agrees.\n";
 
 #include "testutil.h"
 
@@ -118,6 +119,23 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
                           "HcGridIntegrate: coarse total %.15e = fine total %.15e", (double)ct[0], (double)ft[0]));
   }
   PetscCall(HcTestCheck(comm, same, "bitwise the same coarse field as each rank computing alone"));
+  { /* HcRegrid's conservative map (overlap areas, land dropped and renormalised) is independent code for the same averages */
+    HcRegrid  rg;
+    Vec       ur;
+    PetscReal d, nrm;
+
+    PetscCall(HcRegridCreate(fine, coarse, HC_REGRID_CONSERVATIVE, &rg));
+    PetscCall(VecDuplicate(uc, &ur));
+    PetscCall(HcRegridApply(rg, uf, ur));
+    PetscCall(HcTestMaskField(coarse, ur));
+    PetscCall(VecAXPY(ur, -1, uc));
+    PetscCall(VecNorm(ur, NORM_INFINITY, &d));
+    PetscCall(VecNorm(uc, NORM_INFINITY, &nrm));
+    PetscCall(HcTestCheck(comm, d <= 1e-13 * nrm, "HcRegrid's conservative map gives the same averages (max difference %.1e)",
+                          (double)d));
+    PetscCall(VecDestroy(&ur));
+    PetscCall(HcRegridDestroy(&rg));
+  }
   PetscCall(PetscFree(u));
   PetscCall(PetscFree(U));
   PetscCall(PetscFree(a));

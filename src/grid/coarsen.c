@@ -5,20 +5,6 @@
    result independent of the number of ranks. */
 #include <hycast/private/gridimpl.h>
 
-/* Fine-grid faces from the metrics: interior faces half-way between centres, outer faces one cell width out. */
-static PetscErrorCode HcGridFaces_Private(HcGrid g, int d, PetscReal f[])
-{
-  const PetscInt   n = d ? g->ny : g->nx;
-  const PetscReal *c = d ? g->yc : g->xc, *w = d ? g->m.yw : g->m.xw;
-  const PetscReal  s = g->type == HC_GRID_LATLON ? g->radius * PETSC_PI / 180 : 1;
-
-  PetscFunctionBegin;
-  for (PetscInt i = 1; i < n; i++) f[i] = 0.5 * (c[i - 1] + c[i]);
-  f[0] = f[1] - w[0] / s;
-  f[n] = f[n - 1] + w[n - 1] / s;
-  PetscFunctionReturn(0);
-}
-
 /* For every coarse cell this rank owns (row-major), the dof values of its r x r fine cells (rows of the block, then
    columns): out has cxm * cym * r * r * dof entries. */
 static PetscErrorCode HcGridGatherBlocks_Private(HcGrid fine, HcGrid coarse, PetscInt r, DM da, Vec v, PetscReal **out)
@@ -73,12 +59,13 @@ static PetscErrorCode HcGridCoarsenFactor_Private(HcGrid fine, HcGrid coarse, Pe
 
 /*@C
   HcGridCreateCoarse - the grid of r x r blocks of fine cells (nx and ny must be multiples of r): same type, periodicity,
-  radius and fields; centres half-way between the blocks' outer faces; a coarse cell is active when any of its fine cells is.
-  Cell areas are the sums of the fine areas when the fine spacing is uniform within each direction.
+  radius and fields; centres half-way between the blocks' outer faces (the fine grid's faces); a coarse cell is active
+  when any of its fine cells is.  Cell areas are the sums of the fine areas when the fine spacing is uniform in each
+  direction.
 @*/
 PetscErrorCode HcGridCreateCoarse(HcGrid fine, PetscInt r, HcGrid *coarse)
 {
-  PetscReal    *xf, *yf, *cx, *cy, *blk;
+  PetscReal    *cx, *cy, *blk;
   const char  **names;
   HcGrid        g;
   Vec           mask;
@@ -93,11 +80,9 @@ PetscErrorCode HcGridCreateCoarse(HcGrid fine, PetscInt r, HcGrid *coarse)
              "HcGridCreateCoarse: the fine grid's %" PetscInt_FMT " x %" PetscInt_FMT
              " cells are not a multiple of %" PetscInt_FMT " in each direction, with at least 2 blocks each",
              fine->nx, fine->ny, r);
-  PetscCall(PetscMalloc5(fine->nx + 1, &xf, fine->ny + 1, &yf, fine->nx / r, &cx, fine->ny / r, &cy, fine->nc, &names));
-  PetscCall(HcGridFaces_Private(fine, 0, xf));
-  PetscCall(HcGridFaces_Private(fine, 1, yf));
-  for (PetscInt ic = 0; ic < fine->nx / r; ic++) cx[ic] = 0.5 * (xf[r * ic] + xf[r * ic + r]);
-  for (PetscInt jc = 0; jc < fine->ny / r; jc++) cy[jc] = 0.5 * (yf[r * jc] + yf[r * jc + r]);
+  PetscCall(PetscMalloc3(fine->nx / r, &cx, fine->ny / r, &cy, fine->nc, &names));
+  for (PetscInt ic = 0; ic < fine->nx / r; ic++) cx[ic] = 0.5 * (fine->xf[r * ic] + fine->xf[r * ic + r]);
+  for (PetscInt jc = 0; jc < fine->ny / r; jc++) cy[jc] = 0.5 * (fine->yf[r * jc] + fine->yf[r * jc + r]);
   for (PetscInt c = 0; c < fine->nc; c++) names[c] = fine->fieldnames[c];
   PetscCall(HcGridCreate(fine->comm, &g));
   PetscCall(HcGridSetType(g, fine->type));
@@ -106,7 +91,7 @@ PetscErrorCode HcGridCreateCoarse(HcGrid fine, PetscInt r, HcGrid *coarse)
   PetscCall(HcGridSetRadius(g, fine->radius));
   PetscCall(HcGridSetFields(g, fine->nc, names));
   PetscCall(HcGridSetUp(g));
-  PetscCall(PetscFree5(xf, yf, cx, cy, names));
+  PetscCall(PetscFree3(cx, cy, names));
 
   PetscCall(HcGridGatherBlocks_Private(fine, g, r, fine->da1, fine->mask, &blk));
   PetscCall(DMCreateGlobalVector(g->da1, &mask));

@@ -279,6 +279,14 @@ static PetscErrorCode HcTermView_Reaction(HcTerm term, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+/* The law; its parameters are the term's parameters, stored with them. */
+static PetscErrorCode HcTermArchitecture_Reaction(HcTerm term, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "-reaction_type %s", HcReactionTypes[((HcReaction *)term->data)->type]));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode HcTermDestroy_Reaction(HcTerm term)
 {
   PetscFunctionBegin;
@@ -307,7 +315,8 @@ PetscErrorCode HcTermCreate_Reaction(HcTerm term)
                           .jacobiantranspose      = HcTermJacobianTranspose_Reaction,
                           .paramjacobian          = HcTermParamJacobian_Reaction,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_Reaction,
-                          .estimaterates          = HcTermEstimateRates_Reaction};
+                          .estimaterates          = HcTermEstimateRates_Reaction,
+                          .architecture           = HcTermArchitecture_Reaction};
   PetscFunctionReturn(0);
 }
 
