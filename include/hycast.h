@@ -224,4 +224,73 @@ PETSC_EXTERN PetscErrorCode HcTrainerWasInterrupted(HcTrainer, PetscBool *);
 PETSC_EXTERN PetscErrorCode HcTrainerView(HcTrainer, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcTrainerDestroy(HcTrainer *);
 
+/* ---------------------------------------------------------------- multi-resolution: conservative block averages */
+
+PETSC_EXTERN PetscErrorCode HcGridCreateCoarse(HcGrid, PetscInt, HcGrid *);
+PETSC_EXTERN PetscErrorCode HcGridCoarsenVector(HcGrid, HcGrid, Vec, Vec);
+
+/* ---------------------------------------------------------------- pointwise reactions (hidden terms of synthetic data) */
+
+#define HCTERMREACTION "reaction"
+typedef enum { HC_REACTION_FHN, HC_REACTION_GRAYSCOTT, HC_REACTION_LOGISTIC } HcReactionType;
+PETSC_EXTERN const char *const HcReactionTypes[];
+PETSC_EXTERN PetscErrorCode    HcTermReactionSetType(HcTerm, HcReactionType);
+PETSC_EXTERN PetscErrorCode    HcTermReactionGetType(HcTerm, HcReactionType *);
+
+/* ---------------------------------------------------------------- NetCDF input (CF conventions) */
+
+typedef struct _p_HcReader *HcReader;
+typedef enum { HC_FILL_NONE, HC_FILL_ZERO, HC_FILL_MEAN } HcFillType;
+PETSC_EXTERN const char *const HcReaderFills[];
+
+PETSC_EXTERN PetscErrorCode HcReaderCreate(MPI_Comm, HcReader *);
+PETSC_EXTERN PetscErrorCode HcReaderSetOptionsPrefix(HcReader, const char[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetFile(HcReader, const char[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetVariables(HcReader, PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetAuxiliary(HcReader, const char[], PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetBox(HcReader, PetscReal, PetscReal, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcReaderSetTimeRange(HcReader, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetStride(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetLevel(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetFill(HcReader, HcFillType);
+PETSC_EXTERN PetscErrorCode HcReaderSetFromOptions(HcReader);
+PETSC_EXTERN PetscErrorCode HcReaderSetUp(HcReader);
+PETSC_EXTERN PetscErrorCode HcReaderGetGrid(HcReader, HcGrid *);
+PETSC_EXTERN PetscErrorCode HcReaderGetTimes(HcReader, PetscInt *, const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcReaderGetTimeUnits(HcReader, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderFormatTime(HcReader, PetscReal, char[], size_t);
+PETSC_EXTERN PetscErrorCode HcReaderParseDate(HcReader, const char[], PetscReal *);
+PETSC_EXTERN PetscErrorCode HcReaderGetNumEnvironments(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderSetEnvironment(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderGetEnvironment(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderGetNumAuxiliary(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderGetFieldAttributes(HcReader, PetscInt, const char **, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderGetCoordinateUnits(HcReader, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderGetValueRange(HcReader, PetscInt, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcReaderGetReadCount(HcReader, PetscInt64 *);
+PETSC_EXTERN PetscErrorCode HcReaderRead(HcReader, PetscInt, Vec);
+PETSC_EXTERN PetscErrorCode HcReaderCreateAuxiliaryVector(HcReader, Vec *);
+PETSC_EXTERN PetscErrorCode HcReaderReadAuxiliary(HcReader, PetscInt, Vec);
+PETSC_EXTERN PetscErrorCode HcReaderView(HcReader, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcReaderDestroy(HcReader *);
+
+/* ---------------------------------------------------------------- NetCDF output (CF-1.8, written atomically) */
+
+typedef struct _p_HcWriter *HcWriter;
+
+PETSC_EXTERN PetscErrorCode HcWriterCreate(HcGrid, const char[], HcWriter *);
+PETSC_EXTERN PetscErrorCode HcWriterSetOptionsPrefix(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetFromOptions(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterSetTimeUnits(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetNumEnvironments(HcWriter, PetscInt);
+PETSC_EXTERN PetscErrorCode HcWriterSetFieldAttributes(HcWriter, PetscInt, const char[], const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetCoordinateUnits(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetAttributeText(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetAttributeReals(HcWriter, const char[], PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetHistory(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetUp(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterWrite(HcWriter, PetscInt, PetscInt, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterDestroy(HcWriter *);
+
 #endif

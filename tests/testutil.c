@@ -180,7 +180,8 @@ PetscErrorCode HcTestGatherNatural(HcGrid grid, Vec u, PetscReal **out)
   MPI_Comm           comm;
 
   PetscFunctionBeginUser;
-  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(VecGetDM(u, &da)); /* the grid's fields, or one-field vectors (mask, areas) of its scalar DM */
+  if (!da) PetscCall(HcGridGetDM(grid, &da));
   PetscCall(HcGridGetComm(grid, &comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(DMDACreateNaturalVector(da, &nat));

@@ -19,7 +19,8 @@ PetscErrorCode HcTestSetIrregularMask(HcGrid, unsigned long, PetscReal);
 /* A grid from a compact description; opts may be NULL. */
 PetscErrorCode HcTestCreateGrid(MPI_Comm, HcGridType, PetscInt, PetscInt, PetscInt, PetscBool, PetscBool, HcGrid *);
 
-/* Copy a field to rank 0 in natural (i, j, c) order; *out allocated on rank 0 only (PetscFree it). */
+/* Copy a field (or a one-field vector of the scalar DM) to rank 0 in natural (i, j, c) order; *out allocated on rank 0 only
+   (PetscFree it). */
 PetscErrorCode HcTestGatherNatural(HcGrid, Vec, PetscReal **);
 
 /* Relative difference max|a - b| / max(max|a|, tiny). */

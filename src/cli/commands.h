@@ -5,5 +5,10 @@
 #include <hycast.h>
 
 PetscErrorCode HcCommandSimulate(MPI_Comm);
+PetscErrorCode HcCommandInfo(MPI_Comm);
+PetscErrorCode HcCommandExtract(MPI_Comm);
+PetscErrorCode HcCommandGenerate(MPI_Comm);
+PetscErrorCode HcCommandGetFile(char[], size_t, PetscBool *);
+PetscErrorCode HcCommandLine(const char[], char **);
 
 #endif

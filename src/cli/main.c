@@ -9,6 +9,10 @@ typedef struct {
 
 static const HcCommand commands[] = {
     {"simulate", "integrate the physics from an analytic initial state and report conservation", HcCommandSimulate},
+    {"info", "what the NetCDF reader understands of a file: fields, grid, time axis, land, value range", HcCommandInfo},
+    {"extract", "read a selection of a NetCDF file (box, dates, stride, level) and write it as CF-1.8 NetCDF", HcCommandExtract},
+    {"generate", "synthetic multi-environment datasets: known physics plus a hidden reaction, fine and coarsened",
+     HcCommandGenerate},
 };
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 

@@ -6,6 +6,7 @@ PetscLogEvent HC_PhysicsApply, HC_PhysicsJacobian, HC_PhysicsJacobianT, HC_Physi
 PetscLogEvent HC_ModelSolve, HC_Adjoint;
 PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
 PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
+PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -47,6 +48,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcFNOJacP", HC_CLASSID, &HC_FNOParamJacobian));
   PetscCall(PetscLogEventRegister("HcFNOJacPT", HC_CLASSID, &HC_FNOParamJacobianT));
   PetscCall(HcTermRegister(HCTERMFNO, HcTermCreate_FNO));
+  PetscCall(PetscLogEventRegister("HcReactionApply", HC_CLASSID, &HC_ReactionApply));
+  PetscCall(PetscLogEventRegister("HcReactionProd", HC_CLASSID, &HC_ReactionProducts));
+  PetscCall(PetscLogEventRegister("HcNCRead", HC_CLASSID, &HC_NCRead));
+  PetscCall(PetscLogEventRegister("HcNCWrite", HC_CLASSID, &HC_NCWrite));
+  PetscCall(PetscLogEventRegister("HcGridCoarsen", HC_CLASSID, &HC_GridCoarsen));
+  PetscCall(HcTermRegister(HCTERMREACTION, HcTermCreate_Reaction));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }

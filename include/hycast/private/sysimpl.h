@@ -16,5 +16,6 @@ PETSC_INTERN PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT,
   do {                                                                        \
     if (!(expr)) SETERRQ((comm), PETSC_ERR_LIB, "FFTW failed to %s", (what)); \
   } while (0)
+PETSC_INTERN PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
 
 #endif

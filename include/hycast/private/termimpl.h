@@ -58,6 +58,7 @@ static inline unsigned long HcTermSeed_Private(HcTerm term, unsigned long seed)
 PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_MLP(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_FNO(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermCreate_Reaction(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);

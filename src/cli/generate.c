@@ -1,0 +1,413 @@
+/* hycast generate: synthetic datasets from the model's own physics (advection-diffusion) plus a hidden reaction term, on
+   several environments that differ in their coefficients, integrated on a fine grid and written there and as conservative
+   r x r block averages, so that the truth exists at two resolutions. */
+#include "commands.h"
+
+typedef struct {
+  const char *fields[2];
+  PetscInt    nf;
+  PetscReal   box[4], K[2], vel[2], tobs;
+  const char *equations;
+} HcProblem;
+
+/* Defaults per problem; -grid_*, -physics_*, -reaction_* and -model_obs_interval override them. */
+static const HcProblem HcProblems[] = {
+    {{"u", "v"},
+     2,
+     {-1, 1, -1, 1},
+     {1e-3, 5e-3},
+     {0.1, 0.05},
+     0.1,
+     "du/dt = -div(vel u) + div(K_u grad u) + u - u^3 - v - fhn_k;  dv/dt = -div(vel v) + div(K_v grad v) + fhn_eps (u - v)"},
+    {{"u", "v"},
+     2,
+     {0, 64, 0, 64},
+     {0.2097, 0.105},
+     {0.05, 0.02},
+     10,
+     "du/dt = -div(vel u) + div(K_u grad u) - u v^2 + gs_feed (1 - u);  dv/dt = -div(vel v) + div(K_v grad v) + u v^2 - (gs_feed "
+     "+ gs_kill) v"},
+    {{"u", NULL},
+     1,
+     {-1, 1, -1, 1},
+     {2e-3, 0},
+     {0.2, 0.1},
+     0.1,
+     "du_c/dt = -div(vel u_c) + div(K_c grad u_c) + logistic_rate u_c (1 - u_c / logistic_capacity)"},
+};
+
+/* Uniform in [-1, 1) from integers: the same on every rank and for every grid. */
+static PetscReal HcGenerateUniform(PetscInt seed, PetscInt a, PetscInt b, PetscInt c)
+{
+  unsigned long long z = 0x243F6A8885A308D3ULL ^ ((unsigned long long)seed * 0x9E3779B97F4A7C15ULL);
+
+  z += (unsigned long long)(a + 1) * 0xD1B54A32D192ED03ULL + (unsigned long long)(b + 1) * 0xABCDEF0123456789ULL +
+       (unsigned long long)(c + 1) * 0x8CB92BA72F3D8DD7ULL;
+  z = (z ^ (z >> 31)) * 0x7FB5D329728EA185ULL;
+  z = (z ^ (z >> 27)) * 0x81DADEF4BC2DD44DULL;
+  z ^= z >> 33;
+  return (PetscReal)(z >> 11) / 9007199254740992.0 * 2 - 1;
+}
+
+typedef struct {
+  HcReactionType problem;
+  PetscInt       seed, env, nc;
+  PetscReal      x0, y0, lx, ly;
+} HcInitial;
+
+/* Smooth random states in the domain's own coordinates, so that they are the same function on any grid. */
+static PetscErrorCode HcGenerateInitial(PetscReal x, PetscReal y, PetscReal v[], void *ctx)
+{
+  const HcInitial *ic = (const HcInitial *)ctx;
+  const PetscReal  xi = (x - ic->x0) / ic->lx, eta = (y - ic->y0) / ic->ly;
+
+  PetscFunctionBegin;
+  if (ic->problem == HC_REACTION_GRAYSCOTT) { /* u = 1, v = 0 but for three seeds of v */
+    PetscReal bump = 0;
+
+    for (PetscInt b = 0; b < 3; b++) {
+      const PetscReal cx = 0.5 + 0.3 * HcGenerateUniform(ic->seed, ic->env, b, 100),
+                      cy = 0.5 + 0.3 * HcGenerateUniform(ic->seed, ic->env, b, 101);
+      bump += PetscExpReal(-((xi - cx) * (xi - cx) + (eta - cy) * (eta - cy)) / (2 * 0.05 * 0.05));
+    }
+    bump = PetscMin(bump, 1);
+    v[0] = 1 - 0.5 * bump;
+    v[1] = 0.25 * bump;
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt c = 0; c < ic->nc; c++) {
+    PetscReal s = 0;
+
+    for (PetscInt kx = 0; kx <= 2; kx++)
+      for (PetscInt ky = 0; ky <= 2; ky++) {
+        const PetscReal amp = HcGenerateUniform(ic->seed, ic->env, 3 * kx + ky, 2 * c) / (1 + kx + ky);
+        const PetscReal ph  = PETSC_PI * HcGenerateUniform(ic->seed, ic->env, 3 * kx + ky, 2 * c + 1);
+
+        if (kx || ky) s += amp * PetscCosReal(2 * PETSC_PI * (kx * xi + ky * eta) + ph);
+      }
+    v[c] = ic->problem == HC_REACTION_LOGISTIC ? 0.3 + 0.15 * s : 0.5 * s;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Land cells (-grid_land_boxes) hold 0 like the reader's states. */
+static PetscErrorCode HcGenerateZeroLand(HcGrid grid, Vec u)
+{
+  DM                  da, da1;
+  Vec                 mask;
+  PetscScalar      ***a;
+  const PetscScalar **m;
+  PetscInt            xs, ys, xm, ym, nc;
+
+  PetscFunctionBegin;
+  PetscCall(HcGridGetDM(grid, &da));
+  PetscCall(HcGridGetScalarDM(grid, &da1));
+  PetscCall(HcGridGetMask(grid, &mask));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(DMDAVecGetArrayDOF(da, u, &a));
+  PetscCall(DMDAVecGetArrayRead(da1, mask, &m));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++)
+      if (m[j][i] == 0)
+        for (PetscInt c = 0; c < nc; c++) a[j][i][c] = 0;
+  PetscCall(DMDAVecRestoreArrayRead(da1, mask, &m));
+  PetscCall(DMDAVecRestoreArrayDOF(da, u, &a));
+  PetscFunctionReturn(0);
+}
+
+/* The environment's coefficients: relative spread for diffusivities (learned as log K) and reaction parameters,
+   absolute spread for velocities. */
+static PetscReal HcGenerateCoefficient(const char name[], PetscReal base, PetscReal xi, PetscReal spread, PetscReal vspread)
+{
+  if (!strncmp(name, "velocity", 8)) return base + vspread * xi;
+  if (!strncmp(name, "log_", 4)) return base + PetscLogReal(1 + spread * xi);
+  return base * (1 + spread * xi);
+}
+
+static PetscErrorCode HcGenerateWriter(HcGrid grid, const char path[], PetscInt nenv, const char resolution[],
+                                       HcReactionType problem, PetscInt seed, PetscInt np, char **pnames, const PetscReal *truth,
+                                       HcWriter *w)
+{
+  char    *line;
+  PetscInt nc;
+
+  PetscFunctionBegin;
+  PetscCall(HcWriterCreate(grid, path, w));
+  PetscCall(HcWriterSetFromOptions(*w));
+  PetscCall(HcWriterSetNumEnvironments(*w, nenv));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  for (PetscInt c = 0; c < nc; c++) {
+    const char *name;
+    char        ln[256];
+
+    PetscCall(HcGridGetFieldName(grid, c, &name));
+    PetscCall(PetscSNPrintf(ln, sizeof(ln), "%s (synthetic, %s problem)", name, HcReactionTypes[problem]));
+    PetscCall(HcWriterSetFieldAttributes(*w, c, "1", ln, NULL));
+  }
+  PetscCall(HcCommandLine("generate", &line));
+  PetscCall(HcWriterSetHistory(*w, line));
+  PetscCall(PetscFree(line));
+  PetscCall(HcWriterSetAttributeText(*w, "title", "hycast synthetic dataset: known advection-diffusion plus a hidden reaction"));
+  PetscCall(HcWriterSetAttributeText(*w, "hycast_problem", HcReactionTypes[problem]));
+  PetscCall(HcWriterSetAttributeText(*w, "hycast_equations", HcProblems[problem].equations));
+  PetscCall(HcWriterSetAttributeText(*w, "hycast_resolution", resolution));
+  PetscCall(HcWriterSetAttributeText(*w, "hycast_true_coefficients",
+                                     "attributes true_<term>_<parameter>: one value per environment, as the model's parameters "
+                                     "(physics: log diffusivities and velocity; reaction: its law's parameters)"));
+  {
+    const PetscReal s = (PetscReal)seed;
+    PetscCall(HcWriterSetAttributeReals(*w, "hycast_seed", 1, &s));
+  }
+  for (PetscInt p = 0; p < np; p++) {
+    PetscReal *v;
+    char       name[256];
+
+    PetscCall(PetscMalloc1(nenv, &v));
+    for (PetscInt e = 0; e < nenv; e++) v[e] = truth[e * np + p];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "true_%s", pnames[p]));
+    PetscCall(HcWriterSetAttributeReals(*w, name, nenv, v));
+    if (strstr(pnames[p], "_log_diffusivity_")) { /* and the diffusivity itself */
+      for (PetscInt e = 0; e < nenv; e++) v[e] = PetscExpReal(v[e]);
+      PetscCall(PetscSNPrintf(name, sizeof(name), "true_physics_diffusivity_%s", strstr(pnames[p], "_log_diffusivity_") + 17));
+      PetscCall(HcWriterSetAttributeReals(*w, name, nenv, v));
+    }
+    PetscCall(PetscFree(v));
+  }
+  PetscCall(HcWriterSetUp(*w));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcCommandGenerate(MPI_Comm comm)
+{
+  HcReactionType   problem = HC_REACTION_FHN;
+  PetscInt         nenv = 4, steps = 20, r = 2, seed = 1, nc, np = 0, nterms, nx, ny;
+  PetscReal        spread = 0.25, vspread = -1, *truth, *times, K[16];
+  char             out[PETSC_MAX_PATH_LEN] = "out/generate.nc", fine[PETSC_MAX_PATH_LEN], **pnames;
+  PetscBool        outset;
+  HcGrid           grid, coarse = NULL;
+  HcModel          model;
+  HcTerm           phys, hidden;
+  HcWriter         wfine, wcoarse = NULL;
+  Vec              u, uc          = NULL, p, *states;
+  const PetscReal *xc, *yc;
+  const HcProblem *pd;
+  HcInitial        ic;
+  PetscMPIInt      rank;
+  PetscLogDouble   t0, t1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscOptionsBegin(comm, NULL, "hycast generate: synthetic multi-environment datasets (known physics + hidden reaction)",
+                    "generate");
+  PetscCall(PetscOptionsString("-o", "Output file (coarse data; the fine data goes to NAME-fine.nc next to it)", "", out, out,
+                               sizeof(out), &outset));
+  PetscCall(PetscOptionsEnum("-generate_problem",
+                             "Hidden reaction and its problem's defaults: fhn (FitzHugh-Nagumo), grayscott, logistic", "",
+                             HcReactionTypes, (PetscEnum)problem, (PetscEnum *)&problem, NULL));
+  PetscCall(PetscOptionsInt("-generate_envs", "Number of environments", "", nenv, &nenv, NULL));
+  PetscCall(PetscOptionsInt("-generate_steps", "Observation intervals after the initial state", "", steps, &steps, NULL));
+  PetscCall(PetscOptionsInt("-generate_coarsen",
+                            "Coarsening factor r: the coarse data averages r x r fine cells (1: fine data only)", "", r, &r,
+                            NULL));
+  PetscCall(PetscOptionsInt("-generate_seed", "Seed of the coefficients and initial states", "", seed, &seed, NULL));
+  PetscCall(PetscOptionsReal("-generate_spread",
+                             "Relative spread s of diffusivities and reaction parameters: base * (1 + s U(-1,1))", "", spread,
+                             &spread, NULL));
+  PetscCall(PetscOptionsReal("-generate_velocity_spread",
+                             "Absolute spread of each velocity component (default: half the largest base component)", "", vspread,
+                             &vspread, NULL));
+  PetscOptionsEnd();
+  PetscCheck(nenv >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-generate_envs must be >= 1, got %" PetscInt_FMT, nenv);
+  PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-generate_steps must be >= 1, got %" PetscInt_FMT, steps);
+  PetscCheck(r >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-generate_coarsen must be >= 1, got %" PetscInt_FMT, r);
+  PetscCheck(spread >= 0 && spread < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-generate_spread must be in [0, 1), got %g",
+             (double)spread);
+  pd = &HcProblems[problem];
+  if (!outset && !rank) { /* the default goes to out/, made when missing */
+    PetscBool exists;
+
+    PetscCall(PetscTestDirectory("out", 'w', &exists));
+    if (!exists) PetscCall(PetscMkdir("out"));
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+
+  /* the fine grid and the model: advection-diffusion (known) plus the reaction (hidden) */
+  PetscCall(HcGridCreate(comm, &grid));
+  PetscCall(HcGridSetSizes(grid, 64, 64));
+  PetscCall(HcGridSetDomain(grid, pd->box[0], pd->box[1], pd->box[2], pd->box[3]));
+  PetscCall(HcGridSetPeriodic(grid, PETSC_TRUE, PETSC_TRUE));
+  PetscCall(HcGridSetFields(grid, pd->nf, pd->fields));
+  PetscCall(HcGridSetFromOptions(grid));
+  PetscCall(HcGridSetUp(grid));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(HcGridGetSizes(grid, &nx, &ny));
+  if (r > 1) PetscCall(HcGridCreateCoarse(grid, r, &coarse));
+  PetscCall(HcModelCreate(grid, &model));
+  PetscCall(HcTermCreate(grid, &phys));
+  PetscCall(HcTermSetType(phys, HCTERMADVDIFF));
+  for (PetscInt c = 0; c < nc && c < 16; c++) K[c] = pd->K[PetscMin(c, pd->nf - 1)];
+  PetscCall(HcTermAdvDiffSetDiffusivity(phys, K));
+  PetscCall(HcTermAdvDiffSetVelocity(phys, pd->vel[0], pd->vel[1]));
+  PetscCall(HcTermCreate(grid, &hidden));
+  PetscCall(HcTermSetType(hidden, HCTERMREACTION));
+  PetscCall(HcTermReactionSetType(hidden, problem));
+  PetscCall(HcModelAddTerm(model, phys));
+  PetscCall(HcModelAddTerm(model, hidden));
+  PetscCall(HcModelSetObservationInterval(model, pd->tobs));
+  PetscCall(HcModelSetFromOptions(model));
+  {
+    HcReactionType law;
+
+    PetscCall(HcTermReactionGetType(hidden, &law));
+    PetscCheck(law == problem, comm, PETSC_ERR_ARG_INCOMP,
+               "-reaction_type %s differs from the problem %s: choose the hidden reaction with -generate_problem %s, which also "
+               "sets its "
+               "defaults",
+               HcReactionTypes[law], HcReactionTypes[problem], HcReactionTypes[law]);
+  }
+  PetscCall(HcModelSetUp(model));
+
+  /* every environment's coefficients, drawn before anything is integrated (they go into the files' attributes) */
+  PetscCall(HcModelGetNumParameters(model, &np));
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  PetscCall(PetscMalloc2(nenv * np, &truth, np, &pnames));
+  if (vspread < 0) {
+    const PetscReal *th;
+    PetscInt         n;
+
+    PetscCall(HcTermGetNumParameters(phys, &n));
+    PetscCall(HcTermGetParameters(phys, &th));
+    vspread = 0.5 * PetscMax(PetscAbsReal(th[n - 2]), PetscAbsReal(th[n - 1]));
+  }
+  for (PetscInt k = 0, at = 0; k < nterms; k++) {
+    HcTerm           t;
+    const char      *tname, *pname;
+    const PetscReal *th;
+    PetscInt         n;
+    char             full[256];
+
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermGetName(t, &tname));
+    PetscCall(HcTermGetNumParameters(t, &n));
+    PetscCall(HcTermGetParameters(t, &th));
+    for (PetscInt i = 0; i < n; i++, at++) {
+      PetscCall(HcTermGetParameterName(t, i, &pname));
+      PetscCall(PetscSNPrintf(full, sizeof(full), "%s_%s", tname, pname));
+      PetscCall(PetscStrallocpy(full, &pnames[at]));
+      for (PetscInt e = 0; e < nenv; e++)
+        truth[e * np + at] = HcGenerateCoefficient(pname, th[i], HcGenerateUniform(seed, e, at, 7), spread, vspread);
+    }
+  }
+
+  /* the files, created now so that an unwritable place fails before the integration */
+  PetscCall(PetscStrncpy(fine, out, sizeof(fine)));
+  if (coarse) {
+    size_t len;
+    char   res[256];
+
+    PetscCall(PetscStrlen(out, &len));
+    if (len > 3 && !strcmp(out + len - 3, ".nc")) fine[len - 3] = 0;
+    PetscCall(PetscStrlcat(fine, "-fine.nc", sizeof(fine)));
+    PetscCall(PetscSNPrintf(res, sizeof(res),
+                            "coarse: %" PetscInt_FMT " x %" PetscInt_FMT " cells, area-weighted averages of %" PetscInt_FMT
+                            " x %" PetscInt_FMT " blocks of %s",
+                            nx / r, ny / r, r, r, fine));
+    PetscCall(HcGenerateWriter(coarse, out, nenv, res, problem, seed, np, pnames, truth, &wcoarse));
+    PetscCall(HcGridCreateGlobalVector(coarse, &uc));
+  }
+  {
+    char res[256];
+
+    PetscCall(PetscSNPrintf(res, sizeof(res),
+                            "fine: %" PetscInt_FMT " x %" PetscInt_FMT " cells, the grid the data was integrated on", nx, ny));
+    PetscCall(HcGenerateWriter(grid, fine, nenv, res, problem, seed, np, pnames, truth, &wfine));
+  }
+
+  PetscCall(PetscPrintf(comm,
+                        "hycast generate: %s problem, %" PetscInt_FMT " environment(s), %" PetscInt_FMT " x %" PetscInt_FMT
+                        " cells%s, %" PetscInt_FMT " observation interval(s)\n",
+                        HcReactionTypes[problem], nenv, nx, ny, coarse ? " (and coarsened)" : "", steps));
+  PetscCall(PetscPrintf(comm, "  %s\n", pd->equations));
+  PetscCall(HcGridGetCoordinates(grid, &xc, &yc));
+  ic.problem = problem;
+  ic.seed    = seed;
+  ic.nc      = nc;
+  ic.x0      = 1.5 * xc[0] - 0.5 * xc[1];
+  ic.y0      = 1.5 * yc[0] - 0.5 * yc[1];
+  ic.lx      = (xc[nx - 1] - xc[0]) * nx / (nx - 1);
+  ic.ly      = (yc[ny - 1] - yc[0]) * ny / (ny - 1);
+  PetscCall(HcModelCreateParameterVector(model, &p));
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicateVecs(u, steps, &states));
+  PetscCall(PetscMalloc1(steps + 1, &times));
+  {
+    PetscReal tobs;
+
+    PetscCall(HcModelGetObservationInterval(model, &tobs));
+    for (PetscInt k = 0; k <= steps; k++) times[k] = k * tobs;
+  }
+  for (PetscInt e = 0; e < nenv; e++) {
+    PetscScalar *a;
+    PetscInt     n, nsub;
+    PetscReal    umax, dt;
+    char         line[1024] = "";
+
+    PetscCall(PetscTime(&t0));
+    PetscCall(VecGetLocalSize(p, &n));
+    PetscCall(VecGetArray(p, &a));
+    for (PetscInt i = 0; i < n; i++) a[i] = truth[e * np + i];
+    PetscCall(VecRestoreArray(p, &a));
+    PetscCall(HcModelSetParameters(model, p));
+    ic.env = e;
+    PetscCall(HcGridEvaluate(grid, HcGenerateInitial, &ic, u));
+    PetscCall(HcGenerateZeroLand(grid, u));
+    PetscCall(HcWriterWrite(wfine, e, 0, times[0], u));
+    if (coarse) {
+      PetscCall(HcGridCoarsenVector(grid, coarse, u, uc));
+      PetscCall(HcWriterWrite(wcoarse, e, 0, times[0], uc));
+    }
+    PetscCall(HcModelSolve(model, steps, times, u, states));
+    for (PetscInt k = 1; k <= steps; k++) {
+      PetscCall(HcWriterWrite(wfine, e, k, times[k], states[k - 1]));
+      if (coarse) {
+        PetscCall(HcGridCoarsenVector(grid, coarse, states[k - 1], uc));
+        PetscCall(HcWriterWrite(wcoarse, e, k, times[k], uc));
+      }
+    }
+    PetscCall(VecNorm(u, NORM_INFINITY, &umax));
+    PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
+    for (PetscInt i = 0; i < np; i++) {
+      char item[128];
+
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%s = %.4g", i ? ", " : "", pnames[i], (double)truth[e * np + i]));
+      PetscCall(PetscStrlcat(line, item, sizeof(line)));
+    }
+    PetscCall(PetscTime(&t1));
+    PetscCall(PetscPrintf(comm,
+                          "env %" PetscInt_FMT "/%" PetscInt_FMT ": %s\n    %" PetscInt_FMT " intervals of %" PetscInt_FMT
+                          " RK step(s), final max |u| %.4g, %.2f s\n",
+                          e + 1, nenv, line, steps, nsub, (double)umax, (double)(t1 - t0)));
+  }
+  PetscCall(HcWriterClose(wfine));
+  if (wcoarse) PetscCall(HcWriterClose(wcoarse));
+  PetscCall(PetscPrintf(comm, "wrote %s (fine, %" PetscInt_FMT " x %" PetscInt_FMT ")", fine, nx, ny));
+  if (coarse) PetscCall(PetscPrintf(comm, " and %s (coarse, %" PetscInt_FMT " x %" PetscInt_FMT ")", out, nx / r, ny / r));
+  PetscCall(PetscPrintf(comm, "\n"));
+
+  PetscCall(PetscFree(times));
+  PetscCall(VecDestroyVecs(steps, &states));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&uc));
+  PetscCall(VecDestroy(&p));
+  for (PetscInt i = 0; i < np; i++) PetscCall(PetscFree(pnames[i]));
+  PetscCall(PetscFree2(truth, pnames));
+  PetscCall(HcWriterDestroy(&wfine));
+  PetscCall(HcWriterDestroy(&wcoarse));
+  PetscCall(HcTermDestroy(&phys));
+  PetscCall(HcTermDestroy(&hidden));
+  PetscCall(HcModelDestroy(&model));
+  PetscCall(HcGridDestroy(&coarse));
+  PetscCall(HcGridDestroy(&grid));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,1625 @@
+/* HcReader: CF NetCDF fields onto an HcGrid.  Every rank opens the file and reads only its own hyperslab.
+
+   Set-up (collective): find the variables' dimensions (longitude/x, latitude/y, time, level, environment), select the
+   box, stride, time steps and level, build the grid from the coordinate variables, then read the selection once to find
+   land (missing at every selected step) and missing values inside the ocean.  Reading a state afterwards reads the
+   slab of one time step per field. */
+#include <ctype.h>
+#include <hycast/private/ioimpl.h>
+
+const char *const        HcReaderFills[] = {"none", "zero", "mean", "HcReaderFill", "HC_FILL_", NULL};
+static const char *const HcPeriodic[]    = {"auto", "none", "x", "y", "xy", NULL};
+
+#define HC_READER_MAX_VARS 16
+#define HC_MAX_MISSING     8
+#define HC_MAX_RUNS        2 /* x-runs of one rank: two when a box crosses the periodic edge */
+
+typedef enum { HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_T, HC_ROLE_E, HC_NROLES } HcRole;
+static const char *const HcRoleNames[] = {"x (longitude)", "y (latitude)", "level", "time", "environment"};
+
+typedef struct {
+  char      path[PETSC_MAX_PATH_LEN];
+  int       ncid, format, nvars;
+  char    **varnames; /* every variable of the file, for lookups and messages */
+  PetscBool open;
+} HcNCFile;
+
+/* One horizontal axis after selection: file index and centre of every selected cell. */
+typedef struct {
+  PetscInt   n, nfile;
+  PetscInt  *idx;
+  PetscReal *c;
+  PetscBool  full, periodic, flipped, geographic;
+  char       coord[NC_MAX_NAME + 1], units[64];
+} HcAxisSel;
+
+typedef struct {
+  size_t    start, count;
+  ptrdiff_t stride;
+  PetscInt  off; /* first local cell of the run */
+  PetscBool rev; /* file order runs against the grid's */
+} HcRun;
+
+typedef struct {
+  char       name[NC_MAX_NAME + 1];
+  HcNCFile  *file;
+  int        varid, ndims;
+  int        pos[HC_NROLES]; /* position among the variable's dimensions, -1 when absent */
+  size_t     len[HC_NROLES];
+  char       dimname[HC_NROLES][NC_MAX_NAME + 1];
+  double     scale, offset, miss[HC_MAX_MISSING];
+  PetscInt   nmiss;
+  char       missdesc[256];
+  char       units[256], long_name[256], standard_name[256];
+  HcGridType type;
+  HcAxisSel  ax[2];
+  PetscBool  hastime, timeunits;
+  HcTimeAxis tax;
+  PetscInt   ntfile;
+  PetscReal *tfile; /* model seconds of every step in the file */
+  PetscInt   nxruns;
+  HcRun      xrun[HC_MAX_RUNS], yrun;
+  PetscReal  vmin, vmax;
+  PetscInt64 nfilled;
+} HcNCVar;
+
+struct _p_HcReader {
+  MPI_Comm    comm;
+  PetscMPIInt rank;
+  char       *prefix;
+  /* what to read */
+  char       path[PETSC_MAX_PATH_LEN], auxpath[PETSC_MAX_PATH_LEN];
+  char      *names[HC_READER_MAX_VARS], *auxnames[HC_READER_MAX_VARS];
+  PetscInt   nvars, naux;
+  PetscReal  box[4];
+  PetscBool  hasbox;
+  PetscInt   trange[2], level, env, stride, periodic;
+  PetscBool  hastrange, haslevel;
+  char       dates[2][64];
+  PetscBool  hasdates;
+  HcFillType fill;
+  PetscBool  view;
+  /* what was found */
+  HcNCFile   main, aux;
+  HcNCVar    var[HC_READER_MAX_VARS], avar[HC_READER_MAX_VARS];
+  PetscInt   nenv, t0, nt;
+  PetscReal *times; /* model seconds of the selected steps */
+  HcGrid     grid;
+  PetscInt   xs, ys, xm, ym;
+  PetscReal *slab, *rbuf;   /* xm * ym: decoded values of one field; raw values as read */
+  char      *kind;          /* xm * ym: 0 valid, 1 NaN, 2 _FillValue or missing_value */
+  PetscReal *fillv, *afill; /* per field and local cell: the value that replaces a missing one */
+  PetscBool *land;
+  PetscInt64 nread;
+  PetscBool  setupcalled;
+};
+
+/* ---------------------------------------------------------------- creation and options */
+
+PetscErrorCode HcReaderCreate(MPI_Comm comm, HcReader *reader)
+{
+  HcReader r;
+
+  PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
+  PetscCall(PetscNew(&r));
+  r->comm   = comm;
+  r->stride = 1;
+  r->t0     = 0;
+  PetscCallMPI(MPI_Comm_rank(comm, &r->rank));
+  *reader = r;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcReaderCheckNotSetUp_Private(HcReader r)
+{
+  PetscFunctionBegin;
+  PetscCheck(!r->setupcalled, r->comm, PETSC_ERR_ORDER, "HcReader: set this before HcReaderSetUp()");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetOptionsPrefix(HcReader r, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(r->prefix));
+  PetscCall(PetscStrallocpy(prefix, &r->prefix));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetFile(HcReader r, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCall(PetscStrncpy(r->path, path, sizeof(r->path)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcReaderSetNames_Private(HcReader r, PetscInt n, const char *const names[], char *dst[], PetscInt *ndst)
+{
+  PetscFunctionBegin;
+  PetscCheck(n >= 0 && n <= HC_READER_MAX_VARS, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcReader: at most %d variables, got %" PetscInt_FMT, HC_READER_MAX_VARS, n);
+  for (PetscInt k = 0; k < *ndst; k++) PetscCall(PetscFree(dst[k]));
+  for (PetscInt k = 0; k < n; k++) PetscCall(PetscStrallocpy(names[k], &dst[k]));
+  *ndst = n;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetVariables - the variables to read, one field (degree of freedom of the grid) each.
+@*/
+PetscErrorCode HcReaderSetVariables(HcReader r, PetscInt n, const char *const names[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCall(HcReaderSetNames_Private(r, n, names, r->names, &r->nvars));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetAuxiliary - auxiliary fields (velocity components, say) from path (NULL: the data file), checked to be on
+  the same grid as the data; HcReaderReadAuxiliary() reads them.
+@*/
+PetscErrorCode HcReaderSetAuxiliary(HcReader r, const char path[], PetscInt n, const char *const names[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCall(PetscStrncpy(r->auxpath, path ? path : "", sizeof(r->auxpath)));
+  PetscCall(HcReaderSetNames_Private(r, n, names, r->auxnames, &r->naux));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetBox - select cells whose centres lie in [x0, x1] x [y0, y1] (degrees east and north on lat-lon grids; a
+  longitude range may cross the 0/360 or 180/-180 meridian when the file's grid goes round the globe).
+@*/
+PetscErrorCode HcReaderSetBox(HcReader r, PetscReal x0, PetscReal x1, PetscReal y0, PetscReal y1)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  r->box[0] = x0;
+  r->box[1] = x1;
+  r->box[2] = y0;
+  r->box[3] = y1;
+  r->hasbox = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetTimeRange - select the time steps i0..i1 of the file (inclusive, counted from 0).
+@*/
+PetscErrorCode HcReaderSetTimeRange(HcReader r, PetscInt i0, PetscInt i1)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  r->trange[0] = i0;
+  r->trange[1] = i1;
+  r->hastrange = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetStride(HcReader r, PetscInt s)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCheck(s >= 1, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcReader: stride must be >= 1, got %" PetscInt_FMT, s);
+  r->stride = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetLevel(HcReader r, PetscInt k)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  r->level    = k;
+  r->haslevel = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetFill(HcReader r, HcFillType fill)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  r->fill = fill;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetFromOptions(HcReader r)
+{
+  char     *names[HC_READER_MAX_VARS], *dates[2];
+  PetscInt  n, nb = 4, nr = 2, nd = 2, per = r->periodic;
+  PetscBool flg;
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscOptionsBegin(r->comm, r->prefix, "NetCDF input (HcReader)", "HcReader");
+  PetscCall(PetscOptionsString("-data_file", "NetCDF file to read (classic, 64-bit offset or NetCDF-4)", "HcReaderSetFile",
+                               r->path, r->path, sizeof(r->path), NULL));
+  n = HC_READER_MAX_VARS;
+  PetscCall(PetscOptionsStringArray(
+      "-data_vars", "Variables to read, one field each (default: every data variable with the dimensions of the first one)",
+      "HcReaderSetVariables", names, &n, &flg));
+  if (flg) {
+    PetscCall(HcReaderSetNames_Private(r, n, (const char *const *)names, r->names, &r->nvars));
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
+  }
+  PetscCall(PetscOptionsRealArray("-data_box",
+                                  "Box x0,x1,y0,y1 (lon0,lon1,lat0,lat1 in degrees; may cross 0 or 180 E on global grids)",
+                                  "HcReaderSetBox", r->box, &nb, &flg));
+  if (flg) {
+    PetscCheck(nb == 4, r->comm, PETSC_ERR_ARG_WRONG, "-data_box takes four values lon0,lon1,lat0,lat1, got %" PetscInt_FMT, nb);
+    r->hasbox = PETSC_TRUE;
+  }
+  PetscCall(PetscOptionsIntArray("-data_time_range", "Time steps i0,i1 of the file to read (inclusive, from 0)",
+                                 "HcReaderSetTimeRange", r->trange, &nr, &flg));
+  if (flg) {
+    PetscCheck(nr == 2, r->comm, PETSC_ERR_ARG_WRONG, "-data_time_range takes two indices i0,i1, got %" PetscInt_FMT, nr);
+    r->hastrange = PETSC_TRUE;
+  }
+  PetscCall(PetscOptionsStringArray("-data_dates",
+                                    "Time steps between two dates YYYY-MM-DD[Thh:mm:ss],YYYY-MM-DD (inclusive, file calendar)",
+                                    "", dates, &nd, &flg));
+  if (flg) {
+    PetscCheck(nd == 2, r->comm, PETSC_ERR_ARG_WRONG, "-data_dates takes two dates first,last, got %" PetscInt_FMT, nd);
+    for (int k = 0; k < 2; k++) {
+      PetscCall(PetscStrncpy(r->dates[k], dates[k], sizeof(r->dates[k])));
+      PetscCall(PetscFree(dates[k]));
+    }
+    r->hasdates = PETSC_TRUE;
+  }
+  PetscCall(PetscOptionsInt("-data_level", "Index of the level for variables with a vertical dimension", "HcReaderSetLevel",
+                            r->level, &r->level, &flg));
+  if (flg) r->haslevel = PETSC_TRUE;
+  PetscCall(PetscOptionsInt("-data_env", "Environment to read from files with an environment dimension", "HcReaderSetEnvironment",
+                            r->env, &r->env, NULL));
+  PetscCall(PetscOptionsInt("-data_stride", "Keep every s-th cell in x and y (coarsening by subsampling)", "HcReaderSetStride",
+                            r->stride, &r->stride, NULL));
+  PetscCheck(r->stride >= 1, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "-data_stride must be >= 1, got %" PetscInt_FMT, r->stride);
+  PetscCall(PetscOptionsEnum("-data_fill", "Missing values inside the ocean: none (an error), zero, or the cell's mean over time",
+                             "HcReaderSetFill", HcReaderFills, (PetscEnum)r->fill, (PetscEnum *)&r->fill, NULL));
+  PetscCall(PetscOptionsString("-data_aux_file", "File of the auxiliary fields (default: the data file)", "HcReaderSetAuxiliary",
+                               r->auxpath, r->auxpath, sizeof(r->auxpath), NULL));
+  n = HC_READER_MAX_VARS;
+  PetscCall(PetscOptionsStringArray("-data_aux_vars",
+                                    "Auxiliary variables (e.g. velocity components), on the same grid as the data",
+                                    "HcReaderSetAuxiliary", names, &n, &flg));
+  if (flg) {
+    PetscCall(HcReaderSetNames_Private(r, n, (const char *const *)names, r->auxnames, &r->naux));
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
+  }
+  PetscCall(PetscOptionsEList("-data_periodic",
+                              "Periodic directions: auto (longitude spanning 360 degrees, or hycast's attribute), none, x, y, xy",
+                              "", HcPeriodic, 5, HcPeriodic[per], &per, NULL));
+  r->periodic = per;
+  PetscCall(PetscOptionsBool("-data_view", "Print what the reader found after set-up", "HcReaderView", r->view, &r->view, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- files and variables */
+
+static PetscErrorCode HcNCFileOpen_Private(HcReader r, HcNCFile *f, const char path[], const char var[])
+{
+  char name[NC_MAX_NAME + 1];
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->path, path, sizeof(f->path)));
+  HcCallNetCDF(r->comm, f->path, var, nc_open(f->path, NC_NOWRITE, &f->ncid));
+  f->open = PETSC_TRUE;
+  HcCallNetCDF(r->comm, f->path, var, nc_inq_format(f->ncid, &f->format));
+  if (f->format == NC_FORMAT_CLASSIC || f->format == NC_FORMAT_64BIT_OFFSET || f->format == NC_FORMAT_CDF5)
+    PetscCall(HcNetCDFCheckSize_Private(r->comm, f->path, var));
+  HcCallNetCDF(r->comm, f->path, var, nc_inq_nvars(f->ncid, &f->nvars));
+  PetscCall(PetscCalloc1(f->nvars + 1, &f->varnames));
+  for (int v = 0; v < f->nvars; v++) {
+    HcCallNetCDF(r->comm, f->path, var, nc_inq_varname(f->ncid, v, name));
+    PetscCall(PetscStrallocpy(name, &f->varnames[v]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCFileClose_Private(HcReader r, HcNCFile *f)
+{
+  PetscFunctionBegin;
+  if (f->open) HcCallNetCDF(r->comm, f->path, "(all)", nc_close(f->ncid));
+  f->open = PETSC_FALSE;
+  if (f->varnames) PetscCall(PetscStrArrayDestroy(&f->varnames));
+  PetscFunctionReturn(0);
+}
+
+static int HcNCFileFindVar_Private(const HcNCFile *f, const char name[])
+{
+  for (int v = 0; v < f->nvars; v++)
+    if (!strcmp(f->varnames[v], name)) return v;
+  return -1;
+}
+
+static PetscErrorCode HcNCFileListVars_Private(const HcNCFile *f, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (int v = 0; v < f->nvars; v++) {
+    if (v) PetscCall(PetscStrlcat(buf, ", ", len));
+    PetscCall(PetscStrlcat(buf, f->varnames[v], len));
+  }
+  if (!f->nvars) PetscCall(PetscStrncpy(buf, "none", len));
+  PetscFunctionReturn(0);
+}
+
+/* Is the attribute there (found by walking the attribute list, so that absence is not an error)? */
+static PetscErrorCode HcNCHasAttribute_Private(HcReader r, const HcNCFile *f, int varid, const char var[], const char name[],
+                                               PetscBool *has)
+{
+  int  natts;
+  char aname[NC_MAX_NAME + 1];
+
+  PetscFunctionBegin;
+  *has = PETSC_FALSE;
+  HcCallNetCDF(r->comm, f->path, var, nc_inq_varnatts(f->ncid, varid, &natts));
+  for (int a = 0; a < natts && !*has; a++) {
+    HcCallNetCDF(r->comm, f->path, var, nc_inq_attname(f->ncid, varid, a, aname));
+    if (!strcmp(aname, name)) *has = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCGetText_Private(HcReader r, const HcNCFile *f, int varid, const char var[], const char name[],
+                                          char buf[], size_t len)
+{
+  PetscBool has;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  PetscCall(HcNCHasAttribute_Private(r, f, varid, var, name, &has));
+  if (has) PetscCall(HcNetCDFGetText_Private(r->comm, f->path, f->ncid, varid, name, buf, len, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCGetReals_Private(HcReader r, const HcNCFile *f, int varid, const char var[], const char name[],
+                                           PetscInt max, double v[], PetscInt *n)
+{
+  PetscBool has;
+
+  PetscFunctionBegin;
+  *n = 0;
+  PetscCall(HcNCHasAttribute_Private(r, f, varid, var, name, &has));
+  if (has) PetscCall(HcNetCDFGetReals_Private(r->comm, f->path, f->ncid, varid, name, max, v, n));
+  PetscFunctionReturn(0);
+}
+
+static PetscBool HcStrIn_Private(const char s[], const char *const list[])
+{
+  for (int k = 0; list[k]; k++)
+    if (!strcmp(s, list[k])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+static void HcLower_Private(const char in[], char out[], size_t len)
+{
+  size_t k;
+
+  for (k = 0; in[k] && k < len - 1; k++) out[k] = (char)tolower((unsigned char)in[k]);
+  out[k] = 0;
+}
+
+static const char *const HcLonUnits[] = {"degrees_east", "degree_east", "degrees_e", "degree_e", "degreese", "degreee", NULL};
+static const char *const HcLatUnits[] = {"degrees_north", "degree_north", "degrees_n", "degree_n", "degreesn", "degreen", NULL};
+
+/* The role of a dimension from its coordinate variable's attributes (CF axis, standard_name, units, positive) or, failing
+   those, its name.  Returns HC_NROLES when nothing matches.  *geo: the axis is a longitude or latitude. */
+static HcRole HcClassifyDimension_Private(const char dimname[], const char axis[], const char stdname[], const char units[],
+                                          PetscBool positive, PetscBool *geo)
+{
+  static const char *const xstd[] = {"longitude", "grid_longitude", NULL}, *const ystd[] = {"latitude", "grid_latitude", NULL};
+  static const char *const zstd[]   = {"depth",
+                                       "height",
+                                       "altitude",
+                                       "air_pressure",
+                                       "model_level_number",
+                                       "sea_water_pressure",
+                                       "height_above_geopotential_datum",
+                                       NULL};
+  static const char *const zunits[] = {"pa", "hpa", "mbar", "millibar", "dbar", "decibar", "level", "layer", "sigma_level", NULL};
+  static const char *const xnames[] = {"lon", "longitude", "long", "nav_lon", "rlon", "x", "xc", "xt", "xh", "xt_ocean", NULL};
+  static const char *const ynames[] = {"lat", "latitude", "nav_lat", "rlat", "y", "yc", "yt", "yh", "yt_ocean", NULL};
+  static const char *const tnames[] = {"time", "t", "times", "date", NULL};
+  static const char *const znames[] = {"lev",    "level",  "levels",   "depth",  "z", "plev",
+                                       "height", "deptht", "st_ocean", "olevel", NULL};
+  static const char *const enames[] = {"env",    "envs",     "environment", "environments",    "realization",
+                                       "member", "ensemble", "ens",         "ensemble_member", NULL};
+  char                     name[NC_MAX_NAME + 1], a[16], sn[128], un[128];
+
+  HcLower_Private(dimname, name, sizeof(name));
+  HcLower_Private(axis, a, sizeof(a));
+  HcLower_Private(stdname, sn, sizeof(sn));
+  HcLower_Private(units, un, sizeof(un));
+  *geo = (HcStrIn_Private(sn, xstd) || HcStrIn_Private(sn, ystd) || HcStrIn_Private(un, HcLonUnits) ||
+          HcStrIn_Private(un, HcLatUnits) ||
+          (!un[0] && !sn[0] &&
+           (!strcmp(name, "lon") || !strcmp(name, "longitude") || !strcmp(name, "lat") || !strcmp(name, "latitude"))))
+             ? PETSC_TRUE
+             : PETSC_FALSE;
+  if (!strcmp(a, "x")) return HC_ROLE_X;
+  if (!strcmp(a, "y")) return HC_ROLE_Y;
+  if (!strcmp(a, "z")) return HC_ROLE_Z;
+  if (!strcmp(a, "t")) return HC_ROLE_T;
+  if (HcStrIn_Private(sn, xstd) || !strcmp(sn, "projection_x_coordinate")) return HC_ROLE_X;
+  if (HcStrIn_Private(sn, ystd) || !strcmp(sn, "projection_y_coordinate")) return HC_ROLE_Y;
+  if (!strcmp(sn, "time")) return HC_ROLE_T;
+  if (!strcmp(sn, "realization")) return HC_ROLE_E;
+  if (HcStrIn_Private(sn, zstd) || strstr(sn, "ocean_s_coordinate") || strstr(sn, "atmosphere_")) return HC_ROLE_Z;
+  if (HcStrIn_Private(un, HcLonUnits)) return HC_ROLE_X;
+  if (HcStrIn_Private(un, HcLatUnits)) return HC_ROLE_Y;
+  if (strstr(un, " since ")) return HC_ROLE_T;
+  if (positive || HcStrIn_Private(un, zunits)) return HC_ROLE_Z;
+  if (HcStrIn_Private(name, xnames)) return HC_ROLE_X;
+  if (HcStrIn_Private(name, ynames)) return HC_ROLE_Y;
+  if (HcStrIn_Private(name, tnames)) return HC_ROLE_T;
+  if (HcStrIn_Private(name, znames)) return HC_ROLE_Z;
+  if (HcStrIn_Private(name, enames)) return HC_ROLE_E;
+  return HC_NROLES;
+}
+
+/* The coordinate variable of a dimension: same name, one dimension, that dimension. */
+static PetscErrorCode HcNCCoordinateVariable_Private(HcReader r, const HcNCFile *f, int dimid, const char dimname[],
+                                                     const char var[], int *cvar)
+{
+  int v = HcNCFileFindVar_Private(f, dimname), nd, dims[NC_MAX_VAR_DIMS];
+
+  PetscFunctionBegin;
+  *cvar = -1;
+  if (v < 0) PetscFunctionReturn(0);
+  HcCallNetCDF(r->comm, f->path, var, nc_inq_varndims(f->ncid, v, &nd));
+  if (nd != 1) PetscFunctionReturn(0);
+  HcCallNetCDF(r->comm, f->path, var, nc_inq_vardimid(f->ncid, v, dims));
+  if (dims[0] == dimid) *cvar = v;
+  PetscFunctionReturn(0);
+}
+
+/* Find the variable, its dimensions' roles, and how to decode it. */
+static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char name[], HcNCVar *v)
+{
+  int      dims[NC_MAX_VAR_DIMS];
+  char     list[4096], shape[1024] = "";
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(v->name, name, sizeof(v->name)));
+  v->file  = f;
+  v->varid = HcNCFileFindVar_Private(f, name);
+  if (v->varid < 0) {
+    PetscCall(HcNCFileListVars_Private(f, list, sizeof(list)));
+    SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': no such variable in the file (it has: %s)", f->path, name,
+            list);
+  }
+  HcCallNetCDF(r->comm, f->path, name, nc_inq_var(f->ncid, v->varid, NULL, NULL, &v->ndims, dims, NULL));
+  for (int k = 0; k < HC_NROLES; k++) v->pos[k] = -1;
+  for (int d = 0; d < v->ndims; d++) {
+    char dname[NC_MAX_NAME + 1];
+
+    HcCallNetCDF(r->comm, f->path, name, nc_inq_dimname(f->ncid, dims[d], dname));
+    PetscCall(PetscStrlcat(shape, d ? ", " : "", sizeof(shape)));
+    PetscCall(PetscStrlcat(shape, dname, sizeof(shape)));
+  }
+  PetscCheck(
+      v->ndims >= 2 && v->ndims <= 5, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+      "%s: variable '%s': wrong number of dimensions: %d (%s); expected (time, [level,] latitude, longitude), with an optional "
+      "environment dimension first",
+      f->path, name, v->ndims, shape);
+  for (int d = 0; d < v->ndims; d++) {
+    char      dname[NC_MAX_NAME + 1], axis[16] = "", sn[128] = "", units[128] = "";
+    size_t    len;
+    int       cvar;
+    PetscBool positive = PETSC_FALSE, geo;
+    HcRole    role;
+
+    HcCallNetCDF(r->comm, f->path, name, nc_inq_dim(f->ncid, dims[d], dname, &len));
+    PetscCall(HcNCCoordinateVariable_Private(r, f, dims[d], dname, name, &cvar));
+    if (cvar >= 0) {
+      PetscCall(HcNCGetText_Private(r, f, cvar, dname, "axis", axis, sizeof(axis)));
+      PetscCall(HcNCGetText_Private(r, f, cvar, dname, "standard_name", sn, sizeof(sn)));
+      PetscCall(HcNCGetText_Private(r, f, cvar, dname, "units", units, sizeof(units)));
+      PetscCall(HcNCHasAttribute_Private(r, f, cvar, dname, "positive", &positive));
+    }
+    role = HcClassifyDimension_Private(dname, axis, sn, units, positive, &geo);
+    if (role == HC_NROLES) {
+      PetscCheck(
+          len == 1, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+          "%s: variable '%s': dimension '%s' (size %zu) is not recognised as time, level, environment, latitude or longitude "
+          "(give its coordinate variable an 'axis' or 'standard_name' attribute)",
+          f->path, name, dname, len);
+      continue; /* a singleton dimension: index 0 */
+    }
+    PetscCheck(v->pos[role] < 0, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': dimensions '%s' and '%s' are both %s",
+               f->path, name, v->dimname[role], dname, HcRoleNames[role]);
+    v->pos[role] = d;
+    v->len[role] = len;
+    PetscCall(PetscStrncpy(v->dimname[role], dname, sizeof(v->dimname[role])));
+    if (role == HC_ROLE_X || role == HC_ROLE_Y) {
+      v->ax[role].geographic = geo;
+      v->ax[role].nfile      = (PetscInt)len;
+      PetscCall(PetscStrncpy(v->ax[role].coord, cvar >= 0 ? dname : "", sizeof(v->ax[role].coord)));
+      PetscCall(PetscStrncpy(v->ax[role].units, units, sizeof(v->ax[role].units)));
+    }
+  }
+  PetscCheck(v->pos[HC_ROLE_X] >= 0 && v->pos[HC_ROLE_Y] >= 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': wrong dimensions (%s): no %s dimension found; expected (time, [level,] latitude, longitude)",
+             f->path, name, shape, v->pos[HC_ROLE_X] < 0 ? "longitude (x)" : "latitude (y)");
+  PetscCheck(
+      v->ax[0].geographic == v->ax[1].geographic, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+      "%s: variable '%s': '%s' is %sa longitude but '%s' is %sa latitude; use both geographic or both Cartesian coordinates",
+      f->path, name, v->dimname[HC_ROLE_X], v->ax[0].geographic ? "" : "not ", v->dimname[HC_ROLE_Y],
+      v->ax[1].geographic ? "" : "not ");
+  v->type = v->ax[0].geographic ? HC_GRID_LATLON : HC_GRID_CARTESIAN;
+
+  /* decoding */
+  v->scale  = 1;
+  v->offset = 0;
+  PetscCall(HcNCGetReals_Private(r, f, v->varid, name, "scale_factor", 1, &v->scale, &n));
+  PetscCall(HcNCGetReals_Private(r, f, v->varid, name, "add_offset", 1, &v->offset, &n));
+  PetscCall(HcNCGetReals_Private(r, f, v->varid, name, "_FillValue", 1, v->miss, &v->nmiss));
+  PetscCall(PetscSNPrintf(v->missdesc, sizeof(v->missdesc), "NaN"));
+  if (v->nmiss) {
+    if (PetscIsNanReal(v->miss[0]))
+      PetscCall(PetscStrncpy(list, ", _FillValue NaN", sizeof(list)));
+    else
+      PetscCall(PetscSNPrintf(list, sizeof(list), ", _FillValue %g", v->miss[0]));
+    PetscCall(PetscStrlcat(v->missdesc, list, sizeof(v->missdesc)));
+  }
+  PetscCall(HcNCGetReals_Private(r, f, v->varid, name, "missing_value", HC_MAX_MISSING - v->nmiss, v->miss + v->nmiss, &n));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscCall(PetscSNPrintf(list, sizeof(list), ", missing_value %g", v->miss[v->nmiss + k]));
+    PetscCall(PetscStrlcat(v->missdesc, list, sizeof(v->missdesc)));
+  }
+  v->nmiss += n;
+  PetscCall(HcNCGetText_Private(r, f, v->varid, name, "units", v->units, sizeof(v->units)));
+  PetscCall(HcNCGetText_Private(r, f, v->varid, name, "long_name", v->long_name, sizeof(v->long_name)));
+  PetscCall(HcNCGetText_Private(r, f, v->varid, name, "standard_name", v->standard_name, sizeof(v->standard_name)));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- horizontal selection */
+
+/* First index where the sequence stops being strictly monotonic in the direction of its first step, or -1. */
+static PetscInt HcMonotonicBreak_Private(PetscInt n, const PetscReal c[])
+{
+  const PetscBool up = n < 2 || c[1] > c[0] ? PETSC_TRUE : PETSC_FALSE;
+
+  for (PetscInt i = 1; i < n; i++)
+    if (up ? !(c[i] > c[i - 1]) : !(c[i] < c[i - 1])) return i;
+  return -1;
+}
+
+/* Select cells of one axis: file coordinates raw[], box [lo, hi] (hasbox), stride s.  Longitudes may wrap once in the
+   file (e.g. 180..359, 0..179) and boxes may cross the periodic edge. */
+static PetscErrorCode HcAxisSelect_Private(HcReader r, const HcNCVar *v, int d, const PetscReal raw[], PetscBool hasbox,
+                                           PetscReal lo, PetscReal hi, HcAxisSel *ax)
+{
+  const PetscInt  n = ax->nfile, s = r->stride;
+  const PetscBool lon  = (d == 0 && ax->geographic) ? PETSC_TRUE : PETSC_FALSE;
+  const char     *what = d ? (ax->geographic ? "latitude" : "y") : (ax->geographic ? "longitude" : "x");
+  const PetscReal eps  = 1e-6;
+  PetscReal      *u, *val;
+  PetscInt       *ord, nsel = 0, brk;
+  PetscBool       periodic = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(n, &u, n, &val, n, &ord));
+  for (PetscInt i = 0; i < n; i++)
+    PetscCheck(!PetscIsInfOrNanReal(raw[i]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': %s coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name, what,
+               ax->coord, i);
+  /* file order -> increasing order (ord[k] = file index of the k-th smallest) */
+  for (PetscInt i = 0; i < n; i++) u[i] = raw[i];
+  if (lon)
+    for (PetscInt i = 1, wraps = 0; i < n; i++) {
+      if (raw[i] < raw[i - 1] && raw[i - 1] - raw[i] > 180) wraps++;
+      u[i] = raw[i] + 360 * wraps;
+    }
+  brk = HcMonotonicBreak_Private(n, u);
+  if (brk >= 0 && lon) { /* not increasing after unwrapping: try the file order as it is */
+    for (PetscInt i = 0; i < n; i++) u[i] = raw[i];
+    brk = HcMonotonicBreak_Private(n, u);
+  }
+  PetscCheck(brk < 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': %s coordinate '%s' is not monotonic: %g follows %g at index %" PetscInt_FMT, v->file->path,
+             v->name, what, ax->coord, (double)raw[brk], (double)raw[brk - 1], brk);
+  ax->flipped = n >= 2 && u[1] < u[0] ? PETSC_TRUE : PETSC_FALSE;
+  for (PetscInt k = 0; k < n; k++) ord[k] = ax->flipped ? n - 1 - k : k;
+  for (PetscInt k = 0; k < n; k++) val[k] = u[ord[k]];
+  if (lon) {
+    PetscCheck(val[n - 1] - val[0] < 360, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': longitudes '%s' span %g degrees, more than 360", v->file->path, v->name, ax->coord,
+               (double)(val[n - 1] - val[0]));
+    periodic = n >= 2 && PetscAbsReal((val[n - 1] - val[0]) * n / (n - 1) - 360) < 1e-6 * 360 ? PETSC_TRUE : PETSC_FALSE;
+  } else if (d == 0 ? (r->periodic == 2 || r->periodic == 4) : (r->periodic == 3 || r->periodic == 4))
+    periodic = PETSC_TRUE;
+  if (r->periodic == 1) periodic = PETSC_FALSE;
+
+  /* the box, as positions k in increasing order; sel holds them in selection order */
+  PetscCall(PetscMalloc2(n, &ax->idx, n, &ax->c));
+  if (!hasbox) {
+    for (PetscInt k = 0; k < n; k++) {
+      ax->idx[k] = ord[k];
+      ax->c[k]   = val[k];
+    }
+    nsel = n;
+  } else if (lon) {
+    PetscInt   first = -1;
+    PetscReal *x;
+    PetscBool *taken;
+
+    if (hi < lo) hi += 360;
+    PetscCheck(hi - lo <= 360 + eps, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': the box longitudes %g to %g span more than 360 degrees", v->file->path, v->name, (double)lo,
+               (double)hi);
+    /* every longitude shifted into [lo, lo + 360): those <= hi are in the box; the selection starts at the smallest and
+       goes on in file order (round the globe on a periodic axis) while the shifted values increase */
+    PetscCall(PetscMalloc2(n, &x, n, &taken));
+    for (PetscInt k = 0; k < n; k++) {
+      x[k]     = val[k] - 360 * PetscFloorReal((val[k] - (lo - eps)) / 360);
+      taken[k] = PETSC_FALSE;
+      if (x[k] <= hi + eps && (first < 0 || x[k] < x[first])) first = k;
+    }
+    for (PetscInt m = 0; first >= 0 && m < n; m++) {
+      const PetscInt k = periodic ? (first + m) % n : first + m;
+
+      if (k >= n || x[k] > hi + eps || (nsel && x[k] <= ax->c[nsel - 1])) break;
+      taken[k]      = PETSC_TRUE;
+      ax->idx[nsel] = ord[k];
+      ax->c[nsel++] = x[k];
+    }
+    PetscCheck(nsel, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': the box longitudes %g to %g are outside the file's longitudes %g to %g", v->file->path,
+               v->name, (double)lo, (double)hi, (double)val[0], (double)val[n - 1]);
+    for (PetscInt k = 0; k < n; k++) /* on a regional axis the box must not continue across the file's edge */
+      PetscCheck(taken[k] || x[k] > hi + eps, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "%s: variable '%s': the box longitudes %g to %g cross the edge of the file's regional longitudes %g to %g",
+                 v->file->path, v->name, (double)lo, (double)hi, (double)val[0], (double)val[n - 1]);
+    PetscCall(PetscFree2(x, taken));
+  } else {
+    PetscCheck(hi >= lo, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: variable '%s': empty box: %s %g to %g", v->file->path, v->name,
+               what, (double)lo, (double)hi);
+    for (PetscInt k = 0; k < n; k++)
+      if (val[k] >= lo - eps && val[k] <= hi + eps) {
+        ax->idx[nsel] = ord[k];
+        ax->c[nsel++] = val[k];
+      }
+    PetscCheck(nsel, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': the box %s %g to %g is outside the file's %s %g to %g", v->file->path, v->name, what,
+               (double)lo, (double)hi, what, (double)val[0], (double)val[n - 1]);
+  }
+  ax->full     = nsel == n ? PETSC_TRUE : PETSC_FALSE;
+  ax->periodic = periodic && ax->full ? PETSC_TRUE : PETSC_FALSE;
+  /* stride: keep every s-th selected cell */
+  ax->n = 0;
+  for (PetscInt k = 0; k < nsel; k += s) {
+    ax->idx[ax->n] = ax->idx[k];
+    ax->c[ax->n++] = ax->c[k];
+  }
+  PetscCheck(ax->n >= 2, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: variable '%s': the selection keeps %" PetscInt_FMT " cell(s) along %s (box and stride %" PetscInt_FMT
+             "); at least 2 are needed",
+             v->file->path, v->name, ax->n, what, s);
+  PetscCall(PetscFree3(u, val, ord));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCVarGeometry_Private(HcReader r, HcNCVar *v)
+{
+  PetscFunctionBegin;
+  for (int d = 0; d < 2; d++) {
+    HcAxisSel *ax = &v->ax[d];
+    PetscReal *raw;
+
+    PetscCall(PetscMalloc1(ax->nfile, &raw));
+    if (ax->coord[0]) {
+      int cvar = HcNCFileFindVar_Private(v->file, ax->coord);
+      HcCallNetCDF(r->comm, v->file->path, ax->coord, nc_get_var_double(v->file->ncid, cvar, raw));
+    } else
+      for (PetscInt i = 0; i < ax->nfile; i++) raw[i] = i; /* no coordinate variable: cell indices */
+    PetscCall(HcAxisSelect_Private(r, v, d, raw, r->hasbox, r->box[2 * d], r->box[2 * d + 1], ax));
+    PetscCall(PetscFree(raw));
+  }
+  if (v->type == HC_GRID_LATLON) {
+    const HcAxisSel *ay = &v->ax[1];
+    PetscCheck(ay->c[0] > -90 && ay->c[ay->n - 1] < 90, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': selected latitudes %g to %g include a pole; cell centres must lie strictly inside (-90, 90) "
+               "(use -data_box)",
+               v->file->path, v->name, (double)ay->c[0], (double)ay->c[ay->n - 1]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Cartesian files written by hycast say which directions are periodic. */
+static PetscErrorCode HcNCVarPeriodicAttribute_Private(HcReader r, HcNCVar *v)
+{
+  char per[16];
+
+  PetscFunctionBegin;
+  if (v->type != HC_GRID_CARTESIAN || r->periodic != 0) PetscFunctionReturn(0);
+  PetscCall(HcNCGetText_Private(r, v->file, NC_GLOBAL, v->name, "hycast_periodic", per, sizeof(per)));
+  if (strchr(per, 'x') && v->ax[0].full) v->ax[0].periodic = PETSC_TRUE;
+  if (strchr(per, 'y') && v->ax[1].full) v->ax[1].periodic = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- time */
+
+static PetscErrorCode HcNCVarTime_Private(HcReader r, HcNCVar *v)
+{
+  int  cvar;
+  char units[256], calendar[64];
+
+  PetscFunctionBegin;
+  v->hastime = v->pos[HC_ROLE_T] >= 0 ? PETSC_TRUE : PETSC_FALSE;
+  v->ntfile  = v->hastime ? (PetscInt)v->len[HC_ROLE_T] : 1;
+  PetscCheck(v->ntfile > 0, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': the time dimension '%s' is empty",
+             v->file->path, v->name, v->dimname[HC_ROLE_T]);
+  PetscCall(PetscMalloc1(v->ntfile, &v->tfile));
+  for (PetscInt k = 0; k < v->ntfile; k++) v->tfile[k] = k;
+  if (!v->hastime) PetscFunctionReturn(0);
+  cvar = HcNCFileFindVar_Private(v->file, v->dimname[HC_ROLE_T]);
+  if (cvar < 0) PetscFunctionReturn(0); /* no coordinate: steps are numbered */
+  HcCallNetCDF(r->comm, v->file->path, v->dimname[HC_ROLE_T], nc_get_var_double(v->file->ncid, cvar, v->tfile));
+  PetscCall(HcNCGetText_Private(r, v->file, cvar, v->dimname[HC_ROLE_T], "units", units, sizeof(units)));
+  PetscCall(HcNCGetText_Private(r, v->file, cvar, v->dimname[HC_ROLE_T], "calendar", calendar, sizeof(calendar)));
+  for (PetscInt k = 0; k < v->ntfile; k++)
+    PetscCheck(!PetscIsInfOrNanReal(v->tfile[k]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': time coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name,
+               v->dimname[HC_ROLE_T], k);
+  if (!units[0]) PetscFunctionReturn(0);
+  PetscCall(HcTimeAxisSetUp_Private(r->comm, v->file->path, v->dimname[HC_ROLE_T], units, calendar, &v->tax));
+  v->timeunits = PETSC_TRUE;
+  for (PetscInt k = 0; k < v->ntfile; k++) v->tfile[k] *= v->tax.unitsec;
+  PetscFunctionReturn(0);
+}
+
+/* The selected steps t0 .. t0 + nt - 1 of the first variable's time axis. */
+static PetscErrorCode HcReaderSelectTimes_Private(HcReader r)
+{
+  const HcNCVar *v  = &r->var[0];
+  PetscInt       i0 = 0, i1 = v->ntfile - 1;
+
+  PetscFunctionBegin;
+  if (r->hastrange) {
+    PetscCheck(r->trange[0] >= 0 && r->trange[1] >= r->trange[0] && r->trange[1] < v->ntfile, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': -data_time_range %" PetscInt_FMT ",%" PetscInt_FMT
+               " is not within the file's steps 0..%" PetscInt_FMT,
+               v->file->path, v->name, r->trange[0], r->trange[1], v->ntfile - 1);
+    i0 = r->trange[0];
+    i1 = r->trange[1];
+  }
+  if (r->hasdates) {
+    PetscReal lo, hi;
+    PetscInt  j0 = -1, j1 = -1;
+    char      what[PETSC_MAX_PATH_LEN + 128];
+
+    PetscCheck(v->timeunits, r->comm, PETSC_ERR_ARG_WRONG,
+               "%s: variable '%s': -data_dates needs a time coordinate with units '<unit> since <date>'", v->file->path, v->name);
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: variable '%s': -data_dates", v->file->path, v->name));
+    PetscCall(HcTimeAxisParseDate_Private(r->comm, &v->tax, what, r->dates[0], &lo));
+    PetscCall(HcTimeAxisParseDate_Private(r->comm, &v->tax, what, r->dates[1], &hi));
+    for (PetscInt k = i0; k <= i1; k++)
+      if (v->tfile[k] >= lo - 1e-6 && v->tfile[k] <= hi + 1e-6) {
+        if (j0 < 0) j0 = k;
+        j1 = k;
+      }
+    PetscCheck(j0 >= 0, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: variable '%s': no time step between %s and %s", v->file->path,
+               v->name, r->dates[0], r->dates[1]);
+    i0 = j0;
+    i1 = j1;
+  }
+  r->t0 = i0;
+  r->nt = i1 - i0 + 1;
+  PetscCall(PetscMalloc1(r->nt, &r->times));
+  for (PetscInt k = 0; k < r->nt; k++) r->times[k] = v->tfile[i0 + k];
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- consistency of several variables */
+
+static PetscErrorCode HcNCVarCompareGrid_Private(HcReader r, const HcNCVar *a, const HcNCVar *b)
+{
+  PetscFunctionBegin;
+  PetscCheck(a->type == b->type, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': on a %s grid, but '%s' of %s is on a %s grid", b->file->path, b->name, HcGridTypes[b->type],
+             a->name, a->file->path, HcGridTypes[a->type]);
+  for (int d = 0; d < 2; d++) {
+    const char *what = d ? "latitude" : "longitude";
+
+    PetscCheck(a->ax[d].n == b->ax[d].n, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': on another grid than '%s' of %s: %" PetscInt_FMT
+               " selected cells along %s instead of %" PetscInt_FMT,
+               b->file->path, b->name, a->name, a->file->path, b->ax[d].n, what, a->ax[d].n);
+    for (PetscInt i = 0; i < a->ax[d].n; i++) {
+      const PetscReal tol = 1e-6 * PetscMax(1, PetscAbsReal(a->ax[d].c[i]));
+      PetscCheck(PetscAbsReal(a->ax[d].c[i] - b->ax[d].c[i]) <= tol, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': on another grid than '%s' of %s: %s of cell %" PetscInt_FMT " is %g instead of %g",
+                 b->file->path, b->name, a->name, a->file->path, what, i, (double)b->ax[d].c[i], (double)a->ax[d].c[i]);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* b's time axis must match the reader's selection (a variable without a time dimension is constant in time). */
+static PetscErrorCode HcReaderCompareTime_Private(HcReader r, const HcNCVar *b)
+{
+  const HcNCVar *a   = &r->var[0];
+  PetscReal      off = 0;
+
+  PetscFunctionBegin;
+  if (!b->hastime && b != a) PetscFunctionReturn(0);
+  PetscCheck(b->ntfile == a->ntfile, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': %" PetscInt_FMT " time steps, but '%s' of %s has %" PetscInt_FMT, b->file->path, b->name,
+             b->ntfile, a->name, a->file->path, a->ntfile);
+  if (a->timeunits && b->timeunits) PetscCall(HcTimeAxisOffset_Private(r->comm, &a->tax, &b->tax, &off));
+  for (PetscInt k = 0; k < r->nt; k++) {
+    const PetscReal ta = a->tfile[r->t0 + k], tb = b->tfile[r->t0 + k] + off;
+    PetscCheck(PetscAbsReal(ta - tb) <= 1e-6 * PetscMax(1, PetscAbsReal(ta)), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': time step %" PetscInt_FMT " differs from that of '%s' of %s", b->file->path, b->name,
+               r->t0 + k, a->name, a->file->path);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- this rank's hyperslab */
+
+/* Cut the local range [s, s + m) of a selection into runs of constant file stride (at most HC_MAX_RUNS). */
+static PetscErrorCode HcAxisRuns_Private(HcReader r, const HcAxisSel *ax, PetscInt s, PetscInt m, PetscInt maxruns, HcRun runs[],
+                                         PetscInt *nruns)
+{
+  PetscInt i = 0;
+
+  PetscFunctionBegin;
+  *nruns = 0;
+  while (i < m) {
+    PetscInt len = 1, d = 1;
+    HcRun   *run = &runs[*nruns];
+    PetscInt first;
+
+    PetscAssert(*nruns < maxruns, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                "HcReader: local selection needs more than %" PetscInt_FMT " runs", maxruns);
+    if (i + 1 < m) {
+      d = ax->idx[s + i + 1] - ax->idx[s + i];
+      while (i + len < m && ax->idx[s + i + len] - ax->idx[s + i + len - 1] == d) len++;
+    }
+    first       = d > 0 ? ax->idx[s + i] : ax->idx[s + i + len - 1];
+    run->start  = (size_t)first;
+    run->count  = (size_t)len;
+    run->stride = (ptrdiff_t)PetscAbsInt(d);
+    run->off    = i;
+    run->rev    = d < 0 ? PETSC_TRUE : PETSC_FALSE;
+    (*nruns)++;
+    i += len;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCVarSetUpSlab_Private(HcReader r, HcNCVar *v)
+{
+  PetscInt ny;
+
+  PetscFunctionBegin;
+  PetscCall(HcAxisRuns_Private(r, &v->ax[0], r->xs, r->xm, HC_MAX_RUNS, v->xrun, &v->nxruns));
+  PetscCall(HcAxisRuns_Private(r, &v->ax[1], r->ys, r->ym, 1, &v->yrun, &ny));
+  PetscFunctionReturn(0);
+}
+
+/* Read field v at (environment e, file step k) into out[(j - ys) * xm + (i - xs)], decoded; missing values become NaN and
+   kind[] (when given) tells why: 1 NaN in the file, 2 _FillValue or missing_value.  Collective: every rank makes the same
+   number of NetCDF calls. */
+static PetscErrorCode HcNCVarReadSlab_Private(HcReader r, const HcNCVar *v, PetscInt e, PetscInt k, PetscReal out[], char kind[])
+{
+  size_t     start[NC_MAX_VAR_DIMS], count[NC_MAX_VAR_DIMS];
+  ptrdiff_t  stride[NC_MAX_VAR_DIMS];
+  PetscReal *buf = r->rbuf;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_NCRead, 0, 0, 0, 0));
+  for (int d = 0; d < v->ndims; d++) {
+    start[d]  = 0;
+    count[d]  = 1;
+    stride[d] = 1;
+  }
+  if (v->pos[HC_ROLE_T] >= 0) start[v->pos[HC_ROLE_T]] = (size_t)k;
+  if (v->pos[HC_ROLE_E] >= 0) start[v->pos[HC_ROLE_E]] = (size_t)e;
+  if (v->pos[HC_ROLE_Z] >= 0) start[v->pos[HC_ROLE_Z]] = (size_t)r->level;
+  start[v->pos[HC_ROLE_Y]]  = v->yrun.start;
+  count[v->pos[HC_ROLE_Y]]  = v->yrun.count;
+  stride[v->pos[HC_ROLE_Y]] = v->yrun.stride;
+  for (PetscInt q = 0; q < HC_MAX_RUNS; q++) {
+    const HcRun *xr = &v->xrun[q];
+    PetscBool    strided;
+
+    if (q < v->nxruns) {
+      start[v->pos[HC_ROLE_X]]  = xr->start;
+      count[v->pos[HC_ROLE_X]]  = xr->count;
+      stride[v->pos[HC_ROLE_X]] = xr->stride;
+    }
+    strided = (q < v->nxruns && (xr->stride > 1 || v->yrun.stride > 1)) ? PETSC_TRUE : PETSC_FALSE;
+    HcCallNetCDF(r->comm, v->file->path, v->name,
+                 q >= v->nxruns ? NC_NOERR
+                 : strided      ? nc_get_vars_double(v->file->ncid, v->varid, start, count, stride, buf)
+                                : nc_get_vara_double(v->file->ncid, v->varid, start, count, buf));
+    if (q >= v->nxruns) continue;
+    r->nread += (PetscInt64)(xr->count * v->yrun.count);
+    for (size_t jj = 0; jj < v->yrun.count; jj++) {
+      const PetscInt j = v->yrun.rev ? (PetscInt)(v->yrun.count - 1 - jj) : (PetscInt)jj;
+      for (size_t ii = 0; ii < xr->count; ii++) {
+        const PetscInt  i   = xr->off + (xr->rev ? (PetscInt)(xr->count - 1 - ii) : (PetscInt)ii);
+        const PetscReal raw = v->pos[HC_ROLE_Y] < v->pos[HC_ROLE_X] ? buf[jj * xr->count + ii] : buf[ii * v->yrun.count + jj];
+        char            why = 0;
+
+        if (PetscIsNanReal(raw)) why = 1;
+        for (PetscInt m = 0; m < v->nmiss && !why; m++)
+          if (raw == v->miss[m]) why = 2;
+        out[j * r->xm + i] = why ? NAN : raw * v->scale + v->offset;
+        if (kind) kind[j * r->xm + i] = why;
+      }
+    }
+  }
+  PetscCall(PetscLogEventEnd(HC_NCRead, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- the scan: land, missing values, ranges */
+
+typedef struct {
+  PetscInt  *nmiss; /* per field and local cell: slabs in which it is missing */
+  PetscInt  *first; /* per field and local cell: first missing slab (env * nt + k) */
+  char      *why;   /* per field and local cell: kind of that first missing value */
+  PetscReal *sum;   /* per field and local cell: sum of the valid values */
+} HcScan;
+
+/* Slabs of field v in the selection: environments times steps, each counted only when the field has that dimension. */
+static PetscInt HcNCVarSlabs_Private(HcReader r, const HcNCVar *v)
+{
+  return (v->pos[HC_ROLE_E] >= 0 ? r->nenv : 1) * (v->hastime ? r->nt : 1);
+}
+
+static PetscErrorCode HcReaderScanVariable_Private(HcReader r, HcNCVar *v, PetscInt c, HcScan *sc)
+{
+  const PetscInt nloc = r->xm * r->ym, ne = v->pos[HC_ROLE_E] >= 0 ? r->nenv : 1, nk = v->hastime ? r->nt : 1;
+  PetscReal      mm[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
+
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < ne; e++) {
+    for (PetscInt k = 0; k < nk; k++) {
+      PetscCall(HcNCVarReadSlab_Private(r, v, e, v->hastime ? r->t0 + k : 0, r->slab, r->kind));
+      for (PetscInt q = 0; q < nloc; q++) {
+        const PetscInt at = c * nloc + q;
+
+        if (r->kind[q]) {
+          if (!sc->nmiss[at]++) {
+            sc->first[at] = e * r->nt + k;
+            sc->why[at]   = r->kind[q];
+          }
+        } else {
+          sc->sum[at] += r->slab[q];
+          mm[0] = PetscMin(mm[0], r->slab[q]);
+          mm[1] = PetscMin(mm[1], -r->slab[q]);
+        }
+      }
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPI_MIN, r->comm));
+  v->vmin = mm[0];
+  v->vmax = -mm[1];
+  PetscFunctionReturn(0);
+}
+
+/* One message for the first cell (in natural order) where a field is missing inside the ocean. */
+static PetscErrorCode HcReaderReportMissing_Private(HcReader r, const HcNCVar *vars, PetscInt nv, const HcScan *sc)
+{
+  const PetscInt nloc = r->xm * r->ym, nx = vars[0].ax[0].n;
+  PetscInt       key     = PETSC_MAX_INT;
+  int            info[3] = {INT_MAX, INT_MAX, INT_MAX};
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < nloc; q++) {
+    const PetscInt g = (r->ys + q / r->xm) * nx + r->xs + q % r->xm;
+
+    if (r->land[q] || g >= key) continue;
+    for (PetscInt c = 0; c < nv; c++)
+      if (sc->nmiss[c * nloc + q]) {
+        key = g;
+        break;
+      }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &key, 1, MPIU_INT, MPI_MIN, r->comm));
+  if (key == PETSC_MAX_INT) PetscFunctionReturn(0);
+  {
+    const PetscInt i = key % nx, j = key / nx;
+
+    if (i >= r->xs && i < r->xs + r->xm && j >= r->ys && j < r->ys + r->ym) {
+      const PetscInt q = (j - r->ys) * r->xm + i - r->xs;
+      for (PetscInt c = 0; c < nv; c++)
+        if (sc->nmiss[c * nloc + q]) {
+          info[0] = (int)c;
+          info[1] = (int)sc->first[c * nloc + q];
+          info[2] = sc->why[c * nloc + q];
+          break;
+        }
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, info, 3, MPI_INT, MPI_MIN, r->comm));
+    {
+      const HcNCVar *v = &vars[info[0]];
+      const PetscInt e = info[1] / r->nt, k = info[1] % r->nt;
+      const char    *xw = v->type == HC_GRID_LATLON ? "lon" : "x", *yw = v->type == HC_GRID_LATLON ? "lat" : "y";
+      char           when[128] = "", envtxt[64] = "";
+
+      if (v->timeunits) PetscCall(HcTimeAxisFormat_Private(&v->tax, r->times[k], when, sizeof(when)));
+      if (r->nenv > 1) PetscCall(PetscSNPrintf(envtxt, sizeof(envtxt), ", environment %" PetscInt_FMT, e));
+      SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
+              "%s: variable '%s': %s inside the ocean at %s %g, %s %g (cell %" PetscInt_FMT ", %" PetscInt_FMT
+              "), time step %" PetscInt_FMT "%s%s%s%s: the cell has data at other times or in other fields, so it is not land. "
+              "Use -data_fill zero|mean to fill missing values",
+              v->file->path, v->name, info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", xw,
+              (double)v->ax[0].c[i], yw, (double)v->ax[1].c[j], i, j, v->hastime ? r->t0 + k : 0, when[0] ? " (" : "", when,
+              when[0] ? ")" : "", envtxt);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Scan fields vars[0..nv): ranges, fill values (fill[] per field and local cell), missing values inside the ocean.
+   With land == NULL the fields define land (the data); otherwise land is given (auxiliary fields). */
+static PetscErrorCode HcReaderScanFields_Private(HcReader r, HcNCVar *vars, PetscInt nv, PetscBool define, PetscReal fill[])
+{
+  const PetscInt nloc = r->xm * r->ym;
+  HcScan         sc;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc4(nv * nloc, &sc.nmiss, nv * nloc, &sc.first, nv * nloc, &sc.why, nv * nloc, &sc.sum));
+  for (PetscInt c = 0; c < nv; c++) PetscCall(HcReaderScanVariable_Private(r, &vars[c], c, &sc));
+  if (define) {
+    PetscInt nactive = 0;
+
+    for (PetscInt q = 0; q < nloc; q++) {
+      r->land[q] = PETSC_TRUE;
+      for (PetscInt c = 0; c < nv; c++)
+        if (sc.nmiss[c * nloc + q] < HcNCVarSlabs_Private(r, &vars[c])) r->land[q] = PETSC_FALSE;
+      nactive += !r->land[q];
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nactive, 1, MPIU_INT, MPI_SUM, r->comm));
+    PetscCheck(nactive > 0, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': every cell of the selection is missing at every selected time step (the box is all land or "
+               "all missing)",
+               vars[0].file->path, vars[0].name);
+  }
+  if (r->fill == HC_FILL_NONE) PetscCall(HcReaderReportMissing_Private(r, vars, nv, &sc));
+  for (PetscInt c = 0; c < nv; c++) {
+    const PetscInt slabs = HcNCVarSlabs_Private(r, &vars[c]);
+    PetscInt64     nf    = 0;
+
+    for (PetscInt q = 0; q < nloc; q++) {
+      const PetscInt at = c * nloc + q;
+
+      fill[at] = 0;
+      if (r->land[q]) continue;
+      nf += sc.nmiss[at];
+      if (r->fill == HC_FILL_MEAN && sc.nmiss[at] < slabs) fill[at] = sc.sum[at] / (slabs - sc.nmiss[at]);
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nf, 1, MPIU_INT64, MPI_SUM, r->comm));
+    vars[c].nfilled = nf;
+  }
+  PetscCall(PetscFree4(sc.nmiss, sc.first, sc.why, sc.sum));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcReaderScan_Private(HcReader r)
+{
+  const PetscInt nloc = r->xm * r->ym;
+  Vec            mask;
+  PetscScalar  **mk;
+  DM             da1;
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderScanFields_Private(r, r->var, r->nvars, PETSC_TRUE, r->fillv));
+  PetscCall(HcGridGetScalarDM(r->grid, &da1));
+  PetscCall(DMCreateGlobalVector(da1, &mask));
+  PetscCall(DMDAVecGetArray(da1, mask, &mk));
+  for (PetscInt q = 0; q < nloc; q++) mk[r->ys + q / r->xm][r->xs + q % r->xm] = r->land[q] ? 0 : 1;
+  PetscCall(DMDAVecRestoreArray(da1, mask, &mk));
+  PetscCall(HcGridSetMask(r->grid, mask));
+  PetscCall(VecDestroy(&mask));
+  if (r->naux) PetscCall(HcReaderScanFields_Private(r, r->avar, r->naux, PETSC_FALSE, r->afill));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+/* Default fields: every data variable (two or more dimensions, not cell bounds) with the same dimensions as the first. */
+static PetscErrorCode HcReaderDefaultVariables_Private(HcReader r)
+{
+  static const char *const bounds[] = {"nv", "bnds", "nbnd", "nb2", "bounds", "vertices", "d2", NULL};
+  const char              *names[HC_READER_MAX_VARS];
+  int                      first[NC_MAX_VAR_DIMS], nfirst = -1;
+  PetscInt                 n = 0;
+
+  PetscFunctionBegin;
+  for (int v = 0; v < r->main.nvars && n < HC_READER_MAX_VARS; v++) {
+    int       nd, dims[NC_MAX_VAR_DIMS];
+    PetscBool skip = PETSC_FALSE;
+
+    HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_varndims(r->main.ncid, v, &nd));
+    if (nd < 2 || nd > NC_MAX_VAR_DIMS) continue;
+    HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_vardimid(r->main.ncid, v, dims));
+    for (int d = 0; d < nd; d++) {
+      char dname[NC_MAX_NAME + 1];
+
+      HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_dimname(r->main.ncid, dims[d], dname));
+      if (HcStrIn_Private(dname, bounds)) skip = PETSC_TRUE;
+    }
+    if (skip) continue;
+    if (nfirst < 0) {
+      nfirst = nd;
+      for (int d = 0; d < nd; d++) first[d] = dims[d];
+    } else if (nd != nfirst)
+      continue;
+    for (int d = 0; d < nd; d++)
+      if (dims[d] != first[d]) skip = PETSC_TRUE;
+    if (!skip) names[n++] = r->main.varnames[v];
+  }
+  PetscCheck(n > 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: the file has no data variable (two or more dimensions); name the variable(s) with -data_vars", r->main.path);
+  PetscCall(HcReaderSetNames_Private(r, n, names, r->names, &r->nvars));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcReaderSetUpVariable_Private(HcReader r, HcNCFile *f, const char name[], HcNCVar *v)
+{
+  PetscFunctionBegin;
+  PetscCall(HcNCVarInquire_Private(r, f, name, v));
+  PetscCall(HcNCVarGeometry_Private(r, v));
+  PetscCall(HcNCVarPeriodicAttribute_Private(r, v));
+  PetscCall(HcNCVarTime_Private(r, v));
+  if (v->pos[HC_ROLE_Z] >= 0)
+    PetscCheck(r->level >= 0 && r->level < (PetscInt)v->len[HC_ROLE_Z], r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: variable '%s': -data_level %" PetscInt_FMT " is not within the levels 0..%zu of dimension '%s'", f->path,
+               name, r->level, v->len[HC_ROLE_Z] - 1, v->dimname[HC_ROLE_Z]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderSetUp(HcReader r)
+{
+  const char *names[HC_READER_MAX_VARS];
+  PetscBool   anylevel = PETSC_FALSE;
+  HcNCVar    *v0;
+
+  PetscFunctionBegin;
+  if (r->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(r->path[0], r->comm, PETSC_ERR_ARG_WRONG,
+             "HcReader: no input file (give it with -data_file or as the first argument)");
+  PetscCall(HcNCFileOpen_Private(r, &r->main, r->path, r->nvars ? r->names[0] : "(default)"));
+  if (!r->nvars) PetscCall(HcReaderDefaultVariables_Private(r));
+  for (PetscInt c = 0; c < r->nvars; c++) {
+    PetscCall(HcReaderSetUpVariable_Private(r, &r->main, r->names[c], &r->var[c]));
+    if (r->var[c].pos[HC_ROLE_Z] >= 0) anylevel = PETSC_TRUE;
+    names[c] = r->names[c];
+  }
+  v0 = &r->var[0];
+  PetscCheck(!r->haslevel || anylevel, r->comm, PETSC_ERR_ARG_WRONG,
+             "%s: variable '%s': -data_level given, but no variable has a level dimension", r->path, v0->name);
+  PetscCall(HcReaderSelectTimes_Private(r));
+  r->nenv = v0->pos[HC_ROLE_E] >= 0 ? (PetscInt)v0->len[HC_ROLE_E] : 1;
+  for (PetscInt c = 0; c < r->nvars; c++) {
+    const HcNCVar *v = &r->var[c];
+
+    PetscCall(HcNCVarCompareGrid_Private(r, v0, v));
+    PetscCheck(v->hastime == v0->hastime, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' %s a time dimension but '%s' %s",
+               r->path, v->name, v->hastime ? "has" : "has no", v0->name, v0->hastime ? "has" : "has not");
+    PetscCall(HcReaderCompareTime_Private(r, v));
+    PetscCheck((v->pos[HC_ROLE_E] >= 0 ? (PetscInt)v->len[HC_ROLE_E] : 1) == r->nenv, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': its environments differ from those of '%s'", r->path, v->name, v0->name);
+  }
+  PetscCheck(r->env >= 0 && r->env < r->nenv, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: variable '%s': -data_env %" PetscInt_FMT " is not within the file's environments 0..%" PetscInt_FMT, r->path,
+             v0->name, r->env, r->nenv - 1);
+
+  /* the grid, from the coordinate variables */
+  PetscCall(HcGridCreate(r->comm, &r->grid));
+  PetscCall(HcGridSetType(r->grid, v0->type));
+  PetscCall(HcGridSetCoordinates(r->grid, v0->ax[0].n, v0->ax[0].c, v0->ax[1].n, v0->ax[1].c));
+  PetscCall(HcGridSetPeriodic(r->grid, v0->ax[0].periodic, v0->ax[1].periodic));
+  PetscCall(HcGridSetFields(r->grid, r->nvars, names));
+  PetscCall(HcGridSetUp(r->grid));
+  PetscCall(HcGridGetOwnership(r->grid, &r->xs, &r->ys, &r->xm, &r->ym));
+  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarSetUpSlab_Private(r, &r->var[c]));
+
+  /* auxiliary fields */
+  if (r->naux) {
+    HcNCFile *f = &r->main;
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(r->auxpath, r->path, &same));
+    if (r->auxpath[0] && !same) {
+      PetscCall(HcNCFileOpen_Private(r, &r->aux, r->auxpath, r->auxnames[0]));
+      f = &r->aux;
+    }
+    for (PetscInt c = 0; c < r->naux; c++) {
+      HcNCVar *a = &r->avar[c];
+
+      PetscCall(HcReaderSetUpVariable_Private(r, f, r->auxnames[c], a));
+      PetscCall(HcNCVarCompareGrid_Private(r, v0, a));
+      PetscCall(HcReaderCompareTime_Private(r, a));
+      PetscCheck(a->pos[HC_ROLE_E] < 0 || (PetscInt)a->len[HC_ROLE_E] == r->nenv, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': %zu environments, but the data has %" PetscInt_FMT, f->path, a->name, a->len[HC_ROLE_E],
+                 r->nenv);
+      PetscCall(HcNCVarSetUpSlab_Private(r, a));
+    }
+  }
+
+  PetscCall(PetscMalloc6(r->xm * r->ym, &r->slab, r->xm * r->ym, &r->rbuf, r->xm * r->ym, &r->kind, r->nvars * r->xm * r->ym,
+                         &r->fillv, PetscMax(1, r->naux) * r->xm * r->ym, &r->afill, r->xm * r->ym, &r->land));
+  PetscCall(HcReaderScan_Private(r));
+  r->setupcalled = PETSC_TRUE;
+  if (r->view) PetscCall(HcReaderView(r, PETSC_VIEWER_STDOUT_(r->comm)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcReaderCheckSetUp_Private(HcReader r)
+{
+  PetscFunctionBegin;
+  PetscCheck(r->setupcalled, r->comm, PETSC_ERR_ORDER, "HcReader: call HcReaderSetUp() first");
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static PetscErrorCode HcReaderReadFields_Private(HcReader r, HcNCVar *vars, PetscInt nv, const PetscReal fill[], PetscInt k,
+                                                 Vec u)
+{
+  const PetscInt nloc = r->xm * r->ym;
+  PetscScalar   *a;
+  PetscInt       n;
+
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < r->nt, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcReader: time step %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", k, r->nt);
+  PetscCall(VecGetLocalSize(u, &n));
+  PetscCheck(n == nv * nloc, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "HcReader: the vector has %" PetscInt_FMT " local values, expected %" PetscInt_FMT " (%" PetscInt_FMT
+             " field(s) on the reader's grid)",
+             n, nv * nloc, nv);
+  PetscCall(VecGetArray(u, &a));
+  for (PetscInt c = 0; c < nv; c++) {
+    const HcNCVar *v = &vars[c];
+    const PetscInt e = v->pos[HC_ROLE_E] >= 0 ? r->env : 0;
+
+    PetscCall(HcNCVarReadSlab_Private(r, v, e, v->hastime ? r->t0 + k : 0, r->slab, NULL));
+    for (PetscInt q = 0; q < nloc; q++)
+      a[q * nv + c] = r->land[q] ? 0 : (PetscIsNanReal(r->slab[q]) ? fill[c * nloc + q] : r->slab[q]);
+  }
+  PetscCall(VecRestoreArray(u, &a));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderRead - read selected time step k (0 <= k < nt) of the current environment into u (a vector of the reader's grid):
+  land cells hold 0, missing values inside the ocean the fill value.  Collective.
+@*/
+PetscErrorCode HcReaderRead(HcReader r, PetscInt k, Vec u)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCall(HcReaderReadFields_Private(r, r->var, r->nvars, r->fillv, k, u));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderReadAuxiliary - read the auxiliary fields at selected time step k into a (HcReaderCreateAuxiliaryVector());
+  fields without a time dimension are the same at every step.
+@*/
+PetscErrorCode HcReaderReadAuxiliary(HcReader r, PetscInt k, Vec a)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCheck(r->naux, r->comm, PETSC_ERR_ORDER, "HcReader: no auxiliary variables (-data_aux_vars)");
+  PetscCall(HcReaderReadFields_Private(r, r->avar, r->naux, r->afill, k, a));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderCreateAuxiliaryVector(HcReader r, Vec *a)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCheck(r->naux, r->comm, PETSC_ERR_ORDER, "HcReader: no auxiliary variables (-data_aux_vars)");
+  PetscCall(HcGridCreateVectorDof(r->grid, r->naux, a));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- queries */
+
+/*@C
+  HcReaderGetGrid - the grid built from the file (borrowed: HcGridReference() it to keep it beyond the reader).
+@*/
+PetscErrorCode HcReaderGetGrid(HcReader r, HcGrid *grid)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  *grid = r->grid;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetTimes - number of selected time steps and their model times (seconds since the reference date of the time
+  units; step numbers when the file has no time units).
+@*/
+PetscErrorCode HcReaderGetTimes(HcReader r, PetscInt *nt, const PetscReal *t[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  if (nt) *nt = r->nt;
+  if (t) *t = r->times;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetTimeUnits - the time units and calendar as in the file (NULL when the file has no time units).
+@*/
+PetscErrorCode HcReaderGetTimeUnits(HcReader r, const char **units, const char **calendar)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  if (units) *units = r->var[0].timeunits ? r->var[0].tax.units : NULL;
+  if (calendar) *calendar = r->var[0].timeunits ? r->var[0].tax.calendar : NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderFormatTime - a model time as a date of the file's calendar (or "step t" without time units).
+@*/
+PetscErrorCode HcReaderFormatTime(HcReader r, PetscReal t, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  if (r->var[0].timeunits)
+    PetscCall(HcTimeAxisFormat_Private(&r->var[0].tax, t, buf, len));
+  else
+    PetscCall(PetscSNPrintf(buf, len, "step %g", (double)t));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderParseDate - the model time of a date YYYY-MM-DD[Thh:mm:ss] in the file's calendar.
+@*/
+PetscErrorCode HcReaderParseDate(HcReader r, const char date[], PetscReal *t)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCheck(r->var[0].timeunits, r->comm, PETSC_ERR_ARG_WRONG, "%s: variable '%s': no time units, so dates cannot be decoded",
+             r->path, r->var[0].name);
+  PetscCall(HcTimeAxisParseDate_Private(r->comm, &r->var[0].tax, "HcReaderParseDate", date, t));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderGetNumEnvironments(HcReader r, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  *n = r->nenv;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetEnvironment - the environment that HcReaderRead() reads (files with an environment dimension).
+@*/
+PetscErrorCode HcReaderSetEnvironment(HcReader r, PetscInt e)
+{
+  PetscFunctionBegin;
+  if (r->setupcalled)
+    PetscCheck(e >= 0 && e < r->nenv, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcReader: environment %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", e, r->nenv);
+  r->env = e;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderGetEnvironment(HcReader r, PetscInt *e)
+{
+  PetscFunctionBegin;
+  *e = r->env;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderGetNumAuxiliary(HcReader r, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = r->naux;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetFieldAttributes - CF attributes of field c's variable (empty strings when absent), to copy into output.
+@*/
+PetscErrorCode HcReaderGetFieldAttributes(HcReader r, PetscInt c, const char **units, const char **long_name,
+                                          const char **standard_name)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCheck(c >= 0 && c < r->nvars, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcReader: field %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", c, r->nvars);
+  if (units) *units = r->var[c].units;
+  if (long_name) *long_name = r->var[c].long_name;
+  if (standard_name) *standard_name = r->var[c].standard_name;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetCoordinateUnits - units of the x and y coordinates as in the file ("degrees_east", "degrees_north" on
+  lat-lon grids; "1" when a Cartesian axis has none).
+@*/
+PetscErrorCode HcReaderGetCoordinateUnits(HcReader r, const char **xunits, const char **yunits)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  if (xunits) *xunits = r->var[0].ax[0].units[0] ? r->var[0].ax[0].units : "1";
+  if (yunits) *yunits = r->var[0].ax[1].units[0] ? r->var[0].ax[1].units : "1";
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetValueRange - smallest and largest valid value of field c over the selection (every environment).
+@*/
+PetscErrorCode HcReaderGetValueRange(HcReader r, PetscInt c, PetscReal *vmin, PetscReal *vmax)
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  PetscCheck(c >= 0 && c < r->nvars, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcReader: field %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", c, r->nvars);
+  *vmin = r->var[c].vmin;
+  *vmax = r->var[c].vmax;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderGetReadCount - how many values this rank has read from files so far (set-up's scan included): with the local
+  cell count it shows that each rank reads its own hyperslab only.
+@*/
+PetscErrorCode HcReaderGetReadCount(HcReader r, PetscInt64 *n)
+{
+  PetscFunctionBegin;
+  *n = r->nread;
+  PetscFunctionReturn(0);
+}
+
+static const char *HcFormatName_Private(int format)
+{
+  switch (format) {
+    case NC_FORMAT_CLASSIC: return "classic";
+    case NC_FORMAT_64BIT_OFFSET: return "64-bit offset";
+    case NC_FORMAT_CDF5: return "CDF-5";
+    case NC_FORMAT_NETCDF4: return "NetCDF-4";
+    case NC_FORMAT_NETCDF4_CLASSIC: return "NetCDF-4 classic model";
+    default: return "unknown format";
+  }
+}
+
+static PetscErrorCode HcNCVarView_Private(HcReader r, const HcNCVar *v, PetscViewer viewer)
+{
+  char dims[1024] = "";
+
+  PetscFunctionBegin;
+  for (int role = HC_ROLE_E; role >= 0; role--) {
+    char item[256];
+
+    if (v->pos[role] < 0) continue;
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s%s(%zu) = %s", dims[0] ? ", " : "", v->dimname[role], v->len[role],
+                            role == HC_ROLE_X   ? (v->type == HC_GRID_LATLON ? "longitude" : "x")
+                            : role == HC_ROLE_Y ? (v->type == HC_GRID_LATLON ? "latitude" : "y")
+                                                : HcRoleNames[role]));
+    PetscCall(PetscStrlcat(dims, item, sizeof(dims)));
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, "variable '%s'%s%s%s: %s\n", v->name, v->units[0] ? " [" : "", v->units,
+                                   v->units[0] ? "]" : "", dims));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  if (v->long_name[0]) PetscCall(PetscViewerASCIIPrintf(viewer, "long_name: %s\n", v->long_name));
+  if (v->ax[1].flipped)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s runs %s in the file: flipped\n", v->dimname[HC_ROLE_Y],
+                                     v->type == HC_GRID_LATLON ? "north to south" : "downwards"));
+  if (v->scale != 1 || v->offset != 0)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "packed: value = stored * %g + %g\n", v->scale, v->offset));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "missing: %s\n", v->missdesc));
+  PetscCall(
+      PetscViewerASCIIPrintf(viewer, "valid values %g .. %g; %" PetscInt64_FMT " missing value(s) inside the ocean%s\n",
+                             (double)v->vmin, (double)v->vmax, v->nfilled,
+                             v->nfilled ? (r->fill == HC_FILL_MEAN ? " filled with the cell's mean" : " filled with 0") : ""));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
+{
+  const HcNCVar *v;
+  PetscBool      isascii;
+  char           d0[64], d1[64];
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckSetUp_Private(r));
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_(r->comm);
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  v = &r->var[0];
+  PetscCall(PetscViewerASCIIPrintf(viewer, "HcReader: %s (%s), %" PetscInt_FMT " field(s)\n", r->path,
+                                   HcFormatName_Private(r->main.format), r->nvars));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  {
+    char list[4096];
+
+    PetscCall(HcNCFileListVars_Private(&r->main, list, sizeof(list)));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "variables in the file: %s\n", list));
+  }
+  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarView_Private(r, &r->var[c], viewer));
+  if (r->hasbox)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "box: %s %g to %g, %s %g to %g\n", v->type == HC_GRID_LATLON ? "lon" : "x",
+                                     (double)r->box[0], (double)r->box[1], v->type == HC_GRID_LATLON ? "lat" : "y",
+                                     (double)r->box[2], (double)r->box[3]));
+  if (r->stride > 1) PetscCall(PetscViewerASCIIPrintf(viewer, "stride: every %" PetscInt_FMT " cell(s)\n", r->stride));
+  if (v->pos[HC_ROLE_Z] >= 0)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "level: index %" PetscInt_FMT " of %zu\n", r->level, v->len[HC_ROLE_Z]));
+  if (r->nenv > 1)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "environments: %" PetscInt_FMT " (reading environment %" PetscInt_FMT ")\n", r->nenv,
+                                     r->env));
+  PetscCall(HcReaderFormatTime(r, r->times[0], d0, sizeof(d0)));
+  PetscCall(HcReaderFormatTime(r, r->times[r->nt - 1], d1, sizeof(d1)));
+  if (v->timeunits) {
+    PetscReal dmin = PETSC_MAX_REAL, dmax = 0;
+
+    for (PetscInt k = 1; k < r->nt; k++) {
+      dmin = PetscMin(dmin, r->times[k] - r->times[k - 1]);
+      dmax = PetscMax(dmax, r->times[k] - r->times[k - 1]);
+    }
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "time: %" PetscInt_FMT " step(s), %s .. %s (file steps %" PetscInt_FMT "..%" PetscInt_FMT
+                                     " of %" PetscInt_FMT "), units '%s', calendar %s\n",
+                                     r->nt, d0, d1, r->t0, r->t0 + r->nt - 1, v->ntfile, v->tax.units, v->tax.calendar));
+    if (r->nt > 1) {
+      const PetscReal unit = dmin >= 86400 ? 86400 : dmin >= 3600 ? 3600 : dmin >= 60 ? 60 : 1;
+      const char     *name = unit == 86400 ? "days" : unit == 3600 ? "hours" : unit == 60 ? "minutes" : "seconds";
+
+      PetscCall(PetscViewerASCIIPrintf(viewer, "time step: %g .. %g %s\n", (double)(dmin / unit), (double)(dmax / unit), name));
+    }
+  } else
+    PetscCall(PetscViewerASCIIPrintf(viewer, "time: %" PetscInt_FMT " step(s)%s\n", r->nt,
+                                     v->hastime ? " (no time units)" : " (no time dimension)"));
+  for (PetscInt c = 0; c < r->naux; c++) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "auxiliary field %" PetscInt_FMT " from %s:\n", c, r->avar[c].file->path));
+    PetscCall(PetscViewerASCIIPushTab(viewer));
+    PetscCall(HcNCVarView_Private(r, &r->avar[c], viewer));
+    PetscCall(PetscViewerASCIIPopTab(viewer));
+  }
+  PetscCall(HcGridView(r->grid, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcNCVarDestroy_Private(HcNCVar *v)
+{
+  PetscFunctionBegin;
+  for (int d = 0; d < 2; d++) PetscCall(PetscFree2(v->ax[d].idx, v->ax[d].c));
+  PetscCall(PetscFree(v->tfile));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcReaderDestroy(HcReader *reader)
+{
+  HcReader r;
+
+  PetscFunctionBegin;
+  if (!reader || !*reader) PetscFunctionReturn(0);
+  r       = *reader;
+  *reader = NULL;
+  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarDestroy_Private(&r->var[c]));
+  for (PetscInt c = 0; c < r->naux; c++) PetscCall(HcNCVarDestroy_Private(&r->avar[c]));
+  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(PetscFree(r->names[c]));
+  for (PetscInt c = 0; c < r->naux; c++) PetscCall(PetscFree(r->auxnames[c]));
+  PetscCall(HcNCFileClose_Private(r, &r->main));
+  PetscCall(HcNCFileClose_Private(r, &r->aux));
+  PetscCall(PetscFree6(r->slab, r->rbuf, r->kind, r->fillv, r->afill, r->land));
+  PetscCall(PetscFree(r->times));
+  PetscCall(HcGridDestroy(&r->grid));
+  PetscCall(PetscFree(r->prefix));
+  PetscCall(PetscFree(r));
+  PetscFunctionReturn(0);
+}
