@@ -6,16 +6,9 @@
    not set and creates the model (not yet set up, so that data such as velocity fields can still be given), and
    HcModelLoadParameters() reads the parameters after HcModelSetUp(). */
 #define _POSIX_C_SOURCE 200809L /* getpid */
-#include <netcdf.h>
 #include <unistd.h>
 #include <hycast/private/modelimpl.h>
-
-#define HcCallNCFile(file, call)                                                                              \
-  do {                                                                                                        \
-    int hc_nc_err_ = (call);                                                                                  \
-    PetscCheck(hc_nc_err_ == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file %s: %s", file, \
-               nc_strerror(hc_nc_err_));                                                                      \
-  } while (0)
+#include <hycast/private/ioimpl.h>
 
 #define HC_ARCH_LEN 8192
 
@@ -154,42 +147,46 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
     if (c) PetscCall(PetscStrlcat(fields, ",", sizeof(fields)));
     PetscCall(PetscStrlcat(fields, g->fieldnames[c], sizeof(fields)));
   }
-  HcCallNCFile(path, nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "title", 12, "hycast model"));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "grid_type", strlen(HcGridTypes[g->type]), HcGridTypes[g->type]));
-  HcCallNCFile(path, nc_put_att_double(nc, NC_GLOBAL, "grid_radius", NC_DOUBLE, 1, &g->radius));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "title", 12, "hycast model"));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)",
+               nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)",
+               nc_put_att_text(nc, NC_GLOBAL, "grid_type", strlen(HcGridTypes[g->type]), HcGridTypes[g->type]));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_double(nc, NC_GLOBAL, "grid_radius", NC_DOUBLE, 1, &g->radius));
   ival = g->periodic[0];
-  HcCallNCFile(path, nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_x", NC_INT, 1, &ival));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_x", NC_INT, 1, &ival));
   ival = g->periodic[1];
-  HcCallNCFile(path, nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_y", NC_INT, 1, &ival));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "fields", strlen(fields), fields));
-  HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, "model_architecture", strlen(arch), arch));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_int(nc, NC_GLOBAL, "grid_periodic_y", NC_INT, 1, &ival));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "fields", strlen(fields), fields));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "model_architecture", strlen(arch), arch));
   for (PetscInt k = 0; k < model->ninfo; k++)
-    HcCallNCFile(path, nc_put_att_text(nc, NC_GLOBAL, model->infokey[k], strlen(model->infoval[k]), model->infoval[k]));
-  HcCallNCFile(path, nc_def_dim(nc, latlon ? "lon" : "x", (size_t)g->nx, &dx));
-  HcCallNCFile(path, nc_def_dim(nc, latlon ? "lat" : "y", (size_t)g->ny, &dy));
-  HcCallNCFile(path, nc_def_dim(nc, "field", (size_t)g->nc, &df));
-  HcCallNCFile(path, nc_def_var(nc, latlon ? "lon" : "x", NC_DOUBLE, 1, &dx, &vx));
-  HcCallNCFile(path, nc_def_var(nc, latlon ? "lat" : "y", NC_DOUBLE, 1, &dy, &vy));
-  HcCallNCFile(path, nc_put_att_text(nc, vx, "axis", 1, "X"));
-  HcCallNCFile(path, nc_put_att_text(nc, vy, "axis", 1, "Y"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)",
+                 nc_put_att_text(nc, NC_GLOBAL, model->infokey[k], strlen(model->infoval[k]), model->infoval[k]));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_dim(nc, latlon ? "lon" : "x", (size_t)g->nx, &dx));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_dim(nc, latlon ? "lat" : "y", (size_t)g->ny, &dy));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_dim(nc, "field", (size_t)g->nc, &df));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, latlon ? "lon" : "x", NC_DOUBLE, 1, &dx, &vx));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, latlon ? "lat" : "y", NC_DOUBLE, 1, &dy, &vy));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vx, "axis", 1, "X"));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vy, "axis", 1, "Y"));
   if (latlon) {
-    HcCallNCFile(path, nc_put_att_text(nc, vx, "units", 12, "degrees_east"));
-    HcCallNCFile(path, nc_put_att_text(nc, vx, "standard_name", 9, "longitude"));
-    HcCallNCFile(path, nc_put_att_text(nc, vy, "units", 13, "degrees_north"));
-    HcCallNCFile(path, nc_put_att_text(nc, vy, "standard_name", 8, "latitude"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vx, "units", 12, "degrees_east"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vx, "standard_name", 9, "longitude"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vy, "units", 13, "degrees_north"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vy, "standard_name", 8, "latitude"));
   }
   {
     const int dims[2] = {dy, dx};
 
-    HcCallNCFile(path, nc_def_var(nc, "mask", NC_BYTE, 2, dims, &vm));
-    HcCallNCFile(path, nc_put_att_text(nc, vm, "long_name", 36, "active (ocean) cells 1, land cells 0"));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, "mask", NC_BYTE, 2, dims, &vm));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)",
+                 nc_put_att_text(nc, vm, "long_name", 36, "active (ocean) cells 1, land cells 0"));
   }
   if (model->hasnorm) {
-    HcCallNCFile(path, nc_def_var(nc, "normalization_mean", NC_DOUBLE, 1, &df, &vmean));
-    HcCallNCFile(path, nc_def_var(nc, "normalization_scale", NC_DOUBLE, 1, &df, &vstd));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, "normalization_mean", NC_DOUBLE, 1, &df, &vmean));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, "normalization_scale", NC_DOUBLE, 1, &df, &vstd));
   }
   for (PetscInt k = 0; k < model->nterms; k++) {
     HcTerm t = model->terms[k];
@@ -199,38 +196,39 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
     char  *names;
 
     PetscCall(PetscSNPrintf(dimname, sizeof(dimname), "n_%s", t->name));
-    HcCallNCFile(path, nc_def_dim(nc, dimname, (size_t)PetscMax(t->nparam, 1), &dp));
-    HcCallNCFile(path, nc_def_var(nc, t->name, NC_DOUBLE, 1, &dp, &vp));
-    HcCallNCFile(path, nc_put_att_text(nc, vp, "term_type", strlen(t->type_name), t->type_name));
-    HcCallNCFile(path, nc_put_att_int(nc, vp, "environment", NC_INT, 1, &ienv));
-    HcCallNCFile(path, nc_put_att_int(nc, vp, "learned", NC_INT, 1, &il));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_dim(nc, dimname, (size_t)PetscMax(t->nparam, 1), &dp));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_def_var(nc, t->name, NC_DOUBLE, 1, &dp, &vp));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vp, "term_type", strlen(t->type_name), t->type_name));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_int(nc, vp, "environment", NC_INT, 1, &ienv));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_int(nc, vp, "learned", NC_INT, 1, &il));
     for (PetscInt i = 0; i < t->nparam; i++) nlen += strlen(t->paramnames[i] ? t->paramnames[i] : "?") + 1;
     PetscCall(PetscCalloc1(nlen + 1, &names));
     for (PetscInt i = 0; i < t->nparam; i++) {
       if (i) PetscCall(PetscStrlcat(names, ",", nlen + 1));
       PetscCall(PetscStrlcat(names, t->paramnames[i] ? t->paramnames[i] : "?", nlen + 1));
     }
-    HcCallNCFile(path, nc_put_att_text(nc, vp, "parameter_names", strlen(names), names));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, vp, "parameter_names", strlen(names), names));
     PetscCall(PetscFree(names));
   }
-  HcCallNCFile(path, nc_enddef(nc));
-  HcCallNCFile(path, nc_put_var_double(nc, vx, g->xc));
-  HcCallNCFile(path, nc_put_var_double(nc, vy, g->yc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_enddef(nc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vx, g->xc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vy, g->yc));
   PetscCall(PetscMalloc1(g->nx * g->ny, &mb));
   for (PetscInt k = 0; k < g->nx * g->ny; k++) mb[k] = mask[k] != 0 ? 1 : 0;
-  HcCallNCFile(path, nc_put_var_schar(nc, vm, mb));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_schar(nc, vm, mb));
   PetscCall(PetscFree(mb));
   if (model->hasnorm) {
-    HcCallNCFile(path, nc_put_var_double(nc, vmean, model->normmean));
-    HcCallNCFile(path, nc_put_var_double(nc, vstd, model->normscale));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vmean, model->normmean));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vstd, model->normscale));
   }
   for (PetscInt k = 0; k < model->nterms; k++) {
     int vp;
 
-    HcCallNCFile(path, nc_inq_varid(nc, model->terms[k]->name, &vp));
-    if (model->terms[k]->nparam) HcCallNCFile(path, nc_put_var_double(nc, vp, theta + model->poff[k]));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_varid(nc, model->terms[k]->name, &vp));
+    if (model->terms[k]->nparam)
+      HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vp, theta + model->poff[k]));
   }
-  HcCallNCFile(path, nc_close(nc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_close(nc));
   PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "model file %s: cannot rename the temporary file %s",
              path, tmp);
   PetscFunctionReturn(0);
@@ -347,8 +345,8 @@ PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGri
     for (int k = 0; k < 2; k++) {
       const char *dn = k ? (strcmp(type, "latlon") ? "y" : "lat") : (strcmp(type, "latlon") ? "x" : "lon");
 
-      HcCallNCFile(path, nc_inq_dimid(nc, dn, &d));
-      HcCallNCFile(path, nc_inq_dimlen(nc, d, &n));
+      HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_dimid(nc, dn, &d));
+      HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_dimlen(nc, d, &n));
       sizes[k] = (int)n;
     }
     nc_get_att_int(nc, NC_GLOBAL, "grid_periodic_x", &per[0]);
@@ -363,12 +361,12 @@ PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGri
     int       v;
     const int latlon = !strcmp(type, "latlon");
 
-    HcCallNCFile(path, nc_inq_varid(nc, latlon ? "lon" : "x", &v));
-    HcCallNCFile(path, nc_get_var_double(nc, v, xc));
-    HcCallNCFile(path, nc_inq_varid(nc, latlon ? "lat" : "y", &v));
-    HcCallNCFile(path, nc_get_var_double(nc, v, yc));
-    HcCallNCFile(path, nc_inq_varid(nc, "mask", &v));
-    HcCallNCFile(path, nc_get_var_schar(nc, v, mb));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_varid(nc, latlon ? "lon" : "x", &v));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_get_var_double(nc, v, xc));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_varid(nc, latlon ? "lat" : "y", &v));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_get_var_double(nc, v, yc));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_inq_varid(nc, "mask", &v));
+    HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_get_var_schar(nc, v, mb));
     nc_close(nc);
   }
   PetscCallMPI(MPI_Bcast(xc, sizes[0], MPIU_REAL, 0, comm));

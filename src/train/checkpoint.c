@@ -1,16 +1,9 @@
 /* Training state in a small NetCDF file: parameters, Adam moments, position in the epoch, APHYNITY's lambda and the
    learning-rate factor, so that a resumed run continues exactly.  Written atomically (temporary name, then rename). */
 #define _POSIX_C_SOURCE 200809L /* getpid */
-#include <netcdf.h>
 #include <unistd.h>
 #include <hycast/private/trainimpl.h>
-
-#define HcCallNC(file, call)                                                                                      \
-  do {                                                                                                            \
-    int hc_nc_err_ = (call);                                                                                      \
-    PetscCheck(hc_nc_err_ == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "training state %s: %s", file, \
-               nc_strerror(hc_nc_err_));                                                                          \
-  } while (0)
+#include <hycast/private/ioimpl.h>
 
 static const char *const hc_state_scalars[] = {
     "epoch", "batch", "step", "failed_steps", "lambda", "lr_factor", "epoch_misfit_sum", "epoch_window_count", "seed", "nparam"};
@@ -52,21 +45,25 @@ PetscErrorCode HcTrainerSaveState(HcTrainer tr, const char file[])
       ok = 0;
     else {
       HcTrainerPackScalars_Private(tr, s);
-      HcCallNC(file, nc_put_att_text(nc, NC_GLOBAL, "title", 22, "hycast training state"));
-      HcCallNC(file, nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
+      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
+                   nc_put_att_text(nc, NC_GLOBAL, "title", 22, "hycast training state"));
+      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
+                   nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
       for (int k = 0; k < HC_NSTATE; k++)
-        HcCallNC(file, nc_put_att_double(nc, NC_GLOBAL, hc_state_scalars[k], NC_DOUBLE, 1, &s[k]));
-      HcCallNC(file, nc_def_dim(nc, "parameter", (size_t)P, &dim));
-      for (int k = 0; k < 3; k++) HcCallNC(file, nc_def_var(nc, names[k], NC_DOUBLE, 1, &dim, &var[k]));
-      HcCallNC(file, nc_enddef(nc));
+        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
+                     nc_put_att_double(nc, NC_GLOBAL, hc_state_scalars[k], NC_DOUBLE, 1, &s[k]));
+      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_dim(nc, "parameter", (size_t)P, &dim));
+      for (int k = 0; k < 3; k++)
+        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_var(nc, names[k], NC_DOUBLE, 1, &dim, &var[k]));
+      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_enddef(nc));
       for (int k = 0; k < 3; k++) {
         const PetscScalar *a;
 
         PetscCall(VecGetArrayRead(vecs[k], &a));
-        HcCallNC(file, nc_put_var_double(nc, var[k], (const double *)a));
+        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_put_var_double(nc, var[k], (const double *)a));
         PetscCall(VecRestoreArrayRead(vecs[k], &a));
       }
-      HcCallNC(file, nc_close(nc));
+      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_close(nc));
       if (rename(tmp, file)) {
         unlink(tmp);
         ok = 0;
