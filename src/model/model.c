@@ -16,6 +16,7 @@ PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
   m->grid      = grid;
   m->tobs      = 1.0;
   m->env       = -1;
+  m->cflcheck  = PETSC_TRUE;
   m->cflsafety = 0.9;
   PetscCall(HcGridReference(grid));
   PetscCall(TSCreate(m->comm, &m->ts));
@@ -184,6 +185,10 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
   PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
              "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
+  PetscCall(PetscOptionsBool(
+      "-model_cfl_check",
+      "Refuse a -model_dt above the stability bound (off: take it as given, e.g. to time a fixed number of steps)", "",
+      model->cflcheck, &model->cflcheck, NULL));
   PetscCall(PetscOptionsBool("-model_cfl_substep",
                              "Split a -model_dt above the stability limit into stable substeps instead of stopping", "",
                              model->cflsubstep, &model->cflsubstep, NULL));
@@ -525,7 +530,7 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
   if (model->stepvalid) PetscFunctionReturn(0);
   PetscCall(HcModelComputeStepLimit_Private(model, &radv, &rdif));
   PetscCall(TSRKGetType(model->ts, &rktype));
-  if (model->dtreq > 0 && model->dtreq <= model->steplimit)
+  if (model->dtreq > 0 && (model->dtreq <= model->steplimit || !model->cflcheck))
     model->dttarget = model->dtreq;
   else if (model->dtreq > 0) {
     PetscCheck(
@@ -557,7 +562,8 @@ PetscErrorCode HcModelCheckTimeStep(HcModel model, PetscBool *stable, PetscReal 
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
   PetscCall(HcModelComputeStepLimit_Private(model, &radv, &rdif));
-  *stable = (model->dtreq <= 0 || model->dtreq <= model->steplimit || model->cflsubstep) ? PETSC_TRUE : PETSC_FALSE;
+  *stable =
+      (model->dtreq <= 0 || model->dtreq <= model->steplimit || model->cflsubstep || !model->cflcheck) ? PETSC_TRUE : PETSC_FALSE;
   if (dt) *dt = model->dtreq;
   if (limit) *limit = model->steplimit;
   PetscFunctionReturn(0);

@@ -26,7 +26,7 @@ struct _p_HcModel {
 
   /* time stepping: nsub steps of dt per observation interval tobs */
   PetscReal  tobs, dtreq, cflsafety;
-  PetscBool  cflsubstep;
+  PetscBool  cflsubstep, cflcheck;
   PetscReal  dt, stabradius, ratebound, steplimit, dttarget;
   PetscInt   nsub;                 /* steps in the default interval tobs (reported by HcModelGetTimeStep) */
   PetscInt   maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */
