@@ -215,6 +215,7 @@ PETSC_EXTERN PetscErrorCode HcTrainerSetFromOptions(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerSetUp(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerTrain(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerEvaluate(HcTrainer, HcSplit, PetscReal *, PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTrainerEvaluateNorm(HcTrainer, HcSplit, HcTermSelection, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcTrainerGetNumWindows(HcTrainer, HcSplit, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTrainerComputeLossGradient(HcTrainer, HcSplit, PetscInt, const PetscInt[], PetscReal *, Vec);
 PETSC_EXTERN PetscErrorCode HcTrainerGetNormalization(HcTrainer, const PetscReal *[], const PetscReal *[]);

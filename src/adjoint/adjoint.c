@@ -65,7 +65,30 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscR
   stride          = model->adjstride > 0 && model->adjstride < nobs ? model->adjstride : nobs;
   model->linvalid = PETSC_FALSE;
 
-  /* forward: record the trajectory only if the whole window is one segment */
+  /* forward: record the trajectory only if the whole window is one segment; first check that a segment fits in memory */
+  {
+    PetscInt  steps = 0, n, s, seg;
+    PetscReal mb;
+
+    PetscCall(HcModelPrepareTimeStep_Private(model));
+    for (PetscInt first = 0; first < nobs; first += stride) {
+      seg = 0;
+      for (PetscInt k = first; k < PetscMin(first + stride, nobs); k++) {
+        PetscCall(HcModelStepsPerInterval_Private(model, times[k + 1] - times[k], &n));
+        seg += n;
+      }
+      steps = PetscMax(steps, seg);
+    }
+    PetscCall(VecGetLocalSize(model->ustate, &n));
+    PetscCall(TSRKGetTableau(model->ts, &s, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+    mb = (PetscReal)steps * (s + 1) * n * sizeof(PetscScalar) / 1048576.0;
+    PetscCheck(
+        mb <= model->adjmemory, model->comm, PETSC_ERR_FP,
+        "HcModelComputeGradient: the trajectory of %" PetscInt_FMT
+        " steps would need %.0f MB per rank, more than -model_adjoint_memory %g; use -model_adjoint_stride (now %" PetscInt_FMT
+        ") or a smaller window",
+        steps, (double)mb, (double)model->adjmemory, model->adjstride);
+  }
   if (stride == nobs)
     PetscCall(HcModelResetTrajectory_Private(model));
   else if (model->trajectory) {

@@ -8,6 +8,10 @@ PetscErrorCode HcCommandSimulate(MPI_Comm);
 PetscErrorCode HcCommandInfo(MPI_Comm);
 PetscErrorCode HcCommandExtract(MPI_Comm);
 PetscErrorCode HcCommandGenerate(MPI_Comm);
+PetscErrorCode HcCommandTrain(MPI_Comm);
+
+/* A command that ends without an error but should not report success (an interrupted training) sets this. */
+extern int     HcCommandExitStatus;
 PetscErrorCode HcCommandGetFile(char[], size_t, PetscBool *);
 PetscErrorCode HcCommandLine(const char[], char **);
 

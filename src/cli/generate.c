@@ -125,9 +125,11 @@ static PetscReal HcGenerateCoefficient(const char name[], PetscReal base, PetscR
   return base * (1 + spread * xi);
 }
 
+static const char HcNoHidden[] = "du_c/dt = -div(vel u_c) + div(K_c grad u_c)  (no hidden term)";
+
 static PetscErrorCode HcGenerateWriter(HcGrid grid, const char path[], PetscInt nenv, const char resolution[],
-                                       HcReactionType problem, PetscInt seed, PetscInt np, char **pnames, const PetscReal *truth,
-                                       HcWriter *w)
+                                       HcReactionType problem, PetscBool hidden, PetscInt seed, PetscInt np, char **pnames,
+                                       const PetscReal *truth, HcWriter *w)
 {
   char    *line;
   PetscInt nc;
@@ -150,7 +152,7 @@ static PetscErrorCode HcGenerateWriter(HcGrid grid, const char path[], PetscInt 
   PetscCall(PetscFree(line));
   PetscCall(HcWriterSetAttributeText(*w, "title", "hycast synthetic dataset: known advection-diffusion plus a hidden reaction"));
   PetscCall(HcWriterSetAttributeText(*w, "hycast_problem", HcReactionTypes[problem]));
-  PetscCall(HcWriterSetAttributeText(*w, "hycast_equations", HcProblems[problem].equations));
+  PetscCall(HcWriterSetAttributeText(*w, "hycast_equations", hidden ? HcProblems[problem].equations : HcNoHidden));
   PetscCall(HcWriterSetAttributeText(*w, "hycast_resolution", resolution));
   PetscCall(HcWriterSetAttributeText(*w, "hycast_true_coefficients",
                                      "attributes true_<term>_<parameter>: one value per environment, as the model's parameters "
@@ -184,8 +186,8 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
   PetscInt         nenv = 4, steps = 20, r = 2, seed = 1, nc, np = 0, nterms, nx, ny;
   PetscReal        spread = 0.25, vspread = -1, *truth, *times, K[16];
   char             out[PETSC_MAX_PATH_LEN] = "out/generate.nc", fine[PETSC_MAX_PATH_LEN], **pnames;
-  PetscBool        outset;
-  HcGrid           grid, coarse = NULL;
+  PetscBool        outset, withhidden = PETSC_TRUE;
+  HcGrid           grid, coarse       = NULL;
   HcModel          model;
   HcTerm           phys, hidden;
   HcWriter         wfine, wcoarse = NULL;
@@ -206,6 +208,9 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
                              "Hidden reaction and its problem's defaults: fhn (FitzHugh-Nagumo), grayscott, logistic", "",
                              HcReactionTypes, (PetscEnum)problem, (PetscEnum *)&problem, NULL));
   PetscCall(PetscOptionsInt("-generate_envs", "Number of environments", "", nenv, &nenv, NULL));
+  PetscCall(PetscOptionsBool(
+      "-generate_hidden", "Include the hidden reaction (false: the known physics alone, e.g. to test parameter identification)",
+      "", withhidden, &withhidden, NULL));
   PetscCall(PetscOptionsInt("-generate_steps", "Observation intervals after the initial state", "", steps, &steps, NULL));
   PetscCall(PetscOptionsInt("-generate_coarsen",
                             "Coarsening factor r: the coarse data averages r x r fine cells (1: fine data only)", "", r, &r,
@@ -253,7 +258,7 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
   PetscCall(HcTermSetType(hidden, HCTERMREACTION));
   PetscCall(HcTermReactionSetType(hidden, problem));
   PetscCall(HcModelAddTerm(model, phys));
-  PetscCall(HcModelAddTerm(model, hidden));
+  if (withhidden) PetscCall(HcModelAddTerm(model, hidden));
   PetscCall(HcModelSetObservationInterval(model, pd->tobs));
   PetscCall(HcModelSetFromOptions(model));
   {
@@ -313,7 +318,7 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
                             "coarse: %" PetscInt_FMT " x %" PetscInt_FMT " cells, area-weighted averages of %" PetscInt_FMT
                             " x %" PetscInt_FMT " blocks of %s",
                             nx / r, ny / r, r, r, fine));
-    PetscCall(HcGenerateWriter(coarse, out, nenv, res, problem, seed, np, pnames, truth, &wcoarse));
+    PetscCall(HcGenerateWriter(coarse, out, nenv, res, problem, withhidden, seed, np, pnames, truth, &wcoarse));
     PetscCall(HcGridCreateGlobalVector(coarse, &uc));
   }
   {
@@ -321,14 +326,14 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
 
     PetscCall(PetscSNPrintf(res, sizeof(res),
                             "fine: %" PetscInt_FMT " x %" PetscInt_FMT " cells, the grid the data was integrated on", nx, ny));
-    PetscCall(HcGenerateWriter(grid, fine, nenv, res, problem, seed, np, pnames, truth, &wfine));
+    PetscCall(HcGenerateWriter(grid, fine, nenv, res, problem, withhidden, seed, np, pnames, truth, &wfine));
   }
 
   PetscCall(PetscPrintf(comm,
                         "hycast generate: %s problem, %" PetscInt_FMT " environment(s), %" PetscInt_FMT " x %" PetscInt_FMT
                         " cells%s, %" PetscInt_FMT " observation interval(s)\n",
                         HcReactionTypes[problem], nenv, nx, ny, coarse ? " (and coarsened)" : "", steps));
-  PetscCall(PetscPrintf(comm, "  %s\n", pd->equations));
+  PetscCall(PetscPrintf(comm, "  %s\n", withhidden ? pd->equations : HcNoHidden));
   PetscCall(HcGridGetCoordinates(grid, &xc, &yc));
   ic.problem = problem;
   ic.seed    = seed;

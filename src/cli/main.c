@@ -13,8 +13,11 @@ static const HcCommand commands[] = {
     {"extract", "read a selection of a NetCDF file (box, dates, stride, level) and write it as CF-1.8 NetCDF", HcCommandExtract},
     {"generate", "synthetic multi-environment datasets: known physics plus a hidden reaction, fine and coarsened",
      HcCommandGenerate},
+    {"train", "fit a hybrid model to NetCDF data of one or more environments (ERM, APHYNITY, LEADS, V-REx)", HcCommandTrain},
 };
-static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
+
+int              HcCommandExitStatus = 0;
+static const int ncommands           = (int)(sizeof(commands) / sizeof(commands[0]));
 
 static void usage(FILE *f)
 {
@@ -80,5 +83,5 @@ int main(int argc, char **argv)
   if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   PetscFinalize();
-  return ierr ? 1 : 0;
+  return ierr ? 1 : HcCommandExitStatus;
 }

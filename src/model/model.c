@@ -17,6 +17,8 @@ PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
   m->tobs      = 1.0;
   m->env       = -1;
   m->cflcheck  = PETSC_TRUE;
+  m->maxsub    = 10000;
+  m->adjmemory = 4096;
   m->cflsafety = 0.9;
   PetscCall(HcGridReference(grid));
   PetscCall(TSCreate(m->comm, &m->ts));
@@ -185,6 +187,11 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
   PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
              "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
+  PetscCall(PetscOptionsInt("-model_max_substeps", "Refuse parameters that need more RK steps than this per observation interval",
+                            "", model->maxsub, &model->maxsub, NULL));
+  PetscCall(PetscOptionsReal("-model_adjoint_memory",
+                             "Memory (MB per rank) the adjoint may keep for a trajectory; beyond it, use -model_adjoint_stride",
+                             "", model->adjmemory, &model->adjmemory, NULL));
   PetscCall(PetscOptionsBool(
       "-model_cfl_check",
       "Refuse a -model_dt above the stability bound (off: take it as given, e.g. to time a fixed number of steps)", "",
@@ -578,9 +585,11 @@ PetscErrorCode HcModelStepsPerInterval_Private(HcModel model, PetscReal len, Pet
   PetscCheck(len > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: observation times must increase (interval %g)",
              (double)len);
   m = model->dttarget < PETSC_MAX_REAL ? PetscCeilReal(len / model->dttarget * (1 - 1e-12)) : 1;
-  PetscCheck(m < 1e9, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "HcModel: %g steps per observation interval would be needed (stability limit dt = %g)", (double)m,
-             (double)model->steplimit);
+  /* PETSC_ERR_FP: like a blow-up, training rejects the step that made the model this stiff */
+  PetscCheck(m <= model->maxsub, model->comm, PETSC_ERR_FP,
+             "HcModel: the model is too stiff: %g steps per observation interval would be needed (stability limit dt = %g, rate "
+             "bound %g), more than -model_max_substeps %" PetscInt_FMT,
+             (double)m, (double)model->steplimit, (double)model->ratebound, model->maxsub);
   *n = PetscMax((PetscInt)m, 1);
   PetscFunctionReturn(0);
 }

@@ -102,8 +102,9 @@ PetscErrorCode HcTrainerWindowLossGradient_Private(HcTrainer tr, HcWindow w, Pet
   PetscFunctionReturn(0);
 }
 
-/* Misfit of one window by a forecast (no adjoint); with the penalty of the loss type too when asked. */
-PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer tr, HcWindow w, PetscBool penalty, PetscReal *misfit, PetscReal *pen)
+/* Misfit of one window by a forecast (no adjoint); with the norm of the selected terms too, unless the selection is
+   HC_TERMS_ALL. */
+PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer tr, HcWindow w, HcTermSelection penalty, PetscReal *misfit, PetscReal *pen)
 {
   HcEnvData      *E      = &tr->env[w.env];
   const PetscReal c      = 1.0 / ((PetscReal)tr->K * tr->nactive * tr->nc);
@@ -119,10 +120,10 @@ PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer tr, HcWindow w, PetscBool
     PetscCall(VecWAXPY(tr->f, -1, E->y[w.start + k], states[k - 1]));
     PetscCall(HcTrainerScaledSquares_Private(tr, tr->f, 1, 0, NULL, &s));
     *misfit += c * s;
-    if (penalty) {
+    if (penalty != HC_TERMS_ALL) {
       const PetscReal dt = E->t[w.start + k] - E->t[w.start + k - 1];
 
-      PetscCall(HcModelSetTermSelection(tr->model, tr->loss == HC_LOSS_LEADS ? HC_TERMS_ENVIRONMENT : HC_TERMS_LEARNED));
+      PetscCall(HcModelSetTermSelection(tr->model, penalty));
       PetscCall(HcModelApplyRHS(tr->model, E->t[w.start + k], states[k - 1], tr->f));
       PetscCall(HcModelSetTermSelection(tr->model, HC_TERMS_ALL));
       PetscCall(HcTrainerScaledSquares_Private(tr, tr->f, dt, 0, NULL, &s));
@@ -167,9 +168,15 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
     if (mode == HC_BATCH_GRADIENT)
       ierr = HcTrainerWindowLossGradient_Private(tr, w, &Lw, &mw, tr->pgrad);
     else {
-      ierr = HcTrainerWindowMisfit_Private(tr, w, mode == HC_BATCH_LOSS ? PETSC_TRUE : PETSC_FALSE, &mw, &tr->wpenalty);
-      Lw =
-          mode == HC_BATCH_LOSS ? HcTrainerMisfitWeight_Private(tr) * mw + HcTrainerPenaltyWeight_Private(tr) * tr->wpenalty : mw;
+      const HcTermSelection sel = mode == HC_BATCH_NORM
+                                      ? tr->normsel
+                                      : (mode == HC_BATCH_LOSS && HcTrainerPenaltyWeight_Private(tr) > 0
+                                             ? (tr->loss == HC_LOSS_LEADS ? HC_TERMS_ENVIRONMENT : HC_TERMS_LEARNED)
+                                             : HC_TERMS_ALL);
+
+      ierr = HcTrainerWindowMisfit_Private(tr, w, sel, &mw, &tr->wpenalty);
+      Lw   = mode == HC_BATCH_LOSS ? HcTrainerMisfitWeight_Private(tr) * mw + HcTrainerPenaltyWeight_Private(tr) * tr->wpenalty
+                                   : (mode == HC_BATCH_NORM ? tr->wpenalty : mw);
     }
     PetscCall(PetscPopErrorHandler());
     if (ierr == PETSC_ERR_FP) {

@@ -65,7 +65,12 @@ static PetscErrorCode HcTrainerTaoObjective_Private(Tao tao, Vec x, PetscReal *f
   for (PetscInt i = 0; i < tr->nwin[HC_SPLIT_TRAIN]; i++) all[i] = i;
   PetscCall(HcTrainerBatch_Private(tr, HC_SPLIT_TRAIN, tr->nwin[HC_SPLIT_TRAIN], all, HC_BATCH_GRADIENT, f, &misfit, &ok));
   PetscCall(PetscFree(all));
-  PetscCheck(ok, tr->comm, PETSC_ERR_FP, "HcTrainer: the loss or its gradient is not finite at this TAO iterate");
+  if (!ok) {
+    /* a trial point where the model blows up or is too stiff: a huge objective makes the line search step back */
+    *f = 1e300;
+    PetscCall(VecSet(G, 0));
+    PetscFunctionReturn(0);
+  }
   PetscCall(VecCopy(tr->grad, G));
   tr->epochsum   = misfit;
   tr->epochcount = 1;

@@ -389,6 +389,33 @@ PetscErrorCode HcTrainerEvaluate(HcTrainer tr, HcSplit split, PetscReal *mse, Pe
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTrainerEvaluateNorm - mean over the windows of a split of the norm of the selected terms along the forecasts,
+  c * sum_k sum_cells (dt_k F_sel(u(t_k)) / sigma)^2, as in the APHYNITY penalty: how much the learned part does.
+@*/
+PetscErrorCode HcTrainerEvaluateNorm(HcTrainer tr, HcSplit split, HcTermSelection sel, PetscReal *norm)
+{
+  PetscInt *all;
+  PetscReal misfit;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  PetscCheck(sel != HC_TERMS_ALL, tr->comm, PETSC_ERR_ARG_WRONG,
+             "HcTrainerEvaluateNorm: select the physics, the learned or the environment terms");
+  if (!tr->nwin[split]) {
+    *norm = (PetscReal)NAN;
+    PetscFunctionReturn(0);
+  }
+  tr->normsel = sel;
+  PetscCall(PetscMalloc1(tr->nwin[split], &all));
+  for (PetscInt i = 0; i < tr->nwin[split]; i++) all[i] = i;
+  PetscCall(HcTrainerBatch_Private(tr, split, tr->nwin[split], all, HC_BATCH_NORM, norm, &misfit, &ok));
+  PetscCall(PetscFree(all));
+  if (!ok) *norm = PETSC_INFINITY;
+  PetscFunctionReturn(0);
+}
+
 /* The physical parameters, for the progress line and the log: each value of a physics term, with exp() applied to the
    log-parametrised ones. */
 static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, size_t len, PetscBool csv)

@@ -27,6 +27,8 @@ struct _p_HcModel {
   /* time stepping: nsub steps of dt per observation interval tobs */
   PetscReal  tobs, dtreq, cflsafety;
   PetscBool  cflsubstep, cflcheck;
+  PetscInt   maxsub;    /* most RK steps allowed per observation interval */
+  PetscReal  adjmemory; /* MB per rank the adjoint trajectory may use */
   PetscReal  dt, stabradius, ratebound, steplimit, dttarget;
   PetscInt   nsub;                 /* steps in the default interval tobs (reported by HcModelGetTimeStep) */
   PetscInt   maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */

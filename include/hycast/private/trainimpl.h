@@ -57,11 +57,12 @@ struct _p_HcTrainer {
   HcWindow *win[3];
 
   /* optimiser state (parameter layout: every entry on rank 0 of the group) */
-  Vec        theta, grad, m, v, good;
-  PetscReal *envsum; /* per environment: [loss, misfit, penalty, count] then the gradient (nparam): on roots */
-  PetscInt   step, epoch, batchpos, nfail;
-  PetscReal  lambda, lrscale, epochsum, epochcount;
-  PetscBool  interrupted;
+  Vec             theta, grad, m, v, good;
+  PetscReal      *envsum; /* per environment: [loss, misfit, penalty, count] then the gradient (nparam): on roots */
+  PetscInt        step, epoch, batchpos, nfail;
+  PetscReal       lambda, lrscale, epochsum, epochcount;
+  PetscBool       interrupted;
+  HcTermSelection normsel; /* terms whose norm HC_BATCH_NORM measures */
 
   /* the window being differentiated */
   PetscInt   wenv, wstart;
@@ -75,12 +76,17 @@ struct _p_HcTrainer {
 };
 
 /* What a batch computes: the loss and its gradient, the loss alone, or the plain misfit of forecasts (evaluation). */
-typedef enum { HC_BATCH_GRADIENT, HC_BATCH_LOSS, HC_BATCH_MISFIT } HcBatchMode;
+typedef enum {
+  HC_BATCH_GRADIENT,
+  HC_BATCH_LOSS,
+  HC_BATCH_MISFIT,
+  HC_BATCH_NORM /* the norm of the terms tr->normsel along forecasts */
+} HcBatchMode;
 
 PETSC_INTERN PetscReal      HcTrainerMisfitWeight_Private(HcTrainer);
 PETSC_INTERN PetscReal      HcTrainerPenaltyWeight_Private(HcTrainer);
 PETSC_INTERN PetscErrorCode HcTrainerWindowLossGradient_Private(HcTrainer, HcWindow, PetscReal *, PetscReal *, Vec);
-PETSC_INTERN PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer, HcWindow, PetscBool, PetscReal *, PetscReal *);
+PETSC_INTERN PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer, HcWindow, HcTermSelection, PetscReal *, PetscReal *);
 PETSC_INTERN PetscErrorCode HcTrainerBatch_Private(HcTrainer, HcSplit, PetscInt, const PetscInt[], HcBatchMode, PetscReal *,
                                                    PetscReal *, PetscBool *);
 PETSC_INTERN PetscErrorCode HcTrainerAdamStep_Private(HcTrainer);

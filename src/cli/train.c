@@ -1,0 +1,257 @@
+/* hycast train: fit a hybrid model to NetCDF data of one or more environments and write the model file.
+
+   Data: -data_file (with an environment dimension, e.g. from hycast generate, or one environment) or -train_data
+   a.nc,b.nc,... (one file per environment), with every other -data_* option of the reader.  -train_envs picks
+   environments of a file.  The model comes from the -model_* / -physics_* / -mlp_* / -fno_* options, or, with
+   -adapt MODEL.nc, from a trained model whose shared terms are kept while the terms of one new environment are fitted.
+   -train_groups G splits the ranks into groups that share the windows of each batch. */
+#include <signal.h>
+#include "commands.h"
+
+#define HC_MAX_FILES 64
+
+typedef struct {
+  char    *files[HC_MAX_FILES];
+  PetscInt nfiles, envs[HC_MAX_FILES], nenvs;
+} HcTrainData;
+
+/* Read every selected environment of every file on the group's communicator: times and states on the grid of the first. */
+static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *grid, HcReader *first, PetscInt *nenv, PetscInt nt[],
+                                      PetscReal *times[], Vec *states[], char names[][256])
+{
+  PetscFunctionBegin;
+  *nenv = 0;
+  *grid = NULL;
+  for (PetscInt f = 0; f < PetscMax(d->nfiles, 1); f++) {
+    HcReader         r;
+    PetscInt         ne, n;
+    const PetscReal *t;
+
+    PetscCall(HcReaderCreate(comm, &r));
+    if (d->nfiles) PetscCall(HcReaderSetFile(r, d->files[f]));
+    PetscCall(HcReaderSetFromOptions(r));
+    PetscCall(HcReaderSetUp(r));
+    PetscCall(HcReaderGetNumEnvironments(r, &ne));
+    PetscCall(HcReaderGetTimes(r, &n, &t));
+    if (!*grid) {
+      PetscCall(HcReaderGetGrid(r, grid));
+      PetscCall(HcGridReference(*grid));
+    } else {
+      HcGrid   g;
+      PetscInt nx0, ny0, nx1, ny1;
+
+      PetscCall(HcReaderGetGrid(r, &g));
+      PetscCall(HcGridGetSizes(*grid, &nx0, &ny0));
+      PetscCall(HcGridGetSizes(g, &nx1, &ny1));
+      PetscCheck(nx0 == nx1 && ny0 == ny1, comm, PETSC_ERR_ARG_INCOMP,
+                 "-train_data: %s has %" PetscInt_FMT " x %" PetscInt_FMT " cells, the first file %" PetscInt_FMT
+                 " x %" PetscInt_FMT "; every environment must be on the same grid",
+                 d->files[f], nx1, ny1, nx0, ny0);
+    }
+    for (PetscInt k = 0; k < PetscMax(ne, 1); k++) {
+      PetscBool want = d->nenvs ? PETSC_FALSE : PETSC_TRUE;
+
+      for (PetscInt q = 0; q < d->nenvs; q++) want = want || d->envs[q] == k;
+      if (!want) continue;
+      PetscCheck(*nenv < HC_MAX_FILES, comm, PETSC_ERR_ARG_OUTOFRANGE, "hycast train: at most %d environments", HC_MAX_FILES);
+      if (ne > 0) PetscCall(HcReaderSetEnvironment(r, k));
+      PetscCall(PetscMalloc1(n, &times[*nenv]));
+      PetscCall(PetscArraycpy(times[*nenv], t, n));
+      {
+        Vec proto;
+
+        PetscCall(HcGridCreateGlobalVector(*grid, &proto));
+        PetscCall(VecDuplicateVecs(proto, n, &states[*nenv]));
+        PetscCall(VecDestroy(&proto));
+      }
+      for (PetscInt s = 0; s < n; s++) PetscCall(HcReaderRead(r, s, states[*nenv][s]));
+      nt[*nenv] = n;
+      if (ne > 0)
+        PetscCall(PetscSNPrintf(names[*nenv], 256, "%s#%" PetscInt_FMT, d->nfiles ? d->files[f] : "data", k));
+      else
+        PetscCall(PetscSNPrintf(names[*nenv], 256, "%s", d->nfiles ? d->files[f] : "data"));
+      (*nenv)++;
+    }
+    if (!f && first)
+      *first = r;
+    else
+      PetscCall(HcReaderDestroy(&r));
+  }
+  for (PetscInt q = 0; q < d->nenvs; q++)
+    PetscCheck(d->envs[q] >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-train_envs: environment %" PetscInt_FMT " does not exist",
+               d->envs[q]);
+  PetscCheck(*nenv > 0, comm, PETSC_ERR_ARG_WRONG, "hycast train: -train_envs selects no environment of the data");
+  PetscFunctionReturn(0);
+}
+
+/* Per-environment test (and validation) misfits, and the norm of the learned part: the table at the end of training. */
+static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, char names[][256], const char *label)
+{
+  PetscReal val, test, *venv, *tenv, norm = (PetscReal)NAN;
+  PetscInt  nterms;
+  PetscBool learned = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(nenv, &venv, nenv, &tenv));
+  PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_VALIDATION, &val, venv));
+  PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_TEST, &test, tenv));
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm    t;
+    PetscBool l;
+
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermIsLearned(t, &l));
+    learned = learned || l;
+  }
+  if (learned) PetscCall(HcTrainerEvaluateNorm(tr, HC_SPLIT_TEST, HC_TERMS_LEARNED, &norm));
+  PetscCall(
+      PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %.5e, test MSE %.5e (normalised)", label, (double)val, (double)test));
+  if (learned) PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %.5e", (double)norm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
+  if (nenv > 1)
+    for (PetscInt e = 0; e < nenv; e++)
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  environment %2" PetscInt_FMT " %-40s validation %.5e  test %.5e\n", e, names[e],
+                            (double)venv[e], (double)tenv[e]));
+  PetscCall(PetscFree2(venv, tenv));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcCommandTrain(MPI_Comm world)
+{
+  HcTrainData d;
+  PetscInt    ngroups = 1, group = 0, nenv = 0, nt[HC_MAX_FILES], nfiles = HC_MAX_FILES, nenvs = HC_MAX_FILES;
+  PetscReal  *times[HC_MAX_FILES];
+  Vec        *states[HC_MAX_FILES];
+  char        out[PETSC_MAX_PATH_LEN] = "out/model.nc", adapt[PETSC_MAX_PATH_LEN] = "", names[HC_MAX_FILES][256], *line;
+  PetscBool   outset, flg, interrupted;
+  MPI_Comm    comm;
+  HcGrid      grid;
+  HcReader    reader = NULL;
+  HcModel     model;
+  HcTrainer   tr;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&d, sizeof(d)));
+  PetscCallMPI(MPI_Comm_rank(world, &rank));
+  PetscOptionsBegin(world, NULL, "hycast train: fit a hybrid model to NetCDF data", "train");
+  PetscCall(PetscOptionsString("-o", "Model file to write (NetCDF)", "", out, out, sizeof(out), &outset));
+  PetscCall(PetscOptionsStringArray("-train_data", "One NetCDF file per environment (instead of -data_file)", "", d.files,
+                                    &nfiles, &flg));
+  d.nfiles = flg ? nfiles : 0;
+  PetscCall(PetscOptionsIntArray("-train_envs", "Environments of the data to train on (default: all)", "", d.envs, &nenvs, &flg));
+  d.nenvs = flg ? nenvs : 0;
+  PetscCall(PetscOptionsInt("-train_groups",
+                            "Groups of ranks that share the windows of a batch (each group holds the whole grid)",
+                            "HcCommSplitGroups", ngroups, &ngroups, NULL));
+  PetscCall(PetscOptionsString("-adapt",
+                               "Adapt this trained model to the data's environment: its shared terms are kept, the terms of one "
+                               "new environment are fitted",
+                               "", adapt, adapt, sizeof(adapt), NULL));
+  PetscOptionsEnd();
+  if (!outset && !rank) {
+    PetscBool exists;
+
+    PetscCall(PetscTestDirectory("out", 'w', &exists));
+    if (!exists) PetscCall(PetscMkdir("out"));
+  }
+  /* the output must be writable before hours of training, not after */
+  if (!rank) {
+    char  probe[PETSC_MAX_PATH_LEN + 32];
+    FILE *fp;
+
+    PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s.probe", out));
+    fp = fopen(probe, "w");
+    if (fp) {
+      fclose(fp);
+      remove(probe);
+    }
+    flg = fp ? PETSC_TRUE : PETSC_FALSE;
+  }
+  PetscCallMPI(MPI_Bcast(&flg, 1, MPIU_BOOL, 0, world));
+  PetscCheck(flg, world, PETSC_ERR_FILE_OPEN, "-o %s: cannot write there (missing or read-only directory)", out);
+
+  if (ngroups > 1)
+    PetscCall(HcCommSplitGroups(world, ngroups, &comm, &group));
+  else
+    comm = world;
+  PetscCall(HcTrainReadData(comm, &d, &grid, &reader, &nenv, nt, times, states, names));
+  PetscCall(PetscPrintf(world, "data: %" PetscInt_FMT " environment(s)", nenv));
+  for (PetscInt e = 0; e < nenv; e++)
+    PetscCall(PetscPrintf(world, "%s %s (%" PetscInt_FMT " states)", e ? "," : "", names[e], nt[e]));
+  PetscCall(PetscPrintf(world, "\n"));
+
+  if (adapt[0]) {
+    /* one new environment: the model's environment terms, fitted; everything shared read from the file */
+    PetscBool set;
+
+    PetscCheck(nenv == 1, world, PETSC_ERR_ARG_WRONG,
+               "-adapt: give the data of one new environment (-train_envs e), got %" PetscInt_FMT, nenv);
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-model_envs", &set));
+    if (!set) PetscCall(PetscOptionsSetValue(NULL, "-model_envs", "1"));
+    PetscCall(HcModelCreateFromFile(grid, adapt, &model));
+    PetscCall(HcModelSetUp(model));
+    PetscCall(HcModelLoadSharedParameters(model, adapt));
+    {
+      PetscInt nenvm, nterms;
+      char     blocks[4096] = "";
+
+      PetscCall(HcModelGetNumEnvironments(model, &nenvm));
+      PetscCheck(nenvm == 1, world, PETSC_ERR_ARG_INCOMP,
+                 "-adapt %s: the model has no environment terms to fit (trained without -model_env_terms)", adapt);
+      PetscCall(PetscOptionsHasName(NULL, NULL, "-train_params", &set));
+      PetscCall(HcModelGetNumTerms(model, &nterms));
+      for (PetscInt k = 0; k < nterms && !set; k++) {
+        HcTerm      t;
+        PetscInt    e;
+        const char *name;
+
+        PetscCall(HcModelGetTermByIndex(model, k, &t));
+        PetscCall(HcTermGetEnvironment(t, &e));
+        if (e < 0) continue;
+        PetscCall(HcTermGetName(t, &name));
+        if (blocks[0]) PetscCall(PetscStrlcat(blocks, ",", sizeof(blocks)));
+        PetscCall(PetscStrlcat(blocks, name, sizeof(blocks)));
+      }
+      if (!set) PetscCall(PetscOptionsSetValue(NULL, "-train_params", blocks));
+    }
+  } else {
+    PetscCall(HcModelCreate(grid, &model));
+    PetscCall(HcModelSetFromOptions(model));
+    PetscCall(HcModelSetUp(model));
+  }
+  if (!group) PetscCall(HcModelView(model, PETSC_VIEWER_STDOUT_(comm)));
+
+  PetscCall(HcTrainerCreate(model, &tr));
+  if (ngroups > 1) PetscCall(HcTrainerSetGroups(tr, world, ngroups, group));
+  PetscCall(HcTrainerSetFromOptions(tr));
+  for (PetscInt e = 0; e < nenv; e++) PetscCall(HcTrainerAddEnvironment(tr, names[e], nt[e], times[e], states[e]));
+  PetscCall(HcTrainerSetUp(tr));
+  if (rank == 0) PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_SELF));
+  if (adapt[0]) PetscCall(HcTrainReport(tr, model, nenv, names, "before adaptation"));
+  PetscCall(HcTrainerTrain(tr));
+  PetscCall(HcTrainerWasInterrupted(tr, &interrupted));
+  if (interrupted) {
+    HcCommandExitStatus = 128 + SIGTERM;
+  } else {
+    PetscCall(HcTrainReport(tr, model, nenv, names, adapt[0] ? "after adaptation" : "trained"));
+    PetscCall(HcCommandLine("train", &line));
+    PetscCall(HcModelSetInfo(model, "history", line));
+    PetscCall(PetscFree(line));
+    if (adapt[0]) PetscCall(HcModelSetInfo(model, "adapted_from", adapt));
+    if (!group) PetscCall(HcModelWrite(model, out));
+    PetscCall(PetscPrintf(world, "model written to %s\n", out));
+  }
+  PetscCall(HcTrainerDestroy(&tr));
+  PetscCall(HcModelDestroy(&model));
+  for (PetscInt e = 0; e < nenv; e++) {
+    PetscCall(VecDestroyVecs(nt[e], &states[e]));
+    PetscCall(PetscFree(times[e]));
+  }
+  PetscCall(HcReaderDestroy(&reader));
+  PetscCall(HcGridDestroy(&grid));
+  for (PetscInt f = 0; f < d.nfiles; f++) PetscCall(PetscFree(d.files[f]));
+  if (ngroups > 1) PetscCallMPI(MPI_Comm_free(&comm));
+  PetscFunctionReturn(0);
+}
