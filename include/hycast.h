@@ -48,6 +48,7 @@ PETSC_EXTERN PetscErrorCode HcGridIntegrate(HcGrid, Vec, PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcGridEvaluate(HcGrid, PetscErrorCode (*)(PetscReal, PetscReal, PetscReal[], void *), void *, Vec);
 PETSC_EXTERN PetscErrorCode HcGridView(HcGrid, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGridReference(HcGrid);
+PETSC_EXTERN PetscErrorCode HcGridCreateFromDescription(MPI_Comm, const char[], HcGrid *);
 
 /* Fields from one grid to another (resolution, box): bilinear or conservative, land-aware. */
 typedef struct _p_HcRegrid *HcRegrid;
@@ -192,7 +193,7 @@ PETSC_EXTERN PetscErrorCode HcModelGetNormalization(HcModel, PetscBool *, const 
 PETSC_EXTERN PetscErrorCode HcModelSetInfo(HcModel, const char[], const char[]);
 PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
-PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], HcModel *);
+PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], const char[], HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelLoadSharedParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
@@ -289,6 +290,8 @@ PETSC_EXTERN PetscErrorCode HcWriterSetCoordinateUnits(HcWriter, const char[]);
 PETSC_EXTERN PetscErrorCode HcWriterSetAttributeText(HcWriter, const char[], const char[]);
 PETSC_EXTERN PetscErrorCode HcWriterSetAttributeReals(HcWriter, const char[], PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcWriterSetHistory(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetEnvironmentName(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetForecastReference(HcWriter, PetscReal);
 PETSC_EXTERN PetscErrorCode HcWriterSetUp(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterWrite(HcWriter, PetscInt, PetscInt, PetscReal, Vec);
 PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);

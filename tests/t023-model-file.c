@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     char arch[4096];
 
     PetscCall(HcGridCreateFromModelFile(comm, path, &grid2));
-    PetscCall(HcModelCreateFromFile(grid2, path, &model2));
+    PetscCall(HcModelCreateFromFile(grid2, path, NULL, &model2));
     PetscCall(HcModelSetUp(model2));
     PetscCall(HcModelLoadParameters(model2, path));
     PetscCall(HcModelGetArchitecture(model2, arch, sizeof(arch)));
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 
   PetscCall(HcGridCreateFromModelFile(comm, path, &grid2));
   PetscCall(HcGridView(grid2, NULL));
-  PetscCall(HcModelCreateFromFile(grid2, path, &model2));
+  PetscCall(HcModelCreateFromFile(grid2, path, NULL, &model2));
   PetscCall(HcModelSetUp(model2));
   PetscCall(HcModelLoadParameters(model2, path));
   PetscCall(HcModelView(model2, NULL));

@@ -9,6 +9,7 @@ PetscErrorCode HcCommandInfo(MPI_Comm);
 PetscErrorCode HcCommandExtract(MPI_Comm);
 PetscErrorCode HcCommandGenerate(MPI_Comm);
 PetscErrorCode HcCommandTrain(MPI_Comm);
+PetscErrorCode HcCommandForecast(MPI_Comm);
 
 /* A command that ends without an error but should not report success (an interrupted training) sets this. */
 extern int     HcCommandExitStatus;

@@ -14,6 +14,7 @@ static const HcCommand commands[] = {
     {"generate", "synthetic multi-environment datasets: known physics plus a hidden reaction, fine and coarsened",
      HcCommandGenerate},
     {"train", "fit a hybrid model to NetCDF data of one or more environments (ERM, APHYNITY, LEADS, V-REx)", HcCommandTrain},
+    {"forecast", "run a trained model from an observed state, on its grid or another one; CF NetCDF output", HcCommandForecast},
 };
 
 int              HcCommandExitStatus = 0;

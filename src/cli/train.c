@@ -188,9 +188,7 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
 
     PetscCheck(nenv == 1, world, PETSC_ERR_ARG_WRONG,
                "-adapt: give the data of one new environment (-train_envs e), got %" PetscInt_FMT, nenv);
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-model_envs", &set));
-    if (!set) PetscCall(PetscOptionsSetValue(NULL, "-model_envs", "1"));
-    PetscCall(HcModelCreateFromFile(grid, adapt, &model));
+    PetscCall(HcModelCreateFromFile(grid, adapt, "-model_envs 1", &model));
     PetscCall(HcModelSetUp(model));
     PetscCall(HcModelLoadSharedParameters(model, adapt));
     {

@@ -730,3 +730,29 @@ PetscErrorCode HcGridDestroy(HcGrid *grid)
   PetscCall(PetscFree(g));
   PetscFunctionReturn(0);
 }
+
+/*@C
+  HcGridCreateFromDescription - a grid (set up) from a description file of grids/: the -grid_* options in YAML or
+  PETSc's plain options format.  The file's options live in a private database, so they neither mix with the command
+  line's nor show as unused.
+@*/
+PetscErrorCode HcGridCreateFromDescription(MPI_Comm comm, const char file[], HcGrid *grid)
+{
+  PetscOptions   opts;
+  PetscBool      exists;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTestFile(file, 'r', &exists));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "grid description %s: no such file (see grids/)", file);
+  PetscCall(PetscOptionsCreate(&opts));
+  PetscCall(PetscOptionsInsertFile(comm, opts, file, PETSC_TRUE));
+  PetscCall(PetscOptionsPush(opts));
+  ierr = HcGridCreate(comm, grid);
+  if (!ierr) ierr = HcGridSetFromOptions(*grid);
+  if (!ierr) ierr = HcGridSetUp(*grid);
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&opts));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}

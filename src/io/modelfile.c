@@ -403,14 +403,16 @@ PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGri
 
 /*@C
   HcModelCreateFromFile - a model with the architecture stored in a model file, on any grid with the same fields.
-  Options given on the command line take precedence over the file's.  Call HcModelSetUp() and then
-  HcModelLoadParameters().
+  The file's architecture options, then `overrides` (e.g. "-model_envs 1"; may be NULL), are read from a private
+  options database, so that models of different architectures can be loaded side by side; the command line is read
+  afterwards for everything else (time stepping, ...).  Call HcModelSetUp() and then HcModelLoadParameters().
 @*/
-PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], HcModel *model)
+PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], const char overrides[], HcModel *model)
 {
-  int   nc = -1;
-  char  arch[HC_ARCH_LEN], fields[1024], *tok, *save;
-  char *key = NULL;
+  int            nc = -1;
+  char           arch[HC_ARCH_LEN], fields[1024];
+  PetscOptions   opts;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(HcOpenModelFile_Private(grid->comm, path, &nc));
@@ -431,28 +433,16 @@ PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], HcModel *mo
                "model file %s: the model has %" PetscInt_FMT " field(s) (%s), the grid %" PetscInt_FMT, path, n, fields,
                grid->nc);
   }
-  /* insert "-key [value]" pairs the options database does not have yet */
-  for (tok = strtok_r(arch, " ", &save); tok || key; tok = tok ? strtok_r(NULL, " ", &save) : NULL) {
-    if (key && (!tok || tok[0] == '-')) {
-      PetscBool set;
-
-      PetscCall(PetscOptionsHasName(NULL, NULL, key, &set));
-      if (!set) PetscCall(PetscOptionsSetValue(NULL, key, NULL));
-      key = NULL;
-    }
-    if (!tok) break;
-    if (tok[0] == '-')
-      key = tok;
-    else if (key) {
-      PetscBool set;
-
-      PetscCall(PetscOptionsHasName(NULL, NULL, key, &set));
-      if (!set) PetscCall(PetscOptionsSetValue(NULL, key, tok));
-      key = NULL;
-    }
-  }
   PetscCall(HcModelCreate(grid, model));
-  PetscCall(HcModelSetFromOptions(*model));
+  PetscCall(PetscOptionsCreate(&opts));
+  PetscCall(PetscOptionsInsertString(opts, arch));
+  if (overrides) PetscCall(PetscOptionsInsertString(opts, overrides));
+  PetscCall(PetscOptionsPush(opts));
+  ierr = HcModelSetFromOptions(*model);
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&opts));
+  PetscCall(ierr);
+  PetscCall(HcModelSetFromOptions(*model)); /* the command line: its terms exist now, so only their settings change */
   PetscFunctionReturn(0);
 }
 

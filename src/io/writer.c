@@ -33,6 +33,10 @@ struct _p_HcWriter {
   HcAttribute *attrs;
   PetscInt     nattrs;
   char        *history;
+  char         envdim[64], envlong[256]; /* name and long_name of the environment dimension */
+  PetscBool    forecast;                 /* lead times and the reference time (HcWriterSetForecastReference) */
+  PetscReal    reftime;
+  int          leadid;
   /* the open file (rank 0) */
   int        ncid, timeid, varid[16];
   PetscBool  setupcalled, closed;
@@ -138,6 +142,9 @@ PetscErrorCode HcWriterCreate(HcGrid grid, const char path[], HcWriter *writer)
   PetscCall(PetscStrncpy(w->units, "seconds since 2000-01-01 00:00:00", sizeof(w->units)));
   PetscCall(PetscStrncpy(w->calendar, "standard", sizeof(w->calendar)));
   PetscCall(PetscStrncpy(w->coordunits, "1", sizeof(w->coordunits)));
+  PetscCall(PetscStrncpy(w->envdim, "env", sizeof(w->envdim)));
+  PetscCall(
+      PetscStrncpy(w->envlong, "environment (physical coefficients and hidden-term parameters differ)", sizeof(w->envlong)));
   PetscCall(PetscCalloc1(3 * w->nc + 1, &w->fattr));
   w->deflate = 1;
   *writer    = w;
@@ -375,17 +382,36 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
   if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp));
   w->setupcalled = PETSC_TRUE;
 
-  if (w->nenv) HcCallNetCDF(w->comm, w->path, "env", w->rank ? NC_NOERR : nc_def_dim(w->ncid, "env", (size_t)w->nenv, &de));
+  if (w->nenv)
+    HcCallNetCDF(w->comm, w->path, w->envdim, w->rank ? NC_NOERR : nc_def_dim(w->ncid, w->envdim, (size_t)w->nenv, &de));
   HcCallNetCDF(w->comm, w->path, "time", w->rank ? NC_NOERR : nc_def_dim(w->ncid, "time", NC_UNLIMITED, &dt));
   HcCallNetCDF(w->comm, w->path, yname, w->rank ? NC_NOERR : nc_def_dim(w->ncid, yname, (size_t)w->ny, &dy));
   HcCallNetCDF(w->comm, w->path, xname, w->rank ? NC_NOERR : nc_def_dim(w->ncid, xname, (size_t)w->nx, &dx));
   if (w->nenv) {
-    HcCallNetCDF(w->comm, w->path, "env", w->rank ? NC_NOERR : nc_def_var(w->ncid, "env", NC_INT, 1, &de, &eid));
-    PetscCall(HcWriterText_Private(w, eid, "env", "long_name",
-                                   "environment (physical coefficients and hidden-term parameters differ)"));
+    HcCallNetCDF(w->comm, w->path, w->envdim, w->rank ? NC_NOERR : nc_def_var(w->ncid, w->envdim, NC_INT, 1, &de, &eid));
+    PetscCall(HcWriterText_Private(w, eid, w->envdim, "long_name", w->envlong));
   }
   PetscCall(HcWriterDefineAxis_Private(w, "time", dt, w->units, "time", "time", "T", &w->timeid));
   PetscCall(HcWriterText_Private(w, w->timeid, "time", "calendar", w->calendar));
+  if (w->forecast) {
+    /* CF forecast metadata: the reference (initial) time and the lead time of every step, in the time axis' unit */
+    char         unit[64];
+    int          refid;
+    const double ref = (double)(w->reftime / w->tax.unitsec);
+
+    PetscCall(PetscStrncpy(unit, w->units, sizeof(unit)));
+    if (strstr(unit, " since")) *strstr(unit, " since") = 0;
+    PetscCall(HcWriterDefineAxis_Private(w, "lead_time", dt, unit, "forecast_period", "time since the initial state", NULL,
+                                         &w->leadid));
+    HcCallNetCDF(w->comm, w->path, "forecast_reference_time",
+                 w->rank ? NC_NOERR : nc_def_var(w->ncid, "forecast_reference_time", NC_DOUBLE, 0, NULL, &refid));
+    PetscCall(HcWriterText_Private(w, refid, "forecast_reference_time", "units", w->units));
+    PetscCall(HcWriterText_Private(w, refid, "forecast_reference_time", "calendar", w->calendar));
+    PetscCall(HcWriterText_Private(w, refid, "forecast_reference_time", "standard_name", "forecast_reference_time"));
+    HcCallNetCDF(w->comm, w->path, "forecast_reference_time", w->rank ? NC_NOERR : nc_enddef(w->ncid));
+    HcCallNetCDF(w->comm, w->path, "forecast_reference_time", w->rank ? NC_NOERR : nc_put_var_double(w->ncid, refid, &ref));
+    HcCallNetCDF(w->comm, w->path, "forecast_reference_time", w->rank ? NC_NOERR : nc_redef(w->ncid));
+  }
   if (latlon) {
     PetscCall(HcWriterDefineAxis_Private(w, yname, dy, "degrees_north", "latitude", "latitude", "Y", &yid));
     PetscCall(HcWriterDefineAxis_Private(w, xname, dx, "degrees_east", "longitude", "longitude", "X", &xid));
@@ -476,6 +502,34 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
 /* ---------------------------------------------------------------- writing */
 
 /*@C
+  HcWriterSetEnvironmentName - name and long_name of the environment dimension (default "env"), e.g. "member" for the
+  members of an ensemble forecast.
+@*/
+PetscErrorCode HcWriterSetEnvironmentName(HcWriter w, const char name[], const char longname[])
+{
+  PetscFunctionBegin;
+  PetscCheck(!w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: name the environment dimension before HcWriterSetUp()",
+             w->path);
+  PetscCall(PetscStrncpy(w->envdim, name, sizeof(w->envdim)));
+  PetscCall(PetscStrncpy(w->envlong, longname, sizeof(w->envlong)));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcWriterSetForecastReference - the file is a forecast from model time t0: it gets a forecast_reference_time and the
+  lead_time (forecast_period) of every step, both in the unit of the time axis.
+@*/
+PetscErrorCode HcWriterSetForecastReference(HcWriter w, PetscReal t0)
+{
+  PetscFunctionBegin;
+  PetscCheck(!w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: set the forecast reference before HcWriterSetUp()",
+             w->path);
+  w->forecast = PETSC_TRUE;
+  w->reftime  = t0;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   HcWriterWrite - write u (a vector of the grid) as time step k of environment env (0 without an environment
   dimension) at model time t (seconds since the reference date of the time units); land cells get _FillValue.
 @*/
@@ -495,6 +549,11 @@ PetscErrorCode HcWriterWrite(HcWriter w, PetscInt env, PetscInt k, PetscReal t, 
   PetscCall(PetscLogEventBegin(HC_NCWrite, 0, 0, 0, 0));
   PetscCall(HcGridGetScalarDM(w->grid, &da1));
   HcCallNetCDF(w->comm, w->path, "time", w->rank ? NC_NOERR : nc_put_var1_double(w->ncid, w->timeid, &tk, &tval));
+  if (w->forecast) {
+    const double lead = (double)((t - w->reftime) / w->tax.unitsec);
+
+    HcCallNetCDF(w->comm, w->path, "lead_time", w->rank ? NC_NOERR : nc_put_var1_double(w->ncid, w->leadid, &tk, &lead));
+  }
   for (PetscInt c = 0; c < w->nc; c++) {
     const char *name;
 

@@ -137,27 +137,23 @@ PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
 
 PetscErrorCode HcModelSetFromOptions(HcModel model)
 {
-  char     *names[HC_MAX_TERMS], *envnames[HC_MAX_TERMS], deflist[256] = "", envprefix[256];
+  char     *names[HC_MAX_TERMS], *envnames[HC_MAX_TERMS], envprefix[256];
   PetscInt  nnames = HC_MAX_TERMS, nenvnames = HC_MAX_TERMS, nenv = 0;
   PetscBool flg, envflg = PETSC_FALSE, isrk;
 
   PetscFunctionBegin;
   PetscCheck(!model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelSetFromOptions: call before HcModelSetUp()");
-  for (PetscInt k = 0; k < model->nterms; k++) {
-    if (k) PetscCall(PetscStrlcat(deflist, ",", sizeof(deflist)));
-    PetscCall(PetscStrlcat(deflist, model->terms[k]->type_name, sizeof(deflist)));
-  }
-  if (!model->nterms) PetscCall(PetscStrncpy(deflist, HCTERMADVDIFF, sizeof(deflist)));
   PetscOptionsBegin(model->comm, model->prefix, "Hybrid model options (HcModel)", "HcModel");
-  PetscCall(PetscOptionsStringArray("-model_terms",
-                                    "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, ...)",
-                                    "HcModelAddTerm", names, &nnames, &flg));
-  PetscCheck(!(flg && model->nterms), model->comm, PETSC_ERR_ARG_WRONG, "-model_terms: this model already has its terms (%s)",
-             deflist);
-  if (!flg && !model->nterms) {
-    PetscCall(PetscStrallocpy(HCTERMADVDIFF, &names[0]));
-    nnames = 1;
-  } else if (!flg)
+  /* a model that has its terms already (added in code, or by a first pass from a model file) takes no term list */
+  if (!model->nterms) {
+    PetscCall(PetscOptionsStringArray(
+        "-model_terms", "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, fno, reaction)",
+        "HcModelAddTerm", names, &nnames, &flg));
+    if (!flg) {
+      PetscCall(PetscStrallocpy(HCTERMADVDIFF, &names[0]));
+      nnames = 1;
+    }
+  } else
     nnames = 0;
   PetscCall(PetscOptionsReal("-model_obs_interval", "Time between observations (one window step)",
                              "HcModelSetObservationInterval", model->tobs, &model->tobs, NULL));
@@ -178,15 +174,18 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
                             "HcModelSetAdjointStride", model->adjstride, &model->adjstride, NULL));
   PetscCheck(model->adjstride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-model_adjoint_stride must be >= 0, got %" PetscInt_FMT, model->adjstride);
-  PetscCall(PetscOptionsInt("-model_envs", "Number of environments with their own terms (LEADS); 0: none", "HcTermSetEnvironment",
-                            nenv, &nenv, NULL));
-  PetscCheck(nenv >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_envs must be >= 0, got %" PetscInt_FMT, nenv);
-  PetscCall(PetscOptionsStringArray("-model_env_terms",
-                                    "Term types instantiated once per environment (options -env_<type options>)",
-                                    "HcTermSetEnvironment", envnames, &nenvnames, &envflg));
-  PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
-  PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
-             "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
+  if (nnames) {
+    PetscCall(PetscOptionsInt("-model_envs", "Number of environments with their own terms (LEADS); 0: none",
+                              "HcTermSetEnvironment", nenv, &nenv, NULL));
+    PetscCheck(nenv >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_envs must be >= 0, got %" PetscInt_FMT, nenv);
+    PetscCall(PetscOptionsStringArray("-model_env_terms",
+                                      "Term types instantiated once per environment (options -env_<type options>)",
+                                      "HcTermSetEnvironment", envnames, &nenvnames, &envflg));
+    PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
+    PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
+               "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
+  }
+  if (!envflg) nenvnames = 0;
   PetscCall(PetscOptionsInt("-model_max_substeps", "Refuse parameters that need more RK steps than this per observation interval",
                             "", model->maxsub, &model->maxsub, NULL));
   PetscCall(PetscOptionsReal("-model_adjoint_memory",
