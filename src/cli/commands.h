@@ -10,6 +10,7 @@ PetscErrorCode HcCommandExtract(MPI_Comm);
 PetscErrorCode HcCommandGenerate(MPI_Comm);
 PetscErrorCode HcCommandTrain(MPI_Comm);
 PetscErrorCode HcCommandForecast(MPI_Comm);
+PetscErrorCode HcCommandEvaluate(MPI_Comm);
 
 /* A command that ends without an error but should not report success (an interrupted training) sets this. */
 extern int     HcCommandExitStatus;

@@ -179,8 +179,8 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
 
   /* the initial state on the data's grid */
   PetscCall(HcReaderCreate(comm, &reader));
-  if (data[0]) PetscCall(HcReaderSetFile(reader, data));
   PetscCall(HcReaderSetFromOptions(reader));
+  if (data[0]) PetscCall(HcReaderSetFile(reader, data));
   PetscCall(HcReaderSetUp(reader));
   PetscCall(HcReaderGetGrid(reader, &dgrid));
   PetscCall(HcForecastCheckFields(comm, model, dgrid));

@@ -15,6 +15,8 @@ static const HcCommand commands[] = {
      HcCommandGenerate},
     {"train", "fit a hybrid model to NetCDF data of one or more environments (ERM, APHYNITY, LEADS, V-REx)", HcCommandTrain},
     {"forecast", "run a trained model from an observed state, on its grid or another one; CF NetCDF output", HcCommandForecast},
+    {"evaluate", "forecast skill per lead (RMSE, bias, anomaly correlation) against persistence and climatology",
+     HcCommandEvaluate},
 };
 
 int              HcCommandExitStatus = 0;

@@ -28,8 +28,8 @@ static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *gri
     const PetscReal *t;
 
     PetscCall(HcReaderCreate(comm, &r));
-    if (d->nfiles) PetscCall(HcReaderSetFile(r, d->files[f]));
     PetscCall(HcReaderSetFromOptions(r));
+    if (d->nfiles) PetscCall(HcReaderSetFile(r, d->files[f]));
     PetscCall(HcReaderSetUp(r));
     PetscCall(HcReaderGetNumEnvironments(r, &ne));
     PetscCall(HcReaderGetTimes(r, &n, &t));
