@@ -48,7 +48,7 @@ PETSC_EXTERN PetscErrorCode HcGridIntegrate(HcGrid, Vec, PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcGridEvaluate(HcGrid, PetscErrorCode (*)(PetscReal, PetscReal, PetscReal[], void *), void *, Vec);
 PETSC_EXTERN PetscErrorCode HcGridView(HcGrid, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGridReference(HcGrid);
-PETSC_EXTERN PetscErrorCode HcGridCreateFromDescription(MPI_Comm, const char[], HcGrid *);
+PETSC_EXTERN PetscErrorCode HcGridCreateFromDescription(MPI_Comm, const char[], PetscInt, const char *const[], HcGrid *);
 
 /* Fields from one grid to another (resolution, box): bilinear or conservative, land-aware. */
 typedef struct _p_HcRegrid *HcRegrid;

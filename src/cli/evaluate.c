@@ -265,6 +265,20 @@ static PetscErrorCode HcEvaluateDestroyTruth(HcTruth *tr)
   PetscFunctionReturn(0);
 }
 
+/* A forecast file with the truth's variables; none of the truth's selections (-data_*) apply to it. */
+static PetscErrorCode HcEvaluateOpenForecast(MPI_Comm comm, HcTruth *tr, const char file[], HcReader *r)
+{
+  const char *names[HC_MAX_FIELDS_EVAL];
+
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < tr->nc; c++) PetscCall(HcGridGetFieldName(tr->grid, c, &names[c]));
+  PetscCall(HcReaderCreate(comm, r));
+  PetscCall(HcReaderSetFile(*r, file));
+  PetscCall(HcReaderSetVariables(*r, tr->nc, names));
+  PetscCall(HcReaderSetUp(*r));
+  PetscFunctionReturn(0);
+}
+
 /* Forecast files: each matched to the truth by date; lead l = step l of the file.  Persistence and climatology come
    from the truth at each file's initial time. */
 static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, char *files[], const char csv[], PetscInt clim0)
@@ -286,10 +300,7 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
     char             date[64];
     PetscBool        same;
 
-    PetscCall(HcReaderCreate(comm, &r));
-    PetscCall(HcReaderSetFromOptions(r));
-    PetscCall(HcReaderSetFile(r, files[f]));
-    PetscCall(HcReaderSetUp(r));
+    PetscCall(HcEvaluateOpenForecast(comm, tr, files[f], &r));
     PetscCall(HcReaderGetTimeUnits(r, &units, &cal));
     PetscCall(PetscStrcmp(cal, tcal, &same));
     PetscCheck(same, comm, PETSC_ERR_ARG_INCOMP, "%s: calendar '%s' differs from the truth's '%s'; the dates cannot be matched",
@@ -338,10 +349,7 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
     Vec              u, mean;
     char             date[64];
 
-    PetscCall(HcReaderCreate(comm, &r));
-    PetscCall(HcReaderSetFromOptions(r));
-    PetscCall(HcReaderSetFile(r, files[f]));
-    PetscCall(HcReaderSetUp(r));
+    PetscCall(HcEvaluateOpenForecast(comm, tr, files[f], &r));
     PetscCall(HcReaderGetTimes(r, &n, &t));
     PetscCall(HcReaderGetNumEnvironments(r, &ne));
     PetscCall(VecDuplicate(tr->y[0], &u));

@@ -88,6 +88,13 @@ static PetscErrorCode HcForecastCheckDomain(MPI_Comm comm, const char model[], H
   tb[2] = ty[0];
   tb[3] = ty[tny - 1];
   tol   = 1e-9 * PetscMax(mb[1] - mb[0], mb[3] - mb[2]);
+  /* periodic directions: the target may sit anywhere, but no wider than one period */
+  PetscCheck(!mpx || tb[1] - tb[0] <= mb[1] - mb[0] + tol, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-grid: the target grid spans %g in x, more than the model's periodic domain (%g, model file %s)",
+             (double)(tb[1] - tb[0]), (double)(mb[1] - mb[0]), model);
+  PetscCheck(!mpy || tb[3] - tb[2] <= mb[3] - mb[2] + tol, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-grid: the target grid spans %g in y, more than the model's periodic domain (%g, model file %s)",
+             (double)(tb[3] - tb[2]), (double)(mb[3] - mb[2]), model);
   PetscCheck(mpx || (tb[0] >= mb[0] - tol && tb[1] <= mb[1] + tol), comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-grid: the target grid's x centres %g .. %g lie outside the model's domain %g .. %g (model file %s)", (double)tb[0],
              (double)tb[1], (double)mb[0], (double)mb[1], model);
@@ -211,7 +218,13 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
     HcRegrid r;
     Vec      mask;
 
-    PetscCall(HcGridCreateFromDescription(comm, gridfile, &grid));
+    PetscInt    nc;
+    const char *names[32];
+
+    PetscCall(HcGridGetNumFields(dgrid, &nc));
+    for (PetscInt c = 0; c < nc && c < 32; c++) PetscCall(HcGridGetFieldName(dgrid, c, &names[c]));
+    PetscCall(HcGridCreateFromDescription(comm, gridfile, nc, names, &grid));
+    PetscCall(HcForecastCheckDomain(comm, model, grid));
     PetscCall(HcRegridCreate(dgrid, grid, rtype, &r));
     PetscCall(HcRegridCreateMask(r, &mask));
     PetscCall(HcGridSetMask(grid, mask));
@@ -224,8 +237,8 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
     PetscCall(HcGridReference(grid));
     PetscCall(VecDuplicate(ud, &u0));
     PetscCall(VecCopy(ud, u0));
+    PetscCall(HcForecastCheckDomain(comm, model, grid));
   }
-  PetscCall(HcForecastCheckDomain(comm, model, grid));
   PetscCall(HcModelCreateFromFile(grid, model, NULL, &hm));
   PetscCall(HcModelSetUp(hm));
   PetscCall(HcModelLoadParameters(hm, model));

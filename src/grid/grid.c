@@ -732,11 +732,11 @@ PetscErrorCode HcGridDestroy(HcGrid *grid)
 }
 
 /*@C
-  HcGridCreateFromDescription - a grid (set up) from a description file of grids/: the -grid_* options in YAML or
-  PETSc's plain options format.  The file's options live in a private database, so they neither mix with the command
-  line's nor show as unused.
+    HcGridCreateFromDescription - a grid (set up) from a description file of grids/: the -grid_* options in YAML or
+  PETSc's plain options format; nc > 0 field names replace the description's.  The file's options live in a private database, so
+they neither mix with the command line's nor show as unused.
 @*/
-PetscErrorCode HcGridCreateFromDescription(MPI_Comm comm, const char file[], HcGrid *grid)
+PetscErrorCode HcGridCreateFromDescription(MPI_Comm comm, const char file[], PetscInt nc, const char *const names[], HcGrid *grid)
 {
   PetscOptions   opts;
   PetscBool      exists;
@@ -750,6 +750,7 @@ PetscErrorCode HcGridCreateFromDescription(MPI_Comm comm, const char file[], HcG
   PetscCall(PetscOptionsPush(opts));
   ierr = HcGridCreate(comm, grid);
   if (!ierr) ierr = HcGridSetFromOptions(*grid);
+  if (!ierr && nc > 0) ierr = HcGridSetFields(*grid, nc, names); /* the fields come from the data, not the description */
   if (!ierr) ierr = HcGridSetUp(*grid);
   PetscCall(PetscOptionsPop());
   PetscCall(PetscOptionsDestroy(&opts));

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""hycast forecast and evaluate end to end: forecast files open with xarray, carry CF attributes and the input's time
+units and calendar (synthetic data, and real ERSST data when ../shared/data has it), on the model's grid, on a finer
+grid and as an ensemble; evaluate scores them; bad input (incompatible fields, a grid outside the model's domain, a
+lead beyond the truth's time range, mismatched calendars, an unwritable output) ends with one clear message, a
+non-zero exit and no output file."""
+import os, shlex, shutil, subprocess, sys, tempfile
+
+try:
+    import netCDF4
+    import numpy
+    import xarray
+except ImportError as e:
+    print(f"SKIPPED: /usr/bin/python3 lacks {e.name} (make deps installs python3-xarray and python3-netcdf4)")
+    sys.exit(0)
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+hycast = os.path.join(root, "bin", "hycast")
+mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
+tmp = tempfile.mkdtemp(prefix="t085-")
+failed = 0
+
+
+def check(ok, what):
+    global failed
+    failed += not ok
+    print(f"  {'ok' if ok else 'FAIL':4s} {what}")
+
+
+def run(args, ranks=1, expect_fail=False):
+    cmd = (mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args
+    p = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    if (p.returncode != 0) != expect_fail:
+        print("$ " + " ".join(cmd) + "\n" + out)
+        sys.exit(f"FAILED: unexpected exit status {p.returncode}")
+    return out
+
+
+def path(name):
+    return os.path.join(tmp, name)
+
+
+# a small synthetic problem: truth at 32 x 32 and its 16 x 16 block averages; a physics-only model at 16 x 16
+run(["generate", "-generate_envs", "1", "-generate_steps", "24", "-grid_nx", "32", "-grid_ny", "32", "-o", path("coarse.nc")])
+run(["train", "-data_file", path("coarse.nc"), "-data_vars", "u,v", "-train_optimizer", "tao", "-train_epochs", "5",
+     "-train_window", "2", "-o", path("model.nc")])
+
+print("forecast on the model's grid, read back with xarray")
+run(["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u,v", "-forecast_start", "10",
+     "-forecast_steps", "5", "-o", path("fc.nc")], ranks=2)
+ds, src = xarray.open_dataset(path("fc.nc")), netCDF4.Dataset(path("coarse.nc"))
+check(ds.attrs.get("Conventions") == "CF-1.8", f"Conventions = {ds.attrs.get('Conventions')}")
+enc = ds.time.encoding
+check(enc.get("units") == src.variables["time"].units and enc.get("calendar") == src.variables["time"].calendar,
+      f"time units '{enc.get('units')}' and calendar '{enc.get('calendar')}' are the input's")
+check(ds.lead_time.attrs.get("standard_name") == "forecast_period" and ds.sizes["time"] == 6,
+      f"lead_time (forecast_period) along {ds.sizes['time']} steps")
+check("forecast_reference_time" in ds.variables, "forecast_reference_time present")
+for name in ("x", "y"):
+    check(ds[name].attrs.get("axis") in ("X", "Y") and "units" in ds[name].attrs, f"coordinate {name} has axis and units")
+truth = xarray.open_dataset(path("coarse.nc")).isel(env=0)
+err = float(abs(ds.u.isel(time=0) - truth.u.sel(time=ds.time[0])).max())
+check(err < 1e-12, f"lead 0 is the observed initial state (max diff {err:.1e})")
+
+print("zero-shot forecast on a finer grid (grids/square-32.yaml), initial state regridded")
+run(["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u,v", "-grid",
+     os.path.join(root, "grids", "square-32.yaml"), "-forecast_steps", "3", "-o", path("fine.nc")])
+fine = xarray.open_dataset(path("fine.nc"))
+check(fine.sizes["x"] == 32 and fine.sizes["y"] == 32 and bool(numpy.isfinite(fine.u).all()), "32 x 32 forecast, finite")
+
+print("ensemble of perturbed initial states")
+run(["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u,v", "-forecast_ensemble", "3",
+     "-forecast_steps", "2", "-o", path("ens.nc")])
+ens = xarray.open_dataset(path("ens.nc"))
+spread = float(ens.u.isel(time=2).std("member").mean())
+check(ens.sizes.get("member") == 3 and spread > 0, f"3 members, mean spread {spread:.2e} at lead 2")
+
+print("evaluate the forecast file against the truth")
+out = run(["evaluate", "-truth", path("coarse.nc"), "-data_vars", "u,v", "-forecast", path("fc.nc"), "-evaluate_csv",
+           path("fc.csv")])
+check("RMSE of u by lead" in out and os.path.exists(path("fc.csv")), "skill table and CSV")
+rows = [l.split(",") for l in open(path("fc.csv")).read().splitlines()[1:]]
+fc = {int(r[2]): float(r[3]) for r in rows if r[0] == "forecast" and r[1] == "u"}
+check(sorted(fc) == [1, 2, 3, 4, 5] and all(v > 0 for v in fc.values()), f"RMSE at leads 1..5: {[round(fc[k], 5) for k in sorted(fc)]}")
+
+print("bad input: one clear message, non-zero exit, no output left behind")
+bad = [
+    (["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u", "-o", path("b1.nc")],
+     "has 2 field(s), the data 1", "b1.nc"),
+    (["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "v,u", "-o", path("b2.nc")],
+     "trained on field 'u' where the data gives 'v'", "b2.nc"),
+    (["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u,v", "-grid",
+      os.path.join(root, "grids", "box-periodic-64.yaml"), "-o", path("b3.nc")], "more than the model's periodic domain", "b3.nc"),
+    (["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u,v", "-o",
+      path("no/such/dir/b4.nc")], "does not exist", "no/such/dir/b4.nc"),
+    (["evaluate", "-truth", path("coarse.nc"), "-data_vars", "u,v", "-data_time_range", "0,12", "-forecast", path("fc.nc"),
+      "-evaluate_csv", path("b5.csv")], "beyond the truth's time range", "b5.csv"),
+]
+# a copy of the truth in another calendar
+shutil.copy(path("coarse.nc"), path("noleap.nc"))
+with netCDF4.Dataset(path("noleap.nc"), "a") as d:
+    d.variables["time"].calendar = "noleap"
+bad.append((["evaluate", "-truth", path("noleap.nc"), "-data_vars", "u,v", "-forecast", path("fc.nc"), "-evaluate_csv",
+             path("b6.csv")], "calendar 'standard' differs from the truth's 'noleap'", "b6.csv"))
+for args, msg, product in bad:
+    out = run(args, expect_fail=True)
+    errline = [l for l in out.splitlines() if "error:" in l]
+    check(len(errline) == 1 and msg in errline[0] and "PETSC ERROR" not in out and not os.path.exists(path(product)),
+          f"{args[0]}: {errline[0] if errline else out.strip()[-200:]}")
+
+ersst = os.path.join(root, "..", "shared", "data", "ersst", "sst.mnmean.nc")
+if not os.path.exists(ersst):
+    print(f"  (ERSST part SKIPPED: {ersst} is absent)")
+else:
+    print("real data: ERSST North Atlantic box, a physics-only model, a 3-month forecast from 2019-01")
+    box = ["-data_vars", "sst", "-data_box", "299,341,19,57"]
+    run(["train", "-data_file", ersst] + box + ["-data_dates", "2010-01-01,2018-12-31", "-train_optimizer", "tao",
+         "-train_epochs", "3", "-train_window", "2", "-o", path("ersst-model.nc")])
+    run(["forecast", "-model", path("ersst-model.nc"), "-data", ersst] + box +
+        ["-forecast_date", "2019-01-01", "-forecast_steps", "3", "-o", path("ersst-fc.nc")], ranks=2)
+    e, s = xarray.open_dataset(path("ersst-fc.nc")), netCDF4.Dataset(ersst)
+    check(e.time.encoding.get("units") == s.variables["time"].units and
+          e.time.encoding.get("calendar") == s.variables["time"].calendar,
+          f"ERSST forecast: time '{e.time.encoding.get('units')}', calendar '{e.time.encoding.get('calendar')}' as the input's")
+    check(str(e.time.values[0])[:10] == "2019-01-01" and str(e.time.values[3])[:10] == "2019-04-01",
+          f"valid times {str(e.time.values[0])[:10]} .. {str(e.time.values[3])[:10]}")
+    check(e.sst.attrs.get("units") == "degC" and bool(numpy.isnan(e.sst.isel(time=1)).any()), "degC, land cells NaN")
+    out = run(["forecast", "-model", path("ersst-model.nc"), "-data", ersst, "-data_vars", "sst", "-grid",
+               os.path.join(root, "grids", "basin-latlon-2deg.yaml"), "-o", path("b7.nc")], expect_fail=True)
+    errline = [l for l in out.splitlines() if "error:" in l]
+    check(len(errline) == 1 and "outside the model's domain" in errline[0] and not os.path.exists(path("b7.nc")),
+          f"forecast: {errline[0] if errline else out.strip()[-200:]}")
+
+shutil.rmtree(tmp, ignore_errors=True)
+print("PASSED" if not failed else f"FAILED: {failed} check(s)")
+sys.exit(1 if failed else 0)
