@@ -383,9 +383,26 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
   PetscFunctionReturn(0);
 }
 
+/* A model with environment terms runs as environment env (default: the environment of the truth being read). */
+static PetscErrorCode HcEvaluateSetEnvironment(MPI_Comm comm, HcModel model, const char file[], HcTruth *tr, PetscInt env)
+{
+  PetscInt nenv;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetNumEnvironments(model, &nenv));
+  if (!nenv) PetscFunctionReturn(0);
+  if (env < 0) PetscCall(HcReaderGetEnvironment(tr->reader, &env));
+  PetscCheck(env >= 0 && env < nenv, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "model %s has terms for %" PetscInt_FMT " environments; environment %" PetscInt_FMT
+             " (-evaluate_env, or -data_env of the truth) is not one of them",
+             file, nenv, env);
+  PetscCall(HcModelSetEnvironment(model, env));
+  PetscFunctionReturn(0);
+}
+
 /* Hindcasts: every model from every initial time in [k0, k1], maxlead leads (as far as the truth goes). */
 static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt nm, char *models[], char *labels[], PetscInt k0,
-                                          PetscInt k1, const char csv[], PetscInt clim0, PetscInt clim1)
+                                          PetscInt k1, const char csv[], PetscInt clim0, PetscInt clim1, PetscInt env)
 {
   HcSkillTable tab[HC_EVAL_MAXMODELS + 2];
   Vec         *states, u;
@@ -415,6 +432,7 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt n
     PetscCall(HcModelCreateFromFile(tr->grid, models[m], NULL, &model));
     PetscCall(HcModelSetUp(model));
     PetscCall(HcModelLoadParameters(model, models[m]));
+    PetscCall(HcEvaluateSetEnvironment(comm, model, models[m], tr, env));
     t0 = MPI_Wtime();
     for (PetscInt k = k0; k <= k1; k++) {
       const PetscInt nl = PetscMin(tr->maxlead, tr->nt - 1 - k);
@@ -440,7 +458,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   char truth[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "", *models[HC_EVAL_MAXMODELS], *labels[HC_EVAL_MAXMODELS],
        *files[HC_EVAL_MAXMODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAXMODELS, nlab = HC_EVAL_MAXMODELS, nf = HC_EVAL_MAXMODELS, nd = 2, ncd = 2, inits[2] = {0, -1}, ni = 2,
-           leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1;
+           leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
   PetscBool hasm, hasl, hasf, hasd, hasi, hascd;
   HcTruth   tr;
 
@@ -467,6 +485,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                                     "Period of the climatology (default: the truth before the first initial time)", "", cdates,
                                     &ncd, &hascd));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
+  PetscCall(PetscOptionsInt("-evaluate_env",
+                            "Environment the models run as, when they have environment terms (default: -data_env of the truth)",
+                            "HcModelSetEnvironment", env, &env, NULL));
   PetscOptionsEnd();
   PetscCheck(hasm != hasf, comm, PETSC_ERR_ARG_WRONG,
              "hycast evaluate: give either -models (hindcasts) or -forecast (forecast files)");
@@ -507,7 +528,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                           "hycast evaluate: %" PetscInt_FMT " model(s), initial times %" PetscInt_FMT " .. %" PetscInt_FMT
                           " of %" PetscInt_FMT ", %" PetscInt_FMT " lead(s), climatology %s\n",
                           nm, k0, k1, tr.nt, leads, tr.monthly ? "by calendar month" : "the mean"));
-    PetscCall(HcEvaluateHindcasts(comm, &tr, nm, models, labels, k0, k1, csv, c0, c1));
+    PetscCall(HcEvaluateHindcasts(comm, &tr, nm, models, labels, k0, k1, csv, c0, c1, env));
   }
   for (PetscInt m = 0; m < (hasm ? nm : 0); m++) {
     PetscCall(PetscFree(models[m]));

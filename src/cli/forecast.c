@@ -137,7 +137,7 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
 {
   char         model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", gridfile[PETSC_MAX_PATH_LEN] = "", date[64] = "";
   char         out[PETSC_MAX_PATH_LEN] = "out/forecast.nc", *line;
-  PetscInt     start = 0, steps = 10, members = 0, seed = 1, nt;
+  PetscInt     start = 0, steps = 10, members = 0, seed = 1, nt, env = -1;
   PetscReal    interval = 0, amplitude = 0.01, *times;
   HcRegridType rtype = HC_REGRID_BILINEAR;
   PetscBool    flg, outset;
@@ -174,6 +174,8 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
                              "Ensemble perturbation: uniform noise of this amplitude times each field's spread", "", amplitude,
                              &amplitude, NULL));
   PetscCall(PetscOptionsInt("-forecast_seed", "Seed of the ensemble perturbations", "", seed, &seed, NULL));
+  PetscCall(PetscOptionsInt("-forecast_env", "Environment the model runs as, when it has environment terms (default: -data_env)",
+                            "HcModelSetEnvironment", env, &env, NULL));
   PetscCall(PetscOptionsString("-o", "Output file (CF NetCDF)", "", out, out, sizeof(out), &outset));
   PetscOptionsEnd();
   PetscCheck(model[0], comm, PETSC_ERR_ARG_WRONG, "hycast forecast: give the model file with -model M.nc");
@@ -242,6 +244,19 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscCall(HcModelCreateFromFile(grid, model, NULL, &hm));
   PetscCall(HcModelSetUp(hm));
   PetscCall(HcModelLoadParameters(hm, model));
+  {
+    PetscInt nenv;
+
+    PetscCall(HcModelGetNumEnvironments(hm, &nenv));
+    if (nenv) {
+      if (env < 0) PetscCall(HcReaderGetEnvironment(reader, &env));
+      PetscCheck(env >= 0 && env < nenv, comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "model %s has terms for %" PetscInt_FMT " environments; environment %" PetscInt_FMT
+                 " (-forecast_env, or -data_env) is not one of them",
+                 model, nenv, env);
+      PetscCall(HcModelSetEnvironment(hm, env));
+    }
+  }
   PetscCall(HcModelSetObservationInterval(hm, interval));
   {
     PetscReal step;

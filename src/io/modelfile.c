@@ -23,11 +23,16 @@ PetscErrorCode HcModelGetArchitecture(HcModel model, char buf[], size_t len)
   PetscFunctionBegin;
   buf[0] = 0;
   PetscCall(PetscStrlcat(buf, "-model_terms ", len));
-  for (PetscInt k = 0, first = 1; k < model->nterms; k++) {
-    if (model->terms[k]->env >= 0) continue;
-    if (!first) PetscCall(PetscStrlcat(buf, ",", len));
-    PetscCall(PetscStrlcat(buf, model->terms[k]->type_name, len));
-    first = 0;
+  {
+    PetscBool any = PETSC_FALSE;
+
+    for (PetscInt k = 0; k < model->nterms; k++) {
+      if (model->terms[k]->env >= 0) continue;
+      if (any) PetscCall(PetscStrlcat(buf, ",", len));
+      PetscCall(PetscStrlcat(buf, model->terms[k]->type_name, len));
+      any = PETSC_TRUE;
+    }
+    if (!any) PetscCall(PetscStrlcat(buf, "none", len));
   }
   if (nenv) {
     PetscCall(PetscSNPrintf(item, sizeof(item), " -model_envs %" PetscInt_FMT " -model_env_terms ", nenv));

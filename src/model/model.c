@@ -138,6 +138,7 @@ PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
 PetscErrorCode HcModelSetFromOptions(HcModel model)
 {
   char     *names[HC_MAX_TERMS], *envnames[HC_MAX_TERMS], envprefix[256];
+  PetscBool shared0 = PETSC_FALSE; /* -model_terms none */
   PetscInt  nnames = HC_MAX_TERMS, nenvnames = HC_MAX_TERMS, nenv = 0;
   PetscBool flg, envflg = PETSC_FALSE, isrk;
 
@@ -146,12 +147,17 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   PetscOptionsBegin(model->comm, model->prefix, "Hybrid model options (HcModel)", "HcModel");
   /* a model that has its terms already (added in code, or by a first pass from a model file) takes no term list */
   if (!model->nterms) {
-    PetscCall(PetscOptionsStringArray(
-        "-model_terms", "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, fno, reaction)",
-        "HcModelAddTerm", names, &nnames, &flg));
+    PetscCall(PetscOptionsStringArray("-model_terms",
+                                      "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, fno, "
+                                      "reaction; none: only environment terms)",
+                                      "HcModelAddTerm", names, &nnames, &flg));
     if (!flg) {
       PetscCall(PetscStrallocpy(HCTERMADVDIFF, &names[0]));
       nnames = 1;
+    } else if (nnames == 1 && !strcmp(names[0], "none")) {
+      PetscCall(PetscFree(names[0]));
+      nnames  = 0;
+      shared0 = PETSC_TRUE;
     }
   } else
     nnames = 0;
@@ -174,7 +180,7 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
                             "HcModelSetAdjointStride", model->adjstride, &model->adjstride, NULL));
   PetscCheck(model->adjstride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-model_adjoint_stride must be >= 0, got %" PetscInt_FMT, model->adjstride);
-  if (nnames) {
+  if (nnames || shared0) {
     PetscCall(PetscOptionsInt("-model_envs", "Number of environments with their own terms (LEADS); 0: none",
                               "HcTermSetEnvironment", nenv, &nenv, NULL));
     PetscCheck(nenv >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_envs must be >= 0, got %" PetscInt_FMT, nenv);
@@ -184,6 +190,8 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
     PetscCheck(!envflg || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG, "-model_env_terms needs -model_envs > 0");
     PetscCheck(!nenv || envflg, model->comm, PETSC_ERR_ARG_WRONG,
                "-model_envs %" PetscInt_FMT " needs -model_env_terms (the term types each environment gets)", nenv);
+    PetscCheck(!shared0 || nenv > 0, model->comm, PETSC_ERR_ARG_WRONG,
+               "-model_terms none: a model without shared terms needs environment terms (-model_envs, -model_env_terms)");
   }
   if (!envflg) nenvnames = 0;
   PetscCall(PetscOptionsInt("-model_max_substeps", "Refuse parameters that need more RK steps than this per observation interval",
