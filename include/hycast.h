@@ -132,6 +132,7 @@ PETSC_EXTERN PetscErrorCode HcTermFNOSetActivation(HcTerm, HcFNOActivation);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetInitialization(HcTerm, PetscInt, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOGetTransformSizes(HcTerm, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTermFNOGetWidth(HcTerm, PetscInt *);
 
 /* ---------------------------------------------------------------- the hybrid model and its time integrator */
 

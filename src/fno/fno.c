@@ -962,6 +962,17 @@ PetscErrorCode HcTermFNOGetTransformSizes(HcTerm term, PetscInt *NX, PetscInt *N
 }
 
 /*@C
+  HcTermFNOGetWidth - the number W of channels of the lifted field.
+@*/
+PetscErrorCode HcTermFNOGetWidth(HcTerm term, PetscInt *width)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMFNO));
+  *width = ((HcFNO *)term->data)->width;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   HcTermFNOSetOutputScale - S = mask * scale * (projection); default 1, or 1/86400 on lat-lon grids (time in seconds).
 @*/
 PetscErrorCode HcTermFNOSetOutputScale(HcTerm term, PetscReal scale)
