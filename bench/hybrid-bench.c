@@ -78,20 +78,38 @@ static PetscErrorCode BenchGetOptions(MPI_Comm comm, BenchOptions *o)
 
 typedef PetscErrorCode (*BenchFn)(void *);
 
-/* Runs fn warmup + reps times; times[r] is the slowest rank's time of repetition r. */
-static PetscErrorCode BenchTime(MPI_Comm comm, BenchFn fn, void *ctx, PetscInt warmup, PetscInt reps, PetscReal times[])
+/* Runs fn warmup + reps times; times[r] is the slowest rank's time of repetition r and, with an event (> 0) and
+   etimes, etimes[r] the slowest rank's time inside that log event during repetition r. */
+static PetscErrorCode BenchTimeEvent(MPI_Comm comm, BenchFn fn, void *ctx, PetscInt warmup, PetscInt reps, PetscLogEvent event,
+                                     PetscReal times[], PetscReal etimes[])
 {
   PetscFunctionBeginUser;
   for (PetscInt r = 0; r < warmup; r++) PetscCall(fn(ctx));
   for (PetscInt r = 0; r < reps; r++) {
-    double t0, t;
+    double             t0, t[2];
+    PetscEventPerfInfo e0, e1;
 
+    if (etimes) PetscCall(PetscLogEventGetPerfInfo(PETSC_DETERMINE, event, &e0));
     PetscCallMPI(MPI_Barrier(comm));
     t0 = MPI_Wtime();
     PetscCall(fn(ctx));
-    t = MPI_Wtime() - t0;
-    PetscCallMPI(MPI_Allreduce(&t, &times[r], 1, MPI_DOUBLE, MPI_MAX, comm));
+    t[0] = MPI_Wtime() - t0;
+    t[1] = 0;
+    if (etimes) {
+      PetscCall(PetscLogEventGetPerfInfo(PETSC_DETERMINE, event, &e1));
+      t[1] = e1.time - e0.time;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, t, 2, MPI_DOUBLE, MPI_MAX, comm));
+    times[r] = t[0];
+    if (etimes) etimes[r] = t[1];
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchTime(MPI_Comm comm, BenchFn fn, void *ctx, PetscInt warmup, PetscInt reps, PetscReal times[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(BenchTimeEvent(comm, fn, ctx, warmup, reps, 0, times, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -429,8 +447,10 @@ static PetscErrorCode BenchApply(void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Times F(u) (term NULL) or one term's part with HcTermApply (ghost exchange and zeroing of f included). */
-static PetscErrorCode BenchTimeRHS(const BenchSetup *bs, HcTerm term, const BenchOptions *o, PetscReal t[])
+/* Times F(u) (term NULL) or one term's part with HcTermApply (ghost exchange and zeroing of f included); with etimes,
+   also the time inside the term's kernel (its log event). */
+static PetscErrorCode BenchTimeRHS(const BenchSetup *bs, HcTerm term, const BenchOptions *o, PetscReal t[], PetscLogEvent event,
+                                   PetscReal etimes[])
 {
   BenchRHS r;
 
@@ -439,7 +459,7 @@ static PetscErrorCode BenchTimeRHS(const BenchSetup *bs, HcTerm term, const Benc
   r.term  = term;
   PetscCall(BenchCreateField(bs, 1000, &r.u));
   PetscCall(VecDuplicate(r.u, &r.f));
-  PetscCall(BenchTime(bs->comm, BenchApply, &r, o->warmup, o->reps, t));
+  PetscCall(BenchTimeEvent(bs->comm, BenchApply, &r, o->warmup, o->reps, event, t, etimes));
   PetscCall(VecDestroy(&r.u));
   PetscCall(VecDestroy(&r.f));
   PetscFunctionReturn(0);
@@ -487,32 +507,53 @@ static PetscErrorCode BenchStreamTriad(const BenchSetup *bs, PetscInt n, const c
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode BenchModeRHS(const BenchSetup *bs, const BenchOptions *o)
+/* The log event of a term type's F (its kernel, without HcTermApply's ghost exchange and zeroing of f) */
+static PetscErrorCode BenchTermEvent(HcTermType type, PetscLogEvent *event)
 {
-  PetscReal t[BENCH_MAX_REPS];
-  char      extra[256];
+  const char *const types[] = {HCTERMADVDIFF, HCTERMMLP, HCTERMFNO}, *events[] = {"HcPhysicsApply", "HcMLPApply", "HcFNOApply"};
 
   PetscFunctionBeginUser;
-  PetscCall(BenchTimeRHS(bs, NULL, o, t));
+  *event = -1;
+  for (int k = 0; k < 3; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(type, types[k], &same));
+    if (same) PetscCall(PetscLogEventGetId(events[k], event));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchModeRHS(const BenchSetup *bs, const BenchOptions *o)
+{
+  PetscReal       t[BENCH_MAX_REPS], te[BENCH_MAX_REPS];
+  const PetscReal bytes = 2.0 * bs->nx * bs->ny * bs->nf * sizeof(PetscReal); /* u read once and F written once */
+  char            extra[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(BenchTimeRHS(bs, NULL, o, t, 0, NULL));
   PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " ranks=%d", bs->nx, (int)bs->size));
   PetscCall(BenchReport(bs->comm, "rhs.all", o->reps, t, extra));
   for (PetscInt k = 0; k < bs->nterms; k++) {
-    HcTerm      term;
-    HcTermType  type;
-    const char *name;
-    char        key[256];
-    PetscBool   phys;
+    HcTerm        term;
+    HcTermType    type;
+    const char   *name;
+    char          key[256];
+    PetscLogEvent event;
 
     PetscCall(HcModelGetTermByIndex(bs->model, k, &term));
     PetscCall(HcTermGetName(term, &name));
     PetscCall(HcTermGetType(term, &type));
-    PetscCall(PetscStrcmp(type, HCTERMADVDIFF, &phys));
-    PetscCall(BenchTimeRHS(bs, term, o, t));
+    PetscCall(BenchTermEvent(type, &event));
+    PetscCall(BenchTimeRHS(bs, term, o, t, event, event >= 0 ? te : NULL));
     PetscCall(PetscSNPrintf(key, sizeof(key), "rhs.%s", name));
-    /* effective bandwidth: u read once and F written once */
     PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " type=%s bandwidth=%.6e", bs->nx, type,
-                            (double)(2.0 * bs->nx * bs->ny * bs->nf * sizeof(PetscReal) / BenchMedian(o->reps, t))));
+                            (double)(bytes / BenchMedian(o->reps, t))));
     PetscCall(BenchReport(bs->comm, key, o->reps, t, extra));
+    if (event < 0) continue;
+    PetscCall(PetscSNPrintf(key, sizeof(key), "rhs.%s.kernel", name));
+    PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " type=%s bandwidth=%.6e", bs->nx, type,
+                            (double)(bytes / BenchMedian(o->reps, te))));
+    PetscCall(BenchReport(bs->comm, key, o->reps, te, extra));
   }
   /* STREAM in DRAM (arrays far larger than the caches) and at the size of this rank's part of u */
   PetscCall(BenchStreamTriad(bs, o->streamn, "stream.dram", o));
@@ -603,7 +644,7 @@ static PetscErrorCode BenchModeFFT(const BenchSetup *bs, const BenchOptions *o)
   PetscCheck(fno, bs->comm, PETSC_ERR_ARG_WRONG, "-bench_mode fft needs an fno term (-model_terms ...,fno)");
   PetscCall(HcTermFNOGetTransformSizes(fno, &NX, &NY));
   PetscCall(HcTermFNOGetWidth(fno, &W));
-  PetscCall(BenchTimeRHS(bs, fno, o, t));
+  PetscCall(BenchTimeRHS(bs, fno, o, t, 0, NULL));
   PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " ranks=%d", bs->nx, (int)bs->size));
   PetscCall(BenchReport(bs->comm, "fft.layer", o->reps, t, extra));
   PetscCall(BenchFFTWPlan(bs, NX, NY, W, &f));
@@ -669,6 +710,7 @@ int main(int argc, char **argv)
   BenchOptions o;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscLogDefaultBegin()); /* the kernels' times come from their log events */
   bs.comm = PETSC_COMM_WORLD;
   PetscCallMPI(MPI_Comm_size(bs.comm, &bs.size));
   PetscCallMPI(MPI_Comm_rank(bs.comm, &bs.rank));

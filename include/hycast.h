@@ -104,6 +104,7 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm, PetscBool);
 
 /* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
    field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */

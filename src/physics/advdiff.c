@@ -148,8 +148,9 @@ static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12],
   *beta = r[6];
 }
 
-/* Coefficients of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, of row j, expanded per field:
-   A[s][k] (advective), D1[k], D2[k] (diffusive) for k = (l - xs + 1) nc + c. */
+/* Coefficients of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, expanded per field (k = (l - xs + 1) nc + c):
+   the advective A[s][k] (they depend on the row through nothing), and, when D1 is given, the diffusive D1[k], D2[k] of
+   row j (through the x-metric factor cc[j]). */
 static void HcAdvDiffFastCoefficientsX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4],
                                        PetscReal *D1, PetscReal *D2)
 {
@@ -160,13 +161,24 @@ static void HcAdvDiffFastCoefficientsX(const HcAdvDiff *ad, const HcGrid g, Pets
     const PetscReal d = m->xd[l] * m->cc[j];
     PetscReal       adv[4];
 
-    HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
+    if (!D1) HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
     for (PetscInt c = 0; c < nc; c++, k++) {
-      for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
-      D1[k] = 1 / d;
-      D2[k] = -1 / d;
+      if (D1) {
+        D1[k] = 1 / d;
+        D2[k] = -1 / d;
+      } else
+        for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
     }
   }
+}
+
+/* The x-face coefficients of row j: the advective ones once per sweep (first row), the diffusive ones every row */
+static void HcAdvDiffFastRowX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4], PetscReal *D1,
+                              PetscReal *D2, PetscBool *first)
+{
+  if (*first) HcAdvDiffFastCoefficientsX(ad, g, j, a, A, NULL, NULL);
+  HcAdvDiffFastCoefficientsX(ad, g, j, a, A, D1, D2);
+  *first = PETSC_FALSE;
 }
 
 /* out[k] = w (((A0 u[k-s] + A1 u[k]) + A2 u[k+s]) + A3 u[k+2s]) + beta[k] (D1 u[k] + D2 u[k+s]), k < n: the face fluxes
@@ -206,14 +218,18 @@ static PetscErrorCode HcAdvDiffUseFast_Private(HcTerm term, PetscBool *fast)
 
   PetscFunctionBegin;
   if (ad->fastmask != g->maskstate) {
-    ad->fast = ad->fastopt && !ad->velfield ? PETSC_TRUE : PETSC_FALSE;
+    ad->fast = ad->fastopt && !ad->velfield && ad->fwork ? PETSC_TRUE : PETSC_FALSE;
     if (ad->fast) {
       const PetscScalar **mk;
 
+      /* the sweeps reach two cells along rows and columns, never diagonally (the ghosted corners are not filled) */
       PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
-      for (PetscInt j = g->gys; j < g->gys + g->gym; j++)
-        for (PetscInt i = g->gxs; i < g->gxs + g->gxm; i++)
-          if (mk[j][i] == 0) ad->fast = PETSC_FALSE;
+      for (PetscInt j = g->ys - HC_GRID_GHOST; j < g->ys + g->ym + HC_GRID_GHOST; j++)
+        for (PetscInt i = g->xs - HC_GRID_GHOST; i < g->xs + g->xm + HC_GRID_GHOST; i++) {
+          const PetscBool inrow = j >= g->ys && j < g->ys + g->ym, incol = i >= g->xs && i < g->xs + g->xm;
+
+          if ((inrow || incol) && mk[j][i] == 0) ad->fast = PETSC_FALSE;
+        }
       PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
     }
     ad->fastmask = g->maskstate;
@@ -235,6 +251,7 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
   PetscScalar       ***F;
   PetscReal           *r[12], *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
   PetscReal           *A[4], *D1, *D2, *beta, *sx;
+  PetscBool            first = PETSC_TRUE;
 
   PetscFunctionBegin;
   HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
@@ -253,7 +270,7 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
     HcAdvDiffFastFlux(xm * nc, g->gxm * nc, &u[j][xs][0], bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
     if (j >= ys) {
       /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
-      HcAdvDiffFastCoefficientsX(ad, g, j, a, A, D1, D2);
+      HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
       HcAdvDiffFastFlux((xm + 1) * nc, nc, &u[j][xs - 1][0], aw, A, NULL, D1, D2, NULL, beta, fx);
       for (PetscInt i = xs, k = 0; i < xs + xm; i++)
         for (PetscInt c = 0; c < nc; c++, k++) sx[k] = m->yw[j] / (m->xw[i] * m->ya[j]);
@@ -400,6 +417,7 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
   const PetscScalar ***w, ***u                = NULL;
   PetscScalar       ***y = NULL;
   PetscReal           *r[12], *A[4], *D1, *D2, *beta, *gf, *gKx, *gVx, *gKy, *gVy;
+  PetscBool            first = PETSC_TRUE;
 
   PetscFunctionBegin;
   HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
@@ -418,7 +436,7 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
     PetscReal       *Ae[4];
 
     /* x-faces east of the owned cells of row j: faces xs .. xe-1 are elements nc.. of the coefficient arrays */
-    HcAdvDiffFastCoefficientsX(ad, g, j, a, A, D1, D2);
+    HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
     for (PetscInt i = xs, k = 0; i < xs + xm; i++)
       for (PetscInt c = 0; c < nc; c++, k++) gf[k] = s * (wr[k + nc] / m->xw[i + 1] - wr[k] / m->xw[i]);
     for (PetscInt q = 0; q < 4; q++) Ae[q] = A[q] + nc;
@@ -708,7 +726,7 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
   }
   PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
   ad->fastmask = -1;
-  if (ad->fastopt && !ad->velfield) PetscCall(PetscMalloc1(12 * (g->xm + 2) * ad->nc, &ad->fwork));
+  if (ad->fastopt && !ad->velfield && !ad->fwork) PetscCall(PetscMalloc1(12 * (g->xm + 2) * ad->nc, &ad->fwork));
   PetscFunctionReturn(0);
 }
 
@@ -746,6 +764,17 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "advection scheme %s, flux form, no flux through walls and land\n",
                                    HcAdvectionSchemes[ad->scheme]));
   if (!term->setupcalled) PetscFunctionReturn(0);
+  {
+    PetscBool   fast;
+    PetscMPIInt nfast, size;
+
+    PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+    nfast = fast ? 1 : 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nfast, 1, MPI_INT, MPI_SUM, term->comm));
+    PetscCallMPI(MPI_Comm_size(term->comm, &size));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps: fast path on %d of %d rank(s)%s\n", nfast, size,
+                                     ad->fastopt ? "" : " (-physics_fast_path 0)"));
+  }
   for (PetscInt c = 0; c < ad->nc; c++)
     PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
   if (ad->velfield)
@@ -812,6 +841,22 @@ PetscErrorCode HcTermAdvDiffSetScheme(HcTerm term, HcAdvectionScheme scheme)
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
   ((HcAdvDiff *)term->data)->scheme = scheme;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetFastPath - whether the vectorised sweeps may be used where every face is open and the velocity is a
+  constant (default yes; they compute the same fluxes as the general sweeps).
+@*/
+PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm term, PetscBool fast)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  ad->fastopt  = fast;
+  ad->fastmask = -1;
+  if (fast && term->setupcalled && !ad->fwork) PetscCall(PetscMalloc1(12 * (term->grid->xm + 2) * ad->nc, &ad->fwork));
   PetscFunctionReturn(0);
 }
 
