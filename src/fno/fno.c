@@ -53,7 +53,9 @@ typedef struct {
   HcCplx    *Hlin;
 
   /* work */
-  PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed */
+  PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed (Wp: rows padded) */
+  PetscReal *WpP, *dWtmp;           /* Wp with padded rows; a W x W scratch */
+  PetscInt   Wpad;                  /* W rounded up to a multiple of 8 */
   PetscReal *h, *k, *gz;
   HcCplx    *X, *Y;
 
@@ -174,22 +176,42 @@ static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const Pet
   }
 }
 
-/* z += M^T h per cell (M row-major W x W, so z_b += sum_a M[a][b] h_a): with M = Wp^T this is z += Wp h, with M = Wp
-   it is z += Wp^T h.  Two cells at a time, so that their sums proceed side by side. */
-HC_KERNEL static void HcFNOLinearAdd_Private(PetscInt n, PetscInt W, const PetscReal *M, const PetscReal *h, PetscReal *z)
+/* z += M^T h per cell (so z_b += sum_a M[a][b] h_a): with M = Wp^T this is z += Wp h, with M = Wp it is z += Wp^T h.
+   MP is M with its rows padded to Wp (a multiple of 8) reals (HcFNOPad_Private).  Four cells and eight output
+   channels at a time, so that the sums stay in registers; each still runs over a in increasing order. */
+HC_KERNEL static void HcFNOLinearAdd_Private(PetscInt n, PetscInt W, PetscInt Wp, const PetscReal *MP, const PetscReal *h,
+                                             PetscReal *z)
 {
   PetscInt q = 0;
 
-  for (; q + 2 <= n; q += 2) {
-    const PetscReal *h0 = h + q * W, *h1 = h0 + W;
-    PetscReal       *z0 = z + q * W, *z1 = z0 + W;
+  for (; q + 4 <= n; q += 4) {
+    const PetscReal *h0 = h + q * W, *h1 = h0 + W, *h2 = h1 + W, *h3 = h2 + W;
 
-    for (PetscInt a = 0; a < W; a++) {
-      const PetscReal *Ma = M + a * W, x0 = h0[a], x1 = h1[a];
+    for (PetscInt b0 = 0; b0 < W; b0 += 8) {
+      const PetscInt nb    = PetscMin(8, W - b0);
+      PetscReal      a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
 
-      for (PetscInt b = 0; b < W; b++) {
-        z0[b] += Ma[b] * x0;
-        z1[b] += Ma[b] * x1;
+      for (PetscInt t = 0; t < nb; t++) {
+        a0[t] = z[q * W + b0 + t];
+        a1[t] = z[(q + 1) * W + b0 + t];
+        a2[t] = z[(q + 2) * W + b0 + t];
+        a3[t] = z[(q + 3) * W + b0 + t];
+      }
+      for (PetscInt a = 0; a < W; a++) {
+        const PetscReal *m = MP + a * Wp + b0, x0 = h0[a], x1 = h1[a], x2 = h2[a], x3 = h3[a];
+
+        for (PetscInt t = 0; t < 8; t++) {
+          a0[t] += m[t] * x0;
+          a1[t] += m[t] * x1;
+          a2[t] += m[t] * x2;
+          a3[t] += m[t] * x3;
+        }
+      }
+      for (PetscInt t = 0; t < nb; t++) {
+        z[q * W + b0 + t]       = a0[t];
+        z[(q + 1) * W + b0 + t] = a1[t];
+        z[(q + 2) * W + b0 + t] = a2[t];
+        z[(q + 3) * W + b0 + t] = a3[t];
       }
     }
   }
@@ -198,11 +220,18 @@ HC_KERNEL static void HcFNOLinearAdd_Private(PetscInt n, PetscInt W, const Petsc
     PetscReal       *zq = z + q * W;
 
     for (PetscInt a = 0; a < W; a++) {
-      const PetscReal *Ma = M + a * W, xa = hq[a];
+      const PetscReal *m = MP + a * Wp, xa = hq[a];
 
-      for (PetscInt b = 0; b < W; b++) zq[b] += Ma[b] * xa;
+      for (PetscInt b = 0; b < W; b++) zq[b] += m[b] * xa;
     }
   }
+}
+
+/* MP = M (W x W) with rows padded by zeros to Wp reals */
+static void HcFNOPad_Private(PetscInt W, PetscInt Wp, const PetscReal *M, PetscReal *MP)
+{
+  for (PetscInt a = 0; a < W; a++)
+    for (PetscInt b = 0; b < Wp; b++) MP[a * Wp + b] = b < W ? M[a * W + b] : 0;
 }
 
 /* s = m sigma(k + bp) and, when ds is given, ds = m sigma'(k + bp) */
@@ -252,15 +281,17 @@ HC_KERNEL static void HcFNOProjectTranspose_Private(PetscInt n, PetscInt C, Pets
 }
 
 /* The pointwise parameter gradients, summed over the ocean cells in order:
-     dP += (m w) s^T, dbP += m w, dbp += gz, dWp += gz h^T, dbL += m hb, dA += (m hb) x^T */
+     dP += (m w) s^T, dbP += m w, dbp += gz, dWp += gz h^T, dbL += m hb, dA += (m hb) x^T
+   dWp, the big one, four cells at a time with its row in registers (the same order of additions). */
 HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *w, const PetscReal *x,
                                                      const PetscReal *s, const PetscReal *gz, const PetscReal *h,
                                                      const PetscReal *hb, PetscReal *dP, PetscReal *dbP, PetscReal *dbp,
                                                      PetscReal *dWp, PetscReal *dbL, PetscReal *dA)
 {
+  PetscInt q0 = 0;
+
   for (PetscInt q = 0; q < n; q++) {
-    const PetscReal *wq = w + q * (C + 1), *xq = x + q * (C + 1), *sq = s + q * W, *gq = gz + q * W, *hq = h + q * W;
-    const PetscReal *bq = hb + q * W;
+    const PetscReal *wq = w + q * (C + 1), *xq = x + q * (C + 1), *sq = s + q * W, *gq = gz + q * W, *bq = hb + q * W;
 
     if (xq[C] == 0) continue;
     for (PetscInt c = 0; c < C; c++) {
@@ -269,17 +300,27 @@ HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, Pet
       dbP[c] += wc;
       for (PetscInt b = 0; b < W; b++) dP[c * W + b] += wc * sq[b];
     }
-    for (PetscInt b = 0; b < W; b++) {
-      const PetscReal gb = gq[b];
-
-      dbp[b] += gb;
-      for (PetscInt a = 0; a < W; a++) dWp[b * W + a] += gb * hq[a];
-    }
+    for (PetscInt b = 0; b < W; b++) dbp[b] += gq[b];
     for (PetscInt a = 0; a < W; a++) {
       dbL[a] += bq[a];
       for (PetscInt c = 0; c < C; c++) dA[a * C + c] += bq[a] * xq[c];
     }
   }
+  /* gz is zero on land (so is sigma'), so land cells add zeros here */
+  for (; q0 + 4 <= n; q0 += 4) {
+    const PetscReal *g0 = gz + q0 * W, *g1 = g0 + W, *g2 = g1 + W, *g3 = g2 + W;
+    const PetscReal *h0 = h + q0 * W, *h1 = h0 + W, *h2 = h1 + W, *h3 = h2 + W;
+
+    for (PetscInt b = 0; b < W; b++) {
+      PetscReal      *row = dWp + b * W;
+      const PetscReal e0 = g0[b], e1 = g1[b], e2 = g2[b], e3 = g3[b];
+
+      for (PetscInt a = 0; a < W; a++) row[a] = (((row[a] + e0 * h0[a]) + e1 * h1[a]) + e2 * h2[a]) + e3 * h3[a];
+    }
+  }
+  for (; q0 < n; q0++)
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt a = 0; a < W; a++) dWp[b * W + a] += gz[q0 * W + b] * h[q0 * W + a];
 }
 
 static void HcFNOTranspose_Private(PetscInt rows, PetscInt cols, const PetscReal *M, PetscReal *MT)
@@ -337,7 +378,7 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, Petsc
   PetscCall(HcFFTForwardModes_Private(fno->fft, h, H));
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
-  HcFNOLinearAdd_Private(fno->ncell, W, fno->WpT, h, fno->k);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, h, fno->k);
   HcFNOActivate_Private(fno->act, fno->ncell, C, W, x, th + fno->obp, fno->k, s, ds);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 2) + 8.0 * fno->nmode * W * W));
   PetscFunctionReturn(0);
@@ -357,7 +398,7 @@ static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal 
   PetscCall(HcFFTForwardModes_Private(fno->fft, gz, G));
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, hb));
-  HcFNOLinearAdd_Private(fno->ncell, W, th + fno->oWp, gz, hb);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpP, gz, hb);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 1) + 8.0 * fno->nmode * W * W));
   PetscFunctionReturn(0);
 }
@@ -418,7 +459,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
-  HcFNOLinearAdd_Private(fno->ncell, W, fno->WpT, fno->h, fno->k);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, fno->h, fno->k);
   for (PetscInt p = 0; p < fno->ncell * W; p++) fno->gz[p] = fno->dslin[p] * fno->k[p];
   PetscCall(VecGetArray(fno->sout, &o));
   HcFNOProject_Private(fno, x, th + fno->oP, NULL, fno->gz, o, PETSC_FALSE);
@@ -518,9 +559,10 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
   HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hlin, fno->Y, PETSC_TRUE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
-  HcFNOTranspose_Private(W, W, dth + fno->oWp, fno->dWpT);
-  HcFNOLinearAdd_Private(fno->ncell, W, fno->WpT, fno->h, fno->k);
-  HcFNOLinearAdd_Private(fno->ncell, W, fno->dWpT, fno->hlin, fno->k);
+  HcFNOTranspose_Private(W, W, dth + fno->oWp, fno->dWtmp);
+  HcFNOPad_Private(W, fno->Wpad, fno->dWtmp, fno->dWpT);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, fno->h, fno->k);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->dWpT, fno->hlin, fno->k);
   for (PetscInt q = 0; q < fno->ncell; q++)
     for (PetscInt b = 0; b < W; b++) fno->gz[q * W + b] = fno->dslin[q * W + b] * (fno->k[q * W + b] + dth[fno->obp + b]);
   PetscCall(VecGetArray(fno->sout, &o));
@@ -794,7 +836,9 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(PetscCalloc4(fno->ncell * (fno->nc + 1), &fno->xlin, fno->ncell * W, &fno->hlin, fno->ncell * W, &fno->slin,
                          fno->ncell * W, &fno->dslin));
   PetscCall(PetscCalloc3(fno->ncell * W, &fno->h, fno->ncell * W, &fno->k, fno->ncell * W, &fno->gz));
-  PetscCall(PetscCalloc4(W * W, &fno->WpT, W * W, &fno->dWpT, W * fno->nc, &fno->AT, W * fno->nc, &fno->dAT));
+  fno->Wpad = 8 * ((W + 7) / 8);
+  PetscCall(PetscCalloc4(W * fno->Wpad, &fno->WpT, W * fno->Wpad, &fno->dWpT, W * fno->nc, &fno->AT, W * fno->nc, &fno->dAT));
+  PetscCall(PetscCalloc2(W * fno->Wpad, &fno->WpP, W * W, &fno->dWtmp));
   PetscCall(PetscCalloc2(g->xm * g->ym * fno->nc, &fno->wsave, fno->ncell * (fno->nc + 1), &fno->wslab));
   PetscCall(PetscCalloc3(fno->nmode * W, &fno->Hlin, fno->nmode * W, &fno->X, fno->nmode * W, &fno->Y));
   PetscFunctionReturn(0);
@@ -807,7 +851,9 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
 
   PetscFunctionBegin;
   fno->stashed = PETSC_FALSE;
-  HcFNOTranspose_Private(fno->width, fno->width, term->theta + fno->oWp, fno->WpT);
+  HcFNOTranspose_Private(fno->width, fno->width, term->theta + fno->oWp, fno->dWtmp);
+  HcFNOPad_Private(fno->width, fno->Wpad, fno->dWtmp, fno->WpT);
+  HcFNOPad_Private(fno->width, fno->Wpad, term->theta + fno->oWp, fno->WpP);
   HcFNOTranspose_Private(fno->width, fno->nc, term->theta + fno->oA, fno->AT);
   for (PetscInt k = 0; k < term->nparam; k++)
     if (PetscIsInfOrNanReal(term->theta[k])) bad++;
@@ -863,6 +909,7 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
   PetscCall(PetscFree4(fno->xlin, fno->hlin, fno->slin, fno->dslin));
   PetscCall(PetscFree3(fno->h, fno->k, fno->gz));
   PetscCall(PetscFree4(fno->WpT, fno->dWpT, fno->AT, fno->dAT));
+  PetscCall(PetscFree2(fno->WpP, fno->dWtmp));
   PetscCall(PetscFree2(fno->wsave, fno->wslab));
   PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
   PetscCall(PetscFree(term->data));
