@@ -12,6 +12,7 @@
 
    The whole layer runs in FFTW's layout (slabs of whole rows): one VecScatter brings the C fields and the mask from the
    DMDA blocks to the slabs, another brings the C outputs back. */
+#include <string.h>
 #include <hycast/private/termimpl.h>
 #include <hycast/private/kernelimpl.h>
 #include "fft.h"
@@ -184,37 +185,33 @@ HC_KERNEL static void HcFNOLinearAdd_Private(PetscInt n, PetscInt W, PetscInt Wp
 {
   PetscInt q = 0;
 
+#if HC_HAVE_REAL8
   for (; q + 4 <= n; q += 4) {
     const PetscReal *h0 = h + q * W, *h1 = h0 + W, *h2 = h1 + W, *h3 = h2 + W;
 
     for (PetscInt b0 = 0; b0 < W; b0 += 8) {
-      const PetscInt nb    = PetscMin(8, W - b0);
-      PetscReal      a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
+      const size_t nb = (size_t)PetscMin(8, W - b0) * sizeof(PetscReal);
+      HcReal8      a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
 
-      for (PetscInt t = 0; t < nb; t++) {
-        a0[t] = z[q * W + b0 + t];
-        a1[t] = z[(q + 1) * W + b0 + t];
-        a2[t] = z[(q + 2) * W + b0 + t];
-        a3[t] = z[(q + 3) * W + b0 + t];
-      }
+      memcpy(&a0, z + q * W + b0, nb);
+      memcpy(&a1, z + (q + 1) * W + b0, nb);
+      memcpy(&a2, z + (q + 2) * W + b0, nb);
+      memcpy(&a3, z + (q + 3) * W + b0, nb);
       for (PetscInt a = 0; a < W; a++) {
-        const PetscReal *m = MP + a * Wp + b0, x0 = h0[a], x1 = h1[a], x2 = h2[a], x3 = h3[a];
+        const HcReal8 m = *(const HcReal8 *)(MP + a * Wp + b0);
 
-        for (PetscInt t = 0; t < 8; t++) {
-          a0[t] += m[t] * x0;
-          a1[t] += m[t] * x1;
-          a2[t] += m[t] * x2;
-          a3[t] += m[t] * x3;
-        }
+        a0 += m * h0[a];
+        a1 += m * h1[a];
+        a2 += m * h2[a];
+        a3 += m * h3[a];
       }
-      for (PetscInt t = 0; t < nb; t++) {
-        z[q * W + b0 + t]       = a0[t];
-        z[(q + 1) * W + b0 + t] = a1[t];
-        z[(q + 2) * W + b0 + t] = a2[t];
-        z[(q + 3) * W + b0 + t] = a3[t];
-      }
+      memcpy(z + q * W + b0, &a0, nb);
+      memcpy(z + (q + 1) * W + b0, &a1, nb);
+      memcpy(z + (q + 2) * W + b0, &a2, nb);
+      memcpy(z + (q + 3) * W + b0, &a3, nb);
     }
   }
+#endif
   for (; q < n; q++) {
     const PetscReal *hq = h + q * W;
     PetscReal       *zq = z + q * W;

@@ -164,20 +164,26 @@ HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, con
 
 /* lanes of dW += g x^T and db += g over the cells of the block.  With GCC's vector types, one lane vector is one
    operation (the compiler splits it to the machine's width); plain loops elsewhere. */
-#if defined(__GNUC__)
-typedef PetscReal HcMLPLanes __attribute__((vector_size(HC_LANES * sizeof(PetscReal)), aligned(sizeof(PetscReal)), may_alias));
+#if HC_HAVE_REAL8 && HC_LANES == 8
+typedef HcReal8 HcMLPLanes;
 
 HC_KERNEL static void HcMLPOuterBlock(PetscInt nin, PetscInt nout, const PetscReal *g, const PetscReal *x, PetscReal *LW,
                                       PetscReal *Lb)
 {
-  for (PetscInt r = 0; r < nout; r++)
-    for (PetscInt p = 0; p < HC_B; p += HC_LANES) {
-      const HcMLPLanes gp = *(const HcMLPLanes *)(g + r * HC_B + p);
+  for (PetscInt r = 0; r < nout; r++) {
+    const PetscReal *gr = g + r * HC_B;
+    HcMLPLanes       lb = *(HcMLPLanes *)(Lb + r * HC_LANES);
 
-      *(HcMLPLanes *)(Lb + r * HC_LANES) += gp;
-      for (PetscInt c = 0; c < nin; c++)
-        *(HcMLPLanes *)(LW + (r * nin + c) * HC_LANES) += gp * *(const HcMLPLanes *)(x + c * HC_B + p);
+    for (PetscInt p = 0; p < HC_B; p += HC_LANES) lb += *(const HcMLPLanes *)(gr + p);
+    *(HcMLPLanes *)(Lb + r * HC_LANES) = lb;
+    for (PetscInt c = 0; c < nin; c++) {
+      const PetscReal *xc = x + c * HC_B;
+      HcMLPLanes       lw = *(HcMLPLanes *)(LW + (r * nin + c) * HC_LANES);
+
+      for (PetscInt p = 0; p < HC_B; p += HC_LANES) lw += *(const HcMLPLanes *)(gr + p) * *(const HcMLPLanes *)(xc + p);
+      *(HcMLPLanes *)(LW + (r * nin + c) * HC_LANES) = lw;
     }
+  }
 }
 #else
 static void HcMLPOuterBlock(PetscInt nin, PetscInt nout, const PetscReal *g, const PetscReal *x, PetscReal *LW, PetscReal *Lb)

@@ -19,6 +19,16 @@
 #define HC_KERNEL
 #endif
 
+/* Eight reals as one value: with GCC's vector types the compiler keeps them in vector registers and splits the operations
+   to the machine's width (element by element, so the results are the same as with scalars).  HC_HAVE_REAL8 says whether
+   they are available; code that uses them has a plain-loop version for other compilers. */
+#if defined(__GNUC__)
+#define HC_HAVE_REAL8 1
+typedef double HcReal8 __attribute__((vector_size(8 * sizeof(double)), aligned(sizeof(double)), may_alias));
+#else
+#define HC_HAVE_REAL8 0
+#endif
+
 /* e^x for x in [-700, 700] (clamped outside), within 2 ulp of libm's, in straight-line code that vectorises:
    x = k ln2 + r with |r| <= ln2/2 (k by the 1.5 * 2^52 rounding trick, ln2 split in two parts), e^r by its Taylor
    polynomial of degree 13 (truncation below 1e-17 relative), 2^k assembled in the exponent bits. */
