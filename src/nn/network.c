@@ -55,7 +55,7 @@ PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *net, PetscInt nin, PetscInt nhidd
     net->boff[l] = off + net->n[l + 1] * net->n[l];
     off          = net->boff[l] + net->n[l + 1];
     net->hoff[l] = hoff;
-    if (l < nhidden) hoff += 2 * net->n[l + 1];
+    if (l < nhidden) hoff += (act == HC_MLP_TANH ? 1 : 2) * net->n[l + 1]; /* tanh' = 1 - tanh^2: no slope rows */
     net->flops += 2.0 * net->n[l + 1] * net->n[l] + (l < nhidden ? 10.0 * net->n[l + 1] : 0);
   }
   for (PetscInt l = 0; l <= net->nlayers; l++) net->maxw = PetscMax(net->maxw, net->n[l]);
@@ -212,28 +212,29 @@ PetscErrorCode HcMLPNetReduceLanes_Private(const HcMLPNet *net, PetscReal lanes[
   PetscFunctionReturn(0);
 }
 
-/* a = sigma(z) in place and, when d is given, d = sigma'(z): n rows. */
+/* a = sigma(z) in place and, when d is given (not for tanh), d = sigma'(z): n rows. */
 HC_KERNEL static void HcMLPActivateBlock(HcMLPActivation act, PetscInt n, PetscReal *za, PetscReal *d)
 {
   if (act == HC_MLP_TANH) {
-    for (PetscInt k = 0; k < n * HC_B; k++) {
-      const PetscReal a = HcTanh_Private(za[k]);
-
-      za[k] = a;
-      if (d) d[k] = 1 - a * a;
-    }
+    for (PetscInt k = 0; k < n * HC_B; k++) za[k] = HcTanh_Private(za[k]);
   } else {
     for (PetscInt k = 0; k < n * HC_B; k++) za[k] = HcMLPActivate(act, za[k], d ? &d[k] : NULL);
   }
 }
 
-HC_KERNEL static void HcMLPScaleBlock(PetscInt n, const PetscReal *d, PetscReal *x)
+/* x *= sigma'(z) over n rows, from the cached activation rows a (tanh: 1 - a^2, the same number as when it was cached
+   in HcMLPActivateBlock) or from the cached slope rows after them */
+HC_KERNEL static void HcMLPScaleBlock(HcMLPActivation act, PetscInt n, const PetscReal *a, PetscReal *x)
 {
-  for (PetscInt k = 0; k < n * HC_B; k++) x[k] *= d[k];
+  if (act == HC_MLP_TANH)
+    for (PetscInt k = 0; k < n * HC_B; k++) x[k] *= 1 - a[k] * a[k];
+  else
+    for (PetscInt k = 0; k < n * HC_B; k++) x[k] *= a[n * HC_B + k];
 }
 
 /* The network on a block: cache holds the input rows (n[0]); the hidden layers' activations and, with slopes, their
-   derivatives are written after them (rows at n[0] + hoff[l]); out gets the output layer's rows (unscaled). */
+   derivatives (not for tanh) are written after them (rows at n[0] + hoff[l]); out gets the output layer's rows
+   (unscaled). */
 PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *net, const PetscReal theta[], PetscReal cache[], PetscBool slopes,
                                             PetscReal out[])
 {
@@ -245,7 +246,7 @@ PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *net, const PetscReal
     PetscReal     *z = l == net->nlayers - 1 ? out : cache + (net->n[0] + net->hoff[l]) * HC_B;
 
     HcMLPAffineBlock(nin, nout, theta + net->woff[l], theta + net->boff[l], x, PETSC_FALSE, z);
-    if (l < net->nlayers - 1) HcMLPActivateBlock(net->act, nout, z, slopes ? z + nout * HC_B : NULL);
+    if (l < net->nlayers - 1) HcMLPActivateBlock(net->act, nout, z, slopes && net->act != HC_MLP_TANH ? z + nout * HC_B : NULL);
     x = z;
   }
   PetscFunctionReturn(0);
@@ -275,7 +276,7 @@ PetscErrorCode HcMLPNetTangentBlock_Private(const HcMLPNet *net, const PetscReal
     if (!last) {
       const PetscReal *a = cache + (net->n[0] + net->hoff[l]) * HC_B;
 
-      HcMLPScaleBlock(nout, a + nout * HC_B, dz);
+      HcMLPScaleBlock(net->act, nout, a, dz);
       x = a;
     }
     dx = dz;
@@ -303,7 +304,7 @@ PetscErrorCode HcMLPNetAdjointBlock_Private(const HcMLPNet *net, const PetscReal
     if (!l && !gin) break;
     gx = l ? work + (l % 2) * net->maxw * HC_B : gin;
     HcMLPAffineTransposeBlock(nin, nout, theta + net->woff[l], g, gx);
-    if (l) HcMLPScaleBlock(nin, x + nin * HC_B, gx); /* sigma'(z) of the layer that produced x */
+    if (l) HcMLPScaleBlock(net->act, nin, x, gx); /* sigma'(z) of the layer that produced x */
     g = gx;
   }
   PetscFunctionReturn(0);

@@ -7,9 +7,9 @@
 /* Layer l (0-based) maps n[l] inputs to n[l+1] outputs: z = W_l x + b_l, W_l row-major (n[l+1] x n[l]), stored in theta
    as W_l then b_l, layer after layer.  Hidden layers (l < nlayers - 1) apply the activation; the output layer does not.
    The network runs on blocks of HC_MLP_BLOCK cells: every quantity is a row of HC_MLP_BLOCK reals (one per cell).  A
-   block's cache holds the network input (n[0] rows), then for each hidden layer its activations a_l and the
-   activation's derivative sigma'(z_l) (n[l+1] rows each, at rows hoff[l] and hoff[l] + n[l+1] after the input):
-   cachesize rows in all. */
+   block's cache holds the network input (n[0] rows), then for each hidden layer its activations a_l and, except for
+   tanh (whose derivative is 1 - a_l^2), the activation's derivative sigma'(z_l) (n[l+1] rows each, at rows hoff[l]
+   and hoff[l] + n[l+1] after the input): cachesize rows in all. */
 #define HC_MLP_BLOCK 32
 #define HC_MLP_LANES 8 /* parameter gradients are summed in this many lanes (network.c) */
 typedef struct {
