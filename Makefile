@@ -4,6 +4,7 @@
 #   make          build lib/libhycast.a and bin/hycast
 #   make test     deps + build + run the whole suite (ends with "N passed, N failed"); K=regex runs a subset
 #   make demo     deps + build + run the main job on the built-in default
+#   make bench    deps + build + the benchmarks of BENCHMARKS.md (bench/, writes bench/results.md; ~15 min)
 #   make format   clang-format every C source and header in place
 #   make clean    remove build/, bin/, lib/
 #
@@ -19,11 +20,16 @@ PKG_CONFIG   ?= pkg-config
 OPTFLAGS     ?= -O3 -g
 WARNFLAGS    ?= -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 TEST_ARGS    ?=
+BENCH_ARGS   ?=
 K            ?=
 
 # Debian packages the build and tests need (make deps); later issues add to the list.
 DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
                 python3 clang-format
+# the PyTorch cross-check (make test) and the Python post-processing
+DEPS_PKGS    += python3-torch python3-netcdf4 python3-xarray python3-matplotlib
+# Packages only the benchmarks need (make bench): an optimised BLAS for the PyTorch reference.
+BENCH_PKGS   := libopenblas0-pthread
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 ifeq ($(V),1)
@@ -33,7 +39,7 @@ else
 endif
 
 # Goals that must work before any dependency is installed: they never look for PETSc.
-PLAIN_GOALS  := deps clean test demo format help
+PLAIN_GOALS  := deps clean test demo format help bench deps-bench
 NEED_CONFIG  := $(if $(MAKECMDGOALS),$(filter-out $(PLAIN_GOALS) print-%,$(MAKECMDGOALS)),all)
 ifneq ($(filter print-%,$(MAKECMDGOALS)),)
   NEED_CONFIG := print
@@ -77,10 +83,12 @@ LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS     := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL_OBJ := $(TESTUTIL:%.c=$(BUILD)/%.o)
+BENCH_SRCS   := $(sort $(wildcard bench/*.c))
+BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LIBHYCAST    := lib/libhycast.a
 HYCAST       := bin/hycast
 
-.PHONY: all deps test check demo run-demo format clean help tests
+.PHONY: all deps test check demo run-demo format clean help tests bench deps-bench run-bench
 all: $(HYCAST) $(LIBHYCAST)
 
 $(BUILD)/%.o: %.c
@@ -102,7 +110,7 @@ $(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL_OBJ) $(LIBHYCAST)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(LIBHYCAST) $(LDLIBS)
 
-tests: $(TEST_BINS) $(HYCAST)
+tests: $(TEST_BINS) $(HYCAST) $(BENCH_BINS)
 
 # The suite: tests/run.py reads tests/suite.txt and prints one line per test, then "N passed, N failed".
 check: tests
@@ -130,6 +138,20 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && \
 	  echo "make deps: done"; fi
 
+# Benchmark programs (bench/*.c) and the driver that runs every figure and writes bench/results.md.
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TESTUTIL_OBJ) $(LIBHYCAST)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(LIBHYCAST) $(LDLIBS)
+
+bench: deps deps-bench
+	$(Q)$(MAKE) --no-print-directory run-bench
+
+deps-bench:
+	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
+
+run-bench: $(BENCH_BINS)
+	$(Q)$(MPIEXEC_ROOT) MPIEXEC="$(MPIEXEC)" $(PYTHON) bench/run-bench.py --build $(BUILD) $(BENCH_ARGS)
+
 format:
 	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')
 
@@ -142,4 +164,4 @@ help:
 print-%:
 	@echo '$*=$($*)'
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(TESTUTIL_OBJ:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(TESTUTIL_OBJ:.o=.d) $(BENCH_BINS:=.d)

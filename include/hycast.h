@@ -105,6 +105,7 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm, PetscBool);
 
 /* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
    field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */
@@ -133,6 +134,7 @@ PETSC_EXTERN PetscErrorCode HcTermFNOSetActivation(HcTerm, HcFNOActivation);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetInitialization(HcTerm, PetscInt, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOGetTransformSizes(HcTerm, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcTermFNOGetWidth(HcTerm, PetscInt *);
 
 /* ---------------------------------------------------------------- the hybrid model and its time integrator */
 

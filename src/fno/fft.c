@@ -1,142 +1,214 @@
-/* FFTW plans of the Fourier layer: serial FFTW on one rank, FFTW-MPI (slabs of whole rows) on several.  Plans are made
-   once by HcFFTCreate_Private() and executed on the same buffers by every product. */
+/* Pruned separable transforms of the Fourier layer (fft.h): 1-D FFTW transforms along x for every row and along y for
+   the kept kx columns only, with one MPI_Alltoallv of the kept columns between them on several ranks.  Plans and
+   buffers are made once by HcFFTCreate_Private() and reused by every product. */
 #include "fft.h"
-
-static PetscBool HcFFTWMPIInitialized = PETSC_FALSE;
-
-static PetscErrorCode HcFFTFinalize_Private(void)
-{
-  PetscFunctionBegin;
-  if (HcFFTWMPIInitialized) fftw_mpi_cleanup();
-  HcFFTWMPIInitialized = PETSC_FALSE;
-  PetscFunctionReturn(0);
-}
-
-/* fftw_mpi_init() once per process, fftw_mpi_cleanup() at PetscFinalize() (objects must be destroyed by then). */
-static PetscErrorCode HcFFTWMPIInitialize_Private(void)
-{
-  PetscFunctionBegin;
-  if (HcFFTWMPIInitialized) PetscFunctionReturn(0);
-  fftw_mpi_init();
-  HcFFTWMPIInitialized = PETSC_TRUE;
-  PetscCall(PetscRegisterFinalize(HcFFTFinalize_Private));
-  PetscFunctionReturn(0);
-}
 
 static PetscLogDouble HcFFTPlanFlops_Private(fftw_plan p)
 {
   double add = 0, mul = 0, fma = 0;
 
+  if (!p) return 0;
   fftw_flops(p, &add, &mul, &fma);
   return (PetscLogDouble)(add + mul + 2 * fma);
 }
 
-/* Serial plans: row-major spectral layout, channels interleaved as in the real data. */
-static PetscErrorCode HcFFTPlanSerial_Private(HcFFT *fft, unsigned flags)
+/* n items split as evenly as possible over size ranks: start[r] = first item of rank r, start[size] = n */
+static void HcFFTSplit_Private(PetscInt n, PetscMPIInt size, PetscInt start[])
 {
-  const int    W = (int)fft->howmany, n[2] = {(int)fft->ny, (int)fft->nx}, rs = (int)fft->rowstride, nk = (int)fft->nkx;
-  const int    rembed[2] = {n[0], rs}, cembed[2] = {n[0], nk};
-  const size_t nr = (size_t)n[0] * rs * W, nc = (size_t)n[0] * nk * W;
-
-  PetscFunctionBegin;
-  fft->ys  = 0;
-  fft->ym  = fft->ny;
-  fft->kxs = 0;
-  fft->kxm = fft->nkx;
-  fft->sx  = 1;
-  fft->sy  = fft->nkx;
-  HcCallFFTW(fft->comm, fft->rbuf = fftw_alloc_real(nr), "allocate the real transform buffer");
-  HcCallFFTW(fft->comm, fft->cbuf = fftw_alloc_complex(nc), "allocate the spectral buffer");
-  HcCallFFTW(fft->comm, fft->fwd = fftw_plan_many_dft_r2c(2, n, W, fft->rbuf, rembed, W, 1, fft->cbuf, cembed, W, 1, flags),
-             "plan the forward real-to-complex transform");
-  HcCallFFTW(fft->comm, fft->inv = fftw_plan_many_dft_c2r(2, n, W, fft->cbuf, cembed, W, 1, fft->rbuf, rembed, W, 1, flags),
-             "plan the inverse complex-to-real transform");
-  PetscFunctionReturn(0);
+  start[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) start[r + 1] = start[r] + n / size + (r < n % size ? 1 : 0);
 }
 
-static PetscErrorCode HcFFTPlanMPI_Private(HcFFT *fft, unsigned flags)
+/* Alltoallv counts and displacements in reals: the forward transpose sends this rank's rows of every rank's kept
+   columns; the inverse sends every rank's rows of this rank's columns. */
+static void HcFFTCounts_Private(HcFFT *fft)
 {
-  const ptrdiff_t nreal[2] = {fft->ny, fft->nx}, ncplx[2] = {fft->ny, fft->nkx};
-  ptrdiff_t       alloc, ln0, l0s, ln1, l1s;
+  const PetscMPIInt n = fft->size;
+  int *fsc = fft->cnt, *fsd = fft->dsp, *frc = fsc + n, *frd = fsd + n, *isc = frc + n, *isd = frd + n, *irc = isc + n,
+      *ird = isd + n;
+
+  for (PetscMPIInt d = 0; d < n; d++) {
+    const PetscInt ymd = fft->rowstart[d + 1] - fft->rowstart[d], kxmd = fft->colstart[d + 1] - fft->colstart[d];
+
+    fsc[d] = (int)(2 * fft->ym * kxmd * fft->W); /* forward: my rows of d's columns */
+    frc[d] = (int)(2 * ymd * fft->kxm * fft->W); /* forward: d's rows of my columns */
+    isc[d] = frc[d];                             /* inverse: the reverse */
+    irc[d] = fsc[d];
+    fsd[d] = d ? fsd[d - 1] + fsc[d - 1] : 0;
+    frd[d] = d ? frd[d - 1] + frc[d - 1] : 0;
+    isd[d] = d ? isd[d - 1] + isc[d - 1] : 0;
+    ird[d] = d ? ird[d - 1] + irc[d - 1] : 0;
+  }
+}
+
+static PetscErrorCode HcFFTPlan_Private(HcFFT *fft, unsigned flags)
+{
+  const int W = (int)fft->W, NX = (int)fft->NX, NY = (int)fft->NY, nkx = (int)fft->nkx, ym = (int)fft->ym;
+  const int kw = (int)(fft->kxm * fft->W);
 
   PetscFunctionBegin;
-  PetscCall(HcFFTWMPIInitialize_Private());
-  alloc   = fftw_mpi_local_size_many_transposed(2, ncplx, fft->howmany, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK, fft->comm,
-                                                &ln0, &l0s, &ln1, &l1s);
-  fft->ys = (PetscInt)l0s;
-  fft->ym = (PetscInt)ln0;
-  fft->kxs = (PetscInt)l1s;
-  fft->kxm = (PetscInt)ln1;
-  fft->sx  = fft->ny;
-  fft->sy  = 1;
-  alloc    = PetscMax(alloc, 1);
-  HcCallFFTW(fft->comm, fft->rbuf = fftw_alloc_real(2 * (size_t)alloc), "allocate the real transform buffer");
-  HcCallFFTW(fft->comm, fft->cbuf = fftw_alloc_complex((size_t)alloc), "allocate the spectral buffer");
-  HcCallFFTW(fft->comm,
-             fft->fwd = fftw_mpi_plan_many_dft_r2c(2, nreal, fft->howmany, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
-                                                   fft->rbuf, fft->cbuf, fft->comm, flags | FFTW_MPI_TRANSPOSED_OUT),
-             "plan the distributed forward real-to-complex transform");
-  HcCallFFTW(fft->comm,
-             fft->inv = fftw_mpi_plan_many_dft_c2r(2, nreal, fft->howmany, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
-                                                   fft->cbuf, fft->rbuf, fft->comm, flags | FFTW_MPI_TRANSPOSED_IN),
-             "plan the distributed inverse complex-to-real transform");
+  if (ym > 0) {
+    const fftw_iodim x = {NX, W, W}, rx[2] = {{ym, NX * W, nkx * W}, {W, 1, 1}}, rc[2] = {{ym, nkx * W, NX * W}, {W, 1, 1}};
+
+    HcCallFFTW(fft->comm, fft->fx = fftw_plan_guru_dft_r2c(1, &x, 2, rx, fft->rows, fft->spec, flags | FFTW_DESTROY_INPUT),
+               "plan the transforms along x");
+    HcCallFFTW(fft->comm, fft->ix = fftw_plan_guru_dft_c2r(1, &x, 2, rc, fft->spec, fft->rows, flags | FFTW_DESTROY_INPUT),
+               "plan the inverse transforms along x");
+  }
+  if (kw > 0) {
+    /* out of place, input preserved: the zero rows of the inputs (padding, modes not kept) are written once */
+    HcCallFFTW(fft->comm,
+               fft->fy = fftw_plan_many_dft(1, &NY, kw, fft->col, NULL, kw, 1, fft->colout, NULL, kw, 1, FFTW_FORWARD,
+                                            flags | FFTW_PRESERVE_INPUT),
+               "plan the transforms along y");
+    HcCallFFTW(fft->comm,
+               fft->iy = fftw_plan_many_dft(1, &NY, kw, fft->col + (size_t)NY * kw, NULL, kw, 1, fft->colout, NULL, kw, 1,
+                                            FFTW_BACKWARD, flags | FFTW_PRESERVE_INPUT),
+               "plan the inverse transforms along y");
+  }
   PetscFunctionReturn(0);
 }
 
 /*
-  HcFFTCreate_Private - plans for howmany channels on an ny x nx real grid over comm; measure selects FFTW_MEASURE
-  (slower planning, faster transforms) instead of FFTW_ESTIMATE.  Collective.
+  HcFFTCreate_Private - plans for W channels of nx x ny data on an NX x NY transform grid (NX >= nx, NY >= ny: zero
+  padding), keeping the modes kx in [0, mx), ky in [-my, my); measure selects FFTW_MEASURE instead of FFTW_ESTIMATE.
+  Collective.
 */
-PetscErrorCode HcFFTCreate_Private(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt howmany, PetscBool measure, HcFFT **out)
+PetscErrorCode HcFFTCreate_Private(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt NX, PetscInt NY, PetscInt W, PetscInt mx,
+                                   PetscInt my, PetscBool measure, HcFFT **out)
 {
-  HcFFT      *fft;
-  PetscMPIInt size;
-  /* inputs are rewritten before every execution, so FFTW may use them as scratch */
-  const unsigned flags = (measure ? FFTW_MEASURE : FFTW_ESTIMATE) | FFTW_DESTROY_INPUT;
+  HcFFT *fft;
+  size_t nt;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscNew(&fft));
-  fft->comm      = comm;
-  fft->mpi       = size > 1 ? PETSC_TRUE : PETSC_FALSE;
-  fft->nx        = nx;
-  fft->ny        = ny;
-  fft->howmany   = howmany;
-  fft->nkx       = nx / 2 + 1;
-  fft->rowstride = 2 * fft->nkx;
-  fft->measured  = measure;
-  if (fft->mpi)
-    PetscCall(HcFFTPlanMPI_Private(fft, flags));
-  else
-    PetscCall(HcFFTPlanSerial_Private(fft, flags));
-  /* fftw_flops() counts the whole distributed transform: log this rank's share */
-  fft->flops[0] = HcFFTPlanFlops_Private(fft->fwd) / size;
-  fft->flops[1] = HcFFTPlanFlops_Private(fft->inv) / size;
+  fft->comm = comm;
+  PetscCallMPI(MPI_Comm_size(comm, &fft->size));
+  PetscCallMPI(MPI_Comm_rank(comm, &fft->rank));
+  fft->nx       = nx;
+  fft->ny       = ny;
+  fft->NX       = NX;
+  fft->NY       = NY;
+  fft->nkx      = NX / 2 + 1;
+  fft->W        = W;
+  fft->mx       = mx;
+  fft->my       = my;
+  fft->measured = measure;
+  PetscCall(PetscMalloc4(fft->size + 1, &fft->rowstart, fft->size + 1, &fft->colstart, 4 * fft->size, &fft->cnt, 4 * fft->size,
+                         &fft->dsp));
+  HcFFTSplit_Private(ny, fft->size, fft->rowstart);
+  HcFFTSplit_Private(mx, fft->size, fft->colstart);
+  fft->ys  = fft->rowstart[fft->rank];
+  fft->ym  = fft->rowstart[fft->rank + 1] - fft->ys;
+  fft->kxs = fft->colstart[fft->rank];
+  fft->kxm = fft->colstart[fft->rank + 1] - fft->kxs;
+  HcFFTCounts_Private(fft);
+  nt = (size_t)PetscMax(fft->ym * mx, ny * fft->kxm) * W;
+  HcCallFFTW(comm, fft->rows = fftw_alloc_real((size_t)PetscMax(fft->ym * NX * W, 1)), "allocate the rows");
+  HcCallFFTW(comm, fft->spec = fftw_alloc_complex((size_t)PetscMax(fft->ym * fft->nkx * W, 1)), "allocate the row spectra");
+  HcCallFFTW(comm, fft->col = fftw_alloc_complex((size_t)PetscMax(2 * NY * fft->kxm * W, 1)), "allocate the columns");
+  HcCallFFTW(comm, fft->colout = fftw_alloc_complex((size_t)PetscMax(NY * fft->kxm * W, 1)), "allocate the columns");
+  HcCallFFTW(comm, fft->sbuf = fftw_alloc_complex(PetscMax(nt, 1)), "allocate the transpose buffers");
+  HcCallFFTW(comm, fft->rbuf = fftw_alloc_complex(PetscMax(nt, 1)), "allocate the transpose buffers");
+  PetscCall(HcFFTPlan_Private(fft, measure ? FFTW_MEASURE : FFTW_ESTIMATE));
+  /* planning with FFTW_MEASURE overwrites the buffers: the zeros go in afterwards */
+  PetscCall(PetscMemzero(fft->col, sizeof(fftw_complex) * (size_t)PetscMax(2 * NY * fft->kxm * W, 1)));
+  fft->flops[0] = HcFFTPlanFlops_Private(fft->fx) + HcFFTPlanFlops_Private(fft->fy);
+  fft->flops[1] = HcFFTPlanFlops_Private(fft->ix) + HcFFTPlanFlops_Private(fft->iy);
   *out          = fft;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HcFFTForward_Private(HcFFT *fft)
+/*
+  HcFFTForwardModes_Private - H = the kept modes of this rank's columns of the real channels h (this rank's rows),
+  divided by NX NY.  Collective.
+*/
+PetscErrorCode HcFFTForwardModes_Private(HcFFT *fft, const PetscReal h[], fftw_complex H[])
 {
+  const PetscInt  W = fft->W, nx = fft->nx, NX = fft->NX, nkx = fft->nkx, kxm = fft->kxm, NY = fft->NY, my = fft->my;
+  const PetscReal scale = 1 / ((PetscReal)fft->NX * (PetscReal)fft->NY);
+  fftw_complex   *col   = fft->col; /* the forward input: rows >= ny stay zero */
+
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FFT, 0, 0, 0, 0));
-  if (fft->mpi)
-    fftw_mpi_execute_dft_r2c(fft->fwd, fft->rbuf, fft->cbuf);
-  else
-    fftw_execute(fft->fwd);
+  for (PetscInt r = 0; r < fft->ym; r++) {
+    double *row = fft->rows + r * NX * W;
+
+    PetscCall(PetscArraycpy(row, h + r * nx * W, nx * W));
+    for (PetscInt p = nx * W; p < NX * W; p++) row[p] = 0;
+  }
+  if (fft->fx) fftw_execute(fft->fx);
+  if (fft->size == 1) {
+    for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(col + r * kxm * W, fft->spec + r * nkx * W, kxm * W));
+  } else {
+    const int *sc = fft->cnt, *sd = fft->dsp, *rc = sc + fft->size, *rd = sd + fft->size;
+
+    for (PetscMPIInt d = 0; d < fft->size; d++) {
+      const PetscInt c0 = fft->colstart[d], n = (fft->colstart[d + 1] - c0) * W;
+
+      for (PetscInt r = 0; r < fft->ym; r++)
+        PetscCall(PetscArraycpy(fft->sbuf + sd[d] / 2 + r * n, fft->spec + (r * nkx + c0) * W, n));
+    }
+    PetscCallMPI(MPI_Alltoallv(fft->sbuf, sc, sd, MPI_DOUBLE, fft->rbuf, rc, rd, MPI_DOUBLE, fft->comm));
+    for (PetscMPIInt s = 0; s < fft->size; s++) {
+      const PetscInt r0 = fft->rowstart[s], n = fft->rowstart[s + 1] - r0;
+
+      PetscCall(PetscArraycpy(col + r0 * kxm * W, fft->rbuf + rd[s] / 2, n * kxm * W));
+    }
+  }
+  if (fft->fy) fftw_execute(fft->fy);
+  for (PetscInt kx = 0; kx < kxm; kx++)
+    for (PetscInt k = 0; k < 2 * my; k++) {
+      const fftw_complex *src = fft->colout + (((k - my + NY) % NY) * kxm + kx) * W;
+      fftw_complex       *dst = H + (kx * 2 * my + k) * W;
+
+      for (PetscInt a = 0; a < W; a++) dst[a] = scale * src[a];
+    }
   PetscCall(PetscLogFlops(fft->flops[0]));
   PetscCall(PetscLogEventEnd(HC_FFT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HcFFTInverse_Private(HcFFT *fft)
+/*
+  HcFFTInverseModes_Private - out (this rank's rows) = Re sum_k c_k Y_k e^{i k.x} over every rank's kept modes Y (this
+  rank's columns given here), c_k = 1 for kx = 0 and 2 for kx > 0.  Collective.
+*/
+PetscErrorCode HcFFTInverseModes_Private(HcFFT *fft, const fftw_complex Y[], PetscReal out[])
 {
+  const PetscInt W = fft->W, nx = fft->nx, NX = fft->NX, nkx = fft->nkx, kxm = fft->kxm, NY = fft->NY, my = fft->my;
+  fftw_complex  *col = fft->col + (size_t)NY * kxm * W; /* the inverse input: rows of modes not kept stay zero */
+
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FFT, 0, 0, 0, 0));
-  if (fft->mpi)
-    fftw_mpi_execute_dft_c2r(fft->inv, fft->cbuf, fft->rbuf);
-  else
-    fftw_execute(fft->inv);
+  for (PetscInt kx = 0; kx < kxm; kx++)
+    for (PetscInt k = 0; k < 2 * my; k++)
+      PetscCall(PetscArraycpy(col + (((k - my + NY) % NY) * kxm + kx) * W, Y + (kx * 2 * my + k) * W, W));
+  if (fft->iy) fftw_execute(fft->iy);
+  /* the row spectra: the kept columns from the y transforms, zero elsewhere (the c2r transform destroys its input) */
+  PetscCall(PetscMemzero(fft->spec, sizeof(fftw_complex) * (size_t)(fft->ym * nkx * W)));
+  if (fft->size == 1) {
+    for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(fft->spec + r * nkx * W, fft->colout + r * kxm * W, kxm * W));
+  } else {
+    const int *sc = fft->cnt + 2 * fft->size, *sd = fft->dsp + 2 * fft->size, *rc = sc + fft->size, *rd = sd + fft->size;
+
+    for (PetscMPIInt d = 0; d < fft->size; d++) {
+      const PetscInt r0 = fft->rowstart[d], n = fft->rowstart[d + 1] - r0;
+
+      PetscCall(PetscArraycpy(fft->sbuf + sd[d] / 2, fft->colout + r0 * kxm * W, n * kxm * W));
+    }
+    PetscCallMPI(MPI_Alltoallv(fft->sbuf, sc, sd, MPI_DOUBLE, fft->rbuf, rc, rd, MPI_DOUBLE, fft->comm));
+    for (PetscMPIInt s = 0; s < fft->size; s++) {
+      const PetscInt c0 = fft->colstart[s], n = (fft->colstart[s + 1] - c0) * W;
+
+      for (PetscInt r = 0; r < fft->ym; r++)
+        PetscCall(PetscArraycpy(fft->spec + (r * nkx + c0) * W, fft->rbuf + rd[s] / 2 + r * n, n));
+    }
+  }
+  /* kx = 0 carries Re of its y sums: the c2r transform reads the real part only, made explicit here */
+  for (PetscInt r = 0; r < fft->ym; r++)
+    for (PetscInt a = 0; a < W; a++) fft->spec[r * nkx * W + a] = creal(fft->spec[r * nkx * W + a]);
+  if (fft->ix) fftw_execute(fft->ix);
+  for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(out + r * nx * W, fft->rows + r * NX * W, nx * W));
   PetscCall(PetscLogFlops(fft->flops[1]));
   PetscCall(PetscLogEventEnd(HC_FFT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -144,21 +216,20 @@ PetscErrorCode HcFFTInverse_Private(HcFFT *fft)
 
 PetscErrorCode HcFFTView_Private(HcFFT *fft, PetscViewer viewer)
 {
-  PetscMPIInt size;
+  PetscLogDouble flops[2], sum[2];
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(fft->comm, &size));
-  if (fft->mpi)
-    PetscCall(PetscViewerASCIIPrintf(viewer,
-                                     "FFTW-MPI on %d ranks: real data in slabs of whole rows, spectral data transposed "
-                                     "(kx columns distributed), %" PetscInt_FMT " channels per transform, plans %s\n",
-                                     size, fft->howmany, fft->measured ? "measured" : "estimated"));
-  else
-    PetscCall(PetscViewerASCIIPrintf(
-        viewer, "serial FFTW (row-major spectral layout), %" PetscInt_FMT " channels per transform, plans %s\n", fft->howmany,
-        fft->measured ? "measured" : "estimated"));
+  flops[0] = fft->flops[0];
+  flops[1] = fft->flops[1];
+  PetscCallMPI(MPI_Allreduce(flops, sum, 2, MPI_DOUBLE, MPI_SUM, fft->comm));
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "pruned transforms: FFTW along x on every row, along y on the %" PetscInt_FMT
+                                   " kept kx columns only%s; %" PetscInt_FMT " channels, plans %s\n",
+                                   fft->mx,
+                                   fft->size > 1 ? " (rows and columns split over the ranks, one Alltoallv between)" : "", fft->W,
+                                   fft->measured ? "measured" : "estimated"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "flops of a forward + inverse transform (FFTW's count, all ranks): %.4g\n",
-                                   (double)(fft->flops[0] + fft->flops[1]) * size));
+                                   (double)(sum[0] + sum[1])));
   PetscFunctionReturn(0);
 }
 
@@ -166,10 +237,17 @@ PetscErrorCode HcFFTDestroy_Private(HcFFT **fft)
 {
   PetscFunctionBegin;
   if (!*fft) PetscFunctionReturn(0);
-  if ((*fft)->fwd) fftw_destroy_plan((*fft)->fwd);
-  if ((*fft)->inv) fftw_destroy_plan((*fft)->inv);
-  if ((*fft)->rbuf) fftw_free((*fft)->rbuf);
-  if ((*fft)->cbuf) fftw_free((*fft)->cbuf);
+  if ((*fft)->fx) fftw_destroy_plan((*fft)->fx);
+  if ((*fft)->ix) fftw_destroy_plan((*fft)->ix);
+  if ((*fft)->fy) fftw_destroy_plan((*fft)->fy);
+  if ((*fft)->iy) fftw_destroy_plan((*fft)->iy);
+  fftw_free((*fft)->rows);
+  fftw_free((*fft)->spec);
+  fftw_free((*fft)->col);
+  fftw_free((*fft)->colout);
+  fftw_free((*fft)->sbuf);
+  fftw_free((*fft)->rbuf);
+  PetscCall(PetscFree4((*fft)->rowstart, (*fft)->colstart, (*fft)->cnt, (*fft)->dsp));
   PetscCall(PetscFree(*fft));
   PetscFunctionReturn(0);
 }

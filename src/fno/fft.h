@@ -1,17 +1,20 @@
-/* FFTW plumbing of the Fourier layer (private to src/fno/): a forward real-to-complex and an inverse complex-to-real
-   plan for `howmany` interleaved channels on an ny x nx real grid, made once and reused.
+/* The transforms of the Fourier layer (private to src/fno/): the kept modes of W interleaved real channels on an
+   NX x NY transform grid, and back, computed as pruned separable transforms.
 
-   Layouts (serial FFTW on one rank, FFTW-MPI on several):
-     real     [ys .. ys+ym) rows x rowstride points x howmany channels, rowstride = 2 (nx/2 + 1), columns >= nx unused
-     complex  mode (kx, ky) of this rank at ((kx - kxs) sx + ky sy) howmany, ky taken modulo ny.  On several ranks the
-              layout is TRANSPOSED (sx = ny, sy = 1: kx outermost, every rank holds whole ky columns of the kx it owns,
-              FFTW_MPI_TRANSPOSED_OUT / _IN); on one rank row-major (sx = 1, sy = nx/2 + 1), 3 to 4 times faster than a
-              transposed serial plan. */
+   Only the modes kx in [0, mx), ky in [-my, my) are used, so a full 2-D transform is not needed: along x, 1-D
+   real-to-complex transforms of every row (FFTW); then only the mx kept kx columns go on to the 1-D transforms along
+   y.  On several ranks each rank owns a slab of whole grid rows for the x transforms and a range of the kept kx columns
+   for the y transforms; one MPI_Alltoallv of the kept columns (mx of the NX/2 + 1) moves the data between the two.
+   Rows of the transform grid beyond the data (zero padding of non-periodic directions) are zero and never stored.
+
+   Layouts:
+     real     this rank's grid rows [ys, ys + ym), nx points each, W channels interleaved: h[(r nx + i) W + a]
+     modes    this rank's kx columns [kxs, kxs + kxm), all 2 my ky: H[((kx - kxs) 2 my + ky + my) W + a]  */
 #ifndef HYCAST_FNO_FFT_H
 #define HYCAST_FNO_FFT_H
 
 #include <complex.h> /* before fftw3.h: fftw_complex is then the C99 double complex */
-#include <fftw3-mpi.h>
+#include <fftw3.h>
 #include <hycast/private/sysimpl.h>
 
 #if !defined(PETSC_USE_REAL_DOUBLE)
@@ -20,23 +23,26 @@
 
 typedef struct {
   MPI_Comm       comm;
-  PetscBool      mpi; /* FFTW-MPI (several ranks) or serial FFTW */
-  PetscInt       nx, ny, howmany;
-  PetscInt       rowstride; /* points per real row */
-  PetscInt       nkx;       /* nx/2 + 1 complex columns */
-  PetscInt       ys, ym;    /* real rows of this rank */
-  PetscInt       kxs, kxm;  /* kx columns of this rank */
-  PetscInt       sx, sy;    /* spectral strides of kx and ky, in units of howmany */
-  double        *rbuf;      /* ym * rowstride * howmany */
-  fftw_complex  *cbuf;      /* kxm * ny * howmany */
-  fftw_plan      fwd, inv;
-  PetscLogDouble flops[2]; /* this rank's share of each execution, from fftw_flops() */
-  PetscBool      measured; /* planned with FFTW_MEASURE */
+  PetscMPIInt    size, rank;
+  PetscInt       nx, ny, NX, NY, nkx; /* data points, transform lengths, NX/2 + 1 complex columns */
+  PetscInt       W, mx, my;           /* channels; kept modes */
+  PetscInt       ys, ym;              /* grid rows of this rank */
+  PetscInt       kxs, kxm;            /* kept kx columns of this rank */
+  PetscInt      *rowstart, *colstart; /* per rank: first row, first kept column (size + 1 entries) */
+  int           *cnt, *dsp;           /* Alltoallv counts and displacements (reals): forward, then inverse */
+  double        *rows;                /* ym x NX x W reals */
+  fftw_complex  *spec;                /* ym x nkx x W: spectra of the rows */
+  fftw_complex  *col, *colout;        /* NY x kxm x W: the kept columns before and after the y transforms */
+  fftw_complex  *sbuf, *rbuf;         /* the transpose */
+  fftw_plan      fx, ix, fy, iy;      /* r2c and c2r along x (every row), forward and backward c2c along y (kept columns) */
+  PetscLogDouble flops[2];            /* this rank's flops of a forward and of an inverse, FFTW's count */
+  PetscBool      measured;            /* planned with FFTW_MEASURE */
 } HcFFT;
 
-PETSC_INTERN PetscErrorCode HcFFTCreate_Private(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscBool, HcFFT **);
-PETSC_INTERN PetscErrorCode HcFFTForward_Private(HcFFT *);
-PETSC_INTERN PetscErrorCode HcFFTInverse_Private(HcFFT *);
+PETSC_INTERN PetscErrorCode HcFFTCreate_Private(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt,
+                                                PetscBool, HcFFT **);
+PETSC_INTERN PetscErrorCode HcFFTForwardModes_Private(HcFFT *, const PetscReal[], fftw_complex[]);
+PETSC_INTERN PetscErrorCode HcFFTInverseModes_Private(HcFFT *, const fftw_complex[], PetscReal[]);
 PETSC_INTERN PetscErrorCode HcFFTView_Private(HcFFT *, PetscViewer);
 PETSC_INTERN PetscErrorCode HcFFTDestroy_Private(HcFFT **);
 

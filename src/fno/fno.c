@@ -12,7 +12,9 @@
 
    The whole layer runs in FFTW's layout (slabs of whole rows): one VecScatter brings the C fields and the mask from the
    DMDA blocks to the slabs, another brings the C outputs back. */
+#include <string.h>
 #include <hycast/private/termimpl.h>
+#include <hycast/private/kernelimpl.h>
 #include "fft.h"
 
 #if defined(PETSC_USE_COMPLEX)
@@ -39,7 +41,6 @@ typedef struct {
   PetscInt   nrow, ncell;                    /* grid rows in this rank's slab and their cells */
   PetscInt   nmode;                          /* kept modes owned by this rank (whole ky columns of its kx) */
   PetscInt  *mode;                           /* per owned mode: the global mode number, kx * 2 My + (ky + My) */
-  PetscInt  *mpos;                           /* its place in the spectral buffer, in units of W */
   PetscReal *mwt;                            /* c_k */
   PetscInt   oA, obL, oR, oWp, obp, oP, obP; /* parameter blocks */
 
@@ -53,16 +54,23 @@ typedef struct {
   HcCplx    *Hlin;
 
   /* work */
-  PetscReal *WpT, *dWpT; /* Wp and a parameter direction of it, transposed (a-major) */
+  PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed (Wp: rows padded) */
+  PetscReal *WpP, *dWtmp;           /* Wp with padded rows; a W x W scratch */
+  PetscInt   Wpad;                  /* W rounded up to a multiple of 8 */
   PetscReal *h, *k, *gz;
   HcCplx    *X, *Y;
+
+  /* J^T w keeps what (dS/dtheta)^T w of the same w needs (the adjoint asks for both): gz, its modes G (in X) and hb (in
+     k), valid until another product uses the work arrays; wsave, wslab: that w on the grid and in the slabs */
+  PetscBool  stashed;
+  PetscReal *wsave, *wslab;
 } HcFNO;
 
 static inline PetscReal HcFNOActivate(HcFNOActivation act, PetscReal z, PetscReal *dz)
 {
   switch (act) {
     case HC_FNO_TANH: {
-      const PetscReal t = PetscTanhReal(z);
+      const PetscReal t = HcTanh_Private(z);
       *dz               = 1 - t * t;
       return t;
     }
@@ -127,177 +135,231 @@ static PetscErrorCode HcFNOScatterOutAdd_Private(HcFNO *fno, Vec y)
   PetscFunctionReturn(0);
 }
 
-/* ---- pointwise pieces; x is a slab input (C + 1 values per cell, the mask last) */
+/* ---- pointwise pieces on this rank's slab cells; x is a slab input (C + 1 values per cell, the mask m last).  The
+   loops run over the contiguous channels of a cell and vectorise (HC_KERNEL); each output is summed in a fixed order. */
 
-/* h = m (A x + b); b may be NULL */
-static PetscErrorCode HcFNOLift_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *A, const PetscReal *b,
-                                        PetscReal *h)
+/* h = m (A x + b) from AT = A^T (c-major); b may be NULL */
+HC_KERNEL static void HcFNOLift_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *x, const PetscReal *AT,
+                                        const PetscReal *b, PetscReal *h)
 {
-  const PetscInt W = fno->width, C = fno->nc;
-
-  PetscFunctionBegin;
-  for (PetscInt q = 0; q < fno->ncell; q++) {
+  for (PetscInt q = 0; q < n; q++) {
     const PetscReal *xq = x + q * (C + 1);
     PetscReal       *hq = h + q * W;
 
-    for (PetscInt a = 0; a < W; a++) {
-      PetscReal s = b ? b[a] : 0;
+    for (PetscInt a = 0; a < W; a++) hq[a] = b ? b[a] : 0;
+    for (PetscInt c = 0; c < C; c++) {
+      const PetscReal  xc = xq[c];
+      const PetscReal *Ac = AT + c * W;
 
-      if (xq[C] == 0) {
-        hq[a] = 0;
-        continue;
-      }
-      for (PetscInt c = 0; c < C; c++) s += A[a * C + c] * xq[c];
-      hq[a] = s;
+      for (PetscInt a = 0; a < W; a++) hq[a] += Ac[a] * xc;
     }
+    for (PetscInt a = 0; a < W; a++) hq[a] *= xq[C];
   }
-  PetscFunctionReturn(0);
 }
 
-/* out (=|+=) m (P s + bP); bP may be NULL */
-static PetscErrorCode HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
-                                           const PetscReal *s, PetscReal *out, PetscBool add)
+/* out (=|+=) oscale m (P s + bP); bP may be NULL */
+static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
+                                 const PetscReal *s, PetscReal *out, PetscBool add)
 {
   const PetscInt W = fno->width, C = fno->nc;
 
-  PetscFunctionBegin;
   for (PetscInt q = 0; q < fno->ncell; q++) {
     const PetscReal *sq = s + q * W;
     PetscReal       *oq = out + q * C;
+    const PetscReal  m  = x[q * (C + 1) + C];
 
     for (PetscInt c = 0; c < C; c++) {
       PetscReal v = bP ? bP[c] : 0;
 
-      if (x[q * (C + 1) + C] == 0) {
-        if (!add) oq[c] = 0;
-        continue;
-      }
       for (PetscInt b = 0; b < W; b++) v += P[c * W + b] * sq[b];
-      oq[c] = add ? oq[c] + fno->oscale * v : fno->oscale * v;
+      oq[c] = add ? oq[c] + fno->oscale * (m * v) : fno->oscale * (m * v);
     }
   }
-  PetscFunctionReturn(0);
 }
 
-/* z += Wp h per cell, from WT = Wp^T (a-major): the inner loop runs over contiguous output channels and vectorises */
-static PetscErrorCode HcFNOLinearAdd_Private(const HcFNO *fno, const PetscReal *WT, const PetscReal *h, PetscReal *z)
+/* z += M^T h per cell (so z_b += sum_a M[a][b] h_a): with M = Wp^T this is z += Wp h, with M = Wp it is z += Wp^T h.
+   MP is M with its rows padded to Wp (a multiple of 8) reals (HcFNOPad_Private).  Four cells and eight output
+   channels at a time, so that the sums stay in registers; each still runs over a in increasing order. */
+HC_KERNEL static void HcFNOLinearAdd_Private(PetscInt n, PetscInt W, PetscInt Wp, const PetscReal *MP, const PetscReal *h,
+                                             PetscReal *z)
 {
-  const PetscInt W = fno->width;
+  PetscInt q = 0;
 
-  PetscFunctionBegin;
-  for (PetscInt q = 0; q < fno->ncell; q++) {
+#if HC_HAVE_REAL8
+  for (; q + 4 <= n; q += 4) {
+    const PetscReal *h0 = h + q * W, *h1 = h0 + W, *h2 = h1 + W, *h3 = h2 + W;
+
+    for (PetscInt b0 = 0; b0 < W; b0 += 8) {
+      const size_t nb = (size_t)PetscMin(8, W - b0) * sizeof(PetscReal);
+      HcReal8      a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+
+      memcpy(&a0, z + q * W + b0, nb);
+      memcpy(&a1, z + (q + 1) * W + b0, nb);
+      memcpy(&a2, z + (q + 2) * W + b0, nb);
+      memcpy(&a3, z + (q + 3) * W + b0, nb);
+      for (PetscInt a = 0; a < W; a++) {
+        const HcReal8 m = *(const HcReal8 *)(MP + a * Wp + b0);
+
+        a0 += m * h0[a];
+        a1 += m * h1[a];
+        a2 += m * h2[a];
+        a3 += m * h3[a];
+      }
+      memcpy(z + q * W + b0, &a0, nb);
+      memcpy(z + (q + 1) * W + b0, &a1, nb);
+      memcpy(z + (q + 2) * W + b0, &a2, nb);
+      memcpy(z + (q + 3) * W + b0, &a3, nb);
+    }
+  }
+#endif
+  for (; q < n; q++) {
     const PetscReal *hq = h + q * W;
     PetscReal       *zq = z + q * W;
 
     for (PetscInt a = 0; a < W; a++) {
-      const PetscReal  ha = hq[a];
-      const PetscReal *Wa = WT + a * W;
+      const PetscReal *m = MP + a * Wp, xa = hq[a];
 
-      for (PetscInt b = 0; b < W; b++) zq[b] += Wa[b] * ha;
+      for (PetscInt b = 0; b < W; b++) zq[b] += m[b] * xa;
     }
   }
-  PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HcFNOTranspose_Private(PetscInt W, const PetscReal *M, PetscReal *MT)
+/* MP = M (W x W) with rows padded by zeros to Wp reals */
+static void HcFNOPad_Private(PetscInt W, PetscInt Wp, const PetscReal *M, PetscReal *MP)
 {
-  PetscFunctionBegin;
-  for (PetscInt b = 0; b < W; b++)
-    for (PetscInt a = 0; a < W; a++) MT[a * W + b] = M[b * W + a];
-  PetscFunctionReturn(0);
+  for (PetscInt a = 0; a < W; a++)
+    for (PetscInt b = 0; b < Wp; b++) MP[a * Wp + b] = b < W ? M[a * W + b] : 0;
+}
+
+/* s = m sigma(k + bp) and, when ds is given, ds = m sigma'(k + bp) */
+HC_KERNEL static void HcFNOActivate_Private(HcFNOActivation act, PetscInt n, PetscInt C, PetscInt W, const PetscReal *x,
+                                            const PetscReal *bp, const PetscReal *k, PetscReal *s, PetscReal *ds)
+{
+  for (PetscInt q = 0; q < n; q++) {
+    const PetscReal  m  = x[q * (C + 1) + C];
+    const PetscReal *kq = k + q * W;
+    PetscReal       *sq = s + q * W, *dq = ds ? ds + q * W : NULL;
+
+    if (act == HC_FNO_TANH) {
+      for (PetscInt b = 0; b < W; b++) {
+        const PetscReal t = HcTanh_Private(kq[b] + bp[b]);
+
+        sq[b] = m * t;
+        if (dq) dq[b] = m * (1 - t * t);
+      }
+    } else {
+      for (PetscInt b = 0; b < W; b++) {
+        PetscReal d;
+
+        sq[b] = m * HcFNOActivate(act, kq[b] + bp[b], &d);
+        if (dq) dq[b] = m * d;
+      }
+    }
+  }
+}
+
+/* gz = ds (P^T w) per cell (w zero on land, like ds) */
+HC_KERNEL static void HcFNOProjectTranspose_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *w, const PetscReal *P,
+                                                    const PetscReal *ds, PetscReal *gz)
+{
+  for (PetscInt q = 0; q < n; q++) {
+    const PetscReal *wq = w + q * (C + 1), *dq = ds + q * W;
+    PetscReal       *gq = gz + q * W;
+
+    for (PetscInt b = 0; b < W; b++) gq[b] = 0;
+    for (PetscInt c = 0; c < C; c++) {
+      const PetscReal  wc = wq[c];
+      const PetscReal *Pc = P + c * W;
+
+      for (PetscInt b = 0; b < W; b++) gq[b] += Pc[b] * wc;
+    }
+    for (PetscInt b = 0; b < W; b++) gq[b] *= dq[b];
+  }
+}
+
+/* The pointwise parameter gradients, summed over the ocean cells in order:
+     dP += (m w) s^T, dbP += m w, dbp += gz, dWp += gz h^T, dbL += m hb, dA += (m hb) x^T
+   dWp, the big one, four cells at a time with its row in registers (the same order of additions). */
+HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *w, const PetscReal *x,
+                                                     const PetscReal *s, const PetscReal *gz, const PetscReal *h,
+                                                     const PetscReal *hb, PetscReal *dP, PetscReal *dbP, PetscReal *dbp,
+                                                     PetscReal *dWp, PetscReal *dbL, PetscReal *dA)
+{
+  PetscInt q0 = 0;
+
+  for (PetscInt q = 0; q < n; q++) {
+    const PetscReal *wq = w + q * (C + 1), *xq = x + q * (C + 1), *sq = s + q * W, *gq = gz + q * W, *bq = hb + q * W;
+
+    if (xq[C] == 0) continue;
+    for (PetscInt c = 0; c < C; c++) {
+      const PetscReal wc = wq[c];
+
+      dbP[c] += wc;
+      for (PetscInt b = 0; b < W; b++) dP[c * W + b] += wc * sq[b];
+    }
+    for (PetscInt b = 0; b < W; b++) dbp[b] += gq[b];
+    for (PetscInt a = 0; a < W; a++) {
+      dbL[a] += bq[a];
+      for (PetscInt c = 0; c < C; c++) dA[a * C + c] += bq[a] * xq[c];
+    }
+  }
+  /* gz is zero on land (so is sigma'), so land cells add zeros here */
+  for (; q0 + 4 <= n; q0 += 4) {
+    const PetscReal *g0 = gz + q0 * W, *g1 = g0 + W, *g2 = g1 + W, *g3 = g2 + W;
+    const PetscReal *h0 = h + q0 * W, *h1 = h0 + W, *h2 = h1 + W, *h3 = h2 + W;
+
+    for (PetscInt b = 0; b < W; b++) {
+      PetscReal      *row = dWp + b * W;
+      const PetscReal e0 = g0[b], e1 = g1[b], e2 = g2[b], e3 = g3[b];
+
+      for (PetscInt a = 0; a < W; a++) row[a] = (((row[a] + e0 * h0[a]) + e1 * h1[a]) + e2 * h2[a]) + e3 * h3[a];
+    }
+  }
+  for (; q0 < n; q0++)
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt a = 0; a < W; a++) dWp[b * W + a] += gz[q0 * W + b] * h[q0 * W + a];
+}
+
+static void HcFNOTranspose_Private(PetscInt rows, PetscInt cols, const PetscReal *M, PetscReal *MT)
+{
+  for (PetscInt r = 0; r < rows; r++)
+    for (PetscInt c = 0; c < cols; c++) MT[c * rows + r] = M[r * cols + c];
 }
 
 /* ---- the spectral convolution */
 
-/* X = the kept modes of h over N: zero padding to the transform grid, forward FFT, 1/N. */
-static PetscErrorCode HcFNOForwardModes_Private(HcFNO *fno, const PetscReal *h, HcCplx *X)
-{
-  HcFFT          *fft = fno->fft;
-  const PetscInt  W = fno->width, rs = fft->rowstride, nx = fno->nx;
-  const PetscReal scale = 1 / ((PetscReal)fno->NX * (PetscReal)fno->NY);
-
-  PetscFunctionBegin;
-  for (PetscInt r = 0; r < fft->ym; r++) {
-    double  *row = fft->rbuf + r * rs * W;
-    PetscInt p0  = 0;
-
-    if (r < fno->nrow) {
-      PetscCall(PetscArraycpy(row, h + r * nx * W, nx * W));
-      p0 = nx * W;
-    }
-    for (PetscInt p = p0; p < fno->NX * W; p++) row[p] = 0;
-  }
-  PetscCall(HcFFTForward_Private(fft));
-  for (PetscInt m = 0; m < fno->nmode; m++) {
-    const fftw_complex *src = fft->cbuf + fno->mpos[m] * W;
-
-    for (PetscInt a = 0; a < W; a++) X[m * W + a] = scale * src[a];
-  }
-  PetscFunctionReturn(0);
-}
-
-/* out = Re sum_k c_k Y_k e^{i k.x} on this rank's grid cells.  FFTW's complex-to-real transform assumes a Hermitian
-   kx = 0 column; replacing that column by its Hermitian part makes it compute exactly the real part above. */
-static PetscErrorCode HcFNOInverseModes_Private(HcFNO *fno, const HcCplx *Y, PetscReal *out)
-{
-  HcFFT         *fft = fno->fft;
-  const PetscInt W = fno->width, rs = fft->rowstride, nx = fno->nx, NY = fno->NY;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(fft->cbuf, sizeof(fftw_complex) * (size_t)(fft->kxm * NY * W)));
-  for (PetscInt m = 0; m < fno->nmode; m++) {
-    fftw_complex *dst = fft->cbuf + fno->mpos[m] * W;
-
-    for (PetscInt a = 0; a < W; a++) dst[a] = Y[m * W + a];
-  }
-  if (fft->kxs == 0 && fft->kxm > 0) {
-    const PetscInt sy = fft->sy * W; /* the kx = 0 column: ky = j at cbuf + j sy */
-
-    for (PetscInt j = 0; j < NY; j++) {
-      const PetscInt jj = (NY - j) % NY;
-
-      if (jj < j) continue;
-      for (PetscInt a = 0; a < W; a++) {
-        fftw_complex *p = fft->cbuf + j * sy + a, *q = fft->cbuf + jj * sy + a;
-
-        if (jj == j)
-          *p = creal(*p);
-        else {
-          const HcCplx s = 0.5 * (*p + conj(*q));
-          *p             = s;
-          *q             = conj(s);
-        }
-      }
-    }
-  }
-  PetscCall(HcFFTInverse_Private(fft));
-  for (PetscInt r = 0; r < fno->nrow; r++) PetscCall(PetscArraycpy(out + r * nx * W, fft->rbuf + r * rs * W, nx * W));
-  PetscFunctionReturn(0);
-}
-
-/* Y (=|+=) R X per owned mode, or R^H X (adjoint).  R: the spectral block of theta, (re, im) pairs, [mode][b][a]. */
-static PetscErrorCode HcFNOMixModes_Private(const HcFNO *fno, const PetscReal *R, PetscBool adjoint, const HcCplx *X, HcCplx *Y,
-                                            PetscBool add)
+/* Y (=|+=) R X per owned mode, or R^H X (adjoint).  R: the spectral block of theta, (re, im) pairs, [mode][b][a]; complex
+   products written out in real arithmetic. */
+static void HcFNOMixModes_Private(const HcFNO *fno, const PetscReal *R, PetscBool adjoint, const HcCplx *X, HcCplx *Y,
+                                  PetscBool add)
 {
   const PetscInt W = fno->width;
 
-  PetscFunctionBegin;
   for (PetscInt m = 0; m < fno->nmode; m++) {
     const PetscReal *Rm = R + 2 * W * W * fno->mode[m];
-    const HcCplx    *x  = X + m * W;
+    const PetscReal *x  = (const PetscReal *)(X + m * W);
     HcCplx          *y  = Y + m * W;
 
     for (PetscInt o = 0; o < W; o++) {
-      HcCplx s = 0;
+      PetscReal sr = 0, si = 0;
 
       if (!adjoint)
-        for (PetscInt a = 0; a < W; a++) s += (Rm[2 * (o * W + a)] + I * Rm[2 * (o * W + a) + 1]) * x[a];
+        for (PetscInt a = 0; a < W; a++) {
+          const PetscReal rr = Rm[2 * (o * W + a)], ri = Rm[2 * (o * W + a) + 1], xr = x[2 * a], xi = x[2 * a + 1];
+
+          sr += rr * xr - ri * xi;
+          si += rr * xi + ri * xr;
+        }
       else
-        for (PetscInt b = 0; b < W; b++) s += (Rm[2 * (b * W + o)] - I * Rm[2 * (b * W + o) + 1]) * x[b];
-      y[o] = add ? y[o] + s : s;
+        for (PetscInt b = 0; b < W; b++) {
+          const PetscReal rr = Rm[2 * (b * W + o)], ri = Rm[2 * (b * W + o) + 1], xr = x[2 * b], xi = x[2 * b + 1];
+
+          sr += rr * xr + ri * xi;
+          si += rr * xi - ri * xr;
+        }
+      y[o] = add ? y[o] + (sr + I * si) : sr + I * si;
     }
   }
-  PetscFunctionReturn(0);
 }
 
 /* From a slab input x: h, its kept modes H, and s = sigma(z), ds = sigma'(z) with z = K h + Wp h + bp (zero on land). */
@@ -306,57 +368,34 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, Petsc
   HcFNO           *fno = (HcFNO *)term->data;
   const PetscReal *th  = term->theta;
   const PetscInt   W = fno->width, C = fno->nc;
-  PetscReal       *k = fno->k;
 
   PetscFunctionBegin;
-  PetscCall(HcFNOLift_Private(fno, x, th + fno->oA, th + fno->obL, h));
-  PetscCall(HcFNOForwardModes_Private(fno, h, H));
-  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE));
-  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, k));
-  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, h, k));
-  for (PetscInt q = 0; q < fno->ncell; q++) {
-    const PetscBool on = x[q * (C + 1) + C] != 0 ? PETSC_TRUE : PETSC_FALSE;
-
-    for (PetscInt b = 0; b < W; b++) {
-      PetscReal d = 0;
-
-      s[q * W + b] = on ? HcFNOActivate(fno->act, k[q * W + b] + th[fno->obp + b], &d) : 0;
-      if (ds) ds[q * W + b] = d;
-    }
-  }
+  fno->stashed = PETSC_FALSE;
+  HcFNOLift_Private(fno->ncell, C, W, x, fno->AT, th + fno->obL, h);
+  PetscCall(HcFFTForwardModes_Private(fno->fft, h, H));
+  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
+  PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, h, fno->k);
+  HcFNOActivate_Private(fno->act, fno->ncell, C, W, x, th + fno->obp, fno->k, s, ds);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 2) + 8.0 * fno->nmode * W * W));
   PetscFunctionReturn(0);
 }
 
 /* Backward through the hidden layer from a slab input w: gz = sigma'(z) (P^T w) (zero on land), its kept modes G, and
-   hb = K^T gz + Wp^T gz, the adjoint of the lifted field. */
+   hb = K^T gz + Wp^T gz, the adjoint of the lifted field (not yet masked). */
 static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal *w, PetscReal *gz, HcCplx *G, PetscReal *hb)
 {
   HcFNO           *fno = (HcFNO *)term->data;
-  const PetscReal *th = term->theta, *P = th + fno->oP, *Wp = th + fno->oWp;
+  const PetscReal *th  = term->theta;
   const PetscInt   W = fno->width, C = fno->nc;
 
   PetscFunctionBegin;
-  for (PetscInt q = 0; q < fno->ncell; q++) {
-    const PetscReal *wq = w + q * (C + 1);
-
-    for (PetscInt b = 0; b < W; b++) {
-      PetscReal v = 0;
-
-      if (wq[C] != 0)
-        for (PetscInt c = 0; c < C; c++) v += P[c * W + b] * wq[c];
-      gz[q * W + b] = fno->dslin[q * W + b] * v;
-    }
-  }
-  PetscCall(HcFNOForwardModes_Private(fno, gz, G));
-  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, fno->Y, PETSC_FALSE));
-  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, hb));
-  for (PetscInt q = 0; q < fno->ncell; q++)
-    for (PetscInt b = 0; b < W; b++) {
-      const PetscReal g = gz[q * W + b];
-
-      for (PetscInt a = 0; a < W; a++) hb[q * W + a] += Wp[b * W + a] * g;
-    }
+  fno->stashed = PETSC_FALSE;
+  HcFNOProjectTranspose_Private(fno->ncell, C, W, w, th + fno->oP, fno->dslin, gz);
+  PetscCall(HcFFTForwardModes_Private(fno->fft, gz, G));
+  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, fno->Y, PETSC_FALSE);
+  PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, hb));
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpP, gz, hb);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 1) + 8.0 * fno->nmode * W * W));
   PetscFunctionReturn(0);
 }
@@ -375,7 +414,7 @@ static PetscErrorCode HcTermApply_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f)
   PetscCall(VecGetArrayRead(fno->sin, &x));
   PetscCall(VecGetArray(fno->sout, &o));
   PetscCall(HcFNOHidden_Private(term, x, fno->h, fno->X, fno->gz, NULL));
-  PetscCall(HcFNOProject_Private(fno, x, term->theta + fno->oP, term->theta + fno->obP, fno->gz, o, PETSC_FALSE));
+  HcFNOProject_Private(fno, x, term->theta + fno->oP, term->theta + fno->obP, fno->gz, o, PETSC_FALSE);
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, f));
@@ -410,16 +449,17 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOJacobian, 0, 0, 0, 0));
+  fno->stashed = PETSC_FALSE;
   PetscCall(HcFNOScatterIn_Private(term, vloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
-  PetscCall(HcFNOLift_Private(fno, x, th + fno->oA, NULL, fno->h));
-  PetscCall(HcFNOForwardModes_Private(fno, fno->h, fno->X));
-  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE));
-  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, fno->k));
-  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, fno->h, fno->k));
+  HcFNOLift_Private(fno->ncell, fno->nc, W, x, fno->AT, NULL, fno->h);
+  PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
+  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
+  PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, fno->h, fno->k);
   for (PetscInt p = 0; p < fno->ncell * W; p++) fno->gz[p] = fno->dslin[p] * fno->k[p];
   PetscCall(VecGetArray(fno->sout, &o));
-  PetscCall(HcFNOProject_Private(fno, x, th + fno->oP, NULL, fno->gz, o, PETSC_FALSE));
+  HcFNOProject_Private(fno, x, th + fno->oP, NULL, fno->gz, o, PETSC_FALSE);
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
@@ -428,7 +468,32 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscFunctionReturn(0);
 }
 
-/* J^T w = m A^T (m hb): adds into the owned entries of the ghosted local output */
+/* This rank's owned values of a ghosted local vector equal the saved ones (the w of the last J^T w)? */
+static PetscErrorCode HcFNOSameInput_Private(HcTerm term, Vec wloc, PetscBool save, PetscBool *same)
+{
+  HcFNO               *fno = (HcFNO *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscInt       C   = fno->nc;
+  const PetscScalar ***w;
+  PetscInt             k = 0;
+
+  PetscFunctionBegin;
+  *same = PETSC_TRUE;
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++)
+      for (PetscInt c = 0; c < C; c++, k++) {
+        if (save)
+          fno->wsave[k] = PetscRealPart(w[j][i][c]);
+        else if (fno->wsave[k] != PetscRealPart(w[j][i][c]))
+          *same = PETSC_FALSE;
+      }
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  PetscFunctionReturn(0);
+}
+
+/* J^T w = m A^T (m hb): adds into the owned entries of the ghosted local output; keeps gz, G and hb for the parameter
+   gradient of the same w */
 static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec yloc)
 {
   HcFNO             *fno = (HcFNO *)term->data;
@@ -437,6 +502,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   const PetscInt     W = fno->width, C = fno->nc;
   const PetscScalar *x, ***go;
   PetscScalar       *o, ***yo;
+  PetscBool          dummy;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOJacobianT, 0, 0, 0, 0));
@@ -444,6 +510,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscCall(HcFNOScaleInput_Private(fno));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+  PetscCall(PetscArraycpy(fno->wslab, x, fno->ncell * (C + 1)));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(VecGetArray(fno->sout, &o));
   for (PetscInt q = 0; q < fno->ncell; q++)
@@ -464,6 +531,8 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
       for (PetscInt c = 0; c < C; c++) yo[j][i][c] += go[j][i][c];
   PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &yo));
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, fno->gout, &go));
+  PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_TRUE, &dummy));
+  fno->stashed = PETSC_TRUE;
   PetscCall(PetscLogFlops(2.0 * fno->ncell * W * C));
   PetscCall(PetscLogEventEnd(HC_FNOJacobianT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -475,24 +544,27 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
 {
   HcFNO           *fno = (HcFNO *)term->data;
   const PetscReal *th  = term->theta;
-  const PetscInt   W   = fno->width;
+  const PetscInt   W = fno->width, C = fno->nc;
   PetscScalar     *o;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
-  PetscCall(HcFNOLift_Private(fno, fno->xlin, dth + fno->oA, dth + fno->obL, fno->h));
-  PetscCall(HcFNOForwardModes_Private(fno, fno->h, fno->X));
-  PetscCall(HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE));
-  PetscCall(HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hlin, fno->Y, PETSC_TRUE));
-  PetscCall(HcFNOInverseModes_Private(fno, fno->Y, fno->k));
-  PetscCall(HcFNOTranspose_Private(W, dth + fno->oWp, fno->dWpT));
-  PetscCall(HcFNOLinearAdd_Private(fno, fno->WpT, fno->h, fno->k));
-  PetscCall(HcFNOLinearAdd_Private(fno, fno->dWpT, fno->hlin, fno->k));
+  fno->stashed = PETSC_FALSE;
+  HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
+  HcFNOLift_Private(fno->ncell, C, W, fno->xlin, fno->dAT, dth + fno->obL, fno->h);
+  PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
+  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
+  HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hlin, fno->Y, PETSC_TRUE);
+  PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
+  HcFNOTranspose_Private(W, W, dth + fno->oWp, fno->dWtmp);
+  HcFNOPad_Private(W, fno->Wpad, fno->dWtmp, fno->dWpT);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, fno->h, fno->k);
+  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->dWpT, fno->hlin, fno->k);
   for (PetscInt q = 0; q < fno->ncell; q++)
     for (PetscInt b = 0; b < W; b++) fno->gz[q * W + b] = fno->dslin[q * W + b] * (fno->k[q * W + b] + dth[fno->obp + b]);
   PetscCall(VecGetArray(fno->sout, &o));
-  PetscCall(HcFNOProject_Private(fno, fno->xlin, dth + fno->oP, dth + fno->obP, fno->slin, o, PETSC_FALSE));
-  PetscCall(HcFNOProject_Private(fno, fno->xlin, th + fno->oP, NULL, fno->gz, o, PETSC_TRUE));
+  HcFNOProject_Private(fno, fno->xlin, dth + fno->oP, dth + fno->obP, fno->slin, o, PETSC_FALSE);
+  HcFNOProject_Private(fno, fno->xlin, th + fno->oP, NULL, fno->gz, o, PETSC_TRUE);
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (6 * fno->nc + 4 * W + 3) + 16.0 * fno->nmode * W * W));
@@ -501,53 +573,39 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
 }
 
 /* (dS/dtheta)^T w over this rank's cells and owned modes (each mode lives on exactly one rank).  With V = Hlin and
-   G = the kept modes of gz over N:  dL/dRe R_ba = N c_k Re(V_a conj(G_b)),  dL/dIm R_ba = -N c_k Im(V_a conj(G_b)). */
+   G = the kept modes of gz over N:  dL/dRe R_ba = N c_k Re(V_a conj(G_b)),  dL/dIm R_ba = -N c_k Im(V_a conj(G_b)).
+   After J^T w of the same w (the adjoint's order), gz, G and hb are already there. */
 static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, PetscReal grad[])
 {
-  HcFNO             *fno = (HcFNO *)term->data;
-  const PetscInt     W = fno->width, C = fno->nc;
-  const PetscReal    N = (PetscReal)fno->NX * (PetscReal)fno->NY;
-  const PetscScalar *x;
+  HcFNO          *fno = (HcFNO *)term->data;
+  const PetscInt  W = fno->width, C = fno->nc;
+  const PetscReal N    = (PetscReal)fno->NX * (PetscReal)fno->NY;
+  PetscBool       same = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOParamJacobianT, 0, 0, 0, 0));
-  PetscCall(HcFNOScatterIn_Private(term, wloc));
-  PetscCall(HcFNOScaleInput_Private(fno));
-  PetscCall(VecGetArrayRead(fno->sin, &x));
-  for (PetscInt q = 0; q < fno->ncell; q++) {
-    const PetscReal *wq = x + q * (C + 1), *sq = fno->slin + q * W;
+  if (fno->stashed) PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_FALSE, &same));
+  if (!same) {
+    const PetscScalar *x;
 
-    if (wq[C] == 0) continue;
-    for (PetscInt c = 0; c < C; c++) {
-      grad[fno->obP + c] += wq[c];
-      for (PetscInt b = 0; b < W; b++) grad[fno->oP + c * W + b] += wq[c] * sq[b];
-    }
+    PetscCall(HcFNOScatterIn_Private(term, wloc));
+    PetscCall(HcFNOScaleInput_Private(fno));
+    PetscCall(VecGetArrayRead(fno->sin, &x));
+    PetscCall(PetscArraycpy(fno->wslab, x, fno->ncell * (C + 1)));
+    PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+    PetscCall(VecRestoreArrayRead(fno->sin, &x));
   }
-  PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
-  PetscCall(VecRestoreArrayRead(fno->sin, &x));
-  for (PetscInt q = 0; q < fno->ncell; q++) {
-    const PetscReal *xq = fno->xlin + q * (C + 1), *gq = fno->gz + q * W, *hl = fno->hlin + q * W, *hb = fno->k + q * W;
-
-    if (xq[C] == 0) continue;
-    for (PetscInt b = 0; b < W; b++) {
-      grad[fno->obp + b] += gq[b];
-      for (PetscInt a = 0; a < W; a++) grad[fno->oWp + b * W + a] += gq[b] * hl[a];
-    }
-    for (PetscInt a = 0; a < W; a++) {
-      grad[fno->obL + a] += hb[a];
-      for (PetscInt c = 0; c < C; c++) grad[fno->oA + a * C + c] += hb[a] * xq[c];
-    }
-  }
+  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xlin, fno->slin, fno->gz, fno->hlin, fno->k, grad + fno->oP,
+                                 grad + fno->obP, grad + fno->obp, grad + fno->oWp, grad + fno->obL, grad + fno->oA);
   for (PetscInt m = 0; m < fno->nmode; m++) {
-    PetscReal    *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
-    const HcCplx *V = fno->Hlin + m * W, *G = fno->X + m * W;
+    PetscReal       *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
+    const PetscReal *V = (const PetscReal *)(fno->Hlin + m * W), *G = (const PetscReal *)(fno->X + m * W);
+    const PetscReal  s = N * fno->mwt[m];
 
     for (PetscInt b = 0; b < W; b++)
       for (PetscInt a = 0; a < W; a++) {
-        const HcCplx p = N * fno->mwt[m] * V[a] * conj(G[b]);
-
-        gR[2 * (b * W + a)] += creal(p);
-        gR[2 * (b * W + a) + 1] -= cimag(p);
+        gR[2 * (b * W + a)] += s * (V[2 * a] * G[2 * b] + V[2 * a + 1] * G[2 * b + 1]);
+        gR[2 * (b * W + a) + 1] -= s * (V[2 * a + 1] * G[2 * b] - V[2 * a] * G[2 * b + 1]);
       }
   }
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * W));
@@ -758,17 +816,16 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
              g->periodic[1] ? ", periodic" : " zero-padded to twice");
   PetscCall(HcFNOSetUpParameters_Private(term));
 
-  PetscCall(HcFFTCreate_Private(term->comm, fno->NX, fno->NY, W, fno->measure, &fno->fft));
-  fno->nrow  = PetscMax(0, PetscMin(fno->fft->ys + fno->fft->ym, fno->ny) - fno->fft->ys);
+  PetscCall(HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, W, fno->mx, fno->my, fno->measure, &fno->fft));
+  fno->nrow  = fno->fft->ym;
   fno->ncell = fno->nrow * fno->nx;
   kx0        = fno->fft->kxs;
-  kx1        = PetscMin(fno->fft->kxs + fno->fft->kxm, fno->mx);
-  fno->nmode = PetscMax(0, kx1 - kx0) * M2;
-  PetscCall(PetscMalloc3(fno->nmode, &fno->mode, fno->nmode, &fno->mpos, fno->nmode, &fno->mwt));
+  kx1        = fno->fft->kxs + fno->fft->kxm;
+  fno->nmode = (kx1 - kx0) * M2;
+  PetscCall(PetscMalloc2(fno->nmode, &fno->mode, fno->nmode, &fno->mwt));
   for (PetscInt kx = kx0, m = 0; kx < kx1; kx++)
     for (PetscInt kyi = 0; kyi < M2; kyi++, m++) {
       fno->mode[m] = kx * M2 + kyi;
-      fno->mpos[m] = (kx - kx0) * fno->fft->sx + ((kyi - fno->my + fno->NY) % fno->NY) * fno->fft->sy;
       fno->mwt[m]  = kx ? 2 : 1;
     }
   PetscCall(HcFNOSetUpScatters_Private(term));
@@ -776,7 +833,10 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(PetscCalloc4(fno->ncell * (fno->nc + 1), &fno->xlin, fno->ncell * W, &fno->hlin, fno->ncell * W, &fno->slin,
                          fno->ncell * W, &fno->dslin));
   PetscCall(PetscCalloc3(fno->ncell * W, &fno->h, fno->ncell * W, &fno->k, fno->ncell * W, &fno->gz));
-  PetscCall(PetscCalloc2(W * W, &fno->WpT, W * W, &fno->dWpT));
+  fno->Wpad = 8 * ((W + 7) / 8);
+  PetscCall(PetscCalloc4(W * fno->Wpad, &fno->WpT, W * fno->Wpad, &fno->dWpT, W * fno->nc, &fno->AT, W * fno->nc, &fno->dAT));
+  PetscCall(PetscCalloc2(W * fno->Wpad, &fno->WpP, W * W, &fno->dWtmp));
+  PetscCall(PetscCalloc2(g->xm * g->ym * fno->nc, &fno->wsave, fno->ncell * (fno->nc + 1), &fno->wslab));
   PetscCall(PetscCalloc3(fno->nmode * W, &fno->Hlin, fno->nmode * W, &fno->X, fno->nmode * W, &fno->Y));
   PetscFunctionReturn(0);
 }
@@ -787,7 +847,11 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
   PetscInt bad = 0;
 
   PetscFunctionBegin;
-  PetscCall(HcFNOTranspose_Private(fno->width, term->theta + fno->oWp, fno->WpT));
+  fno->stashed = PETSC_FALSE;
+  HcFNOTranspose_Private(fno->width, fno->width, term->theta + fno->oWp, fno->dWtmp);
+  HcFNOPad_Private(fno->width, fno->Wpad, fno->dWtmp, fno->WpT);
+  HcFNOPad_Private(fno->width, fno->Wpad, term->theta + fno->oWp, fno->WpP);
+  HcFNOTranspose_Private(fno->width, fno->nc, term->theta + fno->oA, fno->AT);
   for (PetscInt k = 0; k < term->nparam; k++)
     if (PetscIsInfOrNanReal(term->theta[k])) bad++;
   PetscCheck(!bad, term->comm, PETSC_ERR_FP, "HcTerm '%s': %" PetscInt_FMT " Fourier-layer parameters are not finite", term->name,
@@ -838,10 +902,12 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
   PetscCall(VecDestroy(&fno->sin));
   PetscCall(VecDestroy(&fno->sout));
   PetscCall(DMDestroy(&fno->dain));
-  PetscCall(PetscFree3(fno->mode, fno->mpos, fno->mwt));
+  PetscCall(PetscFree2(fno->mode, fno->mwt));
   PetscCall(PetscFree4(fno->xlin, fno->hlin, fno->slin, fno->dslin));
   PetscCall(PetscFree3(fno->h, fno->k, fno->gz));
-  PetscCall(PetscFree2(fno->WpT, fno->dWpT));
+  PetscCall(PetscFree4(fno->WpT, fno->dWpT, fno->AT, fno->dAT));
+  PetscCall(PetscFree2(fno->WpP, fno->dWtmp));
+  PetscCall(PetscFree2(fno->wsave, fno->wslab));
   PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
@@ -958,6 +1024,17 @@ PetscErrorCode HcTermFNOGetTransformSizes(HcTerm term, PetscInt *NX, PetscInt *N
   PetscCheck(term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': call HcTermSetUp() first", term->name);
   if (NX) *NX = fno->NX;
   if (NY) *NY = fno->NY;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermFNOGetWidth - the number W of channels of the lifted field.
+@*/
+PetscErrorCode HcTermFNOGetWidth(HcTerm term, PetscInt *width)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMFNO));
+  *width = ((HcFNO *)term->data)->width;
   PetscFunctionReturn(0);
 }
 

@@ -401,6 +401,7 @@ static PetscErrorCode HcGridUpdateMask_Private(HcGrid grid)
   const PetscScalar *a;
 
   PetscFunctionBegin;
+  grid->maskstate++;
   PetscCall(VecSet(grid->maskloc, 0));
   PetscCall(DMGlobalToLocal(grid->da1, grid->mask, INSERT_VALUES, grid->maskloc));
   PetscCall(VecGetLocalSize(grid->mask, &n));

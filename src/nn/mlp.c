@@ -17,6 +17,15 @@ static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
 
 #define HC_MLP_MAX_HIDDEN 64
 
+/* The stencils of one active cell: offsets and coefficients of d/dx (along the row), d/dy (along the column) and the
+   Laplacian (centre first), over active cells only; open = fraction of the cell's four faces that are open. */
+typedef struct {
+  PetscInt  nx, ny, nl;
+  PetscInt  ox[3], oy[3], lx[5], ly[5];
+  PetscReal cx[3], cy[3], cl[5];
+  PetscReal open;
+} HcMLPStencil;
+
 typedef struct {
   /* architecture (options) */
   PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
@@ -27,23 +36,23 @@ typedef struct {
   PetscInt        seed;
   PetscReal       initscale;
   /* set up */
-  HcMLPNet   net;
-  PetscInt   nc, nfeat;
-  char     **featnames;
-  PetscReal *colfeat, *rowfeat; /* static features of every column (sin, cos of lon or x) and row (lat or y) */
-  PetscReal *cache;             /* per owned cell: the network's input, activations and their slopes at the point */
-  PetscReal *in, *din, *gin, *out, *gout, *work, *bound;
-  PetscBool  linearized;
+  HcMLPNet      net;
+  PetscInt      nc, nfeat;
+  char        **featnames;
+  PetscReal    *colfeat, *rowfeat; /* static features of every column (sin, cos of lon or x) and row (lat or y) */
+  PetscInt      nact, nblock;      /* this rank's active cells, in blocks of HC_MLP_BLOCK */
+  PetscInt      maskstate;         /* the grid's maskstate the cells and stencils were built for */
+  PetscInt     *cell;              /* (i, j) of each active cell, row by row */
+  HcMLPStencil *st;                /* its stencils, built once from the mask and the metrics */
+  PetscReal    *cache;             /* per block: the network's input, activations and their slopes at the point */
+  PetscReal    *in, *blk, *din, *gin, *out, *gout, *work, *bound; /* one cell (in) or one block (rows) each */
+  PetscBool     linearized;
+  PetscReal    *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
+  PetscReal    *gstash, *wsave; /* the parameter gradient computed with the last J^T w, and that w at the active cells */
+  PetscBool     stashed;
 } HcMLP;
 
-/* The stencils of one active cell: offsets and coefficients of d/dx (along the row), d/dy (along the column) and the
-   Laplacian (centre first), over active cells only; open = fraction of the cell's four faces that are open. */
-typedef struct {
-  PetscInt  nx, ny, nl;
-  PetscInt  ox[3], oy[3], lx[5], ly[5];
-  PetscReal cx[3], cy[3], cl[5];
-  PetscReal open;
-} HcMLPStencil;
+static PetscErrorCode HcMLPSetUpCells_Private(HcTerm);
 
 /* First derivative at offset 0 along a line.  m1, m2 (p1, p2): cells at offsets -1, -2 (+1, +2) active; dm1 = distance
    from -1 to 0, dm2 from -2 to -1, dp1 from 0 to +1, dp2 from +1 to +2.  Returns the number of points. */
@@ -133,9 +142,10 @@ static inline void HcMLPStencilBuild(const HcGridMetrics *m, const PetscScalar *
   s->open  = 0.25 * (W + E + S + N);
 }
 
-/* f[4c + k] = scale[k] * (u, du/dx, du/dy, Laplacian u)_c at cell (i, j). */
+/* f[(4c + k) ld] = scale[k] * (u, du/dx, du/dy, Laplacian u)_c at cell (i, j); ld = 1 for one cell, HC_MLP_BLOCK for a
+   cell of a block. */
 static inline void HcMLPFieldFeatures(PetscInt nc, const PetscReal scale[3], const HcMLPStencil *s, const PetscScalar ***u,
-                                      PetscInt i, PetscInt j, PetscReal f[])
+                                      PetscInt i, PetscInt j, PetscInt ld, PetscReal f[])
 {
   for (PetscInt c = 0; c < nc; c++) {
     PetscReal dx = 0, dy = 0, lap = 0;
@@ -143,20 +153,20 @@ static inline void HcMLPFieldFeatures(PetscInt nc, const PetscReal scale[3], con
     for (PetscInt k = 0; k < s->nx; k++) dx += s->cx[k] * PetscRealPart(u[j][i + s->ox[k]][c]);
     for (PetscInt k = 0; k < s->ny; k++) dy += s->cy[k] * PetscRealPart(u[j + s->oy[k]][i][c]);
     for (PetscInt k = 0; k < s->nl; k++) lap += s->cl[k] * PetscRealPart(u[j + s->ly[k]][i + s->lx[k]][c]);
-    f[4 * c]     = scale[0] * PetscRealPart(u[j][i][c]);
-    f[4 * c + 1] = scale[1] * dx;
-    f[4 * c + 2] = scale[1] * dy;
-    f[4 * c + 3] = scale[2] * lap;
+    f[(4 * c) * ld]     = scale[0] * PetscRealPart(u[j][i][c]);
+    f[(4 * c + 1) * ld] = scale[1] * dx;
+    f[(4 * c + 2) * ld] = scale[1] * dy;
+    f[(4 * c + 3) * ld] = scale[2] * lap;
   }
 }
 
 /* The transpose of HcMLPFieldFeatures: y += (d features / d u)^T g, scattered into the stencil's cells (ghosts too). */
 static inline void HcMLPFieldScatter(PetscInt nc, const PetscReal scale[3], const HcMLPStencil *s, const PetscReal g[],
-                                     PetscScalar ***y, PetscInt i, PetscInt j)
+                                     PetscInt ld, PetscScalar ***y, PetscInt i, PetscInt j)
 {
   for (PetscInt c = 0; c < nc; c++) {
-    const PetscReal gu = scale[0] * g[4 * c], gx = scale[1] * g[4 * c + 1], gy = scale[1] * g[4 * c + 2],
-                    gl = scale[2] * g[4 * c + 3];
+    const PetscReal gu = scale[0] * g[(4 * c) * ld], gx = scale[1] * g[(4 * c + 1) * ld], gy = scale[1] * g[(4 * c + 2) * ld],
+                    gl = scale[2] * g[(4 * c + 3) * ld];
 
     y[j][i][c] += gu;
     for (PetscInt k = 0; k < s->nx; k++) y[j][i + s->ox[k]][c] += gx * s->cx[k];
@@ -167,19 +177,19 @@ static inline void HcMLPFieldScatter(PetscInt nc, const PetscReal scale[3], cons
 
 /* The features after the fields' ones: static (mask, lat, lon, in this order) and time. */
 static inline void HcMLPExtraFeatures(const HcMLP *mlp, const HcMLPStencil *s, PetscInt i, PetscInt j, const PetscReal tf[2],
-                                      PetscReal f[])
+                                      PetscInt ld, PetscReal f[])
 {
   PetscInt k = 0;
 
-  if (mlp->usestatic[HC_MLP_STATIC_MASK]) f[k++] = s->open;
-  if (mlp->usestatic[HC_MLP_STATIC_LAT]) f[k++] = mlp->rowfeat[j];
+  if (mlp->usestatic[HC_MLP_STATIC_MASK]) f[ld * k++] = s->open;
+  if (mlp->usestatic[HC_MLP_STATIC_LAT]) f[ld * k++] = mlp->rowfeat[j];
   if (mlp->usestatic[HC_MLP_STATIC_LON]) {
-    f[k++] = mlp->colfeat[2 * i];
-    f[k++] = mlp->colfeat[2 * i + 1];
+    f[ld * k++] = mlp->colfeat[2 * i];
+    f[ld * k++] = mlp->colfeat[2 * i + 1];
   }
   if (mlp->tperiod > 0) {
-    f[k++] = tf[0];
-    f[k++] = tf[1];
+    f[ld * k++] = tf[0];
+    f[ld * k++] = tf[1];
   }
 }
 
@@ -191,51 +201,76 @@ static void HcMLPTimeFeatures(const HcMLP *mlp, PetscReal t, PetscReal tf[2])
   tf[1] = PetscCosReal(phase);
 }
 
-static inline PetscReal *HcMLPCacheCell(const HcMLP *mlp, const HcGrid g, PetscInt i, PetscInt j)
-{
-  return mlp->cache + ((j - g->ys) * g->xm + (i - g->xs)) * mlp->net.cachesize;
-}
-
 /* Flops of the features of one cell (stencils and scaling), for PetscLogFlops. */
 static PetscLogDouble HcMLPFeatureFlops(const HcMLP *mlp)
 {
   return 30.0 * mlp->nc;
 }
 
+/* Blocks of active cells: cell q of the rank's active cells (row by row) is cell q % HC_MLP_BLOCK of block
+   q / HC_MLP_BLOCK; nb = its number of cells. */
+static inline PetscInt HcMLPBlockSize(const HcMLP *mlp, PetscInt b)
+{
+  return PetscMin(HC_MLP_BLOCK, mlp->nact - b * HC_MLP_BLOCK);
+}
+
+static inline PetscReal *HcMLPCacheBlock(const HcMLP *mlp, PetscInt b)
+{
+  return mlp->cache + (size_t)b * mlp->net.cachesize * HC_MLP_BLOCK;
+}
+
+/* The network's input rows of block b at state u: features of its cells, zero in the unused cells of a last block. */
+static void HcMLPBlockInput(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, const PetscReal tf[2], PetscReal x[])
+{
+  const PetscInt nb = HcMLPBlockSize(mlp, b);
+
+  for (PetscInt p = 0; p < nb; p++) {
+    const PetscInt      q = b * HC_MLP_BLOCK + p, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
+    const HcMLPStencil *st = &mlp->st[q];
+
+    HcMLPFieldFeatures(mlp->nc, mlp->fscale, st, u, i, j, HC_MLP_BLOCK, x + p);
+    HcMLPExtraFeatures(mlp, st, i, j, tf, HC_MLP_BLOCK, x + 4 * mlp->nc * HC_MLP_BLOCK + p);
+  }
+  for (PetscInt k = 0; k < mlp->nfeat; k++)
+    for (PetscInt p = nb; p < HC_MLP_BLOCK; p++) x[k * HC_MLP_BLOCK + p] = 0;
+}
+
+/* F += oscale * out over the cells of block b */
+static void HcMLPBlockAdd(const HcMLP *mlp, PetscInt b, const PetscReal out[], PetscScalar ***F)
+{
+  const PetscInt nb = HcMLPBlockSize(mlp, b);
+
+  for (PetscInt p = 0; p < nb; p++) {
+    const PetscInt q = b * HC_MLP_BLOCK + p, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
+
+    for (PetscInt c = 0; c < mlp->nc; c++) F[j][i][c] += mlp->oscale * out[c * HC_MLP_BLOCK + p];
+  }
+}
+
 /* f += F(u) (apply) or, with cache, the same while keeping the point (linearize). */
 static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool cache)
 {
-  HcMLP              *mlp = (HcMLP *)term->data;
-  HcGrid              g   = term->grid;
-  const PetscScalar **mk, ***u;
-  PetscScalar      ***F = NULL;
-  PetscReal           tf[2];
-  PetscInt            nact = 0;
-  HcMLPStencil        st;
+  HcMLP               *mlp = (HcMLP *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscScalar ***u;
+  PetscScalar       ***F = NULL;
+  PetscReal            tf[2];
 
   PetscFunctionBegin;
+  PetscCall(HcMLPSetUpCells_Private(term));
   HcMLPTimeFeatures(mlp, t, tf);
-  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   if (f) PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
-  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
-    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
-      PetscReal *in = cache ? HcMLPCacheCell(mlp, g, i, j) : mlp->in;
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    PetscReal *x = cache ? HcMLPCacheBlock(mlp, b) : mlp->blk;
 
-      if (mk[j][i] == 0) continue;
-      nact++;
-      HcMLPStencilBuild(&g->m, mk, i, j, &st);
-      HcMLPFieldFeatures(mlp->nc, mlp->fscale, &st, u, i, j, in);
-      HcMLPExtraFeatures(mlp, &st, i, j, tf, in + 4 * mlp->nc);
-      PetscCall(HcMLPNetForward_Private(&mlp->net, term->theta, in, cache ? in + mlp->net.n[0] : NULL, mlp->work, mlp->out));
-      if (F)
-        for (PetscInt c = 0; c < mlp->nc; c++) F[j][i][c] += mlp->oscale * mlp->out[c];
-    }
+    HcMLPBlockInput(mlp, b, u, tf, x);
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, x, cache, mlp->out));
+    if (F) HcMLPBlockAdd(mlp, b, mlp->out, F);
   }
   if (f) PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
-  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
-  PetscCall(PetscLogFlops(nact * (mlp->net.flops + HcMLPFeatureFlops(mlp) + mlp->nc)));
+  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp) + mlp->nc)));
   PetscFunctionReturn(0);
 }
 
@@ -248,7 +283,7 @@ static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
   PetscFunctionReturn(0);
 }
 
-/* The forward pass at the point, with the network's input, activations and slopes kept per cell for the products. */
+/* The forward pass at the point, with the network's input, activations and slopes kept per block for the products. */
 static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
 {
   HcMLP *mlp = (HcMLP *)term->data;
@@ -258,12 +293,14 @@ static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   mlp->linearized = PETSC_TRUE;
+  mlp->stashed    = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcMLPCheckLinearized_Private(HcTerm term)
 {
   PetscFunctionBegin;
+  PetscCall(HcMLPSetUpCells_Private(term)); /* a new mask drops the linearisation */
   PetscCheck(((HcMLP *)term->data)->linearized, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': linearize before a Jacobian product",
              term->name);
   PetscFunctionReturn(0);
@@ -272,71 +309,99 @@ static PetscErrorCode HcMLPCheckLinearized_Private(HcTerm term)
 /* y += J v (vloc != NULL) or y += (dN/dtheta) dtheta: forward-mode derivatives at the cached point. */
 static PetscErrorCode HcMLPTangentSweep_Private(HcTerm term, Vec vloc, const PetscReal dtheta[], Vec y)
 {
-  HcMLP              *mlp = (HcMLP *)term->data;
-  HcGrid              g   = term->grid;
-  const PetscScalar **mk, ***v = NULL;
-  PetscScalar      ***Y;
-  PetscInt            nact = 0;
-  HcMLPStencil        st;
+  HcMLP               *mlp = (HcMLP *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscScalar ***v   = NULL;
+  PetscScalar       ***Y;
 
   PetscFunctionBegin;
   PetscCall(HcMLPCheckLinearized_Private(term));
-  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   if (vloc) PetscCall(DMDAVecGetArrayDOFRead(g->da, vloc, &v));
   PetscCall(DMDAVecGetArrayDOF(g->da, y, &Y));
-  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
-    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
-      if (mk[j][i] == 0) continue;
-      nact++;
-      if (v) {
-        /* static and time features do not depend on u: din keeps zeros after the fields' features */
-        HcMLPStencilBuild(&g->m, mk, i, j, &st);
-        HcMLPFieldFeatures(mlp->nc, mlp->fscale, &st, v, i, j, mlp->din);
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    if (v) {
+      const PetscInt nb = HcMLPBlockSize(mlp, b);
+
+      /* static and time features do not depend on u: din keeps zeros in their rows */
+      for (PetscInt p = 0; p < nb; p++) {
+        const PetscInt q = b * HC_MLP_BLOCK + p;
+
+        HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q], v, mlp->cell[2 * q], mlp->cell[2 * q + 1], HC_MLP_BLOCK,
+                           mlp->din + p);
       }
-      PetscCall(HcMLPNetTangent_Private(&mlp->net, term->theta, dtheta, HcMLPCacheCell(mlp, g, i, j), v ? mlp->din : NULL,
-                                        mlp->work, mlp->out));
-      for (PetscInt c = 0; c < mlp->nc; c++) Y[j][i][c] += mlp->oscale * mlp->out[c];
     }
+    PetscCall(HcMLPNetTangentBlock_Private(&mlp->net, term->theta, dtheta, HcMLPCacheBlock(mlp, b), v ? mlp->din : NULL,
+                                           mlp->work, mlp->out));
+    HcMLPBlockAdd(mlp, b, mlp->out, Y);
   }
   PetscCall(DMDAVecRestoreArrayDOF(g->da, y, &Y));
   if (vloc) PetscCall(DMDAVecRestoreArrayDOFRead(g->da, vloc, &v));
-  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
-  PetscCall(PetscLogFlops(nact * (mlp->net.flops + (v ? HcMLPFeatureFlops(mlp) : mlp->net.nparam) + mlp->nc)));
+  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + (v ? HcMLPFeatureFlops(mlp) : mlp->net.nparam) + mlp->nc)));
   PetscFunctionReturn(0);
 }
 
-/* yloc += J^T w (yloc != NULL, scattered into ghosts too) and/or grad += (dN/dtheta)^T w over the owned cells. */
+/* yloc += J^T w (yloc != NULL, scattered into ghosts too) and/or grad += (dN/dtheta)^T w over the owned cells.  The
+   adjoint asks for J^T w and then (dN/dtheta)^T w with the same w at the same point; both come out of one backward
+   pass through the network, so J^T w also computes the parameter gradient and keeps it (the stash, with the w it
+   belongs to) for the second product. */
 static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc, PetscReal grad[])
 {
-  HcMLP              *mlp = (HcMLP *)term->data;
-  HcGrid              g   = term->grid;
-  const PetscScalar **mk, ***w;
-  PetscScalar      ***Y    = NULL;
-  PetscInt            nact = 0;
-  HcMLPStencil        st;
+  HcMLP               *mlp = (HcMLP *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscInt       nc  = mlp->nc;
+  const PetscScalar ***w;
+  PetscScalar       ***Y    = NULL;
+  PetscBool            same = PETSC_TRUE;
 
   PetscFunctionBegin;
   PetscCall(HcMLPCheckLinearized_Private(term));
-  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
-  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &Y));
-  for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
-    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
-      if (mk[j][i] == 0) continue;
-      nact++;
-      for (PetscInt c = 0; c < mlp->nc; c++) mlp->gout[c] = mlp->oscale * PetscRealPart(w[j][i][c]);
-      PetscCall(HcMLPNetAdjoint_Private(&mlp->net, term->theta, HcMLPCacheCell(mlp, g, i, j), mlp->gout, Y ? mlp->gin : NULL,
-                                        grad, mlp->work));
-      if (Y) {
-        HcMLPStencilBuild(&g->m, mk, i, j, &st);
-        HcMLPFieldScatter(mlp->nc, mlp->fscale, &st, mlp->gin, Y, i, j);
-      }
+  if (!yloc && mlp->stashed) {
+    for (PetscInt q = 0; q < mlp->nact && same; q++)
+      for (PetscInt c = 0; c < nc; c++)
+        if (mlp->wsave[q * nc + c] != PetscRealPart(w[mlp->cell[2 * q + 1]][mlp->cell[2 * q]][c])) same = PETSC_FALSE;
+    if (same) {
+      for (PetscInt k = 0; k < mlp->net.nparam; k++) grad[k] += mlp->gstash[k];
+      PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+      PetscFunctionReturn(0);
     }
   }
-  if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &Y));
+  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &Y));
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    const PetscInt nb = HcMLPBlockSize(mlp, b);
+
+    for (PetscInt p = 0; p < HC_MLP_BLOCK; p++)
+      for (PetscInt c = 0; c < nc; c++) mlp->gout[c * HC_MLP_BLOCK + p] = 0;
+    for (PetscInt p = 0; p < nb; p++) {
+      const PetscInt q = b * HC_MLP_BLOCK + p, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
+
+      for (PetscInt c = 0; c < nc; c++) {
+        const PetscReal wc = PetscRealPart(w[j][i][c]);
+
+        mlp->gout[c * HC_MLP_BLOCK + p] = mlp->oscale * wc;
+        if (Y) mlp->wsave[q * nc + c] = wc;
+      }
+    }
+    PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, HcMLPCacheBlock(mlp, b), mlp->gout, Y ? mlp->gin : NULL,
+                                           mlp->lanes, mlp->work));
+    if (Y)
+      for (PetscInt p = 0; p < nb; p++) {
+        const PetscInt q = b * HC_MLP_BLOCK + p;
+
+        HcMLPFieldScatter(nc, mlp->fscale, &mlp->st[q], mlp->gin + p, HC_MLP_BLOCK, Y, mlp->cell[2 * q], mlp->cell[2 * q + 1]);
+      }
+  }
+  if (grad) PetscCall(HcMLPNetReduceLanes_Private(&mlp->net, mlp->lanes, grad));
+  if (yloc) {
+    PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &Y));
+    if (!grad) {
+      for (PetscInt k = 0; k < mlp->net.nparam; k++) mlp->gstash[k] = 0;
+      PetscCall(HcMLPNetReduceLanes_Private(&mlp->net, mlp->lanes, mlp->gstash));
+    }
+    mlp->stashed = grad ? PETSC_FALSE : PETSC_TRUE;
+  }
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
-  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
-  PetscCall(PetscLogFlops(nact * (mlp->net.flops + (yloc ? HcMLPFeatureFlops(mlp) : 0) + (grad ? mlp->net.nparam : 0))));
+  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + (yloc ? HcMLPFeatureFlops(mlp) : 0) + mlp->net.nparam)));
   PetscFunctionReturn(0);
 }
 
@@ -547,6 +612,41 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
   PetscFunctionReturn(0);
 }
 
+/* This rank's active cells, row by row, with their stencils (they depend on the mask and the metrics only), and the
+   buffers sized by them; built again (and the linearisation dropped) when the grid's mask has changed. */
+static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
+{
+  HcMLP              *mlp = (HcMLP *)term->data;
+  HcGrid              g   = term->grid;
+  const PetscScalar **mk;
+  PetscInt            q = 0;
+
+  PetscFunctionBegin;
+  if (mlp->maskstate == g->maskstate) PetscFunctionReturn(0);
+  PetscCall(PetscFree2(mlp->cell, mlp->st));
+  PetscCall(PetscFree2(mlp->cache, mlp->wsave));
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  mlp->nact = 0;
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++)
+      if (mk[j][i] != 0) mlp->nact++;
+  mlp->nblock = (mlp->nact + HC_MLP_BLOCK - 1) / HC_MLP_BLOCK;
+  PetscCall(PetscMalloc2(2 * mlp->nact, &mlp->cell, mlp->nact, &mlp->st));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      if (mk[j][i] == 0) continue;
+      mlp->cell[2 * q]     = i;
+      mlp->cell[2 * q + 1] = j;
+      HcMLPStencilBuild(&g->m, mk, i, j, &mlp->st[q++]);
+    }
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscCall(PetscMalloc2((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache, mlp->nact * mlp->nc, &mlp->wsave));
+  mlp->maskstate  = g->maskstate;
+  mlp->linearized = PETSC_FALSE;
+  mlp->stashed    = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 /* Feature names, static features per row and column, network, parameters (seeded) and every buffer of the products. */
 static PetscErrorCode HcTermSetUp_MLP(HcTerm term)
 {
@@ -611,10 +711,12 @@ static PetscErrorCode HcTermSetUp_MLP(HcTerm term)
   }
   for (PetscInt j = 0; j < g->ny; j++) mlp->rowfeat[j] = latlon ? PetscSinReal(g->yc[j] * deg) : 2 * (g->yc[j] - y0) / wy - 1;
 
-  PetscCall(PetscMalloc1((size_t)g->xm * g->ym * mlp->net.cachesize, &mlp->cache));
-  PetscCall(PetscCalloc4(nf, &mlp->in, nf, &mlp->din, nf, &mlp->gin, 2 * mlp->nc, &mlp->out));
-  mlp->gout = mlp->out + mlp->nc;
-  PetscCall(PetscMalloc2(2 * mlp->net.maxw, &mlp->work, mlp->nc * nf, &mlp->bound));
+  PetscCall(HcMLPSetUpCells_Private(term));
+  PetscCall(PetscCalloc5(nf, &mlp->in, mlp->net.cachesize * HC_MLP_BLOCK, &mlp->blk, nf * HC_MLP_BLOCK, &mlp->din,
+                         nf * HC_MLP_BLOCK, &mlp->gin, 2 * mlp->nc * HC_MLP_BLOCK, &mlp->out));
+  mlp->gout = mlp->out + mlp->nc * HC_MLP_BLOCK;
+  PetscCall(PetscCalloc4(2 * mlp->net.maxw * HC_MLP_BLOCK, &mlp->work, mlp->nc * nf, &mlp->bound, mlp->net.nparam, &mlp->gstash,
+                         HC_MLP_LANES * mlp->net.nparam, &mlp->lanes));
   PetscFunctionReturn(0);
 }
 
@@ -624,6 +726,7 @@ static PetscErrorCode HcTermParametersChanged_MLP(HcTerm term)
 
   PetscFunctionBegin;
   mlp->linearized = PETSC_FALSE;
+  mlp->stashed    = PETSC_FALSE;
   for (PetscInt q = 0; q < term->nparam; q++)
     PetscCheck(!PetscIsInfOrNanReal(term->theta[q]), term->comm, PETSC_ERR_FP, "HcTerm '%s': parameter %s is not finite",
                term->name, term->paramnames[q]);
@@ -672,9 +775,10 @@ static PetscErrorCode HcTermDestroy_MLP(HcTerm term)
   PetscCall(HcMLPNetDestroy_Private(&mlp->net));
   if (mlp->featnames) PetscCall(PetscStrArrayDestroy(&mlp->featnames));
   PetscCall(PetscFree2(mlp->colfeat, mlp->rowfeat));
-  PetscCall(PetscFree(mlp->cache));
-  PetscCall(PetscFree4(mlp->in, mlp->din, mlp->gin, mlp->out));
-  PetscCall(PetscFree2(mlp->work, mlp->bound));
+  PetscCall(PetscFree2(mlp->cache, mlp->wsave));
+  PetscCall(PetscFree2(mlp->cell, mlp->st));
+  PetscCall(PetscFree5(mlp->in, mlp->blk, mlp->din, mlp->gin, mlp->out));
+  PetscCall(PetscFree4(mlp->work, mlp->bound, mlp->gstash, mlp->lanes));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
 }
@@ -736,6 +840,7 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
   mlp->act       = HC_MLP_TANH;
   mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
   mlp->initscale = 0.1; /* a hybrid model starts close to its physics */
+  mlp->maskstate = -1;
   HcMLPDefaultFeatureScale(term->grid, mlp->fscale);
   term->data    = mlp;
   term->learned = PETSC_TRUE;
@@ -928,8 +1033,8 @@ PetscErrorCode HcTermMLPComputeFeatures(HcTerm term, PetscReal t, Vec u, Vec fea
       for (PetscInt k = 0; k < mlp->nfeat; k++) fc[k] = 0;
       if (mk[j][i] == 0) continue;
       HcMLPStencilBuild(&g->m, mk, i, j, &st);
-      HcMLPFieldFeatures(mlp->nc, one, &st, a, i, j, mlp->in);
-      HcMLPExtraFeatures(mlp, &st, i, j, tf, mlp->in + 4 * mlp->nc);
+      HcMLPFieldFeatures(mlp->nc, one, &st, a, i, j, 1, mlp->in);
+      HcMLPExtraFeatures(mlp, &st, i, j, tf, 1, mlp->in + 4 * mlp->nc);
       for (PetscInt k = 0; k < mlp->nfeat; k++) fc[k] = mlp->in[k];
     }
   }
@@ -957,12 +1062,15 @@ PetscErrorCode HcTermMLPEvaluate(HcTerm term, PetscInt npoints, const PetscReal 
 
   PetscFunctionBegin;
   PetscCall(HcTermMLPCheckSetUp_Private(term));
-  for (PetscInt p = 0; p < npoints; p++) {
-    const PetscReal *fp = feat + p * mlp->nfeat;
+  for (PetscInt p0 = 0; p0 < npoints; p0 += HC_MLP_BLOCK) {
+    const PetscInt nb = PetscMin(HC_MLP_BLOCK, npoints - p0);
 
-    for (PetscInt k = 0; k < mlp->nfeat; k++) mlp->in[k] = HcMLPInputScale(mlp, k) * fp[k];
-    PetscCall(HcMLPNetForward_Private(&mlp->net, term->theta, mlp->in, NULL, mlp->work, out + p * mlp->nc));
-    for (PetscInt c = 0; c < mlp->nc; c++) out[p * mlp->nc + c] *= mlp->oscale;
+    for (PetscInt k = 0; k < mlp->nfeat; k++)
+      for (PetscInt p = 0; p < HC_MLP_BLOCK; p++)
+        mlp->blk[k * HC_MLP_BLOCK + p] = p < nb ? HcMLPInputScale(mlp, k) * feat[(p0 + p) * mlp->nfeat + k] : 0;
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->blk, PETSC_FALSE, mlp->out));
+    for (PetscInt p = 0; p < nb; p++)
+      for (PetscInt c = 0; c < mlp->nc; c++) out[(p0 + p) * mlp->nc + c] = mlp->oscale * mlp->out[c * HC_MLP_BLOCK + p];
   }
   PetscFunctionReturn(0);
 }

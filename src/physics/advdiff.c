@@ -6,6 +6,7 @@
    carry no flux, so the area-weighted total of each field is conserved up to inflow of v.  Parameters:
    theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field). */
 #include <hycast/private/termimpl.h>
+#include <hycast/private/kernelimpl.h>
 
 const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
 
@@ -21,6 +22,11 @@ typedef struct {
   Vec               vel, velloc;
   Vec               ulin; /* linearisation point, borrowed from the caller */
   PetscReal        *work; /* three rows of face fluxes for the flux-divergence sweep */
+  /* fast path (HcAdvDiffFast_Private): taken when the velocity is a constant and no cell within two of this rank's cells
+     is land or beyond a wall, so that every face is open; -physics_fast_path 0 turns it off */
+  PetscBool  fastopt, fast;
+  PetscInt   fastmask; /* the grid's maskstate that fast was decided for */
+  PetscReal *fwork;    /* row arrays of the fast sweeps: per face and field of a row, 16 rows of (xm + 2) nc reals */
 } HcAdvDiff;
 
 /* Face coefficients over the cells (l-1, l, l+1, l+2) along the face normal, l and l+1 being the two sides. */
@@ -127,6 +133,160 @@ typedef struct {
   const PetscReal *beta;               /* per field */
 } HcFluxWeights;
 
+/* ---- the fast path: every face open, one constant velocity.  No mask test, no branch per face or field: every row
+   is a flat array of (cell, field) values and the loops over it vectorise (HC_KERNEL).  Face coefficients are computed
+   with the same formulas and operands as the general sweeps (HcFaceX/Y), so the fluxes are the same numbers. */
+
+/* The rows of the fast sweeps' work array, L reals each: the coefficient rows A[4], D1, D2, beta, then rows 7.. free */
+static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12], PetscReal *A[4], PetscReal **D1, PetscReal **D2,
+                              PetscReal **beta)
+{
+  for (PetscInt k = 0; k < 12; k++) r[k] = ad->fwork + k * L;
+  for (PetscInt q = 0; q < 4; q++) A[q] = r[q];
+  *D1   = r[4];
+  *D2   = r[5];
+  *beta = r[6];
+}
+
+/* Coefficients of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, expanded per field (k = (l - xs + 1) nc + c):
+   the advective A[s][k] (they depend on the row through nothing), and, when D1 is given, the diffusive D1[k], D2[k] of
+   row j (through the x-metric factor cc[j]). */
+static void HcAdvDiffFastCoefficientsX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4],
+                                       PetscReal *D1, PetscReal *D2)
+{
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       nc = ad->nc;
+
+  for (PetscInt l = g->xs - 1, k = 0; l < g->xs + g->xm; l++) {
+    const PetscReal d = m->xd[l] * m->cc[j];
+    PetscReal       adv[4];
+
+    if (!D1) HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
+    for (PetscInt c = 0; c < nc; c++, k++) {
+      if (D1) {
+        D1[k] = 1 / d;
+        D2[k] = -1 / d;
+      } else
+        for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
+    }
+  }
+}
+
+/* The x-face coefficients of row j: the advective ones once per sweep (first row), the diffusive ones every row */
+static void HcAdvDiffFastRowX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4], PetscReal *D1,
+                              PetscReal *D2, PetscBool *first)
+{
+  if (*first) HcAdvDiffFastCoefficientsX(ad, g, j, a, A, NULL, NULL);
+  HcAdvDiffFastCoefficientsX(ad, g, j, a, A, D1, D2);
+  *first = PETSC_FALSE;
+}
+
+/* out[k] = w (((A0 u[k-s] + A1 u[k]) + A2 u[k+s]) + A3 u[k+2s]) + beta[k] (D1 u[k] + D2 u[k+s]), k < n: the face fluxes
+   of a row (coefficient arrays per element, or, with Asc/Dsc, the same scalars for every element) */
+HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal *u, PetscReal w, PetscReal *const A[4],
+                                        const PetscReal *Asc, const PetscReal *D1, const PetscReal *D2, const PetscReal *Dsc,
+                                        const PetscReal *beta, PetscReal *out)
+{
+  if (Asc) {
+    const PetscReal a0 = Asc[0], a1 = Asc[1], a2 = Asc[2], a3 = Asc[3], d1 = Dsc[0], d2 = Dsc[1];
+
+    for (PetscInt k = 0; k < n; k++)
+      out[k] =
+          w * (((a0 * u[k - st] + a1 * u[k]) + a2 * u[k + st]) + a3 * u[k + 2 * st]) + beta[k] * (d1 * u[k] + d2 * u[k + st]);
+  } else {
+    const PetscReal *a0 = A[0], *a1 = A[1], *a2 = A[2], *a3 = A[3];
+
+    for (PetscInt k = 0; k < n; k++)
+      out[k] = w * (((a0[k] * u[k - st] + a1[k] * u[k]) + a2[k] * u[k + st]) + a3[k] * u[k + 2 * st]) +
+               beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+  }
+}
+
+/* F[k] += sx[k] (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]) */
+HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, const PetscReal *sx, PetscReal sys, PetscReal syn,
+                                              const PetscReal *fw, const PetscReal *fs, const PetscReal *fn, PetscReal *F)
+{
+  for (PetscInt k = 0; k < n; k++) F[k] += sx[k] * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+}
+
+/* The fast path needs a constant velocity and every cell within two of this rank's cells active (so that every face the
+   sweeps touch is open); decided again whenever the grid's mask has changed. */
+static PetscErrorCode HcAdvDiffUseFast_Private(HcTerm term, PetscBool *fast)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  HcGrid     g  = term->grid;
+
+  PetscFunctionBegin;
+  if (ad->fastmask != g->maskstate) {
+    ad->fast = ad->fastopt && !ad->velfield && ad->fwork ? PETSC_TRUE : PETSC_FALSE;
+    if (ad->fast) {
+      const PetscScalar **mk;
+
+      /* the sweeps reach two cells along rows and columns, never diagonally (the ghosted corners are not filled) */
+      PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+      for (PetscInt j = g->ys - HC_GRID_GHOST; j < g->ys + g->ym + HC_GRID_GHOST; j++)
+        for (PetscInt i = g->xs - HC_GRID_GHOST; i < g->xs + g->xm + HC_GRID_GHOST; i++) {
+          const PetscBool inrow = j >= g->ys && j < g->ys + g->ym, incol = i >= g->xs && i < g->xs + g->xm;
+
+          if ((inrow || incol) && mk[j][i] == 0) ad->fast = PETSC_FALSE;
+        }
+      PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+    }
+    ad->fastmask = g->maskstate;
+  }
+  *fast = ad->fast;
+  PetscFunctionReturn(0);
+}
+
+/* f += flux divergence of u with the given weights, on the fast path */
+static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc, Vec f, const HcFluxWeights *wt)
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       nc = ad->nc, xs = g->xs, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
+  const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
+  const PetscReal      aw = wt->velocity_from_face ? a : wt->dalpha[0], bw = wt->velocity_from_face ? b : wt->dalpha[1];
+  const PetscScalar ***u;
+  PetscScalar       ***F;
+  PetscReal           *r[12], *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
+  PetscReal           *A[4], *D1, *D2, *beta, *sx;
+  PetscBool            first = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
+  sx = r[7];
+  for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = wt->beta[k % nc];
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
+  PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
+  for (PetscInt j = ys - 1; j < ye; j++) {
+    HcFace    fc;
+    PetscReal dsc[2];
+
+    /* y-faces between rows j and j+1: the same coefficients all along the row */
+    HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[j - 1], m->yd[j], m->yd[j + 1], fc.adv);
+    dsc[0] = 1 / m->yd[j];
+    dsc[1] = -1 / m->yd[j];
+    HcAdvDiffFastFlux(xm * nc, g->gxm * nc, &u[j][xs][0], bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
+    if (j >= ys) {
+      /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
+      HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
+      HcAdvDiffFastFlux((xm + 1) * nc, nc, &u[j][xs - 1][0], aw, A, NULL, D1, D2, NULL, beta, fx);
+      for (PetscInt i = xs, k = 0; i < xs + xm; i++)
+        for (PetscInt c = 0; c < nc; c++, k++) sx[k] = m->yw[j] / (m->xw[i] * m->ya[j]);
+      HcAdvDiffFastDivergence(xm * nc, nc, sx, m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn, &F[j][xs][0]);
+    }
+    {
+      PetscReal *tmp = fs;
+      fs             = fn;
+      fn             = tmp;
+    }
+  }
+  PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
+  PetscFunctionReturn(0);
+}
+
 /* f += flux divergence of u with the given weights.  Sweeps rows; each face flux is computed once per rank. */
 static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec f, const HcFluxWeights *wt)
 {
@@ -139,7 +299,14 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
   PetscReal           *fx = ad->work, *fs = fx + (g->xm + 1) * nc, *fn = fs + g->xm * nc;
   HcFace               fc;
 
+  PetscBool fast;
+
   PetscFunctionBegin;
+  PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+  if (fast) {
+    PetscCall(HcAdvDiffFluxDivergenceFast_Private(term, uloc, f, wt));
+    PetscFunctionReturn(0);
+  }
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
@@ -202,6 +369,104 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
   PetscFunctionReturn(0);
 }
 
+/* One row of faces of the fast transposed sweep, n = (faces) x (fields) elements k, shifts of st between the cells
+   (l-1, l, l+1, l+2) of a face:  given the face weights gf,
+     y[k + (s-1) st] += gf[k] (a A_s + beta D_s),   gK[k] += gf[k] beta[k] (D1 u[k] + D2 u[k+st]),
+     gV[k] += gf[k] (((A0 u[k-st] + A1 u[k]) + A2 u[k+st]) + A3 u[k+2st])
+   (coefficient arrays A, D1, D2 per element, or the scalars Asc, Dsc); y, u may be NULL. */
+HC_KERNEL static void HcAdvDiffFastTransposeRow(PetscInt n, PetscInt st, const PetscReal *gf, PetscReal a, PetscReal *const A[4],
+                                                const PetscReal *Asc, const PetscReal *D1, const PetscReal *D2,
+                                                const PetscReal *Dsc, const PetscReal *beta, PetscReal *y, const PetscReal *u,
+                                                PetscReal *gK, PetscReal *gV)
+{
+  /* one pass per stencil cell, so that the updates of a pass never overlap */
+  if (y && Asc) {
+    for (PetscInt k = 0; k < n; k++) y[k - st] += gf[k] * (a * Asc[0]);
+    for (PetscInt k = 0; k < n; k++) y[k] += gf[k] * (a * Asc[1] + beta[k] * Dsc[0]);
+    for (PetscInt k = 0; k < n; k++) y[k + st] += gf[k] * (a * Asc[2] + beta[k] * Dsc[1]);
+    for (PetscInt k = 0; k < n; k++) y[k + 2 * st] += gf[k] * (a * Asc[3]);
+  } else if (y) {
+    for (PetscInt k = 0; k < n; k++) y[k - st] += gf[k] * (a * A[0][k]);
+    for (PetscInt k = 0; k < n; k++) y[k] += gf[k] * (a * A[1][k] + beta[k] * D1[k]);
+    for (PetscInt k = 0; k < n; k++) y[k + st] += gf[k] * (a * A[2][k] + beta[k] * D2[k]);
+    for (PetscInt k = 0; k < n; k++) y[k + 2 * st] += gf[k] * (a * A[3][k]);
+  }
+  if (u && Asc) {
+    for (PetscInt k = 0; k < n; k++) {
+      gK[k] += gf[k] * beta[k] * (Dsc[0] * u[k] + Dsc[1] * u[k + st]);
+      gV[k] += gf[k] * (((Asc[0] * u[k - st] + Asc[1] * u[k]) + Asc[2] * u[k + st]) + Asc[3] * u[k + 2 * st]);
+    }
+  } else if (u) {
+    for (PetscInt k = 0; k < n; k++) {
+      gK[k] += gf[k] * beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+      gV[k] += gf[k] * (((A[0][k] * u[k - st] + A[1][k] * u[k]) + A[2][k] * u[k + st]) + A[3][k] * u[k + 2 * st]);
+    }
+  }
+}
+
+/* yloc += J^T w and/or grad += (dF/dtheta)^T w on the fast path (same face weights and coefficients as the general
+   sweep; the sums run in another order, so the results agree to round-off) */
+static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc, Vec yloc, PetscReal grad[])
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       nc = ad->nc, xs = g->xs, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
+  const PetscInt       row = g->gxm * nc, n = xm * nc;
+  const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
+  const PetscScalar ***w, ***u                = NULL;
+  PetscScalar       ***y = NULL;
+  PetscReal           *r[12], *A[4], *D1, *D2, *beta, *gf, *gKx, *gVx, *gKy, *gVy;
+  PetscBool            first = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
+  gf  = r[7];
+  gKx = r[8];
+  gVx = r[9];
+  gKy = r[10];
+  gVy = r[11];
+  for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = ad->K[k % nc];
+  for (PetscInt k = 0; k < 4 * L; k++) gKx[k] = 0; /* gKx, gVx, gKy, gVy */
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
+  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &y));
+  if (grad) PetscCall(DMDAVecGetArrayDOFRead(g->da, ad->ulin, &u));
+  for (PetscInt j = ys; j < ye; j++) {
+    const PetscReal *wr = &w[j][xs][0], s = m->yw[j] / m->ya[j];
+    PetscReal       *Ae[4];
+
+    /* x-faces east of the owned cells of row j: faces xs .. xe-1 are elements nc.. of the coefficient arrays */
+    HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
+    for (PetscInt i = xs, k = 0; i < xs + xm; i++)
+      for (PetscInt c = 0; c < nc; c++, k++) gf[k] = s * (wr[k + nc] / m->xw[i + 1] - wr[k] / m->xw[i]);
+    for (PetscInt q = 0; q < 4; q++) Ae[q] = A[q] + nc;
+    HcAdvDiffFastTransposeRow(n, nc, gf, a, Ae, NULL, D1 + nc, D2 + nc, NULL, beta, y ? &y[j][xs][0] : NULL,
+                              u ? &u[j][xs][0] : NULL, gKx, gVx);
+  }
+  for (PetscInt l = ys; l < ye; l++) {
+    const PetscReal *w0 = &w[l][xs][0], *w1 = &w[l + 1][xs][0];
+    PetscReal        adv[4], dsc[2];
+
+    HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[l - 1], m->yd[l], m->yd[l + 1], adv);
+    dsc[0] = 1 / m->yd[l];
+    dsc[1] = -1 / m->yd[l];
+    for (PetscInt k = 0; k < n; k++) gf[k] = m->cf[l] * (w1[k] / m->ya[l + 1] - w0[k] / m->ya[l]);
+    HcAdvDiffFastTransposeRow(n, row, gf, b, NULL, adv, NULL, NULL, dsc, beta, y ? &y[l][xs][0] : NULL, u ? &u[l][xs][0] : NULL,
+                              gKy, gVy);
+  }
+  if (grad) {
+    for (PetscInt k = 0; k < n; k++) {
+      grad[k % nc] += gKx[k] + gKy[k];
+      grad[nc] += gVx[k];
+      grad[nc + 1] += gVy[k];
+    }
+    PetscCall(DMDAVecRestoreArrayDOFRead(g->da, ad->ulin, &u));
+  }
+  if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &y));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  PetscFunctionReturn(0);
+}
+
 /* The two transposed products read the face loop backwards.  Each face is visited once in the whole communicator: the
    x-faces east of owned cells and the y-faces north of owned cells.  With face weight
      g_f = L_f (w_b / A_b - w_a / A_a)       (a, b: the cells before and after the face)
@@ -217,7 +482,14 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
   PetscScalar       ***y = NULL;
   HcFace               fc;
 
+  PetscBool fast;
+
   PetscFunctionBegin;
+  PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+  if (fast) {
+    PetscCall(HcAdvDiffTransposeSweepFast_Private(term, wloc, yloc, grad));
+    PetscFunctionReturn(0);
+  }
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
   if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &y));
@@ -419,6 +691,10 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
                                   "HcTermAdvDiffSetVelocity", ad->vinit, &nv, &flg));
   PetscCheck(!flg || nv == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sphysics_velocity takes two values vx,vy, got %" PetscInt_FMT,
              term->prefix ? term->prefix : "", nv);
+  PetscCall(PetscOptionsBool("-physics_fast_path",
+                             "Vectorised sweeps where every face is open and the velocity is constant (same fluxes as the "
+                             "general sweeps; off: always the general sweeps)",
+                             "", ad->fastopt, &ad->fastopt, NULL));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -449,6 +725,8 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
     PetscCall(HcTermSetParameterName_Private(term, ad->nc + 1, "velocity_y"));
   }
   PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
+  ad->fastmask = -1;
+  if (ad->fastopt && !ad->velfield && !ad->fwork) PetscCall(PetscMalloc1(12 * (g->xm + 2) * ad->nc, &ad->fwork));
   PetscFunctionReturn(0);
 }
 
@@ -486,6 +764,17 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "advection scheme %s, flux form, no flux through walls and land\n",
                                    HcAdvectionSchemes[ad->scheme]));
   if (!term->setupcalled) PetscFunctionReturn(0);
+  {
+    PetscBool   fast;
+    PetscMPIInt nfast, size;
+
+    PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+    nfast = fast ? 1 : 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nfast, 1, MPI_INT, MPI_SUM, term->comm));
+    PetscCallMPI(MPI_Comm_size(term->comm, &size));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps: fast path on %d of %d rank(s)%s\n", nfast, size,
+                                     ad->fastopt ? "" : " (-physics_fast_path 0)"));
+  }
   for (PetscInt c = 0; c < ad->nc; c++)
     PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
   if (ad->velfield)
@@ -505,6 +794,7 @@ static PetscErrorCode HcTermDestroy_AdvDiff(HcTerm term)
   PetscCall(VecDestroy(&ad->velloc));
   PetscCall(DMDestroy(&ad->dav));
   PetscCall(PetscFree(ad->work));
+  PetscCall(PetscFree(ad->fwork));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
 }
@@ -516,6 +806,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
   PetscFunctionBegin;
   PetscCall(PetscNew(&ad));
   ad->scheme   = HC_ADVECTION_UPWIND2;
+  ad->fastopt  = PETSC_TRUE;
   ad->nkinit   = 1;
   ad->kinit[0] = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
   term->data   = ad;
@@ -550,6 +841,22 @@ PetscErrorCode HcTermAdvDiffSetScheme(HcTerm term, HcAdvectionScheme scheme)
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
   ((HcAdvDiff *)term->data)->scheme = scheme;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetFastPath - whether the vectorised sweeps may be used where every face is open and the velocity is a
+  constant (default yes; they compute the same fluxes as the general sweeps).
+@*/
+PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm term, PetscBool fast)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  ad->fastopt  = fast;
+  ad->fastmask = -1;
+  if (fast && term->setupcalled && !ad->fwork) PetscCall(PetscMalloc1(12 * (term->grid->xm + 2) * ad->nc, &ad->fwork));
   PetscFunctionReturn(0);
 }
 

@@ -46,6 +46,7 @@ struct _p_HcGrid {
   PetscInt      xs, ys, xm, ym, gxs, gys, gxm, gym;
   Vec           mask, maskloc;
   PetscInt      nactive;
+  PetscInt      maskstate; /* counts the changes of the mask: operators that precompute from it compare it */
   HcGridMetrics m;
   PetscReal    *mstore; /* one allocation behind every metric array */
 };

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""make bench: the five figures of BENCHMARKS.md, measured side by side in one run, printed as tables and written to
+bench/results.md with a description of the machine.
+
+  rhs        F(u) at N = 256 and each term alone; the physics term's effective bandwidth against STREAM triad
+  train-step forward + gradient of the batch at N = 64, 128, 256, peak resident memory; hycast on 2 MPI ranks against
+             the PyTorch reference (bench/reference.py) on 2 threads, on the same weights and data
+  fft        the Fourier layer's forward at N = 256 against the bare FFTW forward + inverse of its 16 channels
+  scaling    train-step at N = 256 on 1 and 2 ranks
+  forecast   physics-only RK4 forecast, 1000 steps at N = 512: grid-cell updates per second
+
+Every figure is the median of --reps repetitions after a warm-up, except the PyTorch reference at N = 256 (one
+repetition without warm-up: it takes minutes).  BLAS runs single-threaded everywhere (OPENBLAS_NUM_THREADS=1): the MPI
+ranks and torch's own threads are the parallelism.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def machine(python):
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() or platform.processor()
+    fam = sh("lscpu | sed -n 's/^CPU family: *//p'"), sh("lscpu | sed -n 's/^Model: *//p'")
+    flags = sh("grep -m1 '^flags' /proc/cpuinfo")
+    isa = "AVX-512" if "avx512f" in flags else ("AVX2" if "avx2" in flags else "SSE2")
+    mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2 / 1048576}' /proc/meminfo")
+    cc = sh(f"make -s -C {ROOT} print-CC").replace("CC=", "")
+    ccv = sh(f"{cc} --version | head -1")
+    return {
+        "CPU": f"{cpu} (family {fam[0]}, model {fam[1]}), {os.cpu_count()} cores, {isa}",
+        "memory": mem,
+        "compiler": f"{cc} -> {ccv}; {sh(f'make -s -C {ROOT} print-OPTFLAGS').replace('OPTFLAGS=', '')} (hot loops also "
+        "compiled for x86-64-v3/v4 and picked at run time)",
+        "PETSc": sh("pkg-config --modversion PETSc"),
+        "MPI": sh("mpiexec --version | head -1"),
+        "FFTW": sh("pkg-config --modversion fftw3"),
+        "PyTorch": sh(f"{python} -c 'import torch; print(torch.__version__)' 2>/dev/null") or "not available",
+        "BLAS": "OpenBLAS (pthreads) " + sh("dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null")
+        + ", OPENBLAS_NUM_THREADS=1",
+        "kernel": platform.release(),
+    }
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.env = dict(os.environ)
+        self.env["OPENBLAS_NUM_THREADS"] = "1"
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            self.env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            self.env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        self.mpiexec = shlex.split(self.env.get("MPIEXEC", "mpiexec"))
+        self.bench = [os.path.join(args.build, "bench", "hybrid-bench"), "-options_file", os.path.join(ROOT, "bench",
+                                                                                                        "hybrid-bench.yaml")]
+        self.log = []
+
+    def run(self, label, cmd, timeout):
+        """Run cmd, echo its output, return the RESULT lines as {key: {median, reps, ...}} (None when it failed)."""
+        print(f"--- {label}: {' '.join(shlex.quote(c) for c in cmd)}", flush=True)
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+            out, code = p.stdout + p.stderr, p.returncode
+        except subprocess.TimeoutExpired:
+            out, code = f"timed out after {timeout} s", -1
+        self.log.append((label, cmd, out))
+        results = {}
+        for line in out.splitlines():
+            if line.startswith("RESULT "):
+                words = line.split()
+                d = dict(w.split("=", 1) for w in words[2:] if "=" in w)
+                d["median"] = float(d["median"])
+                d["reps"] = [float(x) for x in d["reps"].split(",")]
+                results[words[1]] = d
+        print("\n".join(l for l in out.splitlines() if l.startswith("RESULT") or "rror" in l or "Killed" in l), flush=True)
+        print(f"    ({time.time() - t0:.0f} s{'' if code == 0 else f', exit status {code}'})", flush=True)
+        if code != 0:
+            results["error"] = out.strip().splitlines()[-1] if out.strip() else f"exit status {code}"
+            if code in (-9, 137):
+                results["error"] = "killed (out of memory?)"
+        return results
+
+    def hycast(self, label, ranks, opts, timeout=900):
+        return self.run(label, self.mpiexec + ["-n", str(ranks)] + self.bench + opts, timeout)
+
+
+def fmt_t(s):
+    return "-" if s is None else (f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s")
+
+
+def fmt_b(b):
+    return "-" if b is None else f"{b / 2**30:.2f} GiB" if b >= 2**30 else f"{b / 2**20:.0f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results.md"))
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--sizes", default="64,128,256", help="train-step grid sizes")
+    ap.add_argument("--rhs-n", type=int, default=256)
+    ap.add_argument("--forecast-n", type=int, default=512)
+    ap.add_argument("--forecast-steps", type=int, default=1000)
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
+    ap.add_argument("--python", default=os.environ.get("PYTHON", "/usr/bin/python3"))
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+    sizes = [int(n) for n in args.sizes.split(",")]
+    big = max(sizes)
+    R = Runner(args)
+    reps = ["-bench_reps", str(args.reps), "-bench_warmup", "1"]
+    start, load0 = time.time(), loadavg()
+    info = machine(args.python)
+    print("machine:\n" + "\n".join(f"  {k}: {v}" for k, v in info.items()) + f"\n  load average at start: {load0}", flush=True)
+    res = {}
+    n = str(args.rhs_n)
+    res["rhs"] = R.hycast("rhs", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "rhs"] + reps)
+    res["fft"] = R.hycast("fft", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "fft"] + reps)
+    n = str(args.forecast_n)
+    res["forecast"] = R.hycast("forecast", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "forecast", "-model_terms", "advdiff",
+                                               "-model_dt", "0.001", "-model_cfl_check", "1", "-bench_steps",
+                                               str(args.forecast_steps)] + reps)
+    tmp = tempfile.mkdtemp(prefix="hycast-bench-")
+    res["train"], res["torch"] = {}, {}
+    for N in sizes:
+        d = os.path.join(tmp, str(N))
+        os.makedirs(d, exist_ok=True)
+        res["train"][N] = R.hycast(f"train-step N={N}, hycast 2 ranks", 2,
+                                   ["-grid_nx", str(N), "-grid_ny", str(N), "-bench_mode", "train", "-bench_write", d] + reps)
+    res["scaling"] = R.hycast(f"scaling: train-step N={big}, hycast 1 rank", 1,
+                              ["-grid_nx", str(big), "-grid_ny", str(big), "-bench_mode", "train"] + reps)
+    torch_ok = not args.no_torch and subprocess.run([args.python, "-c", "import torch, netCDF4"], capture_output=True).returncode == 0
+    for N in sizes if torch_ok else []:
+        once = N >= 256
+        topts = ["--reps", "1", "--warmup", "0"] if once else ["--reps", str(args.reps), "--warmup", "1"]
+        res["torch"][N] = R.run(f"train-step N={N}, PyTorch 2 threads" + (" (one repetition, no warm-up)" if once else ""),
+                                [args.python, os.path.join(ROOT, "bench", "reference.py"), "train", os.path.join(tmp, str(N)),
+                                 "--threads", "2"] + topts, 3600)
+    elapsed, load1 = time.time() - start, loadavg()
+    report = tables(res, sizes, big, args, torch_ok)
+    head = [f"# hycast benchmark results ({datetime.datetime.now().strftime('%Y-%m-%d %H:%M')})", "",
+            "Produced by `make bench` (bench/run-bench.py); the problem and the figures are those of BENCHMARKS.md "
+            "(docs/benchmarks.md). Medians of the repetitions, absolute times beside the ratios.", "", "## Machine", ""]
+    head += [f"- {k}: {v}" for k, v in info.items()]
+    head += [f"- load average (1, 5, 15 min) at start: {load0}; at the end: {load1} (the machine is shared: a load above "
+             "0 means other processes took CPU time during the run)", f"- total time of the run: {elapsed / 60:.1f} min", ""]
+    text = "\n".join(head + report) + "\n"
+    print("\n" + text)
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(f"written to {os.path.relpath(args.out, ROOT)}")
+    return 0
+
+
+def get(d, key, field="median"):
+    try:
+        v = d[key][field]
+        return float(v) if not isinstance(v, list) else v
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a and b else "-"
+
+
+def tables(res, sizes, big, args, torch_ok):
+    out = []
+    rhs, fft, fc = res["rhs"], res["fft"], res["forecast"]
+    stream = get(rhs, "stream.dram", "bandwidth")
+    out += [f"## 1. rhs: F(u) at N = {args.rhs_n}, hycast on 2 ranks", "",
+            "| what | time | effective bandwidth | of STREAM (DRAM) |", "|---|---|---|---|"]
+    out.append(f"| F(u) = physics + MLP + Fourier layer (HcModelApplyRHS) | {fmt_t(get(rhs, 'rhs.all'))} | | |")
+    for key in [k for k in rhs if k.startswith("rhs.") and k != "rhs.all"]:
+        bw = get(rhs, key, "bandwidth")
+        name = key[4:]
+        what = (f"term '{name[:-7]}' alone, its kernel only (log event)" if name.endswith(".kernel") else
+                f"term '{name}' alone (HcTermApply: ghost exchange, zeroing of F, kernel)")
+        physics = rhs[key].get("type") == "advdiff"
+        out.append(f"| {what} | {fmt_t(get(rhs, key))} | {bw / 1e9:.1f} GB/s | "
+                   f"{100 * bw / stream:.0f}% |" if physics and bw and stream else f"| {what} | {fmt_t(get(rhs, key))} | | |")
+    for key, what in (("stream.dram", "STREAM triad, 3 arrays of 64 MiB per rank (DRAM)"),
+                      ("stream.cache", "STREAM triad at the size of a rank's part of u (caches)")):
+        bw = get(rhs, key, "bandwidth")
+        out.append(f"| {what} | {fmt_t(get(rhs, key))} | {bw / 1e9:.1f} GB/s | |" if bw else f"| {what} | - | - | |")
+    out += ["", "Effective bandwidth: (bytes of u read + bytes of F written) / time, 2 x N^2 x 2 fields x 8 bytes.", ""]
+
+    out += [f"## 2. train-step: forward + gradient of the batch (4 windows x 10 RK4 steps), hycast on 2 ranks, PyTorch on 2 "
+            "threads", "", "| N | hycast | PyTorch | torch/hycast time | hycast peak memory | PyTorch peak memory | "
+            "torch/hycast memory | loss: torch vs hycast |", "|---|---|---|---|---|---|---|---|"]
+    for N in sizes:
+        h, t = res["train"].get(N, {}), res["torch"].get(N, {})
+        th, tt = get(h, "train"), get(t, "torch.train")
+        mh, mt = get(h, "train", "peak_bytes"), get(t, "torch.train", "peak_bytes")
+        note = " (1 repetition, no warm-up)" if N >= 256 and tt else ""
+        err = t.get("error") if t else None
+        tcol = fmt_t(tt) + note if tt else (err or ("not run" if not torch_ok else "-"))
+        out.append(f"| {N} | {fmt_t(th)} | {tcol} | {ratio(tt, th)} | {fmt_b(mh)} | {fmt_b(mt)} | {ratio(mt, mh)} | "
+                   f"{t['torch.train'].get('loss_vs_hycast', '-') if tt else '-'} |")
+    out += ["", "Peak memory: the sum over hycast's ranks of their peak resident set (getrusage), against the peak "
+            "resident set of the Python process. The last column is the relative difference of the two losses (the "
+            "same weights and data: bench/hybrid-bench -bench_write).", ""]
+
+    tl, tb = get(fft, "fft.layer"), get(fft, "fft.bare")
+    out += [f"## 3. fft: the Fourier layer's forward at N = {args.rhs_n}, 2 ranks", "", "| what | time |", "|---|---|",
+            f"| Fourier layer forward (HcTermApply of the fno term) | {fmt_t(tl)} |",
+            f"| bare FFTW forward + inverse, 16 channels, full 2-D transforms, FFTW_MEASURE | {fmt_t(tb)} |",
+            f"| ratio layer / bare transforms | {ratio(tl, tb)} |", ""]
+
+    t1, t2 = get(res["scaling"], "train"), get(res["train"].get(big, {}), "train")
+    out += [f"## 4. scaling: train-step at N = {big}", "", "| ranks | time | speed-up |", "|---|---|---|",
+            f"| 1 | {fmt_t(t1)} | 1 |", f"| 2 | {fmt_t(t2)} | {ratio(t1, t2)} |", ""]
+
+    tf, cu = get(fc, "forecast"), get(fc, "forecast", "cell_updates_per_s")
+    out += [f"## 5. forecast: physics-only RK4, {args.forecast_steps} steps at N = {args.forecast_n}, 2 ranks", "",
+            "| time | grid-cell updates per second |", "|---|---|",
+            f"| {fmt_t(tf)} | {cu / 1e6:.1f} million |" if cu else "| - | - |", ""]
+
+    phys, physall = get(rhs, "rhs.physics.kernel", "bandwidth"), get(rhs, "rhs.physics", "bandwidth")
+    goals = [("train-step at N = 128 and 256: hycast >= 5x faster than PyTorch",
+              [ratio(get(res['torch'].get(N, {}), 'torch.train'), get(res['train'].get(N, {}), 'train')) for N in sizes if N >= 128],
+              lambda v: bool(v) and all(x != "-" and float(x) >= 5 for x in v)),
+             ("train-step peak memory <= 1/10 of PyTorch's",
+              [ratio(get(res['torch'].get(N, {}), 'torch.train', 'peak_bytes'), get(res['train'].get(N, {}), 'train', 'peak_bytes'))
+               for N in sizes], lambda v: all(x != "-" and float(x) >= 10 for x in v)),
+             ("physics RHS >= 60% of STREAM (kernel; with HcTermApply's ghost exchange and zeroing)",
+              [f"{100 * phys / stream:.0f}%" if phys and stream else "-",
+               f"{100 * physall / stream:.0f}%" if physall and stream else "-"],
+              lambda v: v[0] != "-" and float(v[0][:-1]) >= 60),
+             ("Fourier layer within 1.5x of its bare FFTs", [ratio(tl, tb)], lambda v: v[0] != "-" and float(v[0]) <= 1.5),
+             ("2-rank speed-up of train-step at N = 256 >= 1.7", [ratio(t1, t2)], lambda v: v[0] != "-" and float(v[0]) >= 1.7)]
+    out += ["## Goals of BENCHMARKS.md", "", "| goal | measured | reached |", "|---|---|---|"]
+    for what, v, ok in goals:
+        out.append(f"| {what} | {', '.join(v)} | {'yes' if ok(v) else 'no'} |")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+/* Helpers of the hot loops (MLP, Fourier layer, stencils): vectorisable elementary functions and per-CPU code paths.
+
+   HC_KERNEL marks a function that GCC compiles once per x86-64 level (AVX-512, AVX2, baseline) and picks at load time
+   (target_clones), so that the loops inside it vectorise with the machine's widest registers whatever -march the
+   library was built with.  The clones compute the same values bit for bit: C99 mode keeps GCC from contracting
+   a * b + c into fused multiply-adds (-ffp-contract=off), and the loops vectorise across independent outputs only, never
+   by reordering a sum. */
+#ifndef HYCAST_KERNELIMPL_H
+#define HYCAST_KERNELIMPL_H
+
+#include <stdint.h>
+#include <string.h>
+#include <petscsys.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__x86_64__) && defined(__linux__) && \
+    (__GNUC__ >= 11)
+#define HC_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define HC_KERNEL
+#endif
+
+/* Eight reals as one value: with GCC's vector types the compiler keeps them in vector registers and splits the operations
+   to the machine's width (element by element, so the results are the same as with scalars).  HC_HAVE_REAL8 says whether
+   they are available; code that uses them has a plain-loop version for other compilers. */
+#if defined(__GNUC__)
+#define HC_HAVE_REAL8 1
+typedef double HcReal8 __attribute__((vector_size(8 * sizeof(double)), aligned(sizeof(double)), may_alias));
+#else
+#define HC_HAVE_REAL8 0
+#endif
+
+/* e^x for x in [-700, 700] (clamped outside), within 2 ulp of libm's, in straight-line code that vectorises:
+   x = k ln2 + r with |r| <= ln2/2 (k by the 1.5 * 2^52 rounding trick, ln2 split in two parts), e^r by its Taylor
+   polynomial of degree 13 (truncation below 1e-17 relative), 2^k assembled in the exponent bits. */
+static inline double HcExp_Private(double x)
+{
+  const double shift = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer kept in the low bits */
+  double       t, k, r, p;
+  int64_t      bits;
+
+  x = x < -700 ? -700 : (x > 700 ? 700 : x);
+  t = x * 1.4426950408889634074 + shift;
+  k = t - shift;
+  r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+  p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  memcpy(&bits, &t, sizeof(bits));
+  bits = (bits - (int64_t)0x4338000000000000LL + 1023) * ((int64_t)1 << 52);
+  memcpy(&t, &bits, sizeof(t));
+  return p * t;
+}
+
+/* tanh(z) = 1 - 2 / (e^{2z} + 1): absolute error a few 1e-16, exactly +-1 for |z| >= 20 (where tanh rounds to +-1). */
+static inline double HcTanh_Private(double z)
+{
+  z = z < -20 ? -20 : (z > 20 ? 20 : z);
+  return 1 - 2 / (HcExp_Private(2 * z) + 1);
+}
+
+#endif

@@ -1,0 +1,237 @@
+static const char help[] =
+    "The fast paths give the results of the general code: the physics term's vectorised sweeps (every face open, a\n"
+    "constant velocity) against the general sweeps for F, J v, J^T w, (dF/dtheta) dtheta and (dF/dtheta)^T w, every\n"
+    "scheme and both velocity signs, uniform and non-uniform periodic grids, with the fast path checked to be in use;\n"
+    "and the parameter gradient that the MLP and the Fourier layer keep from J^T w for (dF/dtheta)^T w of the same w,\n"
+    "against the gradient computed alone, after J^T of the same w and of another w.\n";
+
+#define _POSIX_C_SOURCE 200809L /* getpid */
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+#include "testutil.h"
+
+/* Does the term's view say that its fast path runs on every rank?  (The view goes through a file: HcTermView writes
+   to ASCII viewers only.) */
+static PetscErrorCode FastPathOn(HcTerm term, PetscBool *on)
+{
+  PetscViewer viewer;
+  char        path[PETSC_MAX_PATH_LEN], text[4096] = "", expect[64];
+  PetscMPIInt size, rank;
+  int         found = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "t045-view-%d.txt", (int)getpid()));
+  PetscCallMPI(MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, PETSC_COMM_WORLD));
+  PetscCall(PetscViewerASCIIOpen(PETSC_COMM_WORLD, path, &viewer));
+  PetscCall(HcTermView(term, viewer));
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d", (int)size, (int)size));
+  if (!rank) {
+    FILE  *fp = fopen(path, "r");
+    size_t n  = fp ? fread(text, 1, sizeof(text) - 1, fp) : 0;
+
+    if (fp) fclose(fp);
+    text[n] = 0;
+    found   = strstr(text, expect) ? 1 : 0;
+    remove(path);
+  }
+  PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, PETSC_COMM_WORLD));
+  *on = found ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscReal RelDiffVec(Vec a, Vec b)
+{
+  PetscReal e;
+
+  if (HcTestRelError(a, b, &e)) return PETSC_MAX_REAL;
+  return e;
+}
+
+static PetscReal RelDiffArray(PetscInt n, const PetscReal a[], const PetscReal b[])
+{
+  PetscReal d = 0, s = 0;
+
+  for (PetscInt k = 0; k < n; k++) {
+    d += (a[k] - b[k]) * (a[k] - b[k]);
+    s += b[k] * b[k];
+  }
+  return PetscSqrtReal(d / PetscMax(s, 1e-300));
+}
+
+/* A non-uniform periodic grid: cell centres with a smooth stretching in both directions. */
+static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt ny, HcGrid *grid)
+{
+  PetscReal  *xc, *yc;
+  const char *names[] = {"a", "b"};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(nx, &xc, ny, &yc));
+  for (PetscInt i = 0; i < nx; i++) {
+    const PetscReal s = (i + 0.5) / nx;
+    xc[i]             = s + 0.04 * PetscSinReal(2 * PETSC_PI * s);
+  }
+  for (PetscInt j = 0; j < ny; j++) {
+    const PetscReal s = (j + 0.5) / ny;
+    yc[j]             = 2 * (s + 0.05 * PetscSinReal(2 * PETSC_PI * s));
+  }
+  PetscCall(HcGridCreate(comm, grid));
+  PetscCall(HcGridSetCoordinates(*grid, nx, xc, ny, yc));
+  PetscCall(HcGridSetDomain(*grid, 0, 1, 0, 2));
+  PetscCall(HcGridSetPeriodic(*grid, PETSC_TRUE, PETSC_TRUE));
+  PetscCall(HcGridSetFields(*grid, 2, names));
+  PetscCall(HcGridSetUp(*grid));
+  PetscCall(PetscFree2(xc, yc));
+  PetscFunctionReturn(0);
+}
+
+/* The physics term with and without its fast path: the five products. */
+static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionScheme scheme, PetscReal vx, PetscReal vy)
+{
+  MPI_Comm        comm = PETSC_COMM_WORLD;
+  HcTerm          t[2];
+  Vec             u, v, w, y[2];
+  PetscReal      *g[2], dth[4] = {0.3, -0.7, 0.45, -0.2};
+  const PetscReal K[2] = {3e-3, 1.2e-3};
+  PetscReal       e[5];
+  PetscInt        np;
+  PetscBool       on, off;
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcTermCreate(grid, &t[k]));
+    PetscCall(HcTermSetType(t[k], HCTERMADVDIFF));
+    PetscCall(HcTermAdvDiffSetScheme(t[k], scheme));
+    PetscCall(HcTermAdvDiffSetDiffusivity(t[k], K));
+    PetscCall(HcTermAdvDiffSetVelocity(t[k], vx, vy));
+    PetscCall(HcTermAdvDiffSetFastPath(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(HcTermSetUp(t[k]));
+  }
+  PetscCall(FastPathOn(t[0], &on));
+  PetscCall(FastPathOn(t[1], &off));
+  PetscCall(HcTermGetNumParameters(t[0], &np));
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &v));
+  PetscCall(VecDuplicate(u, &w));
+  PetscCall(VecDuplicate(u, &y[0]));
+  PetscCall(VecDuplicate(u, &y[1]));
+  PetscCall(HcTestSmoothField(grid, 11, u));
+  PetscCall(HcTestRandomField(grid, 12, 1, v));
+  PetscCall(HcTestRandomField(grid, 13, 1, w));
+  PetscCall(PetscMalloc2(np, &g[0], np, &g[1]));
+  for (int k = 0; k < 2; k++) PetscCall(HcTermApply(t[k], 0, u, y[k]));
+  e[0] = RelDiffVec(y[0], y[1]);
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcTermLinearize(t[k], 0, u));
+    PetscCall(HcTermApplyJacobian(t[k], v, y[k]));
+  }
+  e[1] = RelDiffVec(y[0], y[1]);
+  for (int k = 0; k < 2; k++) PetscCall(HcTermApplyJacobianTranspose(t[k], w, y[k]));
+  e[2] = RelDiffVec(y[0], y[1]);
+  for (int k = 0; k < 2; k++) PetscCall(HcTermApplyParameterJacobian(t[k], dth, y[k]));
+  e[3] = RelDiffVec(y[0], y[1]);
+  for (int k = 0; k < 2; k++) PetscCall(HcTermApplyParameterJacobianTranspose(t[k], w, g[k]));
+  e[4] = RelDiffArray(np, g[0], g[1]);
+  PetscCall(HcTestCheck(comm, on && !off, "%-34s fast path in use (and not in the reference term)", label));
+  PetscCall(HcTestCheck(comm, e[0] < 1e-14 && e[1] < 1e-14 && e[3] < 1e-14,
+                        "%-34s F, J v, J_p dtheta: rel diff %.1e %.1e %.1e (< 1e-14)", label, (double)e[0], (double)e[1],
+                        (double)e[3]));
+  PetscCall(HcTestCheck(comm, e[2] < 1e-12 && e[4] < 1e-12,
+                        "%-34s J^T w, J_p^T w (sums in another order): rel diff %.1e %.1e (< 1e-12)", label, (double)e[2],
+                        (double)e[4]));
+  PetscCall(PetscFree2(g[0], g[1]));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&w));
+  PetscCall(VecDestroy(&y[0]));
+  PetscCall(VecDestroy(&y[1]));
+  PetscCall(HcTermDestroy(&t[0]));
+  PetscCall(HcTermDestroy(&t[1]));
+  PetscFunctionReturn(0);
+}
+
+/* (dF/dtheta)^T w computed alone, right after J^T w (the kept gradient), and after J^T of another w: the same numbers. */
+static PetscErrorCode CheckKeptGradient(HcGrid grid, const char type[])
+{
+  MPI_Comm   comm = PETSC_COMM_WORLD;
+  HcTerm     term;
+  Vec        u, w, w2, y;
+  PetscReal *g[3], e[2];
+  PetscInt   np;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcTermCreate(grid, &term));
+  PetscCall(HcTermSetType(term, type));
+  PetscCall(HcTermSetOptionsPrefix(term, "kept_"));
+  PetscCall(HcTermSetFromOptions(term));
+  PetscCall(HcTermSetUp(term));
+  PetscCall(HcTermGetNumParameters(term, &np));
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &w));
+  PetscCall(VecDuplicate(u, &w2));
+  PetscCall(VecDuplicate(u, &y));
+  PetscCall(HcTestSmoothField(grid, 21, u));
+  PetscCall(HcTestRandomField(grid, 22, 1, w));
+  PetscCall(HcTestRandomField(grid, 23, 1, w2));
+  PetscCall(PetscMalloc3(np, &g[0], np, &g[1], np, &g[2]));
+  PetscCall(HcTermLinearize(term, 0, u));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, g[0]));
+  PetscCall(HcTermApplyJacobianTranspose(term, w, y));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, g[1]));
+  PetscCall(HcTermApplyJacobianTranspose(term, w2, y));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, g[2]));
+  e[0] = RelDiffArray(np, g[1], g[0]);
+  e[1] = RelDiffArray(np, g[2], g[0]);
+  PetscCall(HcTestCheck(comm, e[0] == 0 && e[1] == 0,
+                        "%-4s (dF/dtheta)^T w kept from J^T w: rel diff %.1e; after J^T of another w: %.1e (both exactly 0)",
+                        type, (double)e[0], (double)e[1]));
+  PetscCall(PetscFree3(g[0], g[1], g[2]));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&w));
+  PetscCall(VecDestroy(&w2));
+  PetscCall(VecDestroy(&y));
+  PetscCall(HcTermDestroy(&term));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Comm                comm;
+  HcGrid                  grid;
+  int                     status;
+  const HcAdvectionScheme schemes[3] = {HC_ADVECTION_CENTERED, HC_ADVECTION_UPWIND1, HC_ADVECTION_UPWIND2};
+  const PetscReal         vel[2][2]  = {{0.6, -0.35}, {-0.45, 0.25}};
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  comm = PETSC_COMM_WORLD;
+  for (int stretched = 0; stretched < 2; stretched++) {
+    if (stretched)
+      PetscCall(CreateStretchedGrid(comm, 26, 18, &grid));
+    else
+      PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 24, 20, 2, PETSC_TRUE, PETSC_TRUE, &grid));
+    for (int s = 0; s < 3; s++)
+      for (int d = 0; d < 2; d++) {
+        char label[128];
+
+        PetscCall(PetscSNPrintf(label, sizeof(label), "%s, %s, v = (%g, %g)", stretched ? "stretched" : "uniform",
+                                HcAdvectionSchemes[schemes[s]], (double)vel[d][0], (double)vel[d][1]));
+        PetscCall(CheckPhysics(grid, label, schemes[s], vel[d][0], vel[d][1]));
+      }
+    PetscCall(HcGridDestroy(&grid));
+  }
+  PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 24, 20, 2, PETSC_TRUE, PETSC_TRUE, &grid));
+  PetscCall(CheckKeptGradient(grid, HCTERMMLP));
+  PetscCall(CheckKeptGradient(grid, HCTERMFNO));
+  PetscCall(HcGridDestroy(&grid));
+  PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 22, 15, 2, PETSC_FALSE, PETSC_TRUE, &grid));
+  PetscCall(HcTestSetIrregularMask(grid, 5, 0.15));
+  PetscCall(CheckKeptGradient(grid, HCTERMMLP));
+  PetscCall(CheckKeptGradient(grid, HCTERMFNO));
+  PetscCall(HcGridDestroy(&grid));
+  PetscCall(HcTestFinish(comm, &status));
+  PetscCall(PetscFinalize());
+  return status;
+}
