@@ -24,6 +24,8 @@ K            ?=
 # Debian packages the build and tests need (make deps); later issues add to the list.
 DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
                 python3 clang-format
+# postproc/ (plots): Debian's modules for /usr/bin/python3
+DEPS_PKGS    += python3-xarray python3-netcdf4 python3-matplotlib
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 ifeq ($(V),1)
