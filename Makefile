@@ -22,6 +22,7 @@ WARNFLAGS    ?= -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 TEST_ARGS    ?=
 BENCH_ARGS   ?=
 K            ?=
+DEMO_OUT     ?= out/demo
 
 # Debian packages the build and tests need (make deps); later issues add to the list.
 DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
@@ -122,8 +123,9 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory run-demo
 
+# the whole pipeline (configs/demo.py): generate, train, forecast at two resolutions, evaluate, plot; in $(DEMO_OUT)/
 run-demo: $(HYCAST)
-	$(Q)$(MPIEXEC_ROOT) $(MPIEXEC) -n 2 $(HYCAST) simulate -options_file grids/basin-latlon-2deg.yaml -options_file configs/demo.yaml
+	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) configs/demo.py $(DEMO_OUT)
 
 # OpenMPI refuses to start as root without these; set only when we are root.
 MPIEXEC_ROOT := $(if $(SUDO),,OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)

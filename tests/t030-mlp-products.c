@@ -26,6 +26,7 @@ typedef struct {
   PetscBool       px, py, mask, features;
   HcMLPActivation act;
   PetscInt        nhidden, widths[3];
+  PetscBool       pointwise; /* gradient and Laplacian inputs switched off (feature scales 0) */
 } Case;
 
 static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
@@ -61,6 +62,11 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   if (cs->features) {
     PetscCall(HcTermMLPSetStaticFeatures(term, 3, statics));
     PetscCall(HcTermMLPSetTimeFeatures(term, latlon ? 86400 * 365.0 : 2.0, latlon ? 1e5 : 0.1));
+  }
+  if (cs->pointwise) {
+    const PetscReal scale[3] = {1, 0, 0};
+
+    PetscCall(HcTermMLPSetFeatureScale(term, scale));
   }
   PetscCall(HcTermSetUp(term));
   PetscCall(HcTermGetNumParameters(term, &np));
@@ -188,11 +194,17 @@ int main(int argc, char **argv)
           cs.widths[0] = depths[(act + geo + feat) % 3][1];
           cs.widths[1] = depths[(act + geo + feat) % 3][2];
           cs.widths[2] = depths[(act + geo + feat) % 3][3];
+          cs.pointwise = PETSC_FALSE;
           PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
         }
   {
     /* no hidden layer: the network is one affine map */
-    Case cs = {HC_GRID_CARTESIAN, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_MLP_TANH, 0, {0, 0, 0}};
+    Case cs = {HC_GRID_CARTESIAN, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_MLP_TANH, 0, {0, 0, 0}, PETSC_FALSE};
+    PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
+  }
+  {
+    /* a pointwise closure N(u) (a reaction): no gradient or Laplacian inputs, on a masked lat-lon grid */
+    Case cs = {HC_GRID_LATLON, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_MLP_GELU, 2, {6, 4, 0}, PETSC_TRUE};
     PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
   }
   PetscCall(HcTestFinish(PETSC_COMM_WORLD, &status));

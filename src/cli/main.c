@@ -80,6 +80,8 @@ int main(int argc, char **argv)
   argv[1] = argv[0];
   argc--;
   argv++;
+  /* progress lines must reach a log file or a pipe (tee, mpiexec's forwarding) as they are printed */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   ierr = PetscInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   ierr = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);

@@ -588,14 +588,14 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
   PetscCall(
       PetscSNPrintf(help, sizeof(help),
                     "Input scales s_u,s_grad,s_lap of u, its gradient and its Laplacian (default %g,%g,%g: 1, L, L^2 with L "
-                    "the shorter side of the domain / 2 pi)",
+                    "the shorter side of the domain / 2 pi; s_grad or s_lap 0 switches those inputs off: a pointwise closure)",
                     (double)mlp->fscale[0], (double)mlp->fscale[1], (double)mlp->fscale[2]));
   PetscCall(PetscOptionsRealArray("-mlp_feature_scale", help, "HcTermMLPSetFeatureScale", mlp->fscale, &ns, &flg));
   PetscCheck(!flg || ns == 3, term->comm, PETSC_ERR_ARG_SIZ,
              "-%smlp_feature_scale takes three values s_u,s_grad,s_lap, got %" PetscInt_FMT, pre, ns);
-  PetscCheck(mlp->fscale[0] > 0 && mlp->fscale[1] > 0 && mlp->fscale[2] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-%smlp_feature_scale: the scales must be positive, got %g,%g,%g", pre, (double)mlp->fscale[0],
-             (double)mlp->fscale[1], (double)mlp->fscale[2]);
+  PetscCheck(mlp->fscale[0] > 0 && mlp->fscale[1] >= 0 && mlp->fscale[2] >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%smlp_feature_scale: s_u must be positive and s_grad, s_lap non-negative, got %g,%g,%g", pre,
+             (double)mlp->fscale[0], (double)mlp->fscale[1], (double)mlp->fscale[2]);
   PetscCall(PetscOptionsReal("-mlp_output_scale",
                              "N = mask * output_scale * network output (default 1; 1/86400 on lat-lon grids: outputs per day)",
                              "HcTermMLPSetOutputScale", mlp->oscale, &mlp->oscale, NULL));
@@ -944,8 +944,8 @@ PetscErrorCode HcTermMLPSetFeatureScale(HcTerm term, const PetscReal scale[])
   PetscFunctionBegin;
   PetscCall(HcTermMLPCheckNotSetUp_Private(term));
   for (PetscInt k = 0; k < 3; k++) {
-    PetscCheck(scale[k] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "HcTermMLPSetFeatureScale: scale %" PetscInt_FMT " must be positive", k);
+    PetscCheck(k ? scale[k] >= 0 : scale[k] > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTermMLPSetFeatureScale: scale %" PetscInt_FMT " must be %s", k, k ? "non-negative" : "positive");
     mlp->fscale[k] = scale[k];
   }
   PetscFunctionReturn(0);

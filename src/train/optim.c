@@ -122,6 +122,23 @@ PetscErrorCode HcTrainerTao_Private(HcTrainer tr)
     l[i] = tr->trainable[i] ? PETSC_NINFINITY : x[i];
     u[i] = tr->trainable[i] ? PETSC_INFINITY : x[i];
   }
+  /* log-parametrised coefficients (log_*) stay within exp(+-40): one the data cannot see (a diffusivity below the
+     grid's resolution) would otherwise run to exp(-1000) = 0 in a few quasi-Newton steps */
+  for (PetscInt k = 0; k < tr->model->nterms; k++) {
+    HcTerm   t = tr->model->terms[k];
+    PetscInt off, np;
+
+    PetscCall(HcModelGetParameterBlock(tr->model, t->name, &off, &np));
+    for (PetscInt i = 0; i < np && off + i < n; i++) {
+      PetscBool islog;
+
+      PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));
+      if (islog && tr->trainable[off + i]) {
+        l[off + i] = PetscMin(-40, x[off + i]);
+        u[off + i] = PetscMax(40, x[off + i]);
+      }
+    }
+  }
   PetscCall(VecRestoreArray(xu, &u));
   PetscCall(VecRestoreArray(xl, &l));
   PetscCall(VecRestoreArrayRead(tr->theta, &x));

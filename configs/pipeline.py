@@ -1,0 +1,83 @@
+"""Small driver shared by the experiment scripts in configs/ (demo.py, ersst.py, ...): runs bin/hycast steps on MPI
+ranks with progress lines, keeps each step's full output in a log file, stops at the first failure with the log's
+tail, and formats the summary tables from `hycast evaluate -evaluate_csv` files."""
+import csv
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HYCAST = os.path.join(ROOT, "bin", "hycast")
+
+
+class Pipeline:
+    def __init__(self, name, out, nsteps, ranks=2):
+        self.name, self.out, self.nsteps, self.ranks = name, out, nsteps, ranks
+        self.k, self.t0 = 0, time.time()
+        os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+        self.env = dict(os.environ)
+        if os.geteuid() == 0:  # OpenMPI refuses root without these; harmless for other MPIs
+            self.env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        self.mpiexec = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def _begin(self, title):
+        self.k += 1
+        print(f"[{self.k}/{self.nsteps}] {title}  (t = {time.time() - self.t0:.0f} s)", flush=True)
+
+    def hycast(self, title, args, show=(), ranks=None):
+        """Run `hycast args` on the ranks; echo the command and the output lines starting with one of `show`."""
+        self._begin(title)
+        n = ranks or self.ranks
+        cmd = self.mpiexec + ["-n", str(n), HYCAST] + [str(a) for a in args]
+        log = self.path(f"logs/{self.k:02d}-{args[0]}.log")
+        print("    $ " + " ".join(shlex.quote(c) for c in ["hycast"] + [str(a) for a in args]), flush=True)
+        t = time.time()
+        lines = []
+        with open(log, "w") as f, subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                                   stderr=subprocess.STDOUT, text=True) as p:
+            for line in p.stdout:
+                f.write(line)
+                lines.append(line.rstrip("\n"))
+                if show and line.lstrip().startswith(tuple(show)):
+                    print("    " + line.rstrip(), flush=True)
+        if p.returncode:
+            print("\n".join(lines[-25:]), file=sys.stderr)
+            sys.exit(f"{self.name}: step {self.k} ({title}) failed with exit status {p.returncode}; full output in {log}")
+        print(f"    done in {time.time() - t:.1f} s (log: {os.path.relpath(log, ROOT)})", flush=True)
+        return lines
+
+    def python(self, title, script, args):
+        self._begin(title)
+        cmd = [sys.executable, os.path.join(ROOT, script)] + [str(a) for a in args]
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if p.returncode:
+            sys.exit(f"{self.name}: step {self.k} ({title}) failed:\n{p.stdout}{p.stderr}")
+        print(f"    wrote {args[args.index('-o') + 1]}", flush=True)
+
+    def elapsed(self):
+        return time.time() - self.t0
+
+
+def skill(csvfile):
+    """{(model, field, lead): {'rmse':..., 'bias':..., 'acc':...}} from an -evaluate_csv file."""
+    table = {}
+    with open(csvfile) as f:
+        for r in csv.DictReader(f):
+            table[(r["model"], r["field"], int(r["lead"]))] = {k: float(r[k]) for k in ("rmse", "bias", "acc") if r.get(k)}
+    return table
+
+
+def leads_of(table):
+    return sorted({k[2] for k in table})
+
+
+def markdown_table(rows, header):
+    """rows: list of lists of strings; a Markdown table (also readable as plain text)."""
+    width = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    fmt = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, width)) + " |"
+    return "\n".join([fmt(header), "|" + "|".join("-" * (w + 2) for w in width) + "|"] + [fmt(r) for r in rows])
