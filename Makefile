@@ -23,6 +23,8 @@ TEST_ARGS    ?=
 BENCH_ARGS   ?=
 K            ?=
 DEMO_OUT     ?= out/demo
+# the longer experiments (configs/NAME.py, make experiment-NAME)
+EXPERIMENTS  := hybrid envs ersst
 
 # Debian packages the build and tests need (make deps); later issues add to the list.
 DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
@@ -89,7 +91,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LIBHYCAST    := lib/libhycast.a
 HYCAST       := bin/hycast
 
-.PHONY: all deps test check demo run-demo format clean help tests bench deps-bench run-bench
+.PHONY: all deps test check demo run-demo $(addprefix experiment-,$(EXPERIMENTS)) format clean help tests bench deps-bench run-bench
 all: $(HYCAST) $(LIBHYCAST)
 
 $(BUILD)/%.o: %.c
@@ -126,6 +128,10 @@ demo: deps
 # the whole pipeline (configs/demo.py): generate, train, forecast at two resolutions, evaluate, plot; in $(DEMO_OUT)/
 run-demo: $(HYCAST)
 	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) configs/demo.py $(DEMO_OUT)
+
+# The longer experiments of the README (section Experiments) (configs/*.py; minutes to tens of minutes each), output in out/NAME/
+$(addprefix experiment-,$(EXPERIMENTS)): experiment-%: $(HYCAST)
+	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) configs/$*.py out/$*
 
 # OpenMPI refuses to start as root without these; set only when we are root.
 MPIEXEC_ROOT := $(if $(SUDO),,OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)

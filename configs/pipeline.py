@@ -19,7 +19,9 @@ class Pipeline:
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
         self.env = dict(os.environ)
         if os.geteuid() == 0:  # OpenMPI refuses root without these; harmless for other MPIs
-            self.env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+                        self.env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        # waiting OpenMPI ranks yield the core instead of spinning: fair on a shared or oversubscribed machine
+        self.env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
         self.mpiexec = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
 
     def path(self, name):

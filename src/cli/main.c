@@ -80,10 +80,11 @@ int main(int argc, char **argv)
   argv[1] = argv[0];
   argc--;
   argv++;
-  /* progress lines must reach a log file or a pipe (tee, mpiexec's forwarding) as they are printed */
-  setvbuf(stdout, NULL, _IOLBF, 0);
   ierr = PetscInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
+  /* progress lines must reach a log file or a pipe (tee, mpiexec's forwarding) as they are printed; after MPI_Init,
+     which may set the stream's buffering itself */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   ierr = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
   if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
