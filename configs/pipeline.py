@@ -31,16 +31,23 @@ class Pipeline:
         self.k += 1
         print(f"[{self.k}/{self.nsteps}] {title}  (t = {time.time() - self.t0:.0f} s)", flush=True)
 
-    def hycast(self, title, args, show=(), ranks=None):
-        """Run `hycast args` on the ranks; echo the command and the output lines starting with one of `show`."""
+    def hycast(self, title, args, show=(), ranks=None, reuse=None):
+        """Run `hycast args` on the ranks; echo the command and the output lines starting with one of `show`.
+        reuse: an output file; when it and this step's log from an earlier run exist, the step is not run again."""
         self._begin(title)
         n = ranks or self.ranks
         cmd = self.mpiexec + ["-n", str(n), HYCAST] + [str(a) for a in args]
         log = self.path(f"logs/{self.k:02d}-{args[0]}.log")
         print("    $ " + " ".join(shlex.quote(c) for c in ["hycast"] + [str(a) for a in args]), flush=True)
+        if reuse and os.path.exists(reuse) and os.path.exists(log):
+            with open(log) as f:
+                lines = f.read().splitlines()
+            print(f"    reused {os.path.relpath(reuse, ROOT)} and {os.path.relpath(log, ROOT)} of an earlier run "
+                  "(delete them to run this step again)", flush=True)
+            return lines
         t = time.time()
         lines = []
-        with open(log, "w") as f, subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+        with open(log, "w", buffering=1) as f, subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                                    stderr=subprocess.STDOUT, text=True) as p:
             for line in p.stdout:
                 f.write(line)
