@@ -3,7 +3,9 @@
 60-20 W, 20-56 N; ../shared/data/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.
 
  1-2. train 2010-01 .. 2018-12: physics-only (advection-diffusion, K and a constant current learned) and the hybrid
-      (the same physics + an MLP of the local temperature, latitude, longitude and the season)
+      (the same physics + Newtonian restoring of every cell to its own monthly seasonal cycle, piecewise linear in time,
+      started from the training part's monthly means and learned with the restoring rate (docs/seasonal.md) + an MLP
+      of the local temperature, latitude, longitude and the season)
  3.   forecast 6 months from 2019-01 (a CF file for the maps)
  4.   hindcasts from every month 2019-01 .. 2020-07 (the file ends in 2020-08), leads 1-6 months, against persistence
       and the 2010-2018 monthly climatology: RMSE per lead

@@ -241,6 +241,22 @@ PETSC_EXTERN const char *const HcReactionTypes[];
 PETSC_EXTERN PetscErrorCode    HcTermReactionSetType(HcTerm, HcReactionType);
 PETSC_EXTERN PetscErrorCode    HcTermReactionGetType(HcTerm, HcReactionType *);
 
+/* ---------------------------------------------------------------- Newtonian restoring to a seasonal cycle (docs/seasonal.md)
+
+   F_c(u, t) = mask * (dc_c/dt - r_c (u_c - c_c(t))): the state follows a periodic, piecewise-linear cycle c given by K
+   values per cell at equally spaced phases of a period P, and relaxes to it at rate r_c = exp(rho_c).  Known physics
+   (not penalised by APHYNITY); its cycle values are per cell, so a model with it runs on its own grid only. */
+
+#define HCTERMSEASONAL "seasonal"
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetPhases(HcTerm, PetscInt, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhases(HcTerm, PetscInt *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetRate(HcTerm, PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetLearnCycle(HcTerm, PetscBool);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhase(HcTerm, PetscReal, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalEvaluateCycle(HcTerm, PetscReal, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
+PETSC_EXTERN PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer);
+
 /* ---------------------------------------------------------------- NetCDF input (CF conventions) */
 
 typedef struct _p_HcReader *HcReader;

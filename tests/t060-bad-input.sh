@@ -39,6 +39,12 @@ case $case in
   missing-dir)      nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst); out="$tmp/out/no/such/dir/result.nc" ;;
   generate-unwritable) cmd=(bin/hycast generate); args=(-generate_envs 1 -generate_steps 2)
                     if [ "$(id -u)" = 0 ]; then out=/sys/hycast-test-generate.nc; else mkdir "$tmp/ro"; chmod 555 "$tmp/ro"; out="$tmp/ro/gen.nc"; fi ;;
+  seasonal-other-grid) # a model with the seasonal term (per-cell parameters), trained on 8 x 8 cells, run at 32 x 32
+                    bin/hycast generate -generate_envs 1 -generate_steps 6 -grid_nx 16 -grid_ny 16 -o "$tmp/gen.nc" > "$tmp/prep.log" 2>&1 &&
+                    bin/hycast train -data_file "$tmp/gen.nc" -data_vars u,v -model_terms advdiff,seasonal -train_epochs 0 \
+                      -train_window 1 -o "$tmp/seasonal.nc" >> "$tmp/prep.log" 2>&1 || { cat "$tmp/prep.log"; exit 0; }
+                    cmd=(bin/hycast forecast)
+                    args=(-model "$tmp/seasonal.nc" -data "$tmp/gen.nc" -data_vars u,v -grid grids/square-32.yaml -forecast_steps 2) ;;
   *) echo "unknown case $case"; exit 0 ;;
 esac
 if [ "$np" = 1 ]; then said=$("${cmd[@]}" "${args[@]}" -o "$out" 2>&1); code=$?

@@ -226,6 +226,8 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcTrainerSetFromOptions(tr));
   for (PetscInt e = 0; e < nenv; e++) PetscCall(HcTrainerAddEnvironment(tr, names[e], nt[e], times[e], states[e]));
   PetscCall(HcTrainerSetUp(tr));
+  /* a seasonal cycle starts from the training data's climatology (an adapted model keeps the file's) */
+  if (!adapt[0]) PetscCall(HcTrainerInitializeSeasonalCycle(tr));
   if (rank == 0) PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_SELF));
   if (adapt[0]) PetscCall(HcTrainReport(tr, model, nenv, names, "before adaptation"));
   PetscCall(HcTrainerTrain(tr));

@@ -474,16 +474,89 @@ PetscErrorCode HcModelLoadSharedParameters(HcModel model, const char path[])
   PetscFunctionReturn(0);
 }
 
+/* Rank 0: whether the model file's grid (type, cells, coordinates) is the model's, and every cell active in the model's
+   mask is active in the file's; why not in why[]. */
+static PetscErrorCode HcModelFileSameGrid_Private(int nc, HcGrid g, const PetscScalar *mask, PetscBool *same, char why[],
+                                                  size_t len)
+{
+  const PetscBool latlon   = g->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
+  char            type[64] = "";
+  size_t          n, sizes[2] = {0, 0};
+  int             d, v;
+  PetscReal      *coord;
+  signed char    *mb;
+
+  PetscFunctionBegin;
+  *same = PETSC_FALSE;
+  if (nc_inq_attlen(nc, NC_GLOBAL, "grid_type", &n) == NC_NOERR && n < sizeof(type))
+    nc_get_att_text(nc, NC_GLOBAL, "grid_type", type);
+  if (strcmp(type, HcGridTypes[g->type])) {
+    PetscCall(PetscSNPrintf(why, len, "a %s grid in the file, %s here", type, HcGridTypes[g->type]));
+    PetscFunctionReturn(0);
+  }
+  for (int k = 0; k < 2; k++) {
+    const char *dn = k ? (latlon ? "lat" : "y") : (latlon ? "lon" : "x");
+
+    if (nc_inq_dimid(nc, dn, &d) != NC_NOERR || nc_inq_dimlen(nc, d, &sizes[k]) != NC_NOERR) sizes[k] = 0;
+  }
+  if ((PetscInt)sizes[0] != g->nx || (PetscInt)sizes[1] != g->ny) {
+    PetscCall(PetscSNPrintf(why, len, "%d x %d cells in the file, %" PetscInt_FMT " x %" PetscInt_FMT " here", (int)sizes[0],
+                            (int)sizes[1], g->nx, g->ny));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscMalloc2(PetscMax(g->nx, g->ny), &coord, g->nx * g->ny, &mb));
+  for (int k = 0; k < 2; k++) {
+    const PetscInt   m = k ? g->ny : g->nx;
+    const PetscReal *c = k ? g->yc : g->xc, tol = 1e-9 * PetscMax(PetscAbsReal(c[m - 1] - c[0]), 1e-300);
+
+    if (nc_inq_varid(nc, k ? (latlon ? "lat" : "y") : (latlon ? "lon" : "x"), &v) != NC_NOERR ||
+        nc_get_var_double(nc, v, coord) != NC_NOERR) {
+      PetscCall(PetscSNPrintf(why, len, "the file's coordinates cannot be read"));
+      PetscCall(PetscFree2(coord, mb));
+      PetscFunctionReturn(0);
+    }
+    for (PetscInt i = 0; i < m; i++)
+      if (PetscAbsReal(coord[i] - c[i]) > tol) {
+        PetscCall(PetscSNPrintf(why, len, "%s centre %" PetscInt_FMT " is %g in the file, %g here", k ? "y" : "x", i,
+                                (double)coord[i], (double)c[i]));
+        PetscCall(PetscFree2(coord, mb));
+        PetscFunctionReturn(0);
+      }
+  }
+  if (nc_inq_varid(nc, "mask", &v) != NC_NOERR || nc_get_var_schar(nc, v, mb) != NC_NOERR) {
+    PetscCall(PetscSNPrintf(why, len, "the file's land mask cannot be read"));
+    PetscCall(PetscFree2(coord, mb));
+    PetscFunctionReturn(0);
+  }
+  {
+    PetscInt nnew = 0;
+
+    for (PetscInt q = 0; q < g->nx * g->ny; q++) nnew += mask[q] != 0 && !mb[q];
+    PetscCall(PetscFree2(coord, mb));
+    if (nnew) {
+      PetscCall(PetscSNPrintf(why, len, "%" PetscInt_FMT " active cell(s) here are land in the file", nnew));
+      PetscFunctionReturn(0);
+    }
+  }
+  *same = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const char path[], PetscBool sharedonly)
 {
-  PetscMPIInt rank;
-  int         nc = -1, ok = 1, hasnorm = 0;
-  char        msg[512] = "";
-  PetscReal  *theta;
+  PetscMPIInt  rank;
+  int          nc = -1, ok = 1, hasnorm = 0;
+  char         msg[512] = "";
+  PetscReal   *theta;
+  PetscScalar *mask  = NULL;
+  PetscBool    bound = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelLoadParameters: call HcModelSetUp() first");
   PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    bound = bound || (model->terms[k]->gridbound && !(sharedonly && model->terms[k]->env >= 0));
+  if (bound) PetscCall(HcGridGatherMask_Private(model->grid, &mask));
   PetscCall(HcOpenModelFile_Private(model->comm, path, &nc));
   PetscCall(PetscMalloc1(model->nparam + 2 * HC_MAX_FIELDS + 1, &theta));
   if (!rank) {
@@ -495,6 +568,20 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
       if (sharedonly && t->env >= 0) {
         PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
         continue;
+      }
+      /* per-cell parameters mean nothing on another grid: say so before the parameter count does, more obscurely */
+      if (t->gridbound) {
+        PetscBool same;
+        char      why[256];
+
+        PetscCall(HcModelFileSameGrid_Private(nc, model->grid, mask, &same, why, sizeof(why)));
+        if (!same) {
+          ok = 0;
+          PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                  "the %s term has per-cell parameters: forecast on the model's own grid (model file %s: %s)",
+                                  t->type_name, path, why));
+          break;
+        }
       }
 
       if (nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
@@ -530,8 +617,10 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
     }
     nc_close(nc);
   }
+  PetscCall(PetscFree(mask));
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, model->comm));
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, model->comm));
+  if (!ok) PetscCall(PetscFree(theta));
   PetscCheck(ok, model->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   PetscCallMPI(MPI_Bcast(&hasnorm, 1, MPI_INT, 0, model->comm));
   PetscCallMPI(MPI_Bcast(theta, (PetscMPIInt)(model->nparam + 2 * HC_MAX_FIELDS), MPIU_REAL, 0, model->comm));

@@ -149,7 +149,7 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   if (!model->nterms) {
     PetscCall(PetscOptionsStringArray("-model_terms",
                                       "Terms of the right-hand side shared by every environment, by type (advdiff, mlp, fno, "
-                                      "reaction; none: only environment terms)",
+                                      "reaction, seasonal; none: only environment terms)",
                                       "HcModelAddTerm", names, &nnames, &flg));
     if (!flg) {
       PetscCall(PetscStrallocpy(HCTERMADVDIFF, &names[0]));

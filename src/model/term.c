@@ -151,8 +151,10 @@ PetscErrorCode HcTermSetNumParameters_Private(HcTerm term, PetscInt n)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree(term->theta));
+  PetscCall(PetscFree(term->fixed));
   if (term->paramnames) PetscCall(PetscStrArrayDestroy(&term->paramnames));
-  term->nparam = n;
+  term->nparam  = n;
+  term->nreport = n;
   PetscCall(PetscCalloc1(n, &term->theta));
   PetscCall(PetscCalloc1(n + 1, &term->paramnames));
   PetscFunctionReturn(0);
@@ -372,6 +374,7 @@ PetscErrorCode HcTermDestroy(HcTerm *term)
   if (--t->refct > 0) PetscFunctionReturn(0);
   if (t->ops.destroy) PetscCall(t->ops.destroy(t));
   PetscCall(PetscFree(t->theta));
+  PetscCall(PetscFree(t->fixed));
   if (t->paramnames) PetscCall(PetscStrArrayDestroy(&t->paramnames));
   PetscCall(VecDestroy(&t->ulin));
   PetscCall(PetscFree(t->type_name));

@@ -7,6 +7,7 @@ PetscLogEvent HC_ModelSolve, HC_Adjoint;
 PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
 PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
 PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
+PetscLogEvent HC_SeasonalApply, HC_SeasonalJacobian, HC_SeasonalJacobianT, HC_SeasonalParamJacobian, HC_SeasonalParamJacobianT;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
 
@@ -54,6 +55,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcNCWrite", HC_CLASSID, &HC_NCWrite));
   PetscCall(PetscLogEventRegister("HcGridCoarsen", HC_CLASSID, &HC_GridCoarsen));
   PetscCall(HcTermRegister(HCTERMREACTION, HcTermCreate_Reaction));
+  PetscCall(PetscLogEventRegister("HcSeasonalApply", HC_CLASSID, &HC_SeasonalApply));
+  PetscCall(PetscLogEventRegister("HcSeasonalJac", HC_CLASSID, &HC_SeasonalJacobian));
+  PetscCall(PetscLogEventRegister("HcSeasonalJacT", HC_CLASSID, &HC_SeasonalJacobianT));
+  PetscCall(PetscLogEventRegister("HcSeasonalJacP", HC_CLASSID, &HC_SeasonalParamJacobian));
+  PetscCall(PetscLogEventRegister("HcSeasonalJacPT", HC_CLASSID, &HC_SeasonalParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMSEASONAL, HcTermCreate_Seasonal));
   PetscCall(PetscRegisterFinalize(HcFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -317,9 +317,84 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
     PetscCall(HcModelGetParameterBlock(tr->model, tr->blocks[b], &off, &n));
     for (PetscInt i = off; i < off + n; i++) tr->trainable[i] = PETSC_TRUE;
   }
+  /* parameters a term holds fixed (e.g. a seasonal cycle with -seasonal_learn_cycle 0) */
+  for (PetscInt k = 0; k < tr->model->nterms; k++) {
+    HcTerm t = tr->model->terms[k];
+
+    if (!t->fixed) continue;
+    for (PetscInt i = 0; i < t->nparam; i++)
+      if (t->fixed[i]) tr->trainable[tr->model->poff[k] + i] = PETSC_FALSE;
+  }
   tr->lambda      = tr->lambda0;
   tr->setupcalled = PETSC_TRUE;
   if (tr->resume[0]) PetscCall(HcTrainerLoadState(tr, tr->resume));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerInitializeSeasonalCycle - set the cycle of every seasonal term of the model from the training part of the
+  data (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to
+  it; an environment's own seasonal term uses its environment only), before training.  Call after HcTrainerSetUp();
+  a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without a seasonal term.
+@*/
+PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
+{
+  HcModel    model = tr->model;
+  PetscBool  any   = PETSC_FALSE;
+  PetscInt   ntot  = 0, n, *count, K;
+  PetscReal *times;
+  Vec       *states;
+
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    PetscBool is;
+
+    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMSEASONAL, &is));
+    any = any || is;
+  }
+  if (!any) PetscFunctionReturn(0);
+  if (tr->resume[0]) {
+    PetscCall(PetscPrintf(tr->world, "seasonal cycle: kept from the training state %s\n", tr->resume));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt e = 0; e < tr->nenv; e++) ntot += tr->env[e].split[0];
+  PetscCall(PetscMalloc2(PetscMax(ntot, 1), &times, PetscMax(ntot, 1), &states));
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    HcTerm    t = model->terms[k];
+    PetscBool is;
+    char      counts[1024] = "";
+
+    PetscCall(PetscStrcmp(t->type_name, HCTERMSEASONAL, &is));
+    if (!is) continue;
+    n = 0;
+    for (PetscInt e = 0; e < tr->nenv; e++) {
+      if (t->env >= 0 && t->env != e) continue;
+      for (PetscInt s = 0; s < tr->env[e].split[0]; s++) {
+        times[n]    = tr->env[e].t[s];
+        states[n++] = tr->env[e].y[s];
+      }
+    }
+    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the seasonal cycle of term '%s'",
+               t->name);
+    PetscCall(HcTermSeasonalGetPhases(t, &K, NULL, NULL));
+    PetscCall(PetscMalloc1(K, &count));
+    PetscCall(HcTermSeasonalSetCycleFromStates(t, n, times, states, count));
+    for (PetscInt q = 0; q < K; q++) {
+      char item[32];
+
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
+      PetscCall(PetscStrlcat(counts, item, sizeof(counts)));
+    }
+    PetscCall(PetscPrintf(tr->world,
+                          "seasonal cycle of term '%s' set from %" PetscInt_FMT " training state(s): states per phase %s\n",
+                          t->name, n, counts));
+    PetscCall(PetscFree(count));
+  }
+  PetscCall(PetscFree2(times, states));
+  /* the optimiser's copy of the parameters, and the model's step and linearisation caches */
+  PetscCall(HcModelGetParameters(model, tr->theta));
+  PetscCall(HcModelSetParameters(model, tr->theta));
   PetscFunctionReturn(0);
 }
 
@@ -426,7 +501,7 @@ static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, si
     HcTerm t = tr->model->terms[k];
 
     if (t->learned) continue;
-    for (PetscInt i = 0; i < t->nparam; i++) {
+    for (PetscInt i = 0; i < t->nreport; i++) {
       const char *name = t->paramnames[i];
       PetscBool   islog;
       char        item[256];
@@ -482,7 +557,7 @@ static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
       HcTerm t = tr->model->terms[k];
 
       if (t->learned) continue;
-      for (PetscInt i = 0; i < t->nparam; i++) {
+      for (PetscInt i = 0; i < t->nreport; i++) {
         PetscBool islog;
 
         PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));

@@ -39,8 +39,12 @@ struct _p_HcTerm {
   PetscReal *theta;      /* this term's parameters, owned here, replicated on every rank */
   char     **paramnames; /* nparam names, "block.name[i]" style without the block */
   PetscBool  setupcalled;
-  PetscInt   env;     /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
-  PetscBool  learned; /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
+  PetscInt   env;       /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
+  PetscBool  learned;   /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
+  PetscInt   nreport;   /* the leading parameters that are scalar coefficients, shown in training progress lines and logs
+                           (all of them unless the type says otherwise, e.g. not the per-cell values of a seasonal cycle) */
+  PetscBool *fixed;     /* per parameter, or NULL: held fixed by training whatever -train_params says */
+  PetscBool  gridbound; /* parameters per cell: the term can be loaded from a model file only on the model's own grid */
   /* linearisation point of the stand-alone product functions (the model keeps its own) */
   Vec       ulin;
   PetscReal tlin;
@@ -59,6 +63,7 @@ PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_MLP(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_FNO(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_Reaction(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermCreate_Seasonal(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
