@@ -2,14 +2,17 @@
 """make experiment-ersst: monthly sea-surface temperature of the North Atlantic (NOAA ERSST v5, 2-degree grid,
 60-20 W, 20-56 N; ../shared/data/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.
 
- 1-2. train 2010-01 .. 2018-12: physics-only (advection-diffusion, K and a constant current learned) and the hybrid
-      (the same physics + Newtonian restoring of every cell to its own monthly seasonal cycle, piecewise linear in time,
-      started from the training part's monthly means and learned with the restoring rate (docs/seasonal.md) + an MLP
-      of the local temperature, latitude, longitude and the season)
- 3.   forecast 6 months from 2019-01 (a CF file for the maps)
- 4.   hindcasts from every month 2019-01 .. 2020-07 (the file ends in 2020-08), leads 1-6 months, against persistence
+ 1-3. train 2010-01 .. 2018-12 three models from the same first guesses:
+        advection-diffusion   advection-diffusion alone (K and a constant current learned)
+        physics-only          the known physics: advection-diffusion + Newtonian restoring of every cell to its own
+                              seasonal cycle (piecewise linear over 12 phases of the year, started from the training
+                              part's monthly means and learned with the restoring rate; docs/seasonal.md)
+        hybrid                the same physics + an MLP of the local temperature, latitude, longitude and the season,
+                              started from the physics-only fit (-train_init) with the MLP's output at zero
+ 4.   forecast 6 months from 2019-01 (a CF file for the maps)
+ 5.   hindcasts from every month 2019-01 .. 2020-07 (the file ends in 2020-08), leads 1-6 months, against persistence
       and the 2010-2018 monthly climatology: RMSE per lead
- 5-6. plots: RMSE against lead, maps of the 2019-01 forecast
+ 6-7. plots: RMSE against lead, maps of the 2019-01 forecast
 Options: configs/ersst.yaml; output under out/ersst/ (or argv[1]). The data file may be given by ERSST=path."""
 import os
 import sys
@@ -22,21 +25,26 @@ data = os.environ.get("ERSST", os.path.join(ROOT, "..", "shared", "data", "ersst
 if not os.path.exists(data):
     sys.exit(f"experiment-ersst: {data}: no such file (give the ERSST v5 file sst.mnmean.nc with ERSST=path)")
 cfg = os.path.join(ROOT, "configs", "ersst.yaml")
-P = Pipeline("experiment-ersst", out, 6)
+P = Pipeline("experiment-ersst", out, 7)
 f = P.path
 print(f"hycast experiment: ERSST North Atlantic, hybrid against physics-only on {P.ranks} MPI ranks; output in {out}",
       flush=True)
 train = ["train", "-options_file", cfg, "-data_file", data, "-data_dates", "2010-01-01,2018-12-31"]
-P.hycast("train physics-only on 2010-2018", train + ["-model_terms", "advdiff", "-o", f("physics.nc"), "-train_log",
-                                                    f("physics-log.csv")], show=("trained",))
-P.hycast("train the hybrid on 2010-2018", train + ["-o", f("hybrid.nc"), "-train_log", f("hybrid-log.csv")],
-         show=("trained",))
+P.hycast("train advection-diffusion alone on 2010-2018", train + ["-model_terms", "advdiff", "-o", f("advdiff.nc"),
+                                                                   "-train_log", f("advdiff-log.csv")], show=("trained",))
+P.hycast("train physics-only (advection-diffusion + seasonal restoring) on 2010-2018",
+         train + ["-model_terms", "advdiff,seasonal", "-o", f("physics.nc"), "-train_log", f("physics-log.csv")],
+         show=("seasonal cycle", "trained"))
+P.hycast("train the hybrid on 2010-2018, from the physics-only fit", train + ["-train_init", f("physics.nc"), "-o",
+                                                                             f("hybrid.nc"), "-train_log", f("hybrid-log.csv")],
+         show=("-train_init", "trained"))
 P.hycast("forecast 6 months from 2019-01", ["forecast", "-options_file", cfg, "-model", f("hybrid.nc"), "-data", data,
                                             "-forecast_date", "2019-01-01", "-forecast_steps", 6, "-o",
                                             f("forecast-2019-01.nc")], show=("wrote",))
 P.hycast("hindcasts from every month 2019-01 .. 2020-07, leads 1-6",
          ["evaluate", "-options_file", cfg, "-truth", data, "-data_dates", "2010-01-01,2020-12-31", "-models",
-          f"{f('hybrid.nc')},{f('physics.nc')}", "-evaluate_labels", "hybrid,physics-only", "-evaluate_dates",
+          f"{f('hybrid.nc')},{f('physics.nc')},{f('advdiff.nc')}", "-evaluate_labels",
+          "hybrid,physics-only,advection-diffusion", "-evaluate_dates",
           "2019-01-01,2020-07-01", "-evaluate_leads", 6, "-evaluate_csv", f("skill.csv")])
 P.python("plot RMSE against lead", "postproc/plot_skill.py",
          ["--csv", f("skill.csv"), "--metric", "rmse", "--lead-label", "lead (months)", "-o", f("skill.png")])
@@ -46,7 +54,7 @@ P.python("plot maps of the 2019-01 forecast", "postproc/plot_maps.py",
 
 tab = skill(f("skill.csv"))
 leads = leads_of(tab)
-names = ["hybrid", "physics-only", "persistence", "climatology"]
+names = ["hybrid", "physics-only", "advection-diffusion", "persistence", "climatology"]
 rows = [[m] + [f"{tab[(m, 'sst', l)]['rmse']:.3f}" for l in leads] for m in names]
 table = markdown_table(rows, ["RMSE (degC)"] + [f"lead {l}" for l in leads])
 r = lambda m, l: tab[(m, "sst", l)]["rmse"]

@@ -198,6 +198,7 @@ PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], Hc
 PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], const char[], HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelLoadSharedParameters(HcModel, const char[]);
+PETSC_EXTERN PetscErrorCode HcModelLoadMatchingParameters(HcModel, const char[], PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelDestroy(HcModel *);
 
 /* ---------------------------------------------------------------- training */
@@ -256,6 +257,7 @@ PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhase(HcTerm, PetscReal, PetscReal 
 PETSC_EXTERN PetscErrorCode HcTermSeasonalEvaluateCycle(HcTerm, PetscReal, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
 PETSC_EXTERN PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer, const char[], PetscInt *);
 
 /* ---------------------------------------------------------------- NetCDF input (CF conventions) */
 

@@ -123,7 +123,8 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscInt    ngroups = 1, group = 0, nenv = 0, nt[HC_MAX_FILES], nfiles = HC_MAX_FILES, nenvs = HC_MAX_FILES;
   PetscReal  *times[HC_MAX_FILES];
   Vec        *states[HC_MAX_FILES];
-  char        out[PETSC_MAX_PATH_LEN] = "out/model.nc", adapt[PETSC_MAX_PATH_LEN] = "", names[HC_MAX_FILES][256], *line;
+  char        out[PETSC_MAX_PATH_LEN] = "out/model.nc", adapt[PETSC_MAX_PATH_LEN] = "", init[PETSC_MAX_PATH_LEN] = "",
+       names[HC_MAX_FILES][256], *line;
   PetscBool   outset, flg, interrupted;
   MPI_Comm    comm;
   HcGrid      grid;
@@ -149,7 +150,12 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
                                "Adapt this trained model to the data's environment: its shared terms are kept, the terms of one "
                                "new environment are fitted",
                                "", adapt, adapt, sizeof(adapt), NULL));
+  PetscCall(PetscOptionsString("-train_init",
+                               "Start from the parameters of this model file for every term it has (by name; e.g. a hybrid "
+                               "from its physics-only fit); the other terms keep their initialisation",
+                               "HcModelLoadMatchingParameters", init, init, sizeof(init), NULL));
   PetscOptionsEnd();
+  PetscCheck(!(init[0] && adapt[0]), world, PETSC_ERR_ARG_INCOMP, "-train_init and -adapt exclude each other");
   if (!outset && !rank) {
     PetscBool exists;
 
@@ -228,6 +234,12 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcTrainerSetUp(tr));
   /* a seasonal cycle starts from the training data's climatology (an adapted model keeps the file's) */
   if (!adapt[0]) PetscCall(HcTrainerInitializeSeasonalCycle(tr));
+  if (init[0]) { /* after the cycle's first guess, so that a seasonal term in the file wins */
+    PetscInt n;
+
+    PetscCall(HcTrainerLoadInitialParameters(tr, init, &n));
+    PetscCall(PetscPrintf(world, "-train_init: %" PetscInt_FMT " parameter block(s) read from %s\n", n, init));
+  }
   if (rank == 0) PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_SELF));
   if (adapt[0]) PetscCall(HcTrainReport(tr, model, nenv, names, "before adaptation"));
   PetscCall(HcTrainerTrain(tr));

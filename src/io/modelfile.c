@@ -451,7 +451,10 @@ PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], const char 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel, const char[], PetscBool);
+/* which blocks a load reads: all (a missing one is an error), the shared terms only, or those the file has */
+typedef enum { HC_LOAD_ALL, HC_LOAD_SHARED, HC_LOAD_PRESENT } HcLoadMode;
+
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel, const char[], HcLoadMode, PetscInt *);
 
 /*@C
   HcModelLoadParameters - read every parameter block (by term name) and the normalisation from a model file.
@@ -459,7 +462,7 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel, const char[],
 PetscErrorCode HcModelLoadParameters(HcModel model, const char path[])
 {
   PetscFunctionBegin;
-  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_FALSE));
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, HC_LOAD_ALL, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -470,7 +473,23 @@ PetscErrorCode HcModelLoadParameters(HcModel model, const char path[])
 PetscErrorCode HcModelLoadSharedParameters(HcModel model, const char path[])
 {
   PetscFunctionBegin;
-  PetscCall(HcModelLoadParametersSelect_Private(model, path, PETSC_TRUE));
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, HC_LOAD_SHARED, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelLoadMatchingParameters - read the blocks of the terms the model file has (by term name, same size; and the
+  normalisation); the other terms keep their values.  *nloaded: how many blocks were read (0 is an error).  Used to
+  start a training from another model, e.g. a hybrid from its physics-only fit.
+@*/
+PetscErrorCode HcModelLoadMatchingParameters(HcModel model, const char path[], PetscInt *nloaded)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelLoadParametersSelect_Private(model, path, HC_LOAD_PRESENT, &n));
+  PetscCheck(n > 0, model->comm, PETSC_ERR_ARG_INCOMP, "model file %s: none of this model's terms is in it", path);
+  if (nloaded) *nloaded = n;
   PetscFunctionReturn(0);
 }
 
@@ -542,14 +561,16 @@ static PetscErrorCode HcModelFileSameGrid_Private(int nc, HcGrid g, const PetscS
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const char path[], PetscBool sharedonly)
+static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const char path[], HcLoadMode mode, PetscInt *nloaded)
 {
-  PetscMPIInt  rank;
-  int          nc = -1, ok = 1, hasnorm = 0;
-  char         msg[512] = "";
-  PetscReal   *theta;
-  PetscScalar *mask  = NULL;
-  PetscBool    bound = PETSC_FALSE;
+  const PetscBool sharedonly = mode == HC_LOAD_SHARED ? PETSC_TRUE : PETSC_FALSE;
+  PetscInt        nread      = 0;
+  PetscMPIInt     rank;
+  int             nc = -1, ok = 1, hasnorm = 0;
+  char            msg[512] = "";
+  PetscReal      *theta;
+  PetscScalar    *mask  = NULL;
+  PetscBool       bound = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelLoadParameters: call HcModelSetUp() first");
@@ -584,6 +605,10 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         }
       }
 
+      if (mode == HC_LOAD_PRESENT && nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
+        PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
+        continue;
+      }
       if (nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
         ok = 0;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: no parameters for term '%s' (a model with other terms?)", path,
@@ -605,6 +630,7 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         ok = 0;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: cannot read the parameters of term '%s'", path, t->name));
       }
+      nread++;
     }
     if (ok) {
       int v1, v2;
@@ -623,6 +649,8 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
   if (!ok) PetscCall(PetscFree(theta));
   PetscCheck(ok, model->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   PetscCallMPI(MPI_Bcast(&hasnorm, 1, MPI_INT, 0, model->comm));
+  PetscCallMPI(MPI_Bcast(&nread, 1, MPIU_INT, 0, model->comm));
+  if (nloaded) *nloaded = nread;
   PetscCallMPI(MPI_Bcast(theta, (PetscMPIInt)(model->nparam + 2 * HC_MAX_FIELDS), MPIU_REAL, 0, model->comm));
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetParameters(model->terms[k], theta + model->poff[k]));
   if (hasnorm) PetscCall(HcModelSetNormalization(model, theta + model->nparam, theta + model->nparam + HC_MAX_FIELDS));

@@ -332,6 +332,23 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
 }
 
 /*@C
+  HcTrainerLoadInitialParameters - start from the parameters of a model file for every term it has (by term name, e.g.
+  a hybrid from its physics-only fit; HcModelLoadMatchingParameters()); the other terms keep theirs, and the
+  normalisation stays the one of this trainer's data.  Call after HcTrainerSetUp() (and after
+  HcTrainerInitializeSeasonalCycle(), so that a seasonal term of the file wins).  *n: blocks read.
+@*/
+PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  PetscCall(HcModelLoadMatchingParameters(tr->model, path, n));
+  PetscCall(HcModelSetNormalization(tr->model, tr->mean, tr->std));
+  PetscCall(HcModelGetParameters(tr->model, tr->theta));
+  PetscCall(HcModelSetParameters(tr->model, tr->theta));
+  PetscFunctionReturn(0);
+}
+
+/*@C
   HcTrainerInitializeSeasonalCycle - set the cycle of every seasonal term of the model from the training part of the
   data (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to
   it; an environment's own seasonal term uses its environment only), before training.  Call after HcTrainerSetUp();
