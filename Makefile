@@ -6,10 +6,13 @@
 #   make demo     deps + build + run the main job on the built-in default
 #   make bench    deps + build + the benchmarks of BENCHMARKS.md (bench/, writes bench/results.md; ~15 min)
 #   make format   clang-format every C source and header in place
-#   make clean    remove build/, bin/, lib/
+#   make clean    remove build/, bin/, lib/ (but not the MPICH PETSc of build/mpich/prefix)
 #
 # A different PETSc (a cluster's own, e.g. built on MPICH): make PETSC_DIR=/path PETSC_ARCH=arch
 # The compiler, its flags and the MPI come from that PETSc's pkg-config file.
+# MPICH instead of OpenMPI (docs/mpich.md): MPI=mpich on any goal above, e.g. make deps MPI=mpich (builds FFTW-MPI and
+# PETSc on MPICH into build/mpich/prefix or PREFIX=dir; 20 to 50 min, once), make test MPI=mpich.  make clean MPI=mpich
+# removes that flavour's objects only; make clean-mpich removes build/mpich (its PETSc too).
 
 SHELL        := /bin/bash
 .DEFAULT_GOAL := all
@@ -42,7 +45,35 @@ else
 endif
 
 # Goals that must work before any dependency is installed: they never look for PETSc.
-PLAIN_GOALS  := deps clean test demo format help bench deps-bench
+PLAIN_GOALS  := deps clean clean-mpich test demo format help bench deps-bench
+
+# ---- MPI=mpich: the MPICH flavour (docs/mpich.md).  Debian's PETSc and FFTW-MPI are built on OpenMPI, so
+# .ci/build-mpich-petsc.sh (make deps MPI=mpich) builds both on MPICH into PREFIX; objects go to build/mpich/obj, so
+# that both flavours' objects survive; bin/hycast and lib/libhycast.a are relinked whenever the flavour changes.
+MPI          ?=
+MPICH_DIR    := build/mpich
+ifeq ($(MPI),mpich)
+  PREFIX     ?= $(CURDIR)/$(MPICH_DIR)/prefix
+  override PREFIX := $(abspath $(PREFIX))
+  ifneq ($(origin BUILD),command line)
+    BUILD    := $(MPICH_DIR)/obj
+  endif
+  # this flavour's PETSc, unless one is named on the command line (an exported PETSC_DIR is OpenMPI's, or a cluster's)
+  ifneq ($(origin PETSC_DIR),command line)
+    PETSC_DIR  := $(PREFIX)
+    PETSC_ARCH :=
+  endif
+  # Debian's packages without its OpenMPI PETSc and FFTW-MPI, plus MPICH; the build script installs what it needs too
+  DEPS_PKGS  := $(filter-out petsc-dev libfftw3-mpi-dev,$(DEPS_PKGS)) mpich libmpich-dev
+  DEPS_BUILD := bash .ci/build-mpich-petsc.sh '$(PREFIX)'
+  # FFTW (serial and MPI) of PREFIX, found at run time through an rpath, as is PETSc
+  EXT_PC_PATH := PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+  EXT_LDFLAGS := -L$(PREFIX)/lib -Wl,-rpath,$(PREFIX)/lib
+  MPIEXEC    ?= mpiexec.mpich
+else ifneq ($(MPI),)
+  $(error MPI=$(MPI): only MPI=mpich is known (the default, without MPI=, is Debian's OpenMPI))
+endif
+# ---- end MPI=mpich
 NEED_CONFIG  := $(if $(MAKECMDGOALS),$(filter-out $(PLAIN_GOALS) print-%,$(MAKECMDGOALS)),all)
 ifneq ($(filter print-%,$(MAKECMDGOALS)),)
   NEED_CONFIG := print
@@ -52,6 +83,9 @@ ifneq ($(NEED_CONFIG),)
   ifdef PETSC_DIR
     PETSC_PC_DIR := $(abspath $(PETSC_DIR)/$(PETSC_ARCH)/lib/pkgconfig)
     ifeq ($(wildcard $(PETSC_PC_DIR)/PETSc.pc $(PETSC_PC_DIR)/petsc.pc),)
+      ifeq ($(MPI)-$(PETSC_DIR),mpich-$(PREFIX))
+        $(error MPI=mpich: no PETSc.pc in $(PETSC_PC_DIR). Run 'make deps MPI=mpich' first (builds PETSc on MPICH: 20 to 50 min))
+      endif
       $(error PETSC_DIR=$(PETSC_DIR) PETSC_ARCH=$(PETSC_ARCH): no PETSc.pc in $(PETSC_PC_DIR). Point PETSC_DIR/PETSC_ARCH at an installed PETSc, or unset them to use the system PETSc)
     endif
     # make 4.3 does not pass exported variables to $(shell): put the path on the command itself
@@ -66,8 +100,8 @@ ifneq ($(NEED_CONFIG),)
   CC           := $(shell $(PETSC_PKG_CONFIG) --variable=ccompiler PETSc)
   PETSC_CFLAGS := $(shell $(PETSC_PKG_CONFIG) --cflags PETSc)
   PETSC_LIBS   := $(shell $(PETSC_PKG_CONFIG) --libs PETSc)
-  EXT_CFLAGS   := $(shell $(PKG_CONFIG) --cflags fftw3 netcdf 2>/dev/null)
-  EXT_LIBS     := -lfftw3_mpi $(shell $(PKG_CONFIG) --libs fftw3 netcdf 2>/dev/null || echo -lfftw3 -lnetcdf)
+  EXT_CFLAGS   := $(shell $(EXT_PC_PATH) $(PKG_CONFIG) --cflags fftw3 netcdf 2>/dev/null)
+  EXT_LIBS     := $(EXT_LDFLAGS) -lfftw3_mpi $(shell $(EXT_PC_PATH) $(PKG_CONFIG) --libs fftw3 netcdf 2>/dev/null || echo -lfftw3 -lnetcdf)
   # mpiexec that belongs to this PETSc's MPI: from PETSc's own configuration when it records one.
   PETSC_VARS   := $(wildcard $(PETSC_PREFIX)/lib/petsc/conf/petscvariables)
   MPIEXEC      ?= $(or $(firstword $(if $(PETSC_VARS),$(shell sed -n 's/^MPIEXEC = //p' $(PETSC_VARS)))),mpiexec)
@@ -90,8 +124,17 @@ BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LIBHYCAST    := lib/libhycast.a
 HYCAST       := bin/hycast
+# Which MPI flavour and PETSc bin/hycast and lib/libhycast.a are linked with: rewritten (when a build reads this
+# Makefile) only when that changes, so that switching between make and make MPI=mpich relinks them (from that
+# flavour's objects).
+LINK_STAMP   := lib/.hycast-link
+LINK_ID      := $(or $(MPI),default) $(PETSC_PREFIX)
+ifneq ($(filter-out print,$(NEED_CONFIG)),)
+  $(shell mkdir -p $(dir $(LINK_STAMP)) && [ "$$(cat $(LINK_STAMP) 2>/dev/null)" = "$(LINK_ID)" ] || echo "$(LINK_ID)" > $(LINK_STAMP))
+endif
 
-.PHONY: all deps test check demo run-demo $(addprefix experiment-,$(EXPERIMENTS)) format clean help tests bench deps-bench run-bench
+.PHONY: all deps test check demo run-demo $(addprefix experiment-,$(EXPERIMENTS)) format clean clean-mpich help tests bench \
+        deps-bench run-bench
 all: $(HYCAST) $(LIBHYCAST)
 
 $(BUILD)/%.o: %.c
@@ -99,12 +142,14 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(LIBHYCAST): $(LIB_OBJS)
+$(LINK_STAMP): ;
+
+$(LIBHYCAST): $(LIB_OBJS) $(LINK_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
-$(HYCAST): $(CLI_OBJS) $(LIBHYCAST)
+$(HYCAST): $(CLI_OBJS) $(LIBHYCAST) $(LINK_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIBHYCAST) $(LDLIBS)
@@ -145,6 +190,7 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && \
 	  echo "make deps: done"; fi
+	$(if $(DEPS_BUILD),$(Q)$(DEPS_BUILD))
 
 # Benchmark programs (bench/*.c) and the driver that runs every figure and writes bench/results.md.
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TESTUTIL_OBJ) $(LIBHYCAST)
@@ -163,11 +209,24 @@ run-bench: $(BENCH_BINS)
 format:
 	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')
 
+# make clean keeps the MPICH prefix (PETSc and FFTW built on MPICH, 20 to 50 min of work): make clean-mpich removes it.
+ifeq ($(MPI),mpich)
 clean:
 	rm -rf $(BUILD) bin lib
+else ifneq ($(wildcard $(MPICH_DIR)),)
+clean:
+	rm -rf $(filter-out $(MPICH_DIR),$(wildcard $(BUILD)/* $(BUILD)/.[!.]*)) bin lib
+else
+clean:
+	rm -rf $(BUILD) bin lib
+endif
+
+clean-mpich:
+	rm -rf $(MPICH_DIR)
+	$(if $(filter-out $(abspath $(MPICH_DIR))/%,$(PREFIX)),@echo "make clean-mpich: PREFIX=$(PREFIX) is not under $(MPICH_DIR): remove it yourself")
 
 help:
-	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+	@sed -n '2,15s/^# \{0,1\}//p' Makefile
 
 print-%:
 	@echo '$*=$($*)'

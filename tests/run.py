@@ -9,7 +9,8 @@ Suite lines (shell-quoted words; '#' starts a comment):
   grep     the combined stdout+stderr must match REGEX (Python syntax)
   nogrep   ... and must not match REGEX
   out      compare the output with tests/output/FILE, numbers within relative tolerance tol (default 1e-8)
-  PROGRAM  a test binary under BUILD/tests, "hycast" for bin/hycast, or a script under tests/ (run with bash)
+  PROGRAM  a test binary under BUILD/tests, "hycast" for bin/hycast, or a script under tests/ (run with bash; the
+           environment variable HYCAST_BUILD gives it BUILD)
 Unit tests and hycast commands get -options_left: an option nobody used fails the test.
 """
 import argparse
@@ -97,6 +98,9 @@ def main():
         ver = ""
     is_openmpi = "Open MPI" in ver or "OpenRTE" in ver
     build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
+    env["HYCAST_BUILD"] = build  # scripts run test and bench binaries from here (make MPI=mpich builds elsewhere)
+    # tests write their scratch files under build/tests of the repository, whichever BUILD holds the programs
+    os.makedirs(os.path.join(ROOT, "build", "tests"), exist_ok=True)
     logdir = os.path.join(build, "tests", "logs")
     os.makedirs(logdir, exist_ok=True)
 

@@ -9,6 +9,7 @@ set -u
 cd "$(dirname "$0")/.."
 MPIEXEC=${MPIEXEC:-mpiexec}
 PY=${PYTHON:-/usr/bin/python3}
+BUILD=${HYCAST_BUILD:-build}  # the build directory of the test binaries (tests/run.py sets it: make MPI=mpich has its own)
 np=${1:-1}
 if ! "$PY" -c "import torch, netCDF4" >/dev/null 2>&1; then
   echo "SKIPPED: $PY cannot import torch and netCDF4 (make deps installs python3-torch and python3-netcdf4)"
@@ -20,7 +21,7 @@ run_case() { # name, hycast options
   shift
   rm -rf "$dir" && mkdir -p "$dir"
   echo "== $name (hycast on $np rank(s)): $*"
-  if ! $MPIEXEC -n "$np" build/bench/hybrid-bench -options_file bench/hybrid-bench.yaml -bench_reps 1 -bench_warmup 0 \
+  if ! $MPIEXEC -n "$np" "$BUILD/bench/hybrid-bench" -options_file bench/hybrid-bench.yaml -bench_reps 1 -bench_warmup 0 \
     -bench_write "$dir" "$@" >"$dir/hycast.log" 2>&1; then
     cat "$dir/hycast.log"
     fail=1

@@ -9,11 +9,12 @@ if [ ! -r "$file" ]; then
   exit 0
 fi
 PYTHON=${PYTHON:-/usr/bin/python3}
+BUILD=${HYCAST_BUILD:-build}  # the build directory of the test binaries (tests/run.py sets it)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-build/tests/t050-reader-ersst -t_file "$file" -t_samples > "$tmp/samples.txt" 2>&1 || fail=1
+"$BUILD/tests/t050-reader-ersst" -t_file "$file" -t_samples > "$tmp/samples.txt" 2>&1 || fail=1
 ncdump -v lat,lon "$file" > "$tmp/coords.cdl" && ncdump -p 9,17 -v sst "$file" > "$tmp/sst.cdl" || fail=1
 # ncdump's text: find the file indices of each sample's longitude and latitude, then its value in the flattened sst(time, lat, lon)
 "$PYTHON" - "$tmp" <<'PY' || fail=1

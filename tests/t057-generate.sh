@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 MPIEXEC=${MPIEXEC:-mpiexec}
+BUILD=${HYCAST_BUILD:-build}  # the build directory of the test binaries (tests/run.py sets it)
 mkdir -p build/tests
 tmp=$(mktemp -d build/tests/generate.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -28,7 +29,7 @@ check "hycast info opens the coarse file: 4 environments, Cartesian 32 x 32, per
 info=$(bin/hycast info "$tmp/gen-fine.nc" -data_env 3 2>&1); code=$?
 check "hycast info -data_env 3 reads environment 3 of the fine file (64 x 64)" \
   '[ $code = 0 ] && echo "$info" | grep -q "reading environment 3" && echo "$info" | grep -q "64 x 64"'
-res=$($MPIEXEC -n 2 build/tests/t058-generate-check -t_fine "$tmp/gen-fine.nc" -t_coarse "$tmp/gen.nc" 2>&1)
+res=$($MPIEXEC -n 2 "$BUILD/tests/t058-generate-check" -t_fine "$tmp/gen-fine.nc" -t_coarse "$tmp/gen.nc" 2>&1)
 echo "$res" | sed 's/^/    | /'
 check "coarse = area-weighted average of fine (t058 on 2 ranks)" 'echo "$res" | grep -q "^PASSED"'
 bin/hycast generate -generate_envs 2 -generate_steps 5 -o "$tmp/s1.nc" > /dev/null 2>&1

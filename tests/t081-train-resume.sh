@@ -6,6 +6,10 @@ set -u
 cd "$(dirname "$0")/.."
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
+# MPICH's mpiexec (Hydra) forwards the signal, but its own exit status after that is not reliable: now and then 0 even
+# when every rank exited with 143 (seen with MPICH 4.0.2 and plain shell ranks too, see docs/mpich.md)
+hydra=0
+"${MPI[@]}" --version 2>/dev/null | grep -q "HYDRA" && hydra=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -28,6 +32,9 @@ wait $pid
 code=$?
 echo "--- interrupted run (exit $code):"; grep -E "interrupted|saved|^epoch" "$tmp/part.log"
 if [ "$n" = 1 ]; then check "SIGTERM after epoch 3: exit status 143" '[ $code = 143 ]'
+elif [ $hydra = 1 ]; then
+  check "SIGTERM after epoch 3: stopped by the signal (Hydra's exit status $code is not checked)" \
+    'grep -q "interrupted by signal 15" "$tmp/part.log"'
 else check "SIGTERM after epoch 3: non-zero exit status ($code)" '[ $code != 0 ]'; fi
 check "the state is saved and the way to resume printed" 'grep -q "continue with -train_resume" "$tmp/part.log"'
 check "no model file from the interrupted run" '[ ! -e "$tmp/part.nc" ]'

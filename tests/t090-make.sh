@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The build system: make deps is a no-op when every package is installed; PETSC_DIR/PETSC_ARCH select the PETSc
-# (through its pkg-config file) and a wrong one stops with a clear message; print-VAR works.
+# (through its pkg-config file) and a wrong one stops with a clear message; print-VAR works; bin/hycast loads one MPI.
 set -u
 cd "$(dirname "$0")/.."
 fail=0
@@ -19,18 +19,30 @@ out=$(make -s print-CC PETSC_DIR=/nonexistent/petsc PETSC_ARCH=arch-x 2>&1); cod
 echo "make PETSC_DIR=/nonexistent/petsc -> $out"
 check "a wrong PETSC_DIR stops the build with a clear message" '[ $code != 0 ] && echo "$out" | grep -q "no PETSc.pc in /nonexistent/petsc/arch-x/lib/pkgconfig"'
 
-# A PETSc install of our own making (a copy of the system's pkg-config file with another prefix) must be the one used.
-pcfile=$(pkg-config --variable=pcfiledir PETSc)/PETSc.pc
+# The PETSc this build uses: the system's, or under make test MPI=mpich (MPI=mpich reaches us through MAKEFLAGS) the
+# one of build/mpich/prefix.
+pcdir=$(make -s print-PETSC_PC_DIR | sed 's/^PETSC_PC_DIR=//')
+petsc_pc() { PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" pkg-config "$@" PETSc; }
+
+# A PETSc install of our own making (a copy of the used pkg-config file with another prefix) must be the one used.
+pcfile=$(petsc_pc --variable=pcfiledir)/PETSc.pc
 mkdir -p "$tmp/petsc/arch-fake/lib/pkgconfig"
 sed "s|^prefix=.*|prefix=$tmp/petsc/arch-fake|" "$pcfile" > "$tmp/petsc/arch-fake/lib/pkgconfig/PETSc.pc"
 out=$(make -s print-PETSC_PREFIX PETSC_DIR="$tmp/petsc" PETSC_ARCH=arch-fake 2>&1)
 check "PETSC_DIR/PETSC_ARCH select that PETSc's pkg-config file ($out)" '[ "$out" = "PETSC_PREFIX=$tmp/petsc/arch-fake" ]'
 
 out=$(make -s print-CC 2>&1)
-check "the compiler comes from PETSc's pkg-config file ($out)" '[ "$out" = "CC=$(pkg-config --variable=ccompiler PETSc)" ]'
+check "the compiler comes from PETSc's pkg-config file ($out)" '[ "$out" = "CC=$(petsc_pc --variable=ccompiler)" ]'
 
 out=$(make -n V=1 lib/libhycast.a -B 2>&1 | grep -c -- "-MMD")
 check "objects are compiled with -MMD dependency files ($out compile lines)" '[ "$out" -gt 0 ]'
+
+# One MPI only: bin/hycast and every library it loads use the same MPI (OpenMPI's libmpi.so.40 by default, MPICH's
+# libmpich.so.12 under MPI=mpich); a library built on the other one (say Debian's OpenMPI FFTW-MPI) would load both.
+if [ -x bin/hycast ]; then
+  out=$(ldd bin/hycast | grep -o -E 'libmpi(ch)?\.so\.[0-9]+' | sort -u | tr '\n' ' ')
+  check "bin/hycast loads one MPI library ($out)" '[ "$(echo $out | wc -w)" = 1 ]'
+fi
 
 [ $fail = 0 ] && echo "PASSED" || echo "FAILED"
 exit $fail
