@@ -30,7 +30,7 @@ static PetscErrorCode Build(MPI_Comm comm, PetscReal rate, PetscBool withadvdiff
   PetscCall(HcGridGetSizes(*grid, &nx, &ny));
   PetscCall(HcModelCreate(*grid, model));
   if (withadvdiff) {
-    const PetscReal K[1] = {3e4};
+    const PetscReal K[2] = {3e4, 3e4}; /* one per field */
 
     PetscCall(HcTermCreate(*grid, &t));
     PetscCall(HcTermSetType(t, HCTERMADVDIFF));
