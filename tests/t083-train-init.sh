@@ -42,5 +42,9 @@ check "the MLP block keeps its own initialisation" '[ "$same_mlp" = 1 ]'
   -o "$tmp/bad.nc" > "$tmp/bad.log" 2>&1
 code=$?
 check "a file without any of the model's terms is refused" '[ $code != 0 ] && grep -q "none of this model.s terms is in it" "$tmp/bad.log" && [ ! -e "$tmp/bad.nc" ]'
+bin/hycast train "${args[@]}" -model_terms advdiff -train_epochs 0 -train_init "$tmp/phys.nc" -train_resume "$tmp/phys.nc" \
+  -o "$tmp/bad2.nc" > "$tmp/bad2.log" 2>&1
+code=$?
+check "-train_init with -train_resume is refused" '[ $code != 0 ] && grep -q "exclude each other" "$tmp/bad2.log" && [ ! -e "$tmp/bad2.nc" ]'
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

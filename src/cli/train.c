@@ -156,6 +156,12 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
                                "HcModelLoadMatchingParameters", init, init, sizeof(init), NULL));
   PetscOptionsEnd();
   PetscCheck(!(init[0] && adapt[0]), world, PETSC_ERR_ARG_INCOMP, "-train_init and -adapt exclude each other");
+  if (init[0]) { /* before any file is read: a resumed run continues from its state file exactly */
+    PetscBool resume;
+
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-train_resume", &resume));
+    PetscCheck(!resume, world, PETSC_ERR_ARG_INCOMP, "-train_init and -train_resume exclude each other");
+  }
   if (!outset && !rank) {
     PetscBool exists;
 

@@ -590,6 +590,11 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
         continue;
       }
+      /* a term the file does not have keeps its values (before the grid check: nothing of it is read) */
+      if (mode == HC_LOAD_PRESENT && nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
+        PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
+        continue;
+      }
       /* per-cell parameters mean nothing on another grid: say so before the parameter count does, more obscurely */
       if (t->gridbound) {
         PetscBool same;
@@ -605,10 +610,6 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         }
       }
 
-      if (mode == HC_LOAD_PRESENT && nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
-        PetscCall(PetscArraycpy(theta + model->poff[k], t->theta, t->nparam));
-        continue;
-      }
       if (nc_inq_varid(nc, t->name, &v) != NC_NOERR) {
         ok = 0;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: no parameters for term '%s' (a model with other terms?)", path,

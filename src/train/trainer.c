@@ -341,6 +341,9 @@ PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], P
 {
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  /* a resumed run continues from its state file exactly; other starting values would break that */
+  PetscCheck(!tr->resume[0], tr->comm, PETSC_ERR_ARG_INCOMP, "-train_init %s and -train_resume %s exclude each other", path,
+             tr->resume);
   PetscCall(HcModelLoadMatchingParameters(tr->model, path, n));
   PetscCall(HcModelSetNormalization(tr->model, tr->mean, tr->std));
   PetscCall(HcModelGetParameters(tr->model, tr->theta));
