@@ -117,6 +117,7 @@ PETSC_EXTERN PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm, PetscInt, const Pet
 PETSC_EXTERN PetscErrorCode HcTermMLPSetActivation(HcTerm, HcMLPActivation);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetStaticFeatures(HcTerm, PetscInt, const char *const[]);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetTrendFeature(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetFeatureScale(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetInitialization(HcTerm, PetscInt, PetscReal);
@@ -187,6 +188,8 @@ PETSC_EXTERN PetscErrorCode HcModelGetObservationInterval(HcModel, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelSolve(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_EXTERN PetscErrorCode HcModelComputeGradient(HcModel, PetscInt, const PetscReal[], Vec, HcObservationFn, void *,
                                                    PetscReal *, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcModelSetAdjointCache(HcModel, PetscReal);
+PETSC_EXTERN PetscErrorCode HcModelGetAdjointCacheStats(HcModel, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelCheckTimeStep(HcModel, PetscBool *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcModelView(HcModel, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcModelGetArchitecture(HcModel, char[], size_t);

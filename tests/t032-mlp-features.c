@@ -49,7 +49,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscBool latlon)
   DM                  da1;
   PetscInt            nf, xs, ys, xm, ym, nx = 26, ny = 18;
   PetscReal          *xc, *yc, derr[2] = {0, 0}, dmax[2] = {0, 0}, serr = 0, landmax = 0, lerr[2] = {0, 0}, y0, y1, x0, x1;
-  const PetscReal     K[2] = {1, 1}, t = 7.5, period = 4, origin = 0.5;
+  const PetscReal     K[2] = {1, 1}, t = 7.5, period = 4, origin = 0.5, tscale = 3, torigin = 1.5;
   const char         *statics[] = {"lat", "mask", "lon"};
   const char         *names[]   = {"a", "b"};
   const PetscScalar **mk, *f;
@@ -83,9 +83,11 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscBool latlon)
   PetscCall(HcTermSetType(mlp, HCTERMMLP));
   PetscCall(HcTermMLPSetStaticFeatures(mlp, 3, statics));
   PetscCall(HcTermMLPSetTimeFeatures(mlp, period, origin));
+  PetscCall(HcTermMLPSetTrendFeature(mlp, tscale, torigin));
   PetscCall(HcTermSetUp(mlp));
   PetscCall(HcTermMLPGetNumFeatures(mlp, &nf));
-  PetscCall(HcTestCheck(comm, nf == 2 * 4 + 4 + 2, "%" PetscInt_FMT " features (4 per field, mask 1, lat 1, lon 2, time 2)", nf));
+  PetscCall(HcTestCheck(comm, nf == 2 * 4 + 4 + 2 + 1,
+                        "%" PetscInt_FMT " features (4 per field, mask 1, lat 1, lon 2, time 2, trend 1)", nf));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(HcGridEvaluate(grid, PolyValues, &latlon, u));
   PetscCall(HcGridCreateVectorDof(grid, nf, &feat));
@@ -122,7 +124,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscBool latlon)
         const PetscBool    W = mk[j][i - 1] != 0, E = mk[j][i + 1] != 0, S = mk[j - 1][i] != 0, N = mk[j + 1][i] != 0;
         const PetscInt     px = StencilPoints(W && mk[j][i - 2] != 0, W, E, E && mk[j][i + 2] != 0);
         const PetscInt     py = StencilPoints(S && mk[j - 2][i] != 0, S, N, N && mk[j + 2][i] != 0);
-        PetscReal          expect[14];
+        PetscReal          expect[15];
 
         if (mk[j][i] == 0) {
           for (PetscInt k = 0; k < nf; k++) landmax = PetscMax(landmax, PetscAbsScalar(fc[k]));
@@ -150,10 +152,11 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscBool latlon)
         expect[11] = latlon ? PetscCosReal(X) : PetscCosReal(2 * PETSC_PI * (xc[i] - x0) / (x1 - x0));
         expect[12] = PetscSinReal(2 * PETSC_PI * (t - origin) / period);
         expect[13] = PetscCosReal(2 * PETSC_PI * (t - origin) / period);
+        expect[14] = (t - torigin) / tscale;
         /* canonical order: mask, lat, lon (whatever order they were listed in) */
         serr = PetscMax(serr, PetscAbsReal(PetscRealPart(fc[8]) - expect[9]));
         serr = PetscMax(serr, PetscAbsReal(PetscRealPart(fc[9]) - expect[8]));
-        for (PetscInt k = 10; k < 14; k++) serr = PetscMax(serr, PetscAbsReal(PetscRealPart(fc[k]) - expect[k]));
+        for (PetscInt k = 10; k < 15; k++) serr = PetscMax(serr, PetscAbsReal(PetscRealPart(fc[k]) - expect[k]));
       }
     }
     PetscCall(VecRestoreArrayRead(feat, &f));

@@ -3,7 +3,9 @@ static const char help[] =
     "multi-observation loss with respect to entries of every parameter block and to the initial state, against\n"
     "fourth-order central finite differences; the same loss and gradients computed by rank 0 alone (PETSC_COMM_SELF)\n"
     "agree with the all-ranks result.  Architecture from the options (-model_terms, -model_envs, -model_env_terms,\n"
-    "...); physics coefficients and output scales are set per grid by the test.\n";
+    "...); physics coefficients and output scales are set per grid by the test.  The adjoint's stage cache\n"
+    "(-model_adjoint_cache MB) must give the gradients of a run that recomputes every linearisation (cache 0), and\n"
+    "-test_cache all|some|none says how many of the adjoint's linearisations it must have restored.\n";
 
 #include "testutil.h"
 
@@ -217,6 +219,46 @@ static PetscErrorCode Run(MPI_Comm comm, const Case *cs, PetscBool check, Result
     }
   }
 
+  if (check) { /* the stage cache against recomputing every linearisation */
+    PetscInt  look, hits, look0, hits0;
+    PetscReal dp, dg, np, ng;
+    PetscBool ok;
+    char      want[8] = "all";
+    Vec       gp0, gu00;
+
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-test_cache", want, sizeof(want), NULL));
+    PetscCall(HcModelGetAdjointCacheStats(model, &look, &hits));
+    PetscCall(VecDuplicate(gp, &gp0));
+    PetscCall(VecDuplicate(gu0, &gu00));
+    PetscCall(HcModelSetAdjointCache(model, 0));
+    PetscCall(HcModelComputeGradient(model, NOBS, mf.times, u0, HcTestMisfitFn, &mf, NULL, gp0, gu00));
+    PetscCall(HcModelGetAdjointCacheStats(model, &look0, &hits0));
+    PetscCall(VecNorm(gp0, NORM_INFINITY, &np));
+    PetscCall(VecNorm(gu00, NORM_INFINITY, &ng));
+    PetscCall(VecAXPY(gp0, -1, gp));
+    PetscCall(VecAXPY(gu00, -1, gu0));
+    PetscCall(VecNorm(gp0, NORM_INFINITY, &dp));
+    PetscCall(VecNorm(gu00, NORM_INFINITY, &dg));
+    PetscCall(VecDestroy(&gp0));
+    PetscCall(VecDestroy(&gu00));
+    PetscCall(HcTestCheck(PETSC_COMM_WORLD, dp <= 1e-13 * np && dg <= 1e-13 * ng,
+                          "stage cache: gradients equal those recomputing every linearisation (max diff %.1e, %.1e relative)",
+                          (double)(dp / np), (double)(dg / ng)));
+    PetscCall(PetscStrcmp(want, "all", &ok));
+    if (ok)
+      ok = hits == look && look > 0 ? PETSC_TRUE : PETSC_FALSE;
+    else {
+      PetscCall(PetscStrcmp(want, "some", &ok));
+      if (ok)
+        ok = hits > 0 && hits < look ? PETSC_TRUE : PETSC_FALSE;
+      else
+        ok = hits == 0 ? PETSC_TRUE : PETSC_FALSE;
+    }
+    PetscCall(HcTestCheck(PETSC_COMM_WORLD, ok && look0 == look && hits0 == hits,
+                          "stage cache: %" PetscInt_FMT " of %" PetscInt_FMT
+                          " linearisations restored (expected: %s); none with cache 0",
+                          hits, look, want));
+  }
   PetscCall(HcTestGatherNatural(grid, gu0, &res->gu0));
   PetscCall(VecGetSize(u0, &res->n));
   PetscCall(PetscMalloc1(res->np, &res->gp));

@@ -52,6 +52,9 @@ typedef struct {
   /* linearisation point: input (with mask), lifted field, its kept modes, sigma(z) and sigma'(z) */
   PetscReal *xlin, *hlin, *slin, *dslin;
   HcCplx    *Hlin;
+  /* what the products read: the arrays above after a linearisation, or a record of the stage cache after a restore */
+  const PetscReal *xl, *sl;
+  const HcCplx    *Hl;
 
   /* work */
   PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed (Wp: rows padded) */
@@ -434,7 +437,89 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOHidden_Private(term, fno->xlin, fno->hlin, fno->Hlin, fno->slin, fno->dslin));
+  fno->xl = fno->xlin;
+  fno->sl = fno->slin;
+  fno->Hl = fno->Hlin;
   PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* ---- the adjoint's stage cache: a record keeps the slab input x, s = sigma(z), sigma'(z) unless it follows from s
+   (tanh), and the kept modes H of the lifted field; h is recomputed from x (a C -> W lift, cheap).  Saves the forward
+   transform, the inverse transform and the W x W pointwise product of a linearisation. */
+
+static PetscInt HcFNORecordSlopes_Private(const HcFNO *fno)
+{
+  return fno->act == HC_FNO_TANH ? 0 : 1;
+}
+
+static PetscErrorCode HcTermRecordSize_FNO(HcTerm term, PetscInt *n)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  *n = fno->ncell * (fno->nc + 1) + fno->ncell * fno->width * (1 + HcFNORecordSlopes_Private(fno)) + 2 * fno->nmode * fno->width;
+  PetscFunctionReturn(0);
+}
+
+/* the parts of a record: x, s, ds (NULL for tanh), H */
+static void HcFNORecordParts_Private(const HcFNO *fno, PetscReal *rec, PetscReal **x, PetscReal **s, PetscReal **ds, HcCplx **H)
+{
+  const PetscInt nW = fno->ncell * fno->width;
+
+  *x  = rec;
+  *s  = rec + fno->ncell * (fno->nc + 1);
+  *ds = HcFNORecordSlopes_Private(fno) ? *s + nW : NULL;
+  *H  = (HcCplx *)(*s + nW * (1 + HcFNORecordSlopes_Private(fno)));
+}
+
+static PetscErrorCode HcTermRecord_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
+{
+  HcFNO             *fno = (HcFNO *)term->data;
+  PetscReal         *xr, *sr, *dsr;
+  HcCplx            *Hr;
+  const PetscScalar *x;
+  PetscScalar       *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  HcFNORecordParts_Private(fno, rec, &xr, &sr, &dsr, &Hr);
+  PetscCall(HcFNOScatterIn_Private(term, uloc));
+  PetscCall(VecGetArrayRead(fno->sin, &x));
+  PetscCall(PetscArraycpy(xr, x, fno->ncell * (fno->nc + 1)));
+  PetscCall(VecRestoreArrayRead(fno->sin, &x));
+  PetscCall(HcFNOHidden_Private(term, xr, fno->h, Hr, sr, dsr));
+  PetscCall(VecGetArray(fno->sout, &o));
+  HcFNOProject_Private(fno, xr, term->theta + fno->oP, term->theta + fno->obP, sr, o, PETSC_FALSE);
+  PetscCall(VecRestoreArray(fno->sout, &o));
+  PetscCall(HcFNOScatterOutAdd_Private(fno, f));
+  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* the same state as HcTermLinearize_FNO: ds = m (1 - s^2) for tanh is what HcFNOActivate_Private computed (s = m t) */
+static PetscErrorCode HcTermRestore_FNO(HcTerm term, PetscReal t, Vec uloc, const PetscReal rec[])
+{
+  HcFNO         *fno = (HcFNO *)term->data;
+  const PetscInt W = fno->width, C = fno->nc;
+  PetscReal     *xr, *sr, *dsr;
+  HcCplx        *Hr;
+
+  PetscFunctionBegin;
+  HcFNORecordParts_Private(fno, (PetscReal *)rec, &xr, &sr, &dsr, &Hr); /* read only */
+  fno->stashed = PETSC_FALSE;
+  fno->xl      = xr; /* the record stays valid while the adjoint uses it: no copies */
+  fno->sl      = sr;
+  fno->Hl      = Hr;
+  if (dsr)
+    PetscCall(PetscArraycpy(fno->dslin, dsr, fno->ncell * W));
+  else
+    for (PetscInt q = 0; q < fno->ncell; q++) {
+      const PetscReal m = xr[q * (C + 1) + C];
+
+      for (PetscInt b = 0; b < W; b++) fno->dslin[q * W + b] = m * (1 - sr[q * W + b] * sr[q * W + b]);
+    }
+  HcFNOLift_Private(fno->ncell, C, W, xr, fno->AT, term->theta + fno->obL, fno->hlin);
   PetscFunctionReturn(0);
 }
 
@@ -517,7 +602,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
     for (PetscInt c = 0; c < C; c++) {
       PetscReal v = 0;
 
-      if (fno->xlin[q * (C + 1) + C] != 0)
+      if (fno->xl[q * (C + 1) + C] != 0)
         for (PetscInt a = 0; a < W; a++) v += A[a * C + c] * fno->k[q * W + a];
       o[q * C + c] = v;
     }
@@ -551,10 +636,10 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
   HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
-  HcFNOLift_Private(fno->ncell, C, W, fno->xlin, fno->dAT, dth + fno->obL, fno->h);
+  HcFNOLift_Private(fno->ncell, C, W, fno->xl, fno->dAT, dth + fno->obL, fno->h);
   PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
-  HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hlin, fno->Y, PETSC_TRUE);
+  HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hl, fno->Y, PETSC_TRUE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOTranspose_Private(W, W, dth + fno->oWp, fno->dWtmp);
   HcFNOPad_Private(W, fno->Wpad, fno->dWtmp, fno->dWpT);
@@ -563,8 +648,8 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   for (PetscInt q = 0; q < fno->ncell; q++)
     for (PetscInt b = 0; b < W; b++) fno->gz[q * W + b] = fno->dslin[q * W + b] * (fno->k[q * W + b] + dth[fno->obp + b]);
   PetscCall(VecGetArray(fno->sout, &o));
-  HcFNOProject_Private(fno, fno->xlin, dth + fno->oP, dth + fno->obP, fno->slin, o, PETSC_FALSE);
-  HcFNOProject_Private(fno, fno->xlin, th + fno->oP, NULL, fno->gz, o, PETSC_TRUE);
+  HcFNOProject_Private(fno, fno->xl, dth + fno->oP, dth + fno->obP, fno->sl, o, PETSC_FALSE);
+  HcFNOProject_Private(fno, fno->xl, th + fno->oP, NULL, fno->gz, o, PETSC_TRUE);
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (6 * fno->nc + 4 * W + 3) + 16.0 * fno->nmode * W * W));
@@ -595,11 +680,11 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
     PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
     PetscCall(VecRestoreArrayRead(fno->sin, &x));
   }
-  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xlin, fno->slin, fno->gz, fno->hlin, fno->k, grad + fno->oP,
+  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xl, fno->sl, fno->gz, fno->hlin, fno->k, grad + fno->oP,
                                  grad + fno->obP, grad + fno->obp, grad + fno->oWp, grad + fno->obL, grad + fno->oA);
   for (PetscInt m = 0; m < fno->nmode; m++) {
     PetscReal       *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
-    const PetscReal *V = (const PetscReal *)(fno->Hlin + m * W), *G = (const PetscReal *)(fno->X + m * W);
+    const PetscReal *V = (const PetscReal *)(fno->Hl + m * W), *G = (const PetscReal *)(fno->X + m * W);
     const PetscReal  s = N * fno->mwt[m];
 
     for (PetscInt b = 0; b < W; b++)
@@ -951,6 +1036,9 @@ PetscErrorCode HcTermCreate_FNO(HcTerm term)
                                .jacobiantranspose      = HcTermJacobianTranspose_FNO,
                                .paramjacobian          = HcTermParamJacobian_FNO,
                                .paramjacobiantranspose = HcTermParamJacobianTranspose_FNO,
+                               .recordsize             = HcTermRecordSize_FNO,
+                               .record                 = HcTermRecord_FNO,
+                               .restore                = HcTermRestore_FNO,
                                .estimaterates          = HcTermEstimateRates_FNO,
                                .architecture           = HcTermArchitecture_FNO};
   PetscFunctionReturn(0);

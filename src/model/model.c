@@ -19,6 +19,7 @@ PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
   m->cflcheck  = PETSC_TRUE;
   m->maxsub    = 10000;
   m->adjmemory = 4096;
+  m->adjcache  = 100;
   m->cflsafety = 0.9;
   PetscCall(HcGridReference(grid));
   PetscCall(TSCreate(m->comm, &m->ts));
@@ -199,6 +200,12 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   PetscCall(PetscOptionsReal("-model_adjoint_memory",
                              "Memory (MB per rank) the adjoint may keep for a trajectory; beyond it, use -model_adjoint_stride",
                              "", model->adjmemory, &model->adjmemory, NULL));
+  PetscCall(PetscOptionsReal("-model_adjoint_cache",
+                             "Memory (MB per rank) for the forward run's linearisations (MLP and Fourier-layer activations), "
+                             "which the adjoint then need not recompute; 0: recompute all",
+                             "", model->adjcache, &model->adjcache, NULL));
+  PetscCheck(model->adjcache >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_adjoint_cache must be >= 0, got %g",
+             (double)model->adjcache);
   PetscCall(PetscOptionsBool(
       "-model_cfl_check",
       "Refuse a -model_dt above the stability bound (off: take it as given, e.g. to time a fixed number of steps)", "",
@@ -687,6 +694,7 @@ PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetParameters(model->terms[k], model->gwork + model->poff[k]));
   model->stepvalid = PETSC_FALSE;
   model->linvalid  = PETSC_FALSE;
+  model->recvalid  = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -694,13 +702,22 @@ PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
 
 PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
 {
+  PetscReal *rec = NULL;
+
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
   PetscCall(VecSet(f, 0));
-  for (PetscInt k = 0; k < model->nterms; k++)
-    if (HcModelTermActive_Private(model, model->terms[k]))
-      PetscCall(model->terms[k]->ops.apply(model->terms[k], t, model->uloc, f));
+  if (model->recording && model->nrec < model->nslot) PetscCall(HcModelRecordSlot_Private(model, t, u, &rec));
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    HcTerm term = model->terms[k];
+
+    if (!HcModelTermActive_Private(model, term)) continue;
+    if (rec && model->recoff[k + 1] > model->recoff[k])
+      PetscCall(term->ops.record(term, t, model->uloc, f, rec + model->recoff[k]));
+    else
+      PetscCall(term->ops.apply(term, t, model->uloc, f));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -709,12 +726,22 @@ PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
 @*/
 PetscErrorCode HcModelLinearize(HcModel model, PetscReal t, Vec u)
 {
+  PetscInt slot = -1;
+
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
+  if (model->recvalid) PetscCall(HcModelFindSlot_Private(model, t, u, &slot));
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->ulinloc));
-  for (PetscInt k = 0; k < model->nterms; k++)
-    if (HcModelTermActive_Private(model, model->terms[k]) && model->terms[k]->ops.linearize)
-      PetscCall(model->terms[k]->ops.linearize(model->terms[k], t, model->ulinloc));
+  for (PetscInt k = 0; k < model->nterms; k++) {
+    HcTerm term = model->terms[k];
+
+    if (!HcModelTermActive_Private(model, term) || !term->ops.linearize) continue;
+    if (slot >= 0 && model->recoff[k + 1] > model->recoff[k])
+      PetscCall(term->ops.restore(term, model->rectime[slot], model->ulinloc,
+                                  model->recbuf + (size_t)slot * model->slotsize + model->recoff[k]));
+    else
+      PetscCall(term->ops.linearize(term, t, model->ulinloc));
+  }
   PetscCall(PetscObjectGetId((PetscObject)u, &model->linid));
   model->lintime  = t;
   model->linvalid = PETSC_TRUE;
@@ -935,6 +962,7 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   PetscCall(VecDestroy(&m->dldtheta));
   if (m->nstates) PetscCall(VecDestroyVecs(m->nstates, &m->states));
   PetscCall(PetscFree(m->gwork));
+  PetscCall(PetscFree2(m->recbuf, m->rectime));
   for (PetscInt k = 0; k < m->ninfo; k++) {
     PetscCall(PetscFree(m->infokey[k]));
     PetscCall(PetscFree(m->infoval[k]));

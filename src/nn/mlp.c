@@ -32,6 +32,7 @@ typedef struct {
   HcMLPActivation act;
   PetscBool       usestatic[HC_MLP_NSTATIC];
   PetscReal       tperiod, torigin;
+  PetscReal       trscale, trorigin; /* the trend feature (t - trorigin) / trscale, when trscale > 0 */
   PetscReal       fscale[3], oscale;
   PetscInt        seed;
   PetscReal       initscale;
@@ -176,7 +177,7 @@ static inline void HcMLPFieldScatter(PetscInt nc, const PetscReal scale[3], cons
 }
 
 /* The features after the fields' ones: static (mask, lat, lon, in this order) and time. */
-static inline void HcMLPExtraFeatures(const HcMLP *mlp, const HcMLPStencil *s, PetscInt i, PetscInt j, const PetscReal tf[2],
+static inline void HcMLPExtraFeatures(const HcMLP *mlp, const HcMLPStencil *s, PetscInt i, PetscInt j, const PetscReal tf[3],
                                       PetscInt ld, PetscReal f[])
 {
   PetscInt k = 0;
@@ -191,14 +192,16 @@ static inline void HcMLPExtraFeatures(const HcMLP *mlp, const HcMLPStencil *s, P
     f[ld * k++] = tf[0];
     f[ld * k++] = tf[1];
   }
+  if (mlp->trscale > 0) f[ld * k++] = tf[2];
 }
 
-static void HcMLPTimeFeatures(const HcMLP *mlp, PetscReal t, PetscReal tf[2])
+static void HcMLPTimeFeatures(const HcMLP *mlp, PetscReal t, PetscReal tf[3])
 {
   const PetscReal phase = mlp->tperiod > 0 ? 2 * PETSC_PI * (t - mlp->torigin) / mlp->tperiod : 0;
 
   tf[0] = PetscSinReal(phase);
   tf[1] = PetscCosReal(phase);
+  tf[2] = mlp->trscale > 0 ? (t - mlp->trorigin) / mlp->trscale : 0;
 }
 
 /* Flops of the features of one cell (stencils and scaling), for PetscLogFlops. */
@@ -220,7 +223,7 @@ static inline PetscReal *HcMLPCacheBlock(const HcMLP *mlp, PetscInt b)
 }
 
 /* The network's input rows of block b at state u: features of its cells, zero in the unused cells of a last block. */
-static void HcMLPBlockInput(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, const PetscReal tf[2], PetscReal x[])
+static void HcMLPBlockInput(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, const PetscReal tf[3], PetscReal x[])
 {
   const PetscInt nb = HcMLPBlockSize(mlp, b);
 
@@ -254,7 +257,7 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
   HcGrid               g   = term->grid;
   const PetscScalar ***u;
   PetscScalar       ***F = NULL;
-  PetscReal            tf[2];
+  PetscReal            tf[3];
 
   PetscFunctionBegin;
   PetscCall(HcMLPSetUpCells_Private(term));
@@ -265,7 +268,7 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
     PetscReal *x = cache ? HcMLPCacheBlock(mlp, b) : mlp->blk;
 
     HcMLPBlockInput(mlp, b, u, tf, x);
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, x, cache, mlp->out));
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, x, cache, mlp->out));
     if (F) HcMLPBlockAdd(mlp, b, mlp->out, F);
   }
   if (f) PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
@@ -292,6 +295,79 @@ static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  mlp->linearized = PETSC_TRUE;
+  mlp->stashed    = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* ---- the adjoint's stage cache: a record keeps, per block, the rows of the hidden layers after the first (activations
+   and slopes); the input features and the first layer (few inputs) are recomputed from u.  Saves the W x W products
+   and most activations of a linearisation.  A network with one hidden layer has nothing worth keeping. */
+
+static PetscInt HcMLPRecordFirstRow_Private(const HcMLP *mlp)
+{
+  return mlp->net.n[0] + mlp->net.hoff[1];
+}
+
+static PetscErrorCode HcTermRecordSize_MLP(HcTerm term, PetscInt *n)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPSetUpCells_Private(term));
+  *n = mlp->net.nlayers < 3 ? 0 : mlp->nblock * (mlp->net.cachesize - HcMLPRecordFirstRow_Private(mlp)) * HC_MLP_BLOCK;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermRecord_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
+{
+  HcMLP               *mlp = (HcMLP *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscInt       r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
+  const PetscScalar ***u;
+  PetscScalar       ***F;
+  PetscReal            tf[3];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(HcMLPSetUpCells_Private(term));
+  HcMLPTimeFeatures(mlp, t, tf);
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
+  PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    HcMLPBlockInput(mlp, b, u, tf, mlp->blk);
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, mlp->blk, PETSC_TRUE, mlp->out));
+    PetscCall(PetscArraycpy(rec + b * nr, mlp->blk + r0 * HC_MLP_BLOCK, nr));
+    HcMLPBlockAdd(mlp, b, mlp->out, F);
+  }
+  PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
+  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp) + mlp->nc)));
+  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* the same cache as HcTermLinearize_MLP: the input and the first layer recomputed by the same code, the rest copied */
+static PetscErrorCode HcTermRestore_MLP(HcTerm term, PetscReal t, Vec uloc, const PetscReal rec[])
+{
+  HcMLP               *mlp = (HcMLP *)term->data;
+  HcGrid               g   = term->grid;
+  const PetscInt       r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
+  const PetscScalar ***u;
+  PetscReal            tf[3];
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPSetUpCells_Private(term));
+  HcMLPTimeFeatures(mlp, t, tf);
+  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    PetscReal *x = HcMLPCacheBlock(mlp, b);
+
+    HcMLPBlockInput(mlp, b, u, tf, x);
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, 1, x, PETSC_TRUE, NULL));
+    PetscCall(PetscArraycpy(x + r0 * HC_MLP_BLOCK, rec + b * nr, nr));
+  }
+  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
   mlp->linearized = PETSC_TRUE;
   mlp->stashed    = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -585,6 +661,14 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
              (double)mlp->tperiod);
   PetscCall(PetscOptionsReal("-mlp_time_origin", "Time origin t0 of the time features", "HcTermMLPSetTimeFeatures", mlp->torigin,
                              &mlp->torigin, NULL));
+  PetscCall(PetscOptionsReal("-mlp_trend_scale",
+                             "Time scale T of the trend feature (t - t1) / T, for what drifts over the years (e.g. a warming); "
+                             "0: none",
+                             "HcTermMLPSetTrendFeature", mlp->trscale, &mlp->trscale, NULL));
+  PetscCheck(mlp->trscale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_trend_scale must be >= 0, got %g", pre,
+             (double)mlp->trscale);
+  PetscCall(PetscOptionsReal("-mlp_trend_origin", "Time t1 where the trend feature is 0 (e.g. the middle of the training period)",
+                             "HcTermMLPSetTrendFeature", mlp->trorigin, &mlp->trorigin, NULL));
   PetscCall(
       PetscSNPrintf(help, sizeof(help),
                     "Input scales s_u,s_grad,s_lap of u, its gradient and its Laplacian (default %g,%g,%g: 1, L, L^2 with L "
@@ -662,7 +746,7 @@ static PetscErrorCode HcTermSetUp_MLP(HcTerm term)
   PetscFunctionBegin;
   mlp->nc = g->nc;
   nf      = 4 * mlp->nc + (mlp->usestatic[HC_MLP_STATIC_MASK] ? 1 : 0) + (mlp->usestatic[HC_MLP_STATIC_LAT] ? 1 : 0) +
-       (mlp->usestatic[HC_MLP_STATIC_LON] ? 2 : 0) + (mlp->tperiod > 0 ? 2 : 0);
+       (mlp->usestatic[HC_MLP_STATIC_LON] ? 2 : 0) + (mlp->tperiod > 0 ? 2 : 0) + (mlp->trscale > 0 ? 1 : 0);
   mlp->nfeat = nf;
   PetscCall(HcMLPNetSetUp_Private(&mlp->net, nf, mlp->nhidden, mlp->widths, mlp->nc, mlp->act));
   PetscCall(HcTermSetNumParameters_Private(term, mlp->net.nparam));
@@ -696,6 +780,7 @@ static PetscErrorCode HcTermSetUp_MLP(HcTerm term)
     PetscCall(PetscStrallocpy("sin(time)", &mlp->featnames[k++]));
     PetscCall(PetscStrallocpy("cos(time)", &mlp->featnames[k++]));
   }
+  if (mlp->trscale > 0) PetscCall(PetscStrallocpy("trend", &mlp->featnames[k++]));
 
   /* Cartesian static features live on the domain's outer faces: x_scaled = (x - x0) / width in [0, 1] */
   for (PetscInt i = 0; i < g->nx; i++) wx += m->xw[i];
@@ -762,6 +847,8 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
   if (mlp->tperiod > 0)
     PetscCall(
         PetscViewerASCIIPrintf(viewer, "time features: period %g, origin %g\n", (double)mlp->tperiod, (double)mlp->torigin));
+  if (mlp->trscale > 0)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "trend feature: (t - %g) / %g\n", (double)mlp->trorigin, (double)mlp->trscale));
   PetscCall(PetscViewerASCIIPrintf(viewer, "initialisation: seed %" PetscInt_FMT ", output-layer scale %g\n", mlp->seed,
                                    (double)mlp->initscale));
   PetscFunctionReturn(0);
@@ -825,6 +912,11 @@ static PetscErrorCode HcTermArchitecture_MLP(HcTerm term, char buf[], size_t len
                     (double)mlp->tperiod, (double)mlp->torigin, (double)mlp->fscale[0], (double)mlp->fscale[1],
                     (double)mlp->fscale[2], (double)mlp->oscale));
   PetscCall(PetscStrlcat(buf, item, len));
+  if (mlp->trscale > 0) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_trend_scale %.17g -mlp_trend_origin %.17g", (double)mlp->trscale,
+                            (double)mlp->trorigin));
+    PetscCall(PetscStrlcat(buf, item, len));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -855,6 +947,9 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
                               .jacobiantranspose      = HcTermJacobianTranspose_MLP,
                               .paramjacobian          = HcTermParamJacobian_MLP,
                               .paramjacobiantranspose = HcTermParamJacobianTranspose_MLP,
+                              .recordsize             = HcTermRecordSize_MLP,
+                              .record                 = HcTermRecord_MLP,
+                              .restore                = HcTermRestore_MLP,
                               .estimaterates          = HcTermEstimateRates_MLP,
                               .architecture           = HcTermArchitecture_MLP};
   PetscFunctionReturn(0);
@@ -935,6 +1030,23 @@ PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm term, PetscReal period, PetscReal
 }
 
 /*@C
+  HcTermMLPSetTrendFeature - add the input (t - origin) / scale, a slow drift (e.g. a warming over the years) that the
+  periodic time features cannot express; scale 0 removes it.
+@*/
+PetscErrorCode HcTermMLPSetTrendFeature(HcTerm term, PetscReal scale, PetscReal origin)
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermMLPCheckNotSetUp_Private(term));
+  PetscCheck(scale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTermMLPSetTrendFeature: the scale must be >= 0, got %g",
+             (double)scale);
+  mlp->trscale  = scale;
+  mlp->trorigin = origin;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   HcTermMLPSetFeatureScale - the factors s_u, s_grad, s_lap applied to u, its gradient and its Laplacian before the network.
 @*/
 PetscErrorCode HcTermMLPSetFeatureScale(HcTerm term, const PetscReal scale[])
@@ -1008,7 +1120,7 @@ PetscErrorCode HcTermMLPComputeFeatures(HcTerm term, PetscReal t, Vec u, Vec fea
   const PetscReal     one[3] = {1, 1, 1};
   const PetscScalar **mk, ***a;
   PetscScalar        *f;
-  PetscReal           tf[2];
+  PetscReal           tf[3];
   PetscInt            n;
   Vec                 uloc;
   HcMLPStencil        st;
@@ -1068,7 +1180,7 @@ PetscErrorCode HcTermMLPEvaluate(HcTerm term, PetscInt npoints, const PetscReal 
     for (PetscInt k = 0; k < mlp->nfeat; k++)
       for (PetscInt p = 0; p < HC_MLP_BLOCK; p++)
         mlp->blk[k * HC_MLP_BLOCK + p] = p < nb ? HcMLPInputScale(mlp, k) * feat[(p0 + p) * mlp->nfeat + k] : 0;
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->blk, PETSC_FALSE, mlp->out));
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, mlp->blk, PETSC_FALSE, mlp->out));
     for (PetscInt p = 0; p < nb; p++)
       for (PetscInt c = 0; c < mlp->nc; c++) out[(p0 + p) * mlp->nc + c] = mlp->oscale * mlp->out[c * HC_MLP_BLOCK + p];
   }

@@ -232,16 +232,16 @@ HC_KERNEL static void HcMLPScaleBlock(HcMLPActivation act, PetscInt n, const Pet
     for (PetscInt k = 0; k < n * HC_B; k++) x[k] *= a[n * HC_B + k];
 }
 
-/* The network on a block: cache holds the input rows (n[0]); the hidden layers' activations and, with slopes, their
-   derivatives (not for tanh) are written after them (rows at n[0] + hoff[l]); out gets the output layer's rows
-   (unscaled). */
-PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *net, const PetscReal theta[], PetscReal cache[], PetscBool slopes,
-                                            PetscReal out[])
+/* The first nl layers of the network on a block (nl = nlayers: all of it): cache holds the input rows (n[0]); the hidden
+   layers' activations and, with slopes, their derivatives (not for tanh) are written after them (rows at n[0] + hoff[l]);
+   out gets the output layer's rows (unscaled) when it is computed. */
+PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *net, const PetscReal theta[], PetscInt nl, PetscReal cache[],
+                                            PetscBool slopes, PetscReal out[])
 {
   const PetscReal *x = cache;
 
   PetscFunctionBegin;
-  for (PetscInt l = 0; l < net->nlayers; l++) {
+  for (PetscInt l = 0; l < PetscMin(nl, net->nlayers); l++) {
     const PetscInt nin = net->n[l], nout = net->n[l + 1];
     PetscReal     *z = l == net->nlayers - 1 ? out : cache + (net->n[0] + net->hoff[l]) * HC_B;
 

@@ -26,7 +26,7 @@ PETSC_INTERN PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *, PetscInt, PetscInt
 PETSC_INTERN PetscErrorCode HcMLPNetDestroy_Private(HcMLPNet *);
 PETSC_INTERN PetscErrorCode HcMLPNetInitialize_Private(const HcMLPNet *, PetscInt, PetscReal, PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *, PetscInt, char[], size_t);
-PETSC_INTERN PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *, const PetscReal[], PetscReal[], PetscBool,
+PETSC_INTERN PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *, const PetscReal[], PetscInt, PetscReal[], PetscBool,
                                                          PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetTangentBlock_Private(const HcMLPNet *, const PetscReal[], const PetscReal[],
                                                          const PetscReal[], const PetscReal[], PetscReal[], PetscReal[]);

@@ -11,7 +11,11 @@
      jacobiantranspose(wloc, yloc)   y += J^T w                yloc local: a term may scatter-add into ghosts
      paramjacobian(dtheta, y)        y += (dF/dtheta) dtheta   y global
      paramjacobiantranspose(wloc, g) g += (dF/dtheta)^T w      this rank's cells only; the caller reduces
-   so that the model exchanges ghosts once per product for all its terms. */
+   so that the model exchanges ghosts once per product for all its terms.
+   Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
+     recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
+     record(t, uloc, f, rec)         f += F(u), as apply, and write into rec (n reals) what restore needs
+     restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass */
 typedef struct {
   PetscErrorCode (*setfromoptions)(HcTerm, PetscOptionItems *);
   PetscErrorCode (*setup)(HcTerm);
@@ -24,6 +28,9 @@ typedef struct {
   PetscErrorCode (*jacobiantranspose)(HcTerm, Vec, Vec);
   PetscErrorCode (*paramjacobian)(HcTerm, const PetscReal[], Vec);
   PetscErrorCode (*paramjacobiantranspose)(HcTerm, Vec, PetscReal[]);
+  PetscErrorCode (*recordsize)(HcTerm, PetscInt *);
+  PetscErrorCode (*record)(HcTerm, PetscReal, Vec, Vec, PetscReal[]);
+  PetscErrorCode (*restore)(HcTerm, PetscReal, Vec, const PetscReal[]);
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
   PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
 } HcTermOps;
