@@ -26,7 +26,7 @@ typedef struct {
      is land or beyond a wall, so that every face is open; -physics_fast_path 0 turns it off */
   PetscBool  fastopt, fast;
   PetscInt   fastmask; /* the grid's maskstate that fast was decided for */
-  PetscReal *fwork;    /* row arrays of the fast sweeps: per face and field of a row, 16 rows of (xm + 2) nc reals */
+  PetscReal *fwork;    /* row arrays of the fast sweeps: 14 rows of (xm + 2) nc reals, the last two fixed (inverse metrics) */
 } HcAdvDiff;
 
 /* Face coefficients over the cells (l-1, l, l+1, l+2) along the face normal, l and l+1 being the two sides. */
@@ -137,6 +137,27 @@ typedef struct {
    is a flat array of (cell, field) values and the loops over it vectorise (HC_KERNEL).  Face coefficients are computed
    with the same formulas and operands as the general sweeps (HcFaceX/Y), so the fluxes are the same numbers. */
 
+/* The fast sweeps' work array: 12 rows of L = (xm + 2) nc reals for the sweeps, then two fixed rows, per element k of a
+   row (k = (cell - xs + 1) nc + c): 1/xd of the x-face between cells xs-1+k/nc and xs+k/nc, and 1/xw of cell xs-1+k/nc.
+   With them the sweeps multiply where the general code divides (the results agree to round-off). */
+static PetscErrorCode HcAdvDiffFastSetUp_Private(HcTerm term)
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscInt       L  = (g->xm + 2) * ad->nc;
+
+  PetscFunctionBegin;
+  if (!ad->fastopt || ad->velfield || ad->fwork) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(14 * L, &ad->fwork));
+  for (PetscInt i = g->xs - 1, k = 0; i < g->xs + g->xm + 1; i++)
+    for (PetscInt c = 0; c < ad->nc; c++, k++) {
+      ad->fwork[12 * L + k] = 1 / m->xd[i];
+      ad->fwork[13 * L + k] = 1 / m->xw[i];
+    }
+  PetscFunctionReturn(0);
+}
+
 /* The rows of the fast sweeps' work array, L reals each: the coefficient rows A[4], D1, D2, beta, then rows 7.. free */
 static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12], PetscReal *A[4], PetscReal **D1, PetscReal **D2,
                               PetscReal **beta)
@@ -151,24 +172,30 @@ static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12],
 /* Coefficients of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, expanded per field (k = (l - xs + 1) nc + c):
    the advective A[s][k] (they depend on the row through nothing), and, when D1 is given, the diffusive D1[k], D2[k] of
    row j (through the x-metric factor cc[j]). */
+HC_KERNEL static void HcAdvDiffFastDiffusiveX(PetscInt n, const PetscReal *ixd, PetscReal icc, PetscReal *D1, PetscReal *D2)
+{
+  for (PetscInt k = 0; k < n; k++) {
+    D1[k] = ixd[k] * icc;
+    D2[k] = -D1[k];
+  }
+}
+
 static void HcAdvDiffFastCoefficientsX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4],
                                        PetscReal *D1, PetscReal *D2)
 {
   const HcGridMetrics *m  = &g->m;
   const PetscInt       nc = ad->nc;
 
+  if (D1) {
+    HcAdvDiffFastDiffusiveX((g->xm + 1) * nc, ad->fwork + 12 * (g->xm + 2) * nc, 1 / m->cc[j], D1, D2);
+    return;
+  }
   for (PetscInt l = g->xs - 1, k = 0; l < g->xs + g->xm; l++) {
-    const PetscReal d = m->xd[l] * m->cc[j];
-    PetscReal       adv[4];
+    PetscReal adv[4];
 
-    if (!D1) HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
-    for (PetscInt c = 0; c < nc; c++, k++) {
-      if (D1) {
-        D1[k] = 1 / d;
-        D2[k] = -1 / d;
-      } else
-        for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
-    }
+    HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
+    for (PetscInt c = 0; c < nc; c++, k++)
+      for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
   }
 }
 
@@ -272,8 +299,12 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
       /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
       HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
       HcAdvDiffFastFlux((xm + 1) * nc, nc, &u[j][xs - 1][0], aw, A, NULL, D1, D2, NULL, beta, fx);
-      for (PetscInt i = xs, k = 0; i < xs + xm; i++)
-        for (PetscInt c = 0; c < nc; c++, k++) sx[k] = m->yw[j] / (m->xw[i] * m->ya[j]);
+      {
+        const PetscReal  syj = m->yw[j] / m->ya[j];
+        const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
+
+        for (PetscInt k = 0; k < xm * nc; k++) sx[k] = syj * ixw[k];
+      }
       HcAdvDiffFastDivergence(xm * nc, nc, sx, m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn, &F[j][xs][0]);
     }
     {
@@ -437,8 +468,11 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
 
     /* x-faces east of the owned cells of row j: faces xs .. xe-1 are elements nc.. of the coefficient arrays */
     HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
-    for (PetscInt i = xs, k = 0; i < xs + xm; i++)
-      for (PetscInt c = 0; c < nc; c++, k++) gf[k] = s * (wr[k + nc] / m->xw[i + 1] - wr[k] / m->xw[i]);
+    {
+      const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
+
+      for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * ixw[k + nc] - wr[k] * ixw[k]);
+    }
     for (PetscInt q = 0; q < 4; q++) Ae[q] = A[q] + nc;
     HcAdvDiffFastTransposeRow(n, nc, gf, a, Ae, NULL, D1 + nc, D2 + nc, NULL, beta, y ? &y[j][xs][0] : NULL,
                               u ? &u[j][xs][0] : NULL, gKx, gVx);
@@ -450,7 +484,11 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
     HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[l - 1], m->yd[l], m->yd[l + 1], adv);
     dsc[0] = 1 / m->yd[l];
     dsc[1] = -1 / m->yd[l];
-    for (PetscInt k = 0; k < n; k++) gf[k] = m->cf[l] * (w1[k] / m->ya[l + 1] - w0[k] / m->ya[l]);
+    {
+      const PetscReal i1 = 1 / m->ya[l + 1], i0 = 1 / m->ya[l];
+
+      for (PetscInt k = 0; k < n; k++) gf[k] = m->cf[l] * (w1[k] * i1 - w0[k] * i0);
+    }
     HcAdvDiffFastTransposeRow(n, row, gf, b, NULL, adv, NULL, NULL, dsc, beta, y ? &y[l][xs][0] : NULL, u ? &u[l][xs][0] : NULL,
                               gKy, gVy);
   }
@@ -726,7 +764,7 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
   }
   PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
   ad->fastmask = -1;
-  if (ad->fastopt && !ad->velfield && !ad->fwork) PetscCall(PetscMalloc1(12 * (g->xm + 2) * ad->nc, &ad->fwork));
+  PetscCall(HcAdvDiffFastSetUp_Private(term));
   PetscFunctionReturn(0);
 }
 
@@ -856,7 +894,7 @@ PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm term, PetscBool fast)
   PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
   ad->fastopt  = fast;
   ad->fastmask = -1;
-  if (fast && term->setupcalled && !ad->fwork) PetscCall(PetscMalloc1(12 * (term->grid->xm + 2) * ad->nc, &ad->fwork));
+  if (term->setupcalled) PetscCall(HcAdvDiffFastSetUp_Private(term));
   PetscFunctionReturn(0);
 }
 
