@@ -158,6 +158,18 @@ static PetscErrorCode HcAdvDiffFastSetUp_Private(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+/* Row j of a ghosted local vector (from cell xs) and of a global one, from the flat arrays: the fast sweeps use no
+   DMDAVecGetArrayDOF, whose row-pointer tables cost as much as the sweeps themselves at these sizes. */
+static inline PetscInt HcAdvDiffLocalRow(const HcGrid g, PetscInt nc, PetscInt j)
+{
+  return ((j - g->gys) * g->gxm + (g->xs - g->gxs)) * nc;
+}
+
+static inline PetscInt HcAdvDiffGlobalRow(const HcGrid g, PetscInt nc, PetscInt j)
+{
+  return (j - g->ys) * g->xm * nc;
+}
+
 /* The rows of the fast sweeps' work array, L reals each: the coefficient rows A[4], D1, D2, beta, then rows 7.. free */
 static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12], PetscReal *A[4], PetscReal **D1, PetscReal **D2,
                               PetscReal **beta)
@@ -229,11 +241,12 @@ HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal
   }
 }
 
-/* F[k] += sx[k] (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]) */
-HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, const PetscReal *sx, PetscReal sys, PetscReal syn,
-                                              const PetscReal *fw, const PetscReal *fs, const PetscReal *fn, PetscReal *F)
+/* F[k] += (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]) */
+HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, PetscReal sxj, const PetscReal *ixw, PetscReal sys,
+                                              PetscReal syn, const PetscReal *fw, const PetscReal *fs, const PetscReal *fn,
+                                              PetscReal *F)
 {
-  for (PetscInt k = 0; k < n; k++) F[k] += sx[k] * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+  for (PetscInt k = 0; k < n; k++) F[k] += (sxj * ixw[k]) * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
 }
 
 /* The fast path needs a constant velocity and every cell within two of this rank's cells active (so that every face the
@@ -271,41 +284,37 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
   HcAdvDiff           *ad = (HcAdvDiff *)term->data;
   HcGrid               g  = term->grid;
   const HcGridMetrics *m  = &g->m;
-  const PetscInt       nc = ad->nc, xs = g->xs, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
+  const PetscInt       nc = ad->nc, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
   const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
   const PetscReal      aw = wt->velocity_from_face ? a : wt->dalpha[0], bw = wt->velocity_from_face ? b : wt->dalpha[1];
-  const PetscScalar ***u;
-  PetscScalar       ***F;
+  const PetscScalar   *u;
+  PetscScalar         *F;
   PetscReal           *r[12], *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
-  PetscReal           *A[4], *D1, *D2, *beta, *sx;
+  PetscReal           *A[4], *D1, *D2, *beta;
+  const PetscReal     *ixw   = ad->fwork + 13 * L + nc; /* 1/xw from cell xs */
   PetscBool            first = PETSC_TRUE;
 
   PetscFunctionBegin;
   HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
-  sx = r[7];
   for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = wt->beta[k % nc];
-  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
-  PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
+  PetscCall(VecGetArrayRead(uloc, &u));
+  PetscCall(VecGetArray(f, &F));
   for (PetscInt j = ys - 1; j < ye; j++) {
-    HcFace    fc;
-    PetscReal dsc[2];
+    const PetscReal *uj = u + HcAdvDiffLocalRow(g, nc, j);
+    HcFace           fc;
+    PetscReal        dsc[2];
 
     /* y-faces between rows j and j+1: the same coefficients all along the row */
     HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[j - 1], m->yd[j], m->yd[j + 1], fc.adv);
     dsc[0] = 1 / m->yd[j];
     dsc[1] = -1 / m->yd[j];
-    HcAdvDiffFastFlux(xm * nc, g->gxm * nc, &u[j][xs][0], bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
+    HcAdvDiffFastFlux(xm * nc, g->gxm * nc, uj, bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
     if (j >= ys) {
       /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
       HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
-      HcAdvDiffFastFlux((xm + 1) * nc, nc, &u[j][xs - 1][0], aw, A, NULL, D1, D2, NULL, beta, fx);
-      {
-        const PetscReal  syj = m->yw[j] / m->ya[j];
-        const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
-
-        for (PetscInt k = 0; k < xm * nc; k++) sx[k] = syj * ixw[k];
-      }
-      HcAdvDiffFastDivergence(xm * nc, nc, sx, m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn, &F[j][xs][0]);
+      HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, A, NULL, D1, D2, NULL, beta, fx);
+      HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ixw, m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn,
+                              F + HcAdvDiffGlobalRow(g, nc, j));
     }
     {
       PetscReal *tmp = fs;
@@ -313,8 +322,8 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
       fn             = tmp;
     }
   }
-  PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
-  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
+  PetscCall(VecRestoreArray(f, &F));
+  PetscCall(VecRestoreArrayRead(uloc, &u));
   PetscFunctionReturn(0);
 }
 
@@ -442,11 +451,11 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
   HcAdvDiff           *ad = (HcAdvDiff *)term->data;
   HcGrid               g  = term->grid;
   const HcGridMetrics *m  = &g->m;
-  const PetscInt       nc = ad->nc, xs = g->xs, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
+  const PetscInt       nc = ad->nc, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
   const PetscInt       row = g->gxm * nc, n = xm * nc;
   const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
-  const PetscScalar ***w, ***u                = NULL;
-  PetscScalar       ***y = NULL;
+  const PetscScalar   *w, *u                  = NULL;
+  PetscScalar         *y = NULL;
   PetscReal           *r[12], *A[4], *D1, *D2, *beta, *gf, *gKx, *gVx, *gKy, *gVy;
   PetscBool            first = PETSC_TRUE;
 
@@ -459,11 +468,11 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
   gVy = r[11];
   for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = ad->K[k % nc];
   for (PetscInt k = 0; k < 4 * L; k++) gKx[k] = 0; /* gKx, gVx, gKy, gVy */
-  PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
-  if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &y));
-  if (grad) PetscCall(DMDAVecGetArrayDOFRead(g->da, ad->ulin, &u));
+  PetscCall(VecGetArrayRead(wloc, &w));
+  if (yloc) PetscCall(VecGetArray(yloc, &y));
+  if (grad) PetscCall(VecGetArrayRead(ad->ulin, &u));
   for (PetscInt j = ys; j < ye; j++) {
-    const PetscReal *wr = &w[j][xs][0], s = m->yw[j] / m->ya[j];
+    const PetscReal *wr = w + HcAdvDiffLocalRow(g, nc, j), s = m->yw[j] / m->ya[j];
     PetscReal       *Ae[4];
 
     /* x-faces east of the owned cells of row j: faces xs .. xe-1 are elements nc.. of the coefficient arrays */
@@ -474,11 +483,11 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
       for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * ixw[k + nc] - wr[k] * ixw[k]);
     }
     for (PetscInt q = 0; q < 4; q++) Ae[q] = A[q] + nc;
-    HcAdvDiffFastTransposeRow(n, nc, gf, a, Ae, NULL, D1 + nc, D2 + nc, NULL, beta, y ? &y[j][xs][0] : NULL,
-                              u ? &u[j][xs][0] : NULL, gKx, gVx);
+    HcAdvDiffFastTransposeRow(n, nc, gf, a, Ae, NULL, D1 + nc, D2 + nc, NULL, beta, y ? y + HcAdvDiffLocalRow(g, nc, j) : NULL,
+                              u ? u + HcAdvDiffLocalRow(g, nc, j) : NULL, gKx, gVx);
   }
   for (PetscInt l = ys; l < ye; l++) {
-    const PetscReal *w0 = &w[l][xs][0], *w1 = &w[l + 1][xs][0];
+    const PetscReal *w0 = w + HcAdvDiffLocalRow(g, nc, l), *w1 = w + HcAdvDiffLocalRow(g, nc, l + 1);
     PetscReal        adv[4], dsc[2];
 
     HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[l - 1], m->yd[l], m->yd[l + 1], adv);
@@ -489,8 +498,8 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
 
       for (PetscInt k = 0; k < n; k++) gf[k] = m->cf[l] * (w1[k] * i1 - w0[k] * i0);
     }
-    HcAdvDiffFastTransposeRow(n, row, gf, b, NULL, adv, NULL, NULL, dsc, beta, y ? &y[l][xs][0] : NULL, u ? &u[l][xs][0] : NULL,
-                              gKy, gVy);
+    HcAdvDiffFastTransposeRow(n, row, gf, b, NULL, adv, NULL, NULL, dsc, beta, y ? y + HcAdvDiffLocalRow(g, nc, l) : NULL,
+                              u ? u + HcAdvDiffLocalRow(g, nc, l) : NULL, gKy, gVy);
   }
   if (grad) {
     for (PetscInt k = 0; k < n; k++) {
@@ -498,10 +507,10 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
       grad[nc] += gVx[k];
       grad[nc + 1] += gVy[k];
     }
-    PetscCall(DMDAVecRestoreArrayDOFRead(g->da, ad->ulin, &u));
+    PetscCall(VecRestoreArrayRead(ad->ulin, &u));
   }
-  if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &y));
-  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  if (yloc) PetscCall(VecRestoreArray(yloc, &y));
+  PetscCall(VecRestoreArrayRead(wloc, &w));
   PetscFunctionReturn(0);
 }
 
