@@ -38,6 +38,8 @@ typedef struct {
   PetscInt   nc, nx, ny; /* grid */
   PetscInt   NX, NY;     /* transform grid: doubled along non-periodic directions (zero padding) */
   HcFFT     *fft;
+  HcFFT     *fftin; /* the same transforms of the C + 1 channels of a slab input (fields and mask): lifting in spectral space */
+  HcCplx    *Xin;   /* their kept modes */
   PetscInt   nrow, ncell;                    /* grid rows in this rank's slab and their cells */
   PetscInt   nmode;                          /* kept modes owned by this rank (whole ky columns of its kx) */
   PetscInt  *mode;                           /* per owned mode: the global mode number, kx * 2 My + (ky + My) */
@@ -365,6 +367,28 @@ static void HcFNOMixModes_Private(const HcFNO *fno, const PetscReal *R, PetscBoo
   }
 }
 
+/* H (W channels per owned mode) = A Xin + bL Min, from the modes Xin of a slab input (C fields, then the mask) */
+static void HcFNOLiftModes_Private(const HcFNO *fno, const PetscReal *A, const PetscReal *bL, const HcCplx *Xin, HcCplx *H)
+{
+  const PetscInt W = fno->width, C = fno->nc;
+
+  for (PetscInt m = 0; m < fno->nmode; m++) {
+    const PetscReal *x = (const PetscReal *)(Xin + m * (C + 1));
+    PetscReal       *h = (PetscReal *)(H + m * W);
+
+    for (PetscInt a = 0; a < W; a++) {
+      PetscReal re = bL[a] * x[2 * C], im = bL[a] * x[2 * C + 1];
+
+      for (PetscInt c = 0; c < C; c++) {
+        re += A[a * C + c] * x[2 * c];
+        im += A[a * C + c] * x[2 * c + 1];
+      }
+      h[2 * a]     = re;
+      h[2 * a + 1] = im;
+    }
+  }
+}
+
 /* From a slab input x: h, its kept modes H, and s = sigma(z), ds = sigma'(z) with z = K h + Wp h + bp (zero on land). */
 static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, PetscReal *h, HcCplx *H, PetscReal *s, PetscReal *ds)
 {
@@ -375,7 +399,10 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, Petsc
   PetscFunctionBegin;
   fno->stashed = PETSC_FALSE;
   HcFNOLift_Private(fno->ncell, C, W, x, fno->AT, th + fno->obL, h);
-  PetscCall(HcFFTForwardModes_Private(fno->fft, h, H));
+  /* H = the modes of h = m (A x + bL) = A X + bL M (X, M: the modes of the slab input's fields and mask): C + 1
+     transformed channels instead of W */
+  PetscCall(HcFFTForwardModes_Private(fno->fftin, x, fno->Xin));
+  HcFNOLiftModes_Private(fno, th + fno->oA, th + fno->obL, fno->Xin, H);
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, h, fno->k);
@@ -902,6 +929,8 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(HcFNOSetUpParameters_Private(term));
 
   PetscCall(HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, W, fno->mx, fno->my, fno->measure, &fno->fft));
+  PetscCall(HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, fno->nc + 1, fno->mx, fno->my, fno->measure,
+                                &fno->fftin));
   fno->nrow  = fno->fft->ym;
   fno->ncell = fno->nrow * fno->nx;
   kx0        = fno->fft->kxs;
@@ -923,6 +952,7 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(PetscCalloc2(W * fno->Wpad, &fno->WpP, W * W, &fno->dWtmp));
   PetscCall(PetscCalloc2(g->xm * g->ym * fno->nc, &fno->wsave, fno->ncell * (fno->nc + 1), &fno->wslab));
   PetscCall(PetscCalloc3(fno->nmode * W, &fno->Hlin, fno->nmode * W, &fno->X, fno->nmode * W, &fno->Y));
+  PetscCall(PetscCalloc1(fno->nmode * (fno->nc + 1), &fno->Xin));
   PetscFunctionReturn(0);
 }
 
@@ -980,6 +1010,7 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
 
   PetscFunctionBegin;
   PetscCall(HcFFTDestroy_Private(&fno->fft));
+  PetscCall(HcFFTDestroy_Private(&fno->fftin));
   PetscCall(VecScatterDestroy(&fno->scin));
   PetscCall(VecScatterDestroy(&fno->scout));
   PetscCall(VecDestroy(&fno->gin));
@@ -994,6 +1025,7 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
   PetscCall(PetscFree2(fno->WpP, fno->dWtmp));
   PetscCall(PetscFree2(fno->wsave, fno->wslab));
   PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
+  PetscCall(PetscFree(fno->Xin));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
 }
