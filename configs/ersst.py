@@ -13,6 +13,8 @@
  5.   hindcasts from every month 2019-01 .. 2020-07 (the file ends in 2020-08), leads 1-6 months, against persistence
       and the 2010-2018 monthly climatology: RMSE per lead
  6-7. plots: RMSE against lead, maps of the 2019-01 forecast
+ 8.   statistical anomaly models fitted on the same 2010-2018 data (postproc/anomaly_baselines.py): how much a learned
+      correction to damped persistence could add
 Options: configs/ersst.yaml; output under out/ersst/ (or argv[1]). The data file may be given by ERSST=path."""
 import os
 import sys
@@ -25,7 +27,7 @@ data = os.environ.get("ERSST", os.path.join(ROOT, "..", "shared", "data", "ersst
 if not os.path.exists(data):
     sys.exit(f"experiment-ersst: {data}: no such file (give the ERSST v5 file sst.mnmean.nc with ERSST=path)")
 cfg = os.path.join(ROOT, "configs", "ersst.yaml")
-P = Pipeline("experiment-ersst", out, 7)
+P = Pipeline("experiment-ersst", out, 8)
 f = P.path
 print(f"hycast experiment: ERSST North Atlantic, hybrid against physics-only on {P.ranks} MPI ranks; output in {out}",
       flush=True)
@@ -52,6 +54,10 @@ P.python("plot maps of the 2019-01 forecast", "postproc/plot_maps.py",
          ["--forecast", f("forecast-2019-01.nc"), "--truth", data, "--var", "sst", "--leads", "1,3,6", "-o",
           f("maps-2019-01.png")])
 
+baselines = P.python("statistical anomaly models on the same data", "postproc/anomaly_baselines.py",
+                     ["--data", data, "--box", "299,341,19,57", "--train", "2010,2018", "--test", "2019-01,2020-07", "--leads",
+                      6, "--csv", f("baselines.csv")])
+
 tab = skill(f("skill.csv"))
 leads = leads_of(tab)
 names = ["hybrid", "physics-only", "advection-diffusion", "persistence", "climatology"]
@@ -65,7 +71,8 @@ for other in ("physics-only", "climatology", "persistence"):
     verdict.append(f"hybrid better than {other} at {len(won)} of {len(leads)} leads" +
                    (f"; {other} better at lead(s) {', '.join(map(str, lost))}" if lost else ""))
 with open(f("summary.md"), "w") as fh:
-    fh.write(table + "\n\n" + "\n".join("- " + v for v in verdict) + "\n")
+    fh.write(table + "\n\n" + "\n".join("- " + v for v in verdict) + "\n\n" + baselines)
 print("\nRMSE of monthly SST hindcasts 2019-01 .. 2020-07 (area-weighted over the ocean cells of the box):\n" + table)
 print("\n" + "\n".join(verdict))
+print("\nStatistical " + baselines.strip())
 print(f"\nfinished in {P.elapsed():.0f} s; files in {out}")

@@ -66,7 +66,10 @@ class Pipeline:
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if p.returncode:
             sys.exit(f"{self.name}: step {self.k} ({title}) failed:\n{p.stdout}{p.stderr}")
-        print(f"    wrote {args[args.index('-o') + 1]}", flush=True)
+        outs = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-o", "--csv")]
+        if outs:
+            print(f"    wrote {outs[0]}", flush=True)
+        return p.stdout
 
     def elapsed(self):
         return time.time() - self.t0
