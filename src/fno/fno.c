@@ -432,23 +432,40 @@ static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal 
 
 /* ---- the products */
 
-static PetscErrorCode HcTermApply_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f)
+static void HcFNORecordParts_Private(const HcFNO *, PetscReal *, PetscReal **, PetscReal **, PetscReal **, HcCplx **);
+
+/* f += S(u); with rec, the hidden layer's input, output and modes go to a stage record (HcTermRecord_FNO) instead of
+   the work arrays */
+static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscReal rec[])
 {
   HcFNO             *fno = (HcFNO *)term->data;
   const PetscScalar *x;
   PetscScalar       *o;
+  PetscReal         *xr = NULL, *s = fno->gz, *ds = NULL;
+  HcCplx            *H = fno->X;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
+  if (rec) {
+    HcFNORecordParts_Private(fno, rec, &xr, &s, &ds, &H);
+    PetscCall(PetscArraycpy(xr, x, fno->ncell * (fno->nc + 1)));
+  }
+  PetscCall(HcFNOHidden_Private(term, rec ? xr : x, fno->h, H, s, ds));
   PetscCall(VecGetArray(fno->sout, &o));
-  PetscCall(HcFNOHidden_Private(term, x, fno->h, fno->X, fno->gz, NULL));
-  HcFNOProject_Private(fno, x, term->theta + fno->oP, term->theta + fno->obP, fno->gz, o, PETSC_FALSE);
+  HcFNOProject_Private(fno, rec ? xr : x, term->theta + fno->oP, term->theta + fno->obP, s, o, PETSC_FALSE);
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, f));
   PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermApply_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  PetscFunctionBegin;
+  PetscCall(HcFNOForward_Private(term, uloc, f, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -502,25 +519,8 @@ static void HcFNORecordParts_Private(const HcFNO *fno, PetscReal *rec, PetscReal
 
 static PetscErrorCode HcTermRecord_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
 {
-  HcFNO             *fno = (HcFNO *)term->data;
-  PetscReal         *xr, *sr, *dsr;
-  HcCplx            *Hr;
-  const PetscScalar *x;
-  PetscScalar       *o;
-
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
-  HcFNORecordParts_Private(fno, rec, &xr, &sr, &dsr, &Hr);
-  PetscCall(HcFNOScatterIn_Private(term, uloc));
-  PetscCall(VecGetArrayRead(fno->sin, &x));
-  PetscCall(PetscArraycpy(xr, x, fno->ncell * (fno->nc + 1)));
-  PetscCall(VecRestoreArrayRead(fno->sin, &x));
-  PetscCall(HcFNOHidden_Private(term, xr, fno->h, Hr, sr, dsr));
-  PetscCall(VecGetArray(fno->sout, &o));
-  HcFNOProject_Private(fno, xr, term->theta + fno->oP, term->theta + fno->obP, sr, o, PETSC_FALSE);
-  PetscCall(VecRestoreArray(fno->sout, &o));
-  PetscCall(HcFNOScatterOutAdd_Private(fno, f));
-  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(HcFNOForward_Private(term, uloc, f, rec));
   PetscFunctionReturn(0);
 }
 

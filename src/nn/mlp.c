@@ -54,6 +54,7 @@ typedef struct {
 } HcMLP;
 
 static PetscErrorCode HcMLPSetUpCells_Private(HcTerm);
+static PetscInt       HcMLPRecordFirstRow_Private(const HcMLP *);
 
 /* First derivative at offset 0 along a line.  m1, m2 (p1, p2): cells at offsets -1, -2 (+1, +2) active; dm1 = distance
    from -1 to 0, dm2 from -2 to -1, dp1 from 0 to +1, dp2 from +1 to +2.  Returns the number of points. */
@@ -250,17 +251,23 @@ static void HcMLPBlockAdd(const HcMLP *mlp, PetscInt b, const PetscReal out[], P
   }
 }
 
-/* f += F(u) (apply) or, with cache, the same while keeping the point (linearize). */
-static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool cache)
+/* f += F(u) (apply) or, with cache, the same while keeping the point (linearize); with rec, also the rows a stage
+   record keeps (HcTermRecord_MLP), rows r0 .. of every block. */
+static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool cache, PetscReal rec[])
 {
   HcMLP               *mlp = (HcMLP *)term->data;
   HcGrid               g   = term->grid;
   const PetscScalar ***u;
   PetscScalar       ***F = NULL;
   PetscReal            tf[3];
+  PetscInt             r0 = 0, nr = 0;
 
   PetscFunctionBegin;
   PetscCall(HcMLPSetUpCells_Private(term));
+  if (rec) {
+    r0 = HcMLPRecordFirstRow_Private(mlp);
+    nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
+  }
   HcMLPTimeFeatures(mlp, t, tf);
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   if (f) PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
@@ -268,7 +275,8 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
     PetscReal *x = cache ? HcMLPCacheBlock(mlp, b) : mlp->blk;
 
     HcMLPBlockInput(mlp, b, u, tf, x);
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, x, cache, mlp->out));
+    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, x, cache || rec, mlp->out));
+    if (rec) PetscCall(PetscArraycpy(rec + b * nr, x + r0 * HC_MLP_BLOCK, nr));
     if (F) HcMLPBlockAdd(mlp, b, mlp->out, F);
   }
   if (f) PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
@@ -281,7 +289,7 @@ static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE, NULL));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -293,7 +301,7 @@ static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE, NULL));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   mlp->linearized = PETSC_TRUE;
   mlp->stashed    = PETSC_FALSE;
@@ -321,28 +329,9 @@ static PetscErrorCode HcTermRecordSize_MLP(HcTerm term, PetscInt *n)
 
 static PetscErrorCode HcTermRecord_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
 {
-  HcMLP               *mlp = (HcMLP *)term->data;
-  HcGrid               g   = term->grid;
-  const PetscInt       r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
-  const PetscScalar ***u;
-  PetscScalar       ***F;
-  PetscReal            tf[3];
-
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPSetUpCells_Private(term));
-  HcMLPTimeFeatures(mlp, t, tf);
-  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
-  PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
-  for (PetscInt b = 0; b < mlp->nblock; b++) {
-    HcMLPBlockInput(mlp, b, u, tf, mlp->blk);
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, mlp->blk, PETSC_TRUE, mlp->out));
-    PetscCall(PetscArraycpy(rec + b * nr, mlp->blk + r0 * HC_MLP_BLOCK, nr));
-    HcMLPBlockAdd(mlp, b, mlp->out, F);
-  }
-  PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
-  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
-  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp) + mlp->nc)));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE, rec));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
