@@ -181,9 +181,8 @@ static void HcAdvDiffFastRows(const HcAdvDiff *ad, PetscInt L, PetscReal *r[12],
   *beta = r[6];
 }
 
-/* Coefficients of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, expanded per field (k = (l - xs + 1) nc + c):
-   the advective A[s][k] (they depend on the row through nothing), and, when D1 is given, the diffusive D1[k], D2[k] of
-   row j (through the x-metric factor cc[j]). */
+/* D1[k] = ixd[k] icc, D2[k] = -D1[k]: the diffusive x-face coefficients of a row from the faces' 1/xd and the row's
+   1/cc */
 HC_KERNEL static void HcAdvDiffFastDiffusiveX(PetscInt n, const PetscReal *ixd, PetscReal icc, PetscReal *D1, PetscReal *D2)
 {
   for (PetscInt k = 0; k < n; k++) {
@@ -192,31 +191,28 @@ HC_KERNEL static void HcAdvDiffFastDiffusiveX(PetscInt n, const PetscReal *ixd, 
   }
 }
 
-static void HcAdvDiffFastCoefficientsX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4],
-                                       PetscReal *D1, PetscReal *D2)
+/* The advective coefficients A[s][k] of the x-faces between cells (l, l+1), l = xs-1 .. xe-1, expanded per field
+   (k = (l - xs + 1) nc + c): the same for every row */
+static void HcAdvDiffFastAdvectiveX(const HcAdvDiff *ad, const HcGrid g, PetscReal a, PetscReal *A[4])
 {
-  const HcGridMetrics *m  = &g->m;
-  const PetscInt       nc = ad->nc;
+  const HcGridMetrics *m = &g->m;
 
-  if (D1) {
-    HcAdvDiffFastDiffusiveX((g->xm + 1) * nc, ad->fwork + 12 * (g->xm + 2) * nc, 1 / m->cc[j], D1, D2);
-    return;
-  }
   for (PetscInt l = g->xs - 1, k = 0; l < g->xs + g->xm; l++) {
     PetscReal adv[4];
 
     HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[l - 1], m->xd[l], m->xd[l + 1], adv);
-    for (PetscInt c = 0; c < nc; c++, k++)
+    for (PetscInt c = 0; c < ad->nc; c++, k++)
       for (PetscInt q = 0; q < 4; q++) A[q][k] = adv[q];
   }
 }
 
-/* The x-face coefficients of row j: the advective ones once per sweep (first row), the diffusive ones every row */
+/* The x-face coefficients of row j: the advective ones once per sweep (first row), the diffusive ones D1 = 1 / (xd cc[j])
+   and D2 = -D1 every row (cc[j]: the row's x-metric factor) */
 static void HcAdvDiffFastRowX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal a, PetscReal *A[4], PetscReal *D1,
                               PetscReal *D2, PetscBool *first)
 {
-  if (*first) HcAdvDiffFastCoefficientsX(ad, g, j, a, A, NULL, NULL);
-  HcAdvDiffFastCoefficientsX(ad, g, j, a, A, D1, D2);
+  if (*first) HcAdvDiffFastAdvectiveX(ad, g, a, A);
+  HcAdvDiffFastDiffusiveX((g->xm + 1) * ad->nc, ad->fwork + 12 * (g->xm + 2) * ad->nc, 1 / g->m.cc[j], D1, D2);
   *first = PETSC_FALSE;
 }
 
