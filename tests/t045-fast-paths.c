@@ -1,7 +1,8 @@
 static const char help[] =
     "The fast paths give the results of the general code: the physics term's vectorised sweeps (every face open, a\n"
     "constant velocity) against the general sweeps for F, J v, J^T w, (dF/dtheta) dtheta and (dF/dtheta)^T w, every\n"
-    "scheme and both velocity signs, uniform and non-uniform periodic grids, with the fast path checked to be in use;\n"
+    "scheme and both velocity signs, uniform and non-uniform periodic grids, with the fast path checked to be in use (with\n"
+    "scalar x-face coefficients on the uniform grid, rows of them on the stretched one);\n"
     "and the parameter gradient that the MLP and the Fourier layer keep from J^T w for (dF/dtheta)^T w of the same w,\n"
     "against the gradient computed alone, after J^T of the same w and of another w.\n";
 
@@ -13,7 +14,9 @@ static const char help[] =
 
 /* Does the term's view say that its fast path runs on every rank?  (The view goes through a file: HcTermView writes
    to ASCII viewers only.) */
-static PetscErrorCode FastPathOn(HcTerm term, PetscBool *on)
+/* on: the term's view says the fast path is on every rank; with uniform given, also that the x-uniform sweeps (scalar
+   x-face coefficients) are used on every rank (uniform = 1) or on none (uniform = 0) */
+static PetscErrorCode FastPathOn(HcTerm term, int uniform, PetscBool *on)
 {
   PetscViewer viewer;
   char        path[PETSC_MAX_PATH_LEN], text[4096] = "", expect[64];
@@ -28,7 +31,11 @@ static PetscErrorCode FastPathOn(HcTerm term, PetscBool *on)
   PetscCall(PetscViewerASCIIOpen(PETSC_COMM_WORLD, path, &viewer));
   PetscCall(HcTermView(term, viewer));
   PetscCall(PetscViewerDestroy(&viewer));
-  PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d", (int)size, (int)size));
+  if (uniform < 0)
+    PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d", (int)size, (int)size));
+  else
+    PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d rank(s), uniform along x on %d", (int)size, (int)size,
+                            uniform ? (int)size : 0));
   if (!rank) {
     FILE  *fp = fopen(path, "r");
     size_t n  = fp ? fread(text, 1, sizeof(text) - 1, fp) : 0;
@@ -89,7 +96,8 @@ static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt n
 }
 
 /* The physics term with and without its fast path: the five products. */
-static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionScheme scheme, PetscReal vx, PetscReal vy)
+static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionScheme scheme, PetscReal vx, PetscReal vy,
+                                   int uniform)
 {
   MPI_Comm        comm = PETSC_COMM_WORLD;
   HcTerm          t[2];
@@ -110,8 +118,8 @@ static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionS
     PetscCall(HcTermAdvDiffSetFastPath(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
     PetscCall(HcTermSetUp(t[k]));
   }
-  PetscCall(FastPathOn(t[0], &on));
-  PetscCall(FastPathOn(t[1], &off));
+  PetscCall(FastPathOn(t[0], uniform, &on));
+  PetscCall(FastPathOn(t[1], -1, &off));
   PetscCall(HcTermGetNumParameters(t[0], &np));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(VecDuplicate(u, &v));
@@ -135,7 +143,8 @@ static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionS
   e[3] = RelDiffVec(y[0], y[1]);
   for (int k = 0; k < 2; k++) PetscCall(HcTermApplyParameterJacobianTranspose(t[k], w, g[k]));
   e[4] = RelDiffArray(np, g[0], g[1]);
-  PetscCall(HcTestCheck(comm, on && !off, "%-34s fast path in use (and not in the reference term)", label));
+  PetscCall(HcTestCheck(comm, on && !off, "%-34s fast path in use (and not in the reference term), %s", label,
+                        uniform ? "scalar x-face coefficients" : "x-face coefficient rows"));
   PetscCall(HcTestCheck(comm, e[0] < 1e-14 && e[1] < 1e-14 && e[3] < 1e-14,
                         "%-34s F, J v, J_p dtheta: rel diff %.1e %.1e %.1e (< 1e-14)", label, (double)e[0], (double)e[1],
                         (double)e[3]));
@@ -218,7 +227,7 @@ int main(int argc, char **argv)
 
         PetscCall(PetscSNPrintf(label, sizeof(label), "%s, %s, v = (%g, %g)", stretched ? "stretched" : "uniform",
                                 HcAdvectionSchemes[schemes[s]], (double)vel[d][0], (double)vel[d][1]));
-        PetscCall(CheckPhysics(grid, label, schemes[s], vel[d][0], vel[d][1]));
+        PetscCall(CheckPhysics(grid, label, schemes[s], vel[d][0], vel[d][1], !stretched));
       }
     PetscCall(HcGridDestroy(&grid));
   }

@@ -27,6 +27,8 @@ typedef struct {
   PetscBool  fastopt, fast;
   PetscInt   fastmask; /* the grid's maskstate that fast was decided for */
   PetscReal *fwork;    /* row arrays of the fast sweeps: 14 rows of (xm + 2) nc reals, the last two fixed (inverse metrics) */
+  PetscBool  xuniform; /* the x spacing is the same over every cell and face the fast sweeps touch (cartesian and lat-lon
+                          grids): the x-face coefficients are scalars instead of rows */
 } HcAdvDiff;
 
 /* Face coefficients over the cells (l-1, l, l+1, l+2) along the face normal, l and l+1 being the two sides. */
@@ -155,6 +157,13 @@ static PetscErrorCode HcAdvDiffFastSetUp_Private(HcTerm term)
       ad->fwork[12 * L + k] = 1 / m->xd[i];
       ad->fwork[13 * L + k] = 1 / m->xw[i];
     }
+  /* the x-faces' coefficients read xd[xs-2 .. xe], the divergences xw[xs .. xe]: equal values give equal coefficients,
+     so the scalar sweeps compute the same numbers as the row sweeps */
+  ad->xuniform = PETSC_TRUE;
+  for (PetscInt i = g->xs - 2; i <= g->xs + g->xm; i++)
+    if (PetscAbsReal(m->xd[i] - m->xd[g->xs]) > 1e-12 * m->xd[g->xs] ||
+        (i >= g->xs && PetscAbsReal(m->xw[i] - m->xw[g->xs]) > 1e-12 * m->xw[g->xs]))
+      ad->xuniform = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -216,6 +225,19 @@ static void HcAdvDiffFastRowX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, P
   *first = PETSC_FALSE;
 }
 
+/* The face fluxes of a row with coefficient rows (HcAdvDiffFastFlux below).  restrict: without it GCC gives up on the
+   run-time alias checks of this many arrays and the loop stays scalar (four times slower). */
+HC_KERNEL static void HcAdvDiffFastFluxRows(PetscInt n, PetscInt st, const PetscReal *restrict u, PetscReal w,
+                                            const PetscReal *restrict a0, const PetscReal *restrict a1,
+                                            const PetscReal *restrict a2, const PetscReal *restrict a3,
+                                            const PetscReal *restrict D1, const PetscReal *restrict D2,
+                                            const PetscReal *restrict beta, PetscReal *restrict out)
+{
+  for (PetscInt k = 0; k < n; k++)
+    out[k] = w * (((a0[k] * u[k - st] + a1[k] * u[k]) + a2[k] * u[k + st]) + a3[k] * u[k + 2 * st]) +
+             beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+}
+
 /* out[k] = w (((A0 u[k-s] + A1 u[k]) + A2 u[k+s]) + A3 u[k+2s]) + beta[k] (D1 u[k] + D2 u[k+s]), k < n: the face fluxes
    of a row (coefficient arrays per element, or, with Asc/Dsc, the same scalars for every element) */
 HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal *u, PetscReal w, PetscReal *const A[4],
@@ -228,21 +250,31 @@ HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal
     for (PetscInt k = 0; k < n; k++)
       out[k] =
           w * (((a0 * u[k - st] + a1 * u[k]) + a2 * u[k + st]) + a3 * u[k + 2 * st]) + beta[k] * (d1 * u[k] + d2 * u[k + st]);
-  } else {
-    const PetscReal *a0 = A[0], *a1 = A[1], *a2 = A[2], *a3 = A[3];
+  } else
+    HcAdvDiffFastFluxRows(n, st, u, w, A[0], A[1], A[2], A[3], D1, D2, beta, out);
+}
 
-    for (PetscInt k = 0; k < n; k++)
-      out[k] = w * (((a0[k] * u[k - st] + a1[k] * u[k]) + a2[k] * u[k + st]) + a3[k] * u[k + 2 * st]) +
-               beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+/* F[k] += (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]), or with ixw NULL the scalar ixwsc for every k */
+HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, PetscReal sxj, const PetscReal *ixw, PetscReal ixwsc,
+                                              PetscReal sys, PetscReal syn, const PetscReal *fw, const PetscReal *fs,
+                                              const PetscReal *fn, PetscReal *F)
+{
+  if (ixw)
+    for (PetscInt k = 0; k < n; k++) F[k] += (sxj * ixw[k]) * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+  else {
+    const PetscReal sx = sxj * ixwsc;
+
+    for (PetscInt k = 0; k < n; k++) F[k] += sx * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
   }
 }
 
-/* F[k] += (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]) */
-HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, PetscReal sxj, const PetscReal *ixw, PetscReal sys,
-                                              PetscReal syn, const PetscReal *fw, const PetscReal *fs, const PetscReal *fn,
-                                              PetscReal *F)
+/* The x-face coefficients of a sweep on a grid uniform along x (xuniform): the advective ones of every face, and the
+   diffusive pair of row j without its row factor, 1/xd and -1/xd (times 1/cc[j] per row) */
+static void HcAdvDiffFastUniformX(const HcAdvDiff *ad, const HcGrid g, PetscReal a, PetscReal adv[4])
 {
-  for (PetscInt k = 0; k < n; k++) F[k] += (sxj * ixw[k]) * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+  const HcGridMetrics *m = &g->m;
+
+  HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[g->xs - 2], m->xd[g->xs - 1], m->xd[g->xs], adv);
 }
 
 /* The fast path needs a constant velocity and every cell within two of this rank's cells active (so that every face the
@@ -286,12 +318,13 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
   const PetscScalar   *u;
   PetscScalar         *F;
   PetscReal           *r[12], *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
-  PetscReal           *A[4], *D1, *D2, *beta;
+  PetscReal           *A[4], *D1, *D2, *beta, xadv[4];
   const PetscReal     *ixw   = ad->fwork + 13 * L + nc; /* 1/xw from cell xs */
   PetscBool            first = PETSC_TRUE;
 
   PetscFunctionBegin;
   HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
+  if (ad->xuniform) HcAdvDiffFastUniformX(ad, g, a, xadv);
   for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = wt->beta[k % nc];
   PetscCall(VecGetArrayRead(uloc, &u));
   PetscCall(VecGetArray(f, &F));
@@ -307,10 +340,16 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
     HcAdvDiffFastFlux(xm * nc, g->gxm * nc, uj, bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
     if (j >= ys) {
       /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
-      HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
-      HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, A, NULL, D1, D2, NULL, beta, fx);
-      HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ixw, m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn,
-                              F + HcAdvDiffGlobalRow(g, nc, j));
+      if (ad->xuniform) {
+        const PetscReal dx[2] = {ad->fwork[12 * L] * (1 / m->cc[j]), -(ad->fwork[12 * L] * (1 / m->cc[j]))};
+
+        HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, NULL, xadv, NULL, NULL, dx, beta, fx);
+      } else {
+        HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
+        HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, A, NULL, D1, D2, NULL, beta, fx);
+      }
+      HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ad->xuniform ? NULL : ixw, ixw[0], m->cf[j - 1] / m->ya[j],
+                              m->cf[j] / m->ya[j], fx, fs, fn, F + HcAdvDiffGlobalRow(g, nc, j));
     }
     {
       PetscReal *tmp = fs;
@@ -405,6 +444,33 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
   PetscFunctionReturn(0);
 }
 
+/* The parameter-gradient lanes of a row of faces (HcAdvDiffFastTransposeRow below), with scalar or row coefficients.
+   restrict lets GCC vectorise them (the alias checks of this many arrays are too many for it). */
+HC_KERNEL static void HcAdvDiffFastGradientScalars(PetscInt n, PetscInt                         st, const PetscReal *restrict gf,
+                                                   const PetscReal *restrict u, const PetscReal Asc[4], const PetscReal Dsc[2],
+                                                   const PetscReal *restrict beta, PetscReal *restrict gK, PetscReal *restrict gV)
+{
+  const PetscReal a0 = Asc[0], a1 = Asc[1], a2 = Asc[2], a3 = Asc[3], d1 = Dsc[0], d2 = Dsc[1];
+
+  for (PetscInt k = 0; k < n; k++) {
+    gK[k] += gf[k] * beta[k] * (d1 * u[k] + d2 * u[k + st]);
+    gV[k] += gf[k] * (((a0 * u[k - st] + a1 * u[k]) + a2 * u[k + st]) + a3 * u[k + 2 * st]);
+  }
+}
+
+HC_KERNEL static void HcAdvDiffFastGradientRows(PetscInt n, PetscInt st, const PetscReal *restrict gf,
+                                                const PetscReal *restrict u, const PetscReal *restrict a0,
+                                                const PetscReal *restrict a1, const PetscReal *restrict a2,
+                                                const PetscReal *restrict a3, const PetscReal *restrict D1,
+                                                const PetscReal *restrict D2, const PetscReal *restrict beta,
+                                                PetscReal *restrict gK, PetscReal *restrict gV)
+{
+  for (PetscInt k = 0; k < n; k++) {
+    gK[k] += gf[k] * beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+    gV[k] += gf[k] * (((a0[k] * u[k - st] + a1[k] * u[k]) + a2[k] * u[k + st]) + a3[k] * u[k + 2 * st]);
+  }
+}
+
 /* One row of faces of the fast transposed sweep, n = (faces) x (fields) elements k, shifts of st between the cells
    (l-1, l, l+1, l+2) of a face:  given the face weights gf,
      y[k + (s-1) st] += gf[k] (a A_s + beta D_s),   gK[k] += gf[k] beta[k] (D1 u[k] + D2 u[k+st]),
@@ -427,17 +493,10 @@ HC_KERNEL static void HcAdvDiffFastTransposeRow(PetscInt n, PetscInt st, const P
     for (PetscInt k = 0; k < n; k++) y[k + st] += gf[k] * (a * A[2][k] + beta[k] * D2[k]);
     for (PetscInt k = 0; k < n; k++) y[k + 2 * st] += gf[k] * (a * A[3][k]);
   }
-  if (u && Asc) {
-    for (PetscInt k = 0; k < n; k++) {
-      gK[k] += gf[k] * beta[k] * (Dsc[0] * u[k] + Dsc[1] * u[k + st]);
-      gV[k] += gf[k] * (((Asc[0] * u[k - st] + Asc[1] * u[k]) + Asc[2] * u[k + st]) + Asc[3] * u[k + 2 * st]);
-    }
-  } else if (u) {
-    for (PetscInt k = 0; k < n; k++) {
-      gK[k] += gf[k] * beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
-      gV[k] += gf[k] * (((A[0][k] * u[k - st] + A[1][k] * u[k]) + A[2][k] * u[k + st]) + A[3][k] * u[k + 2 * st]);
-    }
-  }
+  if (u && Asc)
+    HcAdvDiffFastGradientScalars(n, st, gf, u, Asc, Dsc, beta, gK, gV);
+  else if (u)
+    HcAdvDiffFastGradientRows(n, st, gf, u, A[0], A[1], A[2], A[3], D1, D2, beta, gK, gV);
 }
 
 /* yloc += J^T w and/or grad += (dF/dtheta)^T w on the fast path (same face weights and coefficients as the general
@@ -452,11 +511,12 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
   const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
   const PetscScalar   *w, *u                  = NULL;
   PetscScalar         *y = NULL;
-  PetscReal           *r[12], *A[4], *D1, *D2, *beta, *gf, *gKx, *gVx, *gKy, *gVy;
+  PetscReal           *r[12], *A[4], *D1, *D2, *beta, *gf, *gKx, *gVx, *gKy, *gVy, xadv[4];
   PetscBool            first = PETSC_TRUE;
 
   PetscFunctionBegin;
   HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
+  if (ad->xuniform) HcAdvDiffFastUniformX(ad, g, a, xadv);
   gf  = r[7];
   gKx = r[8];
   gVx = r[9];
@@ -472,12 +532,18 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
     PetscReal       *Ae[4];
 
     /* x-faces east of the owned cells of row j: faces xs .. xe-1 are elements nc.. of the coefficient arrays */
-    HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
-    {
-      const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
+    const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
 
-      for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * ixw[k + nc] - wr[k] * ixw[k]);
+    if (ad->xuniform) {
+      const PetscReal dx[2] = {ad->fwork[12 * L] * (1 / m->cc[j]), -(ad->fwork[12 * L] * (1 / m->cc[j]))}, iw = ixw[0];
+
+      for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * iw - wr[k] * iw);
+      HcAdvDiffFastTransposeRow(n, nc, gf, a, NULL, xadv, NULL, NULL, dx, beta, y ? y + HcAdvDiffLocalRow(g, nc, j) : NULL,
+                                u ? u + HcAdvDiffLocalRow(g, nc, j) : NULL, gKx, gVx);
+      continue;
     }
+    HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
+    for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * ixw[k + nc] - wr[k] * ixw[k]);
     for (PetscInt q = 0; q < 4; q++) Ae[q] = A[q] + nc;
     HcAdvDiffFastTransposeRow(n, nc, gf, a, Ae, NULL, D1 + nc, D2 + nc, NULL, beta, y ? y + HcAdvDiffLocalRow(g, nc, j) : NULL,
                               u ? u + HcAdvDiffLocalRow(g, nc, j) : NULL, gKx, gVx);
@@ -809,14 +875,15 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
   if (!term->setupcalled) PetscFunctionReturn(0);
   {
     PetscBool   fast;
-    PetscMPIInt nfast, size;
+    PetscMPIInt n[2], size;
 
     PetscCall(HcAdvDiffUseFast_Private(term, &fast));
-    nfast = fast ? 1 : 0;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nfast, 1, MPI_INT, MPI_SUM, term->comm));
+    n[0] = fast ? 1 : 0;
+    n[1] = fast && ad->xuniform ? 1 : 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, n, 2, MPI_INT, MPI_SUM, term->comm));
     PetscCallMPI(MPI_Comm_size(term->comm, &size));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps: fast path on %d of %d rank(s)%s\n", nfast, size,
-                                     ad->fastopt ? "" : " (-physics_fast_path 0)"));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps: fast path on %d of %d rank(s)%s, uniform along x on %d\n", n[0], size,
+                                     ad->fastopt ? "" : " (-physics_fast_path 0)", n[1]));
   }
   for (PetscInt c = 0; c < ad->nc; c++)
     PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
