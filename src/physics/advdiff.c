@@ -157,8 +157,9 @@ static PetscErrorCode HcAdvDiffFastSetUp_Private(HcTerm term)
       ad->fwork[12 * L + k] = 1 / m->xd[i];
       ad->fwork[13 * L + k] = 1 / m->xw[i];
     }
-  /* the x-faces' coefficients read xd[xs-2 .. xe], the divergences xw[xs .. xe]: equal values give equal coefficients,
-     so the scalar sweeps compute the same numbers as the row sweeps */
+  /* the x-faces' coefficients read xd[xs-2 .. xe], the divergences xw[xs .. xe]; on a uniform grid these differences of
+     cell centres still vary in their last bits, hence the tolerance: the scalar sweeps then agree with the row sweeps
+     to round-off */
   ad->xuniform = PETSC_TRUE;
   for (PetscInt i = g->xs - 2; i <= g->xs + g->xm; i++)
     if (PetscAbsReal(m->xd[i] - m->xd[g->xs]) > 1e-12 * m->xd[g->xs] ||
@@ -268,13 +269,20 @@ HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, PetscReal
   }
 }
 
-/* The x-face coefficients of a sweep on a grid uniform along x (xuniform): the advective ones of every face, and the
-   diffusive pair of row j without its row factor, 1/xd and -1/xd (times 1/cc[j] per row) */
+/* The x-face coefficients of a sweep on a grid uniform along x (xuniform): the advective ones, the same for every face
+   of the sweep */
 static void HcAdvDiffFastUniformX(const HcAdvDiff *ad, const HcGrid g, PetscReal a, PetscReal adv[4])
 {
   const HcGridMetrics *m = &g->m;
 
   HcAdvectionCoefficients(ad->scheme, a, PETSC_TRUE, PETSC_TRUE, m->xd[g->xs - 2], m->xd[g->xs - 1], m->xd[g->xs], adv);
+}
+
+/* ... and the diffusive pair of row j, 1/(xd cc[j]) and its negative (the rows' D1, D2 of HcAdvDiffFastRowX) */
+static void HcAdvDiffFastUniformDiffusiveX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, PetscReal dx[2])
+{
+  dx[0] = ad->fwork[12 * (g->xm + 2) * ad->nc] * (1 / g->m.cc[j]);
+  dx[1] = -dx[0];
 }
 
 /* The fast path needs a constant velocity and every cell within two of this rank's cells active (so that every face the
@@ -341,8 +349,9 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
     if (j >= ys) {
       /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
       if (ad->xuniform) {
-        const PetscReal dx[2] = {ad->fwork[12 * L] * (1 / m->cc[j]), -(ad->fwork[12 * L] * (1 / m->cc[j]))};
+        PetscReal dx[2];
 
+        HcAdvDiffFastUniformDiffusiveX(ad, g, j, dx);
         HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, NULL, xadv, NULL, NULL, dx, beta, fx);
       } else {
         HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
@@ -535,8 +544,10 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
     const PetscReal *ixw = ad->fwork + 13 * L + nc; /* from cell xs */
 
     if (ad->xuniform) {
-      const PetscReal dx[2] = {ad->fwork[12 * L] * (1 / m->cc[j]), -(ad->fwork[12 * L] * (1 / m->cc[j]))}, iw = ixw[0];
+      const PetscReal iw = ixw[0];
+      PetscReal       dx[2];
 
+      HcAdvDiffFastUniformDiffusiveX(ad, g, j, dx);
       for (PetscInt k = 0; k < n; k++) gf[k] = s * (wr[k + nc] * iw - wr[k] * iw);
       HcAdvDiffFastTransposeRow(n, nc, gf, a, NULL, xadv, NULL, NULL, dx, beta, y ? y + HcAdvDiffLocalRow(g, nc, j) : NULL,
                                 u ? u + HcAdvDiffLocalRow(g, nc, j) : NULL, gKx, gVx);
