@@ -3,11 +3,7 @@
 # the global land fraction as about 31%.  Skipped (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
-file=../shared/data/ersst/sst.mnmean.nc
-if [ ! -r "$file" ]; then
-  echo "SKIPPED: $file not found (real ERSST data is user-supplied; see ../shared/data/README.md)"
-  exit 0
-fi
+. tests/ersst-file.sh
 PYTHON=${PYTHON:-/usr/bin/python3}
 BUILD=${HYCAST_BUILD:-build}  # the build directory of the test binaries (tests/run.py sets it)
 tmp=$(mktemp -d)

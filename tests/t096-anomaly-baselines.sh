@@ -5,11 +5,7 @@
 # (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
-file=../shared/data/ersst/sst.mnmean.nc
-if [ ! -r "$file" ]; then
-  echo "SKIPPED: $file not found (real ERSST data is user-supplied; see ../shared/data/README.md)"
-  exit 0
-fi
+. tests/ersst-file.sh
 PYTHON=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
