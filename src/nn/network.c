@@ -119,64 +119,128 @@ PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *net, PetscInt k, ch
 
 #define HC_B HC_MLP_BLOCK
 
-/* z = W x + b (b may be NULL) or, with add, z += W x: nout rows from nin rows.  (Two outputs at a time measured slower
-   here: the forward pass's sums already keep the FP units busy.) */
+#if HC_HAVE_REAL8
+#define HC_ROW8(p, k)  (*(HcReal8 *)((p) + 8 * (k))) /* the k-th 8 reals from p, as one vector */
+#define HC_CROW8(p, k) (*(const HcReal8 *)((p) + 8 * (k)))
+#endif
+
+#if HC_HAVE_REAL8 && HC_B % 8 == 0
+/* The rows as HC_B / 8 vectors of 8 reals (HcReal8) in local arrays: GCC keeps them in registers, so each layer is
+   computed two rows at a time with the sums in registers (plain arrays of reals stayed in memory).  Each sum keeps its
+   order: the results are those of the plain loops below, bit for bit. */
+#define HC_NV (HC_B / 8)
+
+/* z = W x + b (b may be NULL) or, with add, z += W x: nout rows from nin rows, two outputs at a time */
 HC_KERNEL static void HcMLPAffineBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *b, const PetscReal *x,
                                        PetscBool add, PetscReal *z)
 {
-  for (PetscInt r = 0; r < nout; r++) {
-    const PetscReal *w  = W + r * nin;
-    PetscReal       *zr = z + r * HC_B;
-    PetscReal        acc[HC_B];
+  PetscInt r = 0;
 
-    for (PetscInt p = 0; p < HC_B; p++) acc[p] = add ? zr[p] : (b ? b[r] : 0);
-    for (PetscInt c = 0; c < nin; c++) {
-      const PetscReal  wc = w[c];
-      const PetscReal *xc = x + c * HC_B;
+  for (; r + 2 <= nout; r += 2) {
+    const PetscReal *w0 = W + r * nin, *w1 = w0 + nin;
+    PetscReal       *z0 = z + r * HC_B, *z1 = z0 + HC_B;
+    HcReal8          a0[HC_NV], a1[HC_NV];
 
-      for (PetscInt p = 0; p < HC_B; p++) acc[p] += wc * xc[p];
+    for (PetscInt k = 0; k < HC_NV; k++) {
+      if (add) {
+        a0[k] = HC_CROW8(z0, k);
+        a1[k] = HC_CROW8(z1, k);
+      } else {
+        a0[k] = (HcReal8){0} + (b ? b[r] : 0.0);
+        a1[k] = (HcReal8){0} + (b ? b[r + 1] : 0.0);
+      }
     }
-    for (PetscInt p = 0; p < HC_B; p++) zr[p] = acc[p];
+    for (PetscInt c = 0; c < nin; c++) {
+      const PetscReal *xc = x + c * HC_B, u0 = w0[c], u1 = w1[c];
+
+      for (PetscInt k = 0; k < HC_NV; k++) {
+        const HcReal8 xv = HC_CROW8(xc, k);
+
+        a0[k] += u0 * xv;
+        a1[k] += u1 * xv;
+      }
+    }
+    for (PetscInt k = 0; k < HC_NV; k++) {
+      HC_ROW8(z0, k) = a0[k];
+      HC_ROW8(z1, k) = a1[k];
+    }
+  }
+  for (; r < nout; r++) {
+    const PetscReal *w0 = W + r * nin;
+    PetscReal       *z0 = z + r * HC_B;
+    HcReal8          a0[HC_NV];
+
+    for (PetscInt k = 0; k < HC_NV; k++) {
+      if (add)
+        a0[k] = HC_CROW8(z0, k);
+      else
+        a0[k] = (HcReal8){0} + (b ? b[r] : 0.0);
+    }
+    for (PetscInt c = 0; c < nin; c++)
+      for (PetscInt k = 0; k < HC_NV; k++) a0[k] += w0[c] * HC_CROW8(x + c * HC_B, k);
+    for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(z0, k) = a0[k];
   }
 }
 
-/* gx = W^T g: nin rows from nout rows, each summed over the outputs in increasing order; two inputs at a time. */
+/* gx = W^T g: nin rows from nout rows, each summed over the outputs in increasing order; two inputs at a time */
 HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *g,
                                                 PetscReal *gx)
 {
   PetscInt c = 0;
 
   for (; c + 2 <= nin; c += 2) {
-    PetscReal a0[HC_B], a1[HC_B];
+    HcReal8 a0[HC_NV], a1[HC_NV];
 
-    for (PetscInt p = 0; p < HC_B; p++) a0[p] = a1[p] = 0;
+    for (PetscInt k = 0; k < HC_NV; k++) a0[k] = a1[k] = (HcReal8){0};
     for (PetscInt r = 0; r < nout; r++) {
-      const PetscReal  w0 = W[r * nin + c], w1 = W[r * nin + c + 1];
-      const PetscReal *gr = g + r * HC_B;
+      const PetscReal u0 = W[r * nin + c], u1 = W[r * nin + c + 1], *gr = g + r * HC_B;
 
-      for (PetscInt p = 0; p < HC_B; p++) {
-        a0[p] += w0 * gr[p];
-        a1[p] += w1 * gr[p];
+      for (PetscInt k = 0; k < HC_NV; k++) {
+        const HcReal8 gv = HC_CROW8(gr, k);
+
+        a0[k] += u0 * gv;
+        a1[k] += u1 * gv;
       }
     }
-    for (PetscInt p = 0; p < HC_B; p++) {
-      gx[c * HC_B + p]       = a0[p];
-      gx[(c + 1) * HC_B + p] = a1[p];
+    for (PetscInt k = 0; k < HC_NV; k++) {
+      HC_ROW8(gx + c * HC_B, k)       = a0[k];
+      HC_ROW8(gx + (c + 1) * HC_B, k) = a1[k];
     }
   }
   for (; c < nin; c++) {
-    PetscReal acc[HC_B];
+    HcReal8 a0[HC_NV];
 
-    for (PetscInt p = 0; p < HC_B; p++) acc[p] = 0;
-    for (PetscInt r = 0; r < nout; r++) {
-      const PetscReal  wrc = W[r * nin + c];
-      const PetscReal *gr  = g + r * HC_B;
-
-      for (PetscInt p = 0; p < HC_B; p++) acc[p] += wrc * gr[p];
-    }
-    for (PetscInt p = 0; p < HC_B; p++) gx[c * HC_B + p] = acc[p];
+    for (PetscInt k = 0; k < HC_NV; k++) a0[k] = (HcReal8){0};
+    for (PetscInt r = 0; r < nout; r++)
+      for (PetscInt k = 0; k < HC_NV; k++) a0[k] += W[r * nin + c] * HC_CROW8(g + r * HC_B, k);
+    for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(gx + c * HC_B, k) = a0[k];
   }
 }
+#else
+HC_KERNEL static void HcMLPAffineBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *b, const PetscReal *x,
+                                       PetscBool add, PetscReal *z)
+{
+  for (PetscInt r = 0; r < nout; r++)
+    for (PetscInt p = 0; p < HC_B; p++) {
+      PetscReal acc = add ? z[r * HC_B + p] : (b ? b[r] : 0);
+
+      for (PetscInt c = 0; c < nin; c++) acc += W[r * nin + c] * x[c * HC_B + p];
+      z[r * HC_B + p] = acc;
+    }
+}
+
+HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *g,
+                                                PetscReal *gx)
+{
+  for (PetscInt c = 0; c < nin; c++)
+    for (PetscInt p = 0; p < HC_B; p++) {
+      PetscReal acc = 0;
+
+      for (PetscInt r = 0; r < nout; r++) acc += W[r * nin + c] * g[r * HC_B + p];
+      gx[c * HC_B + p] = acc;
+    }
+}
+#endif
 
 /* Parameter gradients are summed over cells in 8 lanes per parameter (lane q takes the cells p with p % 8 == q of every
    block, in order), added by a fixed tree at the end of a sweep: the loops then vectorise across lanes without
@@ -188,43 +252,64 @@ HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, con
 #if HC_HAVE_REAL8 && HC_LANES == 8
 typedef HcReal8 HcMLPLanes;
 
+/* the lanes of one weight (row gr, input row xc), for the edges of the tiles below */
+static inline void HcMLPOuterOne(const PetscReal *gr, const PetscReal *xc, PetscReal *L)
+{
+  HcMLPLanes lw = *(HcMLPLanes *)L;
+
+  for (PetscInt p = 0; p < HC_B; p += HC_LANES) lw += *(const HcMLPLanes *)(gr + p) * *(const HcMLPLanes *)(xc + p);
+  *(HcMLPLanes *)L = lw;
+}
+
+/* Tiles of 4 outputs x 4 inputs: the 16 lane sums stay in registers over the block's cells, and each row of g and x
+   loaded is used four times (one weight at a time, the loop was bound by loads). */
 HC_KERNEL static void HcMLPOuterBlock(PetscInt nin, PetscInt nout, const PetscReal *g, const PetscReal *x, PetscReal *LW,
                                       PetscReal *Lb)
 {
-  for (PetscInt r = 0; r < nout; r++) {
-    const PetscReal *gr = g + r * HC_B;
-    HcMLPLanes       lb = *(HcMLPLanes *)(Lb + r * HC_LANES);
-    PetscInt         c  = 0;
+  PetscInt r = 0;
 
-    for (PetscInt p = 0; p < HC_B; p += HC_LANES) lb += *(const HcMLPLanes *)(gr + p);
-    *(HcMLPLanes *)(Lb + r * HC_LANES) = lb;
-    /* four weights at a time: four independent chains of lane sums (each still over the cells in order) */
+  for (PetscInt q = 0; q < nout; q++) {
+    HcMLPLanes lb = *(HcMLPLanes *)(Lb + q * HC_LANES);
+
+    for (PetscInt p = 0; p < HC_B; p += HC_LANES) lb += *(const HcMLPLanes *)(g + q * HC_B + p);
+    *(HcMLPLanes *)(Lb + q * HC_LANES) = lb;
+  }
+  for (; r + 4 <= nout; r += 4) {
+    const PetscReal *g0 = g + r * HC_B, *g1 = g0 + HC_B, *g2 = g1 + HC_B, *g3 = g2 + HC_B;
+    PetscInt         c = 0;
+
     for (; c + 4 <= nin; c += 4) {
-      PetscReal *L  = LW + (r * nin + c) * HC_LANES;
-      HcMLPLanes l0 = *(HcMLPLanes *)L, l1 = *(HcMLPLanes *)(L + HC_LANES), l2 = *(HcMLPLanes *)(L + 2 * HC_LANES),
-                 l3 = *(HcMLPLanes *)(L + 3 * HC_LANES);
+      const PetscReal *x0 = x + c * HC_B, *x1 = x0 + HC_B, *x2 = x1 + HC_B, *x3 = x2 + HC_B;
+      PetscReal       *L0 = LW + (r * nin + c) * HC_LANES, *L1 = L0 + nin * HC_LANES, *L2 = L1 + nin * HC_LANES,
+                *L3  = L2 + nin * HC_LANES;
+      HcMLPLanes s00 = HC_CROW8(L0, 0), s01 = HC_CROW8(L0, 1), s02 = HC_CROW8(L0, 2), s03 = HC_CROW8(L0, 3);
+      HcMLPLanes s10 = HC_CROW8(L1, 0), s11 = HC_CROW8(L1, 1), s12 = HC_CROW8(L1, 2), s13 = HC_CROW8(L1, 3);
+      HcMLPLanes s20 = HC_CROW8(L2, 0), s21 = HC_CROW8(L2, 1), s22 = HC_CROW8(L2, 2), s23 = HC_CROW8(L2, 3);
+      HcMLPLanes s30 = HC_CROW8(L3, 0), s31 = HC_CROW8(L3, 1), s32 = HC_CROW8(L3, 2), s33 = HC_CROW8(L3, 3);
 
       for (PetscInt p = 0; p < HC_B; p += HC_LANES) {
-        const HcMLPLanes gp = *(const HcMLPLanes *)(gr + p);
+        const HcMLPLanes a = *(const HcMLPLanes *)(x0 + p), b = *(const HcMLPLanes *)(x1 + p), e = *(const HcMLPLanes *)(x2 + p),
+                         f = *(const HcMLPLanes *)(x3 + p);
+        HcMLPLanes gp      = *(const HcMLPLanes *)(g0 + p);
 
-        l0 += gp * *(const HcMLPLanes *)(x + c * HC_B + p);
-        l1 += gp * *(const HcMLPLanes *)(x + (c + 1) * HC_B + p);
-        l2 += gp * *(const HcMLPLanes *)(x + (c + 2) * HC_B + p);
-        l3 += gp * *(const HcMLPLanes *)(x + (c + 3) * HC_B + p);
+        s00 += gp * a, s01 += gp * b, s02 += gp * e, s03 += gp * f;
+        gp = *(const HcMLPLanes *)(g1 + p);
+        s10 += gp * a, s11 += gp * b, s12 += gp * e, s13 += gp * f;
+        gp = *(const HcMLPLanes *)(g2 + p);
+        s20 += gp * a, s21 += gp * b, s22 += gp * e, s23 += gp * f;
+        gp = *(const HcMLPLanes *)(g3 + p);
+        s30 += gp * a, s31 += gp * b, s32 += gp * e, s33 += gp * f;
       }
-      *(HcMLPLanes *)L                  = l0;
-      *(HcMLPLanes *)(L + HC_LANES)     = l1;
-      *(HcMLPLanes *)(L + 2 * HC_LANES) = l2;
-      *(HcMLPLanes *)(L + 3 * HC_LANES) = l3;
+      HC_ROW8(L0, 0) = s00, HC_ROW8(L0, 1) = s01, HC_ROW8(L0, 2) = s02, HC_ROW8(L0, 3) = s03;
+      HC_ROW8(L1, 0) = s10, HC_ROW8(L1, 1) = s11, HC_ROW8(L1, 2) = s12, HC_ROW8(L1, 3) = s13;
+      HC_ROW8(L2, 0) = s20, HC_ROW8(L2, 1) = s21, HC_ROW8(L2, 2) = s22, HC_ROW8(L2, 3) = s23;
+      HC_ROW8(L3, 0) = s30, HC_ROW8(L3, 1) = s31, HC_ROW8(L3, 2) = s32, HC_ROW8(L3, 3) = s33;
     }
-    for (; c < nin; c++) {
-      const PetscReal *xc = x + c * HC_B;
-      HcMLPLanes       lw = *(HcMLPLanes *)(LW + (r * nin + c) * HC_LANES);
-
-      for (PetscInt p = 0; p < HC_B; p += HC_LANES) lw += *(const HcMLPLanes *)(gr + p) * *(const HcMLPLanes *)(xc + p);
-      *(HcMLPLanes *)(LW + (r * nin + c) * HC_LANES) = lw;
-    }
+    for (; c < nin; c++)
+      for (PetscInt k = 0; k < 4; k++) HcMLPOuterOne(g0 + k * HC_B, x + c * HC_B, LW + ((r + k) * nin + c) * HC_LANES);
   }
+  for (; r < nout; r++)
+    for (PetscInt c = 0; c < nin; c++) HcMLPOuterOne(g + r * HC_B, x + c * HC_B, LW + (r * nin + c) * HC_LANES);
 }
 #else
 static void HcMLPOuterBlock(PetscInt nin, PetscInt nout, const PetscReal *g, const PetscReal *x, PetscReal *LW, PetscReal *Lb)
