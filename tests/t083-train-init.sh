@@ -46,5 +46,11 @@ bin/hycast train "${args[@]}" -model_terms advdiff -train_epochs 0 -train_init "
   -o "$tmp/bad2.nc" > "$tmp/bad2.log" 2>&1
 code=$?
 check "-train_init with -train_resume is refused" '[ $code != 0 ] && grep -q "exclude each other" "$tmp/bad2.log" && [ ! -e "$tmp/bad2.nc" ]'
+# every window in the training part: the report says n/a for the empty validation and test parts, not nan
+"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 1 -train_split 1,0 \
+  -o "$tmp/all.nc" > "$tmp/all.log" 2>&1
+code=$?
+check "-train_split 1,0: the report says n/a for the empty parts" \
+  '[ $code = 0 ] && grep -q "validation MSE n/a, test MSE n/a (normalised), norm of the learned part on test forecasts n/a" "$tmp/all.log" && ! grep -qi nan "$tmp/all.log"'
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

@@ -84,12 +84,21 @@ static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *gri
   PetscFunctionReturn(0);
 }
 
+/* an MSE for the report, or "n/a" where the part has no windows (e.g. -train_split 1,0: NaN from the trainer) */
+static const char *HcTrainFormatMSE(PetscReal v, char buf[32])
+{
+  if (PetscIsNanReal(v)) return "n/a";
+  (void)PetscSNPrintf(buf, 32, "%.5e", (double)v);
+  return buf;
+}
+
 /* Per-environment test (and validation) misfits, and the norm of the learned part: the table at the end of training. */
 static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, char names[][256], const char *label)
 {
   PetscReal val, test, *venv, *tenv, norm = (PetscReal)NAN;
   PetscInt  nterms;
   PetscBool learned = PETSC_FALSE;
+  char      b0[32], b1[32];
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(nenv, &venv, nenv, &tenv));
@@ -105,14 +114,15 @@ static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, 
     learned = learned || l;
   }
   if (learned) PetscCall(HcTrainerEvaluateNorm(tr, HC_SPLIT_TEST, HC_TERMS_LEARNED, &norm));
-  PetscCall(
-      PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %.5e, test MSE %.5e (normalised)", label, (double)val, (double)test));
-  if (learned) PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %.5e", (double)norm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %s, test MSE %s (normalised)", label, HcTrainFormatMSE(val, b0),
+                        HcTrainFormatMSE(test, b1)));
+  if (learned)
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %s", HcTrainFormatMSE(norm, b0)));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
   if (nenv > 1)
     for (PetscInt e = 0; e < nenv; e++)
-      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  environment %2" PetscInt_FMT " %-40s validation %.5e  test %.5e\n", e, names[e],
-                            (double)venv[e], (double)tenv[e]));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  environment %2" PetscInt_FMT " %-40s validation %s  test %s\n", e, names[e],
+                            HcTrainFormatMSE(venv[e], b0), HcTrainFormatMSE(tenv[e], b1)));
   PetscCall(PetscFree2(venv, tenv));
   PetscFunctionReturn(0);
 }
