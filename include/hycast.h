@@ -121,6 +121,7 @@ PETSC_EXTERN PetscErrorCode HcTermMLPSetTrendFeature(HcTerm, PetscReal, PetscRea
 PETSC_EXTERN PetscErrorCode HcTermMLPSetFeatureScale(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetInitialization(HcTerm, PetscInt, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetRowBlocks(HcTerm, PetscBool);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
 PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);

@@ -3,6 +3,8 @@ static const char help[] =
     "constant velocity) against the general sweeps for F, J v, J^T w, (dF/dtheta) dtheta and (dF/dtheta)^T w, every\n"
     "scheme and both velocity signs, uniform and non-uniform periodic grids, with the fast path checked to be in use (with\n"
     "scalar x-face coefficients on the uniform grid, rows of them on the stretched one);\n"
+    "the MLP's row blocks (features and their transpose a grid row at a time) against cell by cell, on a uniform and a\n"
+    "stretched periodic grid (every block a row block) and a masked one (some): the five products bit for bit;\n"
     "and the parameter gradient that the MLP and the Fourier layer keep from J^T w for (dF/dtheta)^T w of the same w,\n"
     "against the gradient computed alone, after J^T of the same w and of another w.\n";
 
@@ -12,41 +14,50 @@ static const char help[] =
 #include <string.h>
 #include "testutil.h"
 
-/* Does the term's view say that its fast path runs on every rank?  (The view goes through a file: HcTermView writes
-   to ASCII viewers only.) */
-/* on: the term's view says the fast path is on every rank; with uniform given, also that the x-uniform sweeps (scalar
-   x-face coefficients) are used on every rank (uniform = 1) or on none (uniform = 0) */
-static PetscErrorCode FastPathOn(HcTerm term, int uniform, PetscBool *on)
+/* The term's view as text on every rank (the view goes through a file: HcTermView writes to ASCII viewers only). */
+#define VIEW_LEN 8192
+static PetscErrorCode ViewText(HcTerm term, char text[VIEW_LEN])
 {
   PetscViewer viewer;
-  char        path[PETSC_MAX_PATH_LEN], text[4096] = "", expect[64];
-  PetscMPIInt size, rank;
-  int         found = 0;
+  char        path[PETSC_MAX_PATH_LEN];
+  PetscMPIInt rank;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCall(PetscSNPrintf(path, sizeof(path), "t045-view-%d.txt", (int)getpid()));
   PetscCallMPI(MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, PETSC_COMM_WORLD));
   PetscCall(PetscViewerASCIIOpen(PETSC_COMM_WORLD, path, &viewer));
   PetscCall(HcTermView(term, viewer));
   PetscCall(PetscViewerDestroy(&viewer));
+  text[0] = 0;
+  if (!rank) {
+    FILE  *fp = fopen(path, "r");
+    size_t n  = fp ? fread(text, 1, VIEW_LEN - 1, fp) : 0;
+
+    if (fp) fclose(fp);
+    text[n] = 0;
+    remove(path);
+  }
+  PetscCallMPI(MPI_Bcast(text, VIEW_LEN, MPI_CHAR, 0, PETSC_COMM_WORLD));
+  PetscFunctionReturn(0);
+}
+
+/* on: the term's view says the fast path is on every rank; with uniform given, also that the x-uniform sweeps (scalar
+   x-face coefficients) are used on every rank (uniform = 1) or on none (uniform = 0) */
+static PetscErrorCode FastPathOn(HcTerm term, int uniform, PetscBool *on)
+{
+  char        text[VIEW_LEN], expect[64];
+  PetscMPIInt size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(ViewText(term, text));
   if (uniform < 0)
     PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d", (int)size, (int)size));
   else
     PetscCall(PetscSNPrintf(expect, sizeof(expect), "fast path on %d of %d rank(s), uniform along x on %d", (int)size, (int)size,
                             uniform ? (int)size : 0));
-  if (!rank) {
-    FILE  *fp = fopen(path, "r");
-    size_t n  = fp ? fread(text, 1, sizeof(text) - 1, fp) : 0;
-
-    if (fp) fclose(fp);
-    text[n] = 0;
-    found   = strstr(text, expect) ? 1 : 0;
-    remove(path);
-  }
-  PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, PETSC_COMM_WORLD));
-  *on = found ? PETSC_TRUE : PETSC_FALSE;
+  *on = strstr(text, expect) ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -95,40 +106,24 @@ static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt n
   PetscFunctionReturn(0);
 }
 
-/* The physics term with and without its fast path: the five products. */
-static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionScheme scheme, PetscReal vx, PetscReal vy,
-                                   int uniform)
+/* The five products of two terms (F, J v, J^T w, J_p dth, J_p^T w) at a smooth u with random v, w from seeds s, s + 1,
+   s + 2: their relative differences in e. */
+static PetscErrorCode CompareProducts(HcGrid grid, HcTerm t[2], unsigned long s, const PetscReal dth[], PetscReal e[5])
 {
-  MPI_Comm        comm = PETSC_COMM_WORLD;
-  HcTerm          t[2];
-  Vec             u, v, w, y[2];
-  PetscReal      *g[2], dth[4] = {0.3, -0.7, 0.45, -0.2};
-  const PetscReal K[2] = {3e-3, 1.2e-3};
-  PetscReal       e[5];
-  PetscInt        np;
-  PetscBool       on, off;
+  Vec        u, v, w, y[2];
+  PetscReal *g[2];
+  PetscInt   np;
 
   PetscFunctionBeginUser;
-  for (int k = 0; k < 2; k++) {
-    PetscCall(HcTermCreate(grid, &t[k]));
-    PetscCall(HcTermSetType(t[k], HCTERMADVDIFF));
-    PetscCall(HcTermAdvDiffSetScheme(t[k], scheme));
-    PetscCall(HcTermAdvDiffSetDiffusivity(t[k], K));
-    PetscCall(HcTermAdvDiffSetVelocity(t[k], vx, vy));
-    PetscCall(HcTermAdvDiffSetFastPath(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
-    PetscCall(HcTermSetUp(t[k]));
-  }
-  PetscCall(FastPathOn(t[0], uniform, &on));
-  PetscCall(FastPathOn(t[1], -1, &off));
   PetscCall(HcTermGetNumParameters(t[0], &np));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   PetscCall(VecDuplicate(u, &v));
   PetscCall(VecDuplicate(u, &w));
   PetscCall(VecDuplicate(u, &y[0]));
   PetscCall(VecDuplicate(u, &y[1]));
-  PetscCall(HcTestSmoothField(grid, 11, u));
-  PetscCall(HcTestRandomField(grid, 12, 1, v));
-  PetscCall(HcTestRandomField(grid, 13, 1, w));
+  PetscCall(HcTestSmoothField(grid, s, u));
+  PetscCall(HcTestRandomField(grid, s + 1, 1, v));
+  PetscCall(HcTestRandomField(grid, s + 2, 1, w));
   PetscCall(PetscMalloc2(np, &g[0], np, &g[1]));
   for (int k = 0; k < 2; k++) PetscCall(HcTermApply(t[k], 0, u, y[k]));
   e[0] = RelDiffVec(y[0], y[1]);
@@ -143,6 +138,38 @@ static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionS
   e[3] = RelDiffVec(y[0], y[1]);
   for (int k = 0; k < 2; k++) PetscCall(HcTermApplyParameterJacobianTranspose(t[k], w, g[k]));
   e[4] = RelDiffArray(np, g[0], g[1]);
+  PetscCall(PetscFree2(g[0], g[1]));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&w));
+  PetscCall(VecDestroy(&y[0]));
+  PetscCall(VecDestroy(&y[1]));
+  PetscFunctionReturn(0);
+}
+
+/* The physics term with and without its fast path: the five products. */
+static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionScheme scheme, PetscReal vx, PetscReal vy,
+                                   int uniform)
+{
+  MPI_Comm        comm = PETSC_COMM_WORLD;
+  HcTerm          t[2];
+  const PetscReal dth[4] = {0.3, -0.7, 0.45, -0.2}, K[2] = {3e-3, 1.2e-3};
+  PetscReal       e[5];
+  PetscBool       on, off;
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcTermCreate(grid, &t[k]));
+    PetscCall(HcTermSetType(t[k], HCTERMADVDIFF));
+    PetscCall(HcTermAdvDiffSetScheme(t[k], scheme));
+    PetscCall(HcTermAdvDiffSetDiffusivity(t[k], K));
+    PetscCall(HcTermAdvDiffSetVelocity(t[k], vx, vy));
+    PetscCall(HcTermAdvDiffSetFastPath(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(HcTermSetUp(t[k]));
+  }
+  PetscCall(FastPathOn(t[0], uniform, &on));
+  PetscCall(FastPathOn(t[1], -1, &off));
+  PetscCall(CompareProducts(grid, t, 11, dth, e));
   PetscCall(HcTestCheck(comm, on && !off, "%-34s fast path in use (and not in the reference term), %s", label,
                         uniform ? "scalar x-face coefficients" : "x-face coefficient rows"));
   PetscCall(HcTestCheck(comm, e[0] < 1e-14 && e[1] < 1e-14 && e[3] < 1e-14,
@@ -151,12 +178,58 @@ static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionS
   PetscCall(HcTestCheck(comm, e[2] < 1e-12 && e[4] < 1e-12,
                         "%-34s J^T w, J_p^T w (sums in another order): rel diff %.1e %.1e (< 1e-12)", label, (double)e[2],
                         (double)e[4]));
-  PetscCall(PetscFree2(g[0], g[1]));
-  PetscCall(VecDestroy(&u));
-  PetscCall(VecDestroy(&v));
-  PetscCall(VecDestroy(&w));
-  PetscCall(VecDestroy(&y[0]));
-  PetscCall(VecDestroy(&y[1]));
+  PetscCall(HcTermDestroy(&t[0]));
+  PetscCall(HcTermDestroy(&t[1]));
+  PetscFunctionReturn(0);
+}
+
+/* The MLP's view line "blocks of B cells: R of N are row blocks": R and N summed over the ranks. */
+static PetscErrorCode MLPRowBlocks(HcTerm term, PetscInt *rows, PetscInt *blocks)
+{
+  char        text[VIEW_LEN];
+  const char *l;
+  long        n[2] = {-1, -1};
+  int         bs;
+
+  PetscFunctionBeginUser;
+  PetscCall(ViewText(term, text));
+  l = strstr(text, "blocks of ");
+  if (!l || sscanf(l, "blocks of %d cells: %ld of %ld", &bs, &n[0], &n[1]) != 3) n[0] = n[1] = -1;
+  *rows   = (PetscInt)n[0];
+  *blocks = (PetscInt)n[1];
+  PetscFunctionReturn(0);
+}
+
+/* The MLP with row blocks and cell by cell: F, J v, J^T w, J_p dtheta, J_p^T w exactly equal; all = every block a row
+   block (else some but not all). */
+static PetscErrorCode CheckMLPRows(HcGrid grid, const char label[], PetscBool all)
+{
+  MPI_Comm   comm = PETSC_COMM_WORLD;
+  HcTerm     t[2];
+  PetscReal *dth, e[5];
+  PetscInt   np, rows[2], blocks[2];
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcTermCreate(grid, &t[k]));
+    PetscCall(HcTermSetType(t[k], HCTERMMLP));
+    PetscCall(HcTermMLPSetInitialization(t[k], 7, 1.0));
+    PetscCall(HcTermMLPSetRowBlocks(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(HcTermSetUp(t[k]));
+    PetscCall(MLPRowBlocks(t[k], &rows[k], &blocks[k]));
+  }
+  PetscCall(HcTermGetNumParameters(t[0], &np));
+  PetscCall(PetscMalloc1(np, &dth));
+  for (PetscInt k = 0; k < np; k++) dth[k] = PetscSinReal(0.7 * (PetscReal)k + 0.3);
+  PetscCall(CompareProducts(grid, t, 31, dth, e));
+  PetscCall(HcTestCheck(comm, rows[1] == 0 && blocks[0] > 0 && (all ? rows[0] == blocks[0] : rows[0] > 0 && rows[0] < blocks[0]),
+                        "%-34s MLP row blocks: %" PetscInt_FMT " of %" PetscInt_FMT " (%s), none when off", label, rows[0],
+                        blocks[0], all ? "all" : "some, not all"));
+  PetscCall(HcTestCheck(comm, e[0] == 0 && e[1] == 0 && e[2] == 0 && e[3] == 0 && e[4] == 0,
+                        "%-34s MLP F, J v, J^T w, J_p dtheta, J_p^T w with and without row blocks: rel diff %.1e %.1e %.1e "
+                        "%.1e %.1e (all exactly 0)",
+                        label, (double)e[0], (double)e[1], (double)e[2], (double)e[3], (double)e[4]));
+  PetscCall(PetscFree(dth));
   PetscCall(HcTermDestroy(&t[0]));
   PetscCall(HcTermDestroy(&t[1]));
   PetscFunctionReturn(0);
@@ -231,6 +304,17 @@ int main(int argc, char **argv)
       }
     PetscCall(HcGridDestroy(&grid));
   }
+  /* rows of 128 cells: whole blocks of 32 on 1, 2 and 4 ranks */
+  PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 128, 12, 2, PETSC_TRUE, PETSC_TRUE, &grid));
+  PetscCall(CheckMLPRows(grid, "periodic 128 x 12", PETSC_TRUE));
+  PetscCall(HcGridDestroy(&grid));
+  PetscCall(CreateStretchedGrid(comm, 128, 12, &grid)); /* every stencil coefficient differs from its neighbours' */
+  PetscCall(CheckMLPRows(grid, "stretched periodic 128 x 12", PETSC_TRUE));
+  PetscCall(HcGridDestroy(&grid));
+  PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 128, 12, 2, PETSC_FALSE, PETSC_TRUE, &grid));
+  PetscCall(HcTestSetIrregularMask(grid, 3, 0.02));
+  PetscCall(CheckMLPRows(grid, "walls and land, 128 x 12", PETSC_FALSE));
+  PetscCall(HcGridDestroy(&grid));
   PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 24, 20, 2, PETSC_TRUE, PETSC_TRUE, &grid));
   PetscCall(CheckKeptGradient(grid, HCTERMMLP));
   PetscCall(CheckKeptGradient(grid, HCTERMFNO));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hycast/private/mlpimpl.h>
+#include <hycast/private/kernelimpl.h>
 
 typedef enum { HC_MLP_STATIC_MASK, HC_MLP_STATIC_LAT, HC_MLP_STATIC_LON, HC_MLP_NSTATIC } HcMLPStaticKind;
 static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
@@ -45,12 +46,16 @@ typedef struct {
   PetscInt      maskstate;         /* the grid's maskstate the cells and stencils were built for */
   PetscInt     *cell;              /* (i, j) of each active cell, row by row */
   HcMLPStencil *st;                /* its stencils, built once from the mask and the metrics */
-  PetscReal    *cache;             /* per block: the network's input, activations and their slopes at the point */
-  PetscReal    *in, *blk, *din, *gin, *out, *gout, *work, *bound; /* one cell (in) or one block (rows) each */
-  PetscBool     linearized;
-  PetscReal    *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
-  PetscReal    *gstash, *wsave; /* the parameter gradient computed with the last J^T w, and that w at the active cells */
-  PetscBool     stashed;
+  PetscBool     rowopt;            /* row blocks allowed (-mlp_row_blocks, HcTermMLPSetRowBlocks) */
+  PetscBool    *rowblock;          /* per block: its HC_MLP_BLOCK cells are consecutive cells of one grid row, each with
+                                      the interior stencils (3-point d/dx, d/dy, 5-point Laplacian) */
+  PetscReal *rowco;                /* per block: those stencils' coefficients as rows of HC_MLP_BLOCK (HC_MLP_NCO rows) */
+  PetscReal *cache;                /* per block: the network's input, activations and their slopes at the point */
+  PetscReal *in, *blk, *din, *gin, *out, *gout, *work, *bound; /* one cell (in) or one block (rows) each */
+  PetscBool  linearized;
+  PetscReal *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
+  PetscReal *gstash, *wsave; /* the parameter gradient computed with the last J^T w, and that w at the active cells */
+  PetscBool  stashed;
 } HcMLP;
 
 static PetscErrorCode HcMLPSetUpCells_Private(HcTerm);
@@ -223,18 +228,114 @@ static inline PetscReal *HcMLPCacheBlock(const HcMLP *mlp, PetscInt b)
   return mlp->cache + (size_t)b * mlp->net.cachesize * HC_MLP_BLOCK;
 }
 
+/* Rows of the interior stencils' coefficients in a row block: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
+   Laplacian's centre, W, E, S, N (6-10), the order of HcMLPStencilBuild. */
+#define HC_MLP_NCO 11
+
+static PetscBool HcMLPStencilInterior(const HcMLPStencil *s)
+{
+  return s->nx == 3 && s->ox[0] == -1 && s->ox[1] == 0 && s->ox[2] == 1 && s->ny == 3 && s->oy[0] == -1 && s->oy[1] == 0 &&
+                 s->oy[2] == 1 && s->nl == 5 && s->lx[1] == -1 && s->ly[1] == 0 && s->lx[2] == 1 && s->ly[2] == 0 &&
+                 s->lx[3] == 0 && s->ly[3] == -1 && s->lx[4] == 0 && s->ly[4] == 1
+             ? PETSC_TRUE
+             : PETSC_FALSE;
+}
+
+/* HcMLPFieldFeatures for the HC_MLP_BLOCK cells of a row block at once: us, u0, un are the rows j - 1, j, j + 1 of u
+   from the block's first cell (nc values per cell), co its coefficient rows.  The same operations in the same order
+   as HcMLPFieldFeatures, so the same numbers; with the coefficients as rows and no per-cell offsets the loop over the
+   cells vectorises. */
+HC_KERNEL static void HcMLPRowFeatures(PetscInt nc, const PetscReal scale[3], const PetscReal *restrict co,
+                                       const PetscScalar *restrict us, const PetscScalar *restrict u0,
+                                       const PetscScalar *restrict un, PetscReal *restrict x)
+{
+  enum { B = HC_MLP_BLOCK };
+
+  for (PetscInt c = 0; c < nc; c++)
+    for (PetscInt p = 0; p < B; p++) {
+      const PetscReal uc = PetscRealPart(u0[p * nc + c]), uw = PetscRealPart(u0[(p - 1) * nc + c]);
+      const PetscReal ue = PetscRealPart(u0[(p + 1) * nc + c]), uS = PetscRealPart(us[p * nc + c]);
+      const PetscReal uN = PetscRealPart(un[p * nc + c]);
+      PetscReal       dx = 0, dy = 0, lap = 0;
+
+      dx += co[0 * B + p] * uw;
+      dx += co[1 * B + p] * uc;
+      dx += co[2 * B + p] * ue;
+      dy += co[3 * B + p] * uS;
+      dy += co[4 * B + p] * uc;
+      dy += co[5 * B + p] * uN;
+      lap += co[6 * B + p] * uc;
+      lap += co[7 * B + p] * uw;
+      lap += co[8 * B + p] * ue;
+      lap += co[9 * B + p] * uS;
+      lap += co[10 * B + p] * uN;
+      x[(4 * c) * B + p]     = scale[0] * uc;
+      x[(4 * c + 1) * B + p] = scale[1] * dx;
+      x[(4 * c + 2) * B + p] = scale[1] * dy;
+      x[(4 * c + 3) * B + p] = scale[2] * lap;
+    }
+}
+
+/* HcMLPFieldScatter for the cells of a row block: y += (d features / d u)^T g, with ys, y0, yn the rows j - 1, j, j + 1
+   of y from the block's first cell.  Every element of y receives the same terms in the same order as from
+   HcMLPFieldScatter cell after cell (row j: those of the cell on the left, its own, those of the cell on the right), so
+   the results are the same numbers. */
+HC_KERNEL static void HcMLPRowScatter(PetscInt nc, const PetscReal scale[3], const PetscReal *restrict co,
+                                      const PetscReal *restrict g, PetscScalar *restrict ys, PetscScalar *restrict y0,
+                                      PetscScalar *restrict yn)
+{
+  enum { B = HC_MLP_BLOCK };
+
+  for (PetscInt c = 0; c < nc; c++) {
+    const PetscReal *gu = g + (4 * c) * B, *gx = gu + B, *gy = gx + B, *gl = gy + B;
+
+    for (PetscInt p = 0; p < B; p++) {
+      ys[p * nc + c] = (ys[p * nc + c] + (scale[1] * gy[p]) * co[3 * B + p]) + (scale[2] * gl[p]) * co[9 * B + p];
+      yn[p * nc + c] = (yn[p * nc + c] + (scale[1] * gy[p]) * co[5 * B + p]) + (scale[2] * gl[p]) * co[10 * B + p];
+    }
+    y0[-nc + c] = (y0[-nc + c] + (scale[1] * gx[0]) * co[0]) + (scale[2] * gl[0]) * co[7 * B];
+    for (PetscInt p = 0; p < B; p++) {
+      PetscScalar t = y0[p * nc + c];
+
+      if (p > 0) t = (t + (scale[1] * gx[p - 1]) * co[2 * B + p - 1]) + (scale[2] * gl[p - 1]) * co[8 * B + p - 1];
+      t = (((t + scale[0] * gu[p]) + (scale[1] * gx[p]) * co[B + p]) + (scale[1] * gy[p]) * co[4 * B + p]) +
+          (scale[2] * gl[p]) * co[6 * B + p];
+      if (p < B - 1) t = (t + (scale[1] * gx[p + 1]) * co[p + 1]) + (scale[2] * gl[p + 1]) * co[7 * B + p + 1];
+      y0[p * nc + c] = t;
+    }
+    y0[B * nc + c] = (y0[B * nc + c] + (scale[1] * gx[B - 1]) * co[3 * B - 1]) + (scale[2] * gl[B - 1]) * co[9 * B - 1];
+  }
+}
+
+/* The field features of block b's cells (rows of HC_MLP_BLOCK): row blocks at once, other blocks cell by cell. */
+static void HcMLPBlockFieldFeatures(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, PetscReal x[])
+{
+  const PetscInt q0 = b * HC_MLP_BLOCK;
+
+  if (mlp->rowblock[b]) {
+    const PetscInt i = mlp->cell[2 * q0], j = mlp->cell[2 * q0 + 1];
+
+    HcMLPRowFeatures(mlp->nc, mlp->fscale, mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK, u[j - 1][i], u[j][i], u[j + 1][i],
+                     x);
+  } else
+    for (PetscInt p = 0; p < HcMLPBlockSize(mlp, b); p++)
+      HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q0 + p], u, mlp->cell[2 * (q0 + p)], mlp->cell[2 * (q0 + p) + 1],
+                         HC_MLP_BLOCK, x + p);
+}
+
 /* The network's input rows of block b at state u: features of its cells, zero in the unused cells of a last block. */
 static void HcMLPBlockInput(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, const PetscReal tf[3], PetscReal x[])
 {
   const PetscInt nb = HcMLPBlockSize(mlp, b);
 
-  for (PetscInt p = 0; p < nb; p++) {
-    const PetscInt      q = b * HC_MLP_BLOCK + p, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
-    const HcMLPStencil *st = &mlp->st[q];
+  HcMLPBlockFieldFeatures(mlp, b, u, x);
+  if (mlp->nfeat > 4 * mlp->nc)
+    for (PetscInt p = 0; p < nb; p++) {
+      const PetscInt q = b * HC_MLP_BLOCK + p;
 
-    HcMLPFieldFeatures(mlp->nc, mlp->fscale, st, u, i, j, HC_MLP_BLOCK, x + p);
-    HcMLPExtraFeatures(mlp, st, i, j, tf, HC_MLP_BLOCK, x + 4 * mlp->nc * HC_MLP_BLOCK + p);
-  }
+      HcMLPExtraFeatures(mlp, &mlp->st[q], mlp->cell[2 * q], mlp->cell[2 * q + 1], tf, HC_MLP_BLOCK,
+                         x + 4 * mlp->nc * HC_MLP_BLOCK + p);
+    }
   for (PetscInt k = 0; k < mlp->nfeat; k++)
     for (PetscInt p = nb; p < HC_MLP_BLOCK; p++) x[k * HC_MLP_BLOCK + p] = 0;
 }
@@ -384,17 +485,8 @@ static PetscErrorCode HcMLPTangentSweep_Private(HcTerm term, Vec vloc, const Pet
   if (vloc) PetscCall(DMDAVecGetArrayDOFRead(g->da, vloc, &v));
   PetscCall(DMDAVecGetArrayDOF(g->da, y, &Y));
   for (PetscInt b = 0; b < mlp->nblock; b++) {
-    if (v) {
-      const PetscInt nb = HcMLPBlockSize(mlp, b);
-
-      /* static and time features do not depend on u: din keeps zeros in their rows */
-      for (PetscInt p = 0; p < nb; p++) {
-        const PetscInt q = b * HC_MLP_BLOCK + p;
-
-        HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q], v, mlp->cell[2 * q], mlp->cell[2 * q + 1], HC_MLP_BLOCK,
-                           mlp->din + p);
-      }
-    }
+    /* static and time features do not depend on u: din keeps zeros in their rows */
+    if (v) HcMLPBlockFieldFeatures(mlp, b, v, mlp->din);
     PetscCall(HcMLPNetTangentBlock_Private(&mlp->net, term->theta, dtheta, HcMLPCacheBlock(mlp, b), v ? mlp->din : NULL,
                                            mlp->work, mlp->out));
     HcMLPBlockAdd(mlp, b, mlp->out, Y);
@@ -449,7 +541,12 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
     }
     PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, HcMLPCacheBlock(mlp, b), mlp->gout, Y ? mlp->gin : NULL,
                                            mlp->lanes, mlp->work));
-    if (Y)
+    if (Y && mlp->rowblock[b]) {
+      const PetscInt q = b * HC_MLP_BLOCK, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
+
+      HcMLPRowScatter(nc, mlp->fscale, mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK, mlp->gin, Y[j - 1][i], Y[j][i],
+                      Y[j + 1][i]);
+    } else if (Y)
       for (PetscInt p = 0; p < nb; p++) {
         const PetscInt q = b * HC_MLP_BLOCK + p;
 
@@ -681,6 +778,10 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
                              "HcTermMLPSetInitialization", mlp->initscale, &mlp->initscale, NULL));
   PetscCheck(mlp->initscale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_init_scale must be >= 0, got %g", pre,
              (double)mlp->initscale);
+  PetscCall(PetscOptionsBool("-mlp_row_blocks",
+                             "Features and their transpose on blocks of consecutive interior cells of one grid row at once "
+                             "(vectorised; the same numbers as cell by cell)",
+                             "HcTermMLPSetRowBlocks", mlp->rowopt, &mlp->rowopt, NULL));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -698,6 +799,7 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
   if (mlp->maskstate == g->maskstate) PetscFunctionReturn(0);
   PetscCall(PetscFree2(mlp->cell, mlp->st));
   PetscCall(PetscFree2(mlp->cache, mlp->wsave));
+  PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   mlp->nact = 0;
   for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
@@ -714,6 +816,26 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
     }
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(PetscMalloc2((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache, mlp->nact * mlp->nc, &mlp->wsave));
+  PetscCall(PetscMalloc2(mlp->nblock, &mlp->rowblock, (size_t)mlp->nblock * HC_MLP_NCO * HC_MLP_BLOCK, &mlp->rowco));
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    const PetscInt q0  = b * HC_MLP_BLOCK;
+    PetscReal     *co  = mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK;
+    PetscBool      row = HcMLPBlockSize(mlp, b) == HC_MLP_BLOCK ? PETSC_TRUE : PETSC_FALSE;
+
+    for (PetscInt p = 0; p < HC_MLP_BLOCK && row; p++) {
+      const PetscInt      q  = q0 + p;
+      const HcMLPStencil *st = &mlp->st[q];
+
+      row = mlp->rowopt && mlp->cell[2 * q] == mlp->cell[2 * q0] + p && mlp->cell[2 * q + 1] == mlp->cell[2 * q0 + 1] &&
+            HcMLPStencilInterior(st);
+      for (PetscInt k = 0; k < 3 && row; k++) {
+        co[k * HC_MLP_BLOCK + p]       = st->cx[k];
+        co[(3 + k) * HC_MLP_BLOCK + p] = st->cy[k];
+      }
+      for (PetscInt k = 0; k < 5 && row; k++) co[(6 + k) * HC_MLP_BLOCK + p] = st->cl[k];
+    }
+    mlp->rowblock[b] = row;
+  }
   mlp->maskstate  = g->maskstate;
   mlp->linearized = PETSC_FALSE;
   mlp->stashed    = PETSC_FALSE;
@@ -840,6 +962,18 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPrintf(viewer, "trend feature: (t - %g) / %g\n", (double)mlp->trorigin, (double)mlp->trscale));
   PetscCall(PetscViewerASCIIPrintf(viewer, "initialisation: seed %" PetscInt_FMT ", output-layer scale %g\n", mlp->seed,
                                    (double)mlp->initscale));
+  {
+    PetscInt n[2] = {0, 0}, sum[2];
+
+    PetscCall(HcMLPSetUpCells_Private(term));
+    for (PetscInt b = 0; b < mlp->nblock; b++) n[0] += mlp->rowblock[b] ? 1 : 0;
+    n[1] = mlp->nblock;
+    PetscCall(MPIU_Allreduce(n, sum, 2, MPIU_INT, MPI_SUM, term->comm));
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "blocks of %d cells: %" PetscInt_FMT " of %" PetscInt_FMT
+                                     " are row blocks (features computed a row at a time)%s\n",
+                                     HC_MLP_BLOCK, sum[0], sum[1], mlp->rowopt ? "" : " (-mlp_row_blocks 0)"));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -853,6 +987,7 @@ static PetscErrorCode HcTermDestroy_MLP(HcTerm term)
   PetscCall(PetscFree2(mlp->colfeat, mlp->rowfeat));
   PetscCall(PetscFree2(mlp->cache, mlp->wsave));
   PetscCall(PetscFree2(mlp->cell, mlp->st));
+  PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
   PetscCall(PetscFree5(mlp->in, mlp->blk, mlp->din, mlp->gin, mlp->out));
   PetscCall(PetscFree4(mlp->work, mlp->bound, mlp->gstash, mlp->lanes));
   PetscCall(PetscFree(term->data));
@@ -922,6 +1057,7 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
   mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
   mlp->initscale = 0.1; /* a hybrid model starts close to its physics */
   mlp->maskstate = -1;
+  mlp->rowopt    = PETSC_TRUE;
   HcMLPDefaultFeatureScale(term->grid, mlp->fscale);
   term->data    = mlp;
   term->learned = PETSC_TRUE;
@@ -1173,5 +1309,21 @@ PetscErrorCode HcTermMLPEvaluate(HcTerm term, PetscInt npoints, const PetscReal 
     for (PetscInt p = 0; p < nb; p++)
       for (PetscInt c = 0; c < mlp->nc; c++) out[(p0 + p) * mlp->nc + c] = mlp->oscale * mlp->out[c * HC_MLP_BLOCK + p];
   }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermMLPSetRowBlocks - whether blocks of HC_MLP_BLOCK consecutive interior cells of one grid row compute their
+  features (and the transpose) a row at a time, vectorised (default yes; the same numbers as cell by cell).
+@*/
+PetscErrorCode HcTermMLPSetRowBlocks(HcTerm term, PetscBool rows)
+{
+  HcMLP *mlp;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMMLP));
+  mlp            = (HcMLP *)term->data;
+  mlp->rowopt    = rows;
+  mlp->maskstate = -1; /* the blocks are classified again at the next use */
   PetscFunctionReturn(0);
 }
