@@ -214,8 +214,9 @@ static PetscErrorCode CheckMLPRows(HcGrid grid, const char label[], PetscBool al
     PetscCall(HcTermCreate(grid, &t[k]));
     PetscCall(HcTermSetType(t[k], HCTERMMLP));
     PetscCall(HcTermMLPSetInitialization(t[k], 7, 1.0));
-    PetscCall(HcTermMLPSetRowBlocks(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(HcTermMLPSetRowBlocks(t[k], PETSC_TRUE));
     PetscCall(HcTermSetUp(t[k]));
+    if (k == 1) PetscCall(HcTermMLPSetRowBlocks(t[k], PETSC_FALSE)); /* after set-up: the blocks are classified again */
     PetscCall(MLPRowBlocks(t[k], &rows[k], &blocks[k]));
   }
   PetscCall(HcTermGetNumParameters(t[0], &np));

@@ -18,6 +18,10 @@ static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
 
 #define HC_MLP_MAX_HIDDEN 64
 
+/* Rows of the interior stencils' coefficients in a row block: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
+   Laplacian's centre, W, E, S, N (6-10), the order of HcMLPStencilBuild. */
+#define HC_MLP_NCO 11
+
 /* The stencils of one active cell: offsets and coefficients of d/dx (along the row), d/dy (along the column) and the
    Laplacian (centre first), over active cells only; open = fraction of the cell's four faces that are open. */
 typedef struct {
@@ -228,9 +232,11 @@ static inline PetscReal *HcMLPCacheBlock(const HcMLP *mlp, PetscInt b)
   return mlp->cache + (size_t)b * mlp->net.cachesize * HC_MLP_BLOCK;
 }
 
-/* Rows of the interior stencils' coefficients in a row block: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
-   Laplacian's centre, W, E, S, N (6-10), the order of HcMLPStencilBuild. */
-#define HC_MLP_NCO 11
+/* the coefficient rows of block b (meaningful when it is a row block) */
+static inline PetscReal *HcMLPRowCoefficients(const HcMLP *mlp, PetscInt b)
+{
+  return mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK;
+}
 
 static PetscBool HcMLPStencilInterior(const HcMLPStencil *s)
 {
@@ -315,8 +321,7 @@ static void HcMLPBlockFieldFeatures(const HcMLP *mlp, PetscInt b, const PetscSca
   if (mlp->rowblock[b]) {
     const PetscInt i = mlp->cell[2 * q0], j = mlp->cell[2 * q0 + 1];
 
-    HcMLPRowFeatures(mlp->nc, mlp->fscale, mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK, u[j - 1][i], u[j][i], u[j + 1][i],
-                     x);
+    HcMLPRowFeatures(mlp->nc, mlp->fscale, HcMLPRowCoefficients(mlp, b), u[j - 1][i], u[j][i], u[j + 1][i], x);
   } else
     for (PetscInt p = 0; p < HcMLPBlockSize(mlp, b); p++)
       HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q0 + p], u, mlp->cell[2 * (q0 + p)], mlp->cell[2 * (q0 + p) + 1],
@@ -544,8 +549,7 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
     if (Y && mlp->rowblock[b]) {
       const PetscInt q = b * HC_MLP_BLOCK, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
 
-      HcMLPRowScatter(nc, mlp->fscale, mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK, mlp->gin, Y[j - 1][i], Y[j][i],
-                      Y[j + 1][i]);
+      HcMLPRowScatter(nc, mlp->fscale, HcMLPRowCoefficients(mlp, b), mlp->gin, Y[j - 1][i], Y[j][i], Y[j + 1][i]);
     } else if (Y)
       for (PetscInt p = 0; p < nb; p++) {
         const PetscInt q = b * HC_MLP_BLOCK + p;
@@ -786,6 +790,30 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
   PetscFunctionReturn(0);
 }
 
+/* Which blocks are row blocks (mlp->rowblock) and their coefficient rows, from the cells and stencils. */
+static void HcMLPClassifyBlocks(HcMLP *mlp)
+{
+  for (PetscInt b = 0; b < mlp->nblock; b++) {
+    const PetscInt q0  = b * HC_MLP_BLOCK;
+    PetscReal     *co  = HcMLPRowCoefficients(mlp, b);
+    PetscBool      row = mlp->rowopt && HcMLPBlockSize(mlp, b) == HC_MLP_BLOCK ? PETSC_TRUE : PETSC_FALSE;
+
+    for (PetscInt p = 0; p < HC_MLP_BLOCK && row; p++) {
+      const PetscInt      q  = q0 + p;
+      const HcMLPStencil *st = &mlp->st[q];
+
+      row =
+          mlp->cell[2 * q] == mlp->cell[2 * q0] + p && mlp->cell[2 * q + 1] == mlp->cell[2 * q0 + 1] && HcMLPStencilInterior(st);
+      for (PetscInt k = 0; k < 3 && row; k++) {
+        co[k * HC_MLP_BLOCK + p]       = st->cx[k];
+        co[(3 + k) * HC_MLP_BLOCK + p] = st->cy[k];
+      }
+      for (PetscInt k = 0; k < 5 && row; k++) co[(6 + k) * HC_MLP_BLOCK + p] = st->cl[k];
+    }
+    mlp->rowblock[b] = row;
+  }
+}
+
 /* This rank's active cells, row by row, with their stencils (they depend on the mask and the metrics only), and the
    buffers sized by them; built again (and the linearisation dropped) when the grid's mask has changed. */
 static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
@@ -817,25 +845,7 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(PetscMalloc2((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache, mlp->nact * mlp->nc, &mlp->wsave));
   PetscCall(PetscMalloc2(mlp->nblock, &mlp->rowblock, (size_t)mlp->nblock * HC_MLP_NCO * HC_MLP_BLOCK, &mlp->rowco));
-  for (PetscInt b = 0; b < mlp->nblock; b++) {
-    const PetscInt q0  = b * HC_MLP_BLOCK;
-    PetscReal     *co  = mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK;
-    PetscBool      row = HcMLPBlockSize(mlp, b) == HC_MLP_BLOCK ? PETSC_TRUE : PETSC_FALSE;
-
-    for (PetscInt p = 0; p < HC_MLP_BLOCK && row; p++) {
-      const PetscInt      q  = q0 + p;
-      const HcMLPStencil *st = &mlp->st[q];
-
-      row = mlp->rowopt && mlp->cell[2 * q] == mlp->cell[2 * q0] + p && mlp->cell[2 * q + 1] == mlp->cell[2 * q0 + 1] &&
-            HcMLPStencilInterior(st);
-      for (PetscInt k = 0; k < 3 && row; k++) {
-        co[k * HC_MLP_BLOCK + p]       = st->cx[k];
-        co[(3 + k) * HC_MLP_BLOCK + p] = st->cy[k];
-      }
-      for (PetscInt k = 0; k < 5 && row; k++) co[(6 + k) * HC_MLP_BLOCK + p] = st->cl[k];
-    }
-    mlp->rowblock[b] = row;
-  }
+  HcMLPClassifyBlocks(mlp);
   mlp->maskstate  = g->maskstate;
   mlp->linearized = PETSC_FALSE;
   mlp->stashed    = PETSC_FALSE;
@@ -1322,8 +1332,8 @@ PetscErrorCode HcTermMLPSetRowBlocks(HcTerm term, PetscBool rows)
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMMLP));
-  mlp            = (HcMLP *)term->data;
-  mlp->rowopt    = rows;
-  mlp->maskstate = -1; /* the blocks are classified again at the next use */
+  mlp         = (HcMLP *)term->data;
+  mlp->rowopt = rows;
+  if (mlp->rowblock) HcMLPClassifyBlocks(mlp); /* cells already built: the same numbers, no linearisation lost */
   PetscFunctionReturn(0);
 }
