@@ -405,6 +405,15 @@ static PetscErrorCode BenchModeTrain(const BenchSetup *bs, const BenchOptions *o
                         bs->nx, bs->ny, bs->nf, b.nwin, nsub, np, (int)bs->size));
   PetscCall(BenchTime(bs->comm, BenchTrainStep, &b, o->warmup, o->reps, t));
   PetscCall(BenchPeakMemory(bs->comm, &mem));
+  {
+    PetscInt lookups, hits;
+
+    PetscCall(HcModelGetAdjointCacheStats(bs->model, &lookups, &hits));
+    PetscCall(PetscPrintf(bs->comm,
+                          "adjoint stage cache: %" PetscInt_FMT " of %" PetscInt_FMT
+                          " linearisations restored from the forward run's records\n",
+                          hits, lookups));
+  }
   PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " ranks=%d loss=%.17e peak_bytes=%.6e", bs->nx, (int)bs->size,
                           (double)b.loss, (double)mem));
   PetscCall(BenchReport(bs->comm, "train", o->reps, t, extra));

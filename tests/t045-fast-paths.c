@@ -280,6 +280,64 @@ static PetscErrorCode CheckKeptGradient(HcGrid grid, const char type[])
   PetscFunctionReturn(0);
 }
 
+/* The MLP keeps a linearisation lazy until a product needs its cache: the first J^T sweep computes every block's rows as
+   it goes, a second sweep or J v fills the cache first.  Both ways give the same numbers: J^T w from the lazy sweep,
+   from the filled cache, and after a new linearisation whose first product is J v; (dF/dtheta)^T w alone, lazily and
+   from the cache; J v from a cache filled by the second sweep and by the first product. */
+static PetscErrorCode CheckLazyLinearization(HcGrid grid, const char type[])
+{
+  MPI_Comm   comm = PETSC_COMM_WORLD;
+  HcTerm     term;
+  Vec        u, v, w, y[3], z[2];
+  PetscReal *g[2], e[4];
+  PetscInt   np;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcTermCreate(grid, &term));
+  PetscCall(HcTermSetType(term, type));
+  PetscCall(HcTermSetOptionsPrefix(term, "kept_"));
+  PetscCall(HcTermSetFromOptions(term));
+  PetscCall(HcTermSetUp(term));
+  PetscCall(HcTermGetNumParameters(term, &np));
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &v));
+  PetscCall(VecDuplicate(u, &w));
+  for (int k = 0; k < 3; k++) PetscCall(VecDuplicate(u, &y[k]));
+  for (int k = 0; k < 2; k++) PetscCall(VecDuplicate(u, &z[k]));
+  PetscCall(HcTestSmoothField(grid, 41, u));
+  PetscCall(HcTestRandomField(grid, 42, 1, v));
+  PetscCall(HcTestRandomField(grid, 43, 1, w));
+  PetscCall(PetscMalloc2(np, &g[0], np, &g[1]));
+  PetscCall(PetscArrayzero(g[0], np));
+  PetscCall(PetscArrayzero(g[1], np));
+  PetscCall(HcTermLinearize(term, 0, u));
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, g[0])); /* lazy sweep */
+  PetscCall(HcTermApplyJacobianTranspose(term, w, y[0]));          /* second sweep: fills the cache */
+  PetscCall(HcTermApplyJacobian(term, v, z[0]));
+  PetscCall(HcTermLinearize(term, 0, u));
+  PetscCall(HcTermApplyJacobianTranspose(term, w, y[1])); /* lazy sweep */
+  PetscCall(HcTermApplyJacobianTranspose(term, w, y[2])); /* from the filled cache */
+  PetscCall(HcTermLinearize(term, 0, u));
+  PetscCall(HcTermApplyJacobian(term, v, z[1])); /* fills the cache first */
+  PetscCall(HcTermApplyParameterJacobianTranspose(term, w, g[1]));
+  e[0] = RelDiffVec(y[1], y[0]);
+  e[1] = RelDiffVec(y[2], y[0]);
+  e[2] = RelDiffVec(z[1], z[0]);
+  e[3] = RelDiffArray(np, g[1], g[0]);
+  PetscCall(HcTestCheck(comm, e[0] == 0 && e[1] == 0 && e[2] == 0 && e[3] == 0,
+                        "%-4s lazy and filled linearisations: J^T w rel diff %.1e, %.1e; J v %.1e; (dF/dtheta)^T w %.1e "
+                        "(all exactly 0)",
+                        type, (double)e[0], (double)e[1], (double)e[2], (double)e[3]));
+  PetscCall(PetscFree2(g[0], g[1]));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&w));
+  for (int k = 0; k < 3; k++) PetscCall(VecDestroy(&y[k]));
+  for (int k = 0; k < 2; k++) PetscCall(VecDestroy(&z[k]));
+  PetscCall(HcTermDestroy(&term));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm                comm;
@@ -319,11 +377,15 @@ int main(int argc, char **argv)
   PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 24, 20, 2, PETSC_TRUE, PETSC_TRUE, &grid));
   PetscCall(CheckKeptGradient(grid, HCTERMMLP));
   PetscCall(CheckKeptGradient(grid, HCTERMFNO));
+  PetscCall(CheckLazyLinearization(grid, HCTERMMLP));
+  PetscCall(CheckLazyLinearization(grid, HCTERMFNO));
   PetscCall(HcGridDestroy(&grid));
   PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 22, 15, 2, PETSC_FALSE, PETSC_TRUE, &grid));
   PetscCall(HcTestSetIrregularMask(grid, 5, 0.15));
   PetscCall(CheckKeptGradient(grid, HCTERMMLP));
   PetscCall(CheckKeptGradient(grid, HCTERMFNO));
+  PetscCall(CheckLazyLinearization(grid, HCTERMMLP));
+  PetscCall(CheckLazyLinearization(grid, HCTERMFNO));
   PetscCall(HcGridDestroy(&grid));
   PetscCall(HcTestFinish(comm, &status));
   PetscCall(PetscFinalize());

@@ -54,12 +54,21 @@ typedef struct {
   PetscBool    *rowblock;          /* per block: its HC_MLP_BLOCK cells are consecutive cells of one grid row, each with
                                       the interior stencils (3-point d/dx, d/dy, 5-point Laplacian) */
   PetscReal *rowco;                /* per block: those stencils' coefficients as rows of HC_MLP_BLOCK (HC_MLP_NCO rows) */
-  PetscReal *cache;                /* per block: the network's input, activations and their slopes at the point */
+  PetscReal *cache;                /* per block: the network's input, activations and their slopes at the point (allocated
+                                      when first filled) */
   PetscReal *in, *blk, *din, *gin, *out, *gout, *work, *bound; /* one cell (in) or one block (rows) each */
   PetscBool  linearized;
-  PetscReal *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
-  PetscReal *gstash, *wsave; /* the parameter gradient computed with the last J^T w, and that w at the active cells */
-  PetscBool  stashed;
+  /* A linearisation is lazy until a product needs the cache: the adjoint's single J^T sweep computes each block's rows
+     as it goes (from a copy of the point and the stage record), in cache, instead of writing the whole cache and
+     reading it back (at N = 128 one stage's cache is 4.7 MB a rank, beyond the core's caches). */
+  PetscBool        lazy;
+  PetscInt         lazysweeps; /* adjoint sweeps since the lazy linearisation (a second one fills the cache first) */
+  Vec              ulin;       /* the point's state, local with ghosts */
+  PetscReal        tlin;
+  const PetscReal *reclin;         /* its stage record (NULL: none), valid until the next linearisation */
+  PetscReal       *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
+  PetscReal       *gstash, *wsave; /* the parameter gradient computed with the last J^T w, and that w at the active cells */
+  PetscBool        stashed;
 } HcMLP;
 
 static PetscErrorCode HcMLPSetUpCells_Private(HcTerm);
@@ -357,9 +366,8 @@ static void HcMLPBlockAdd(const HcMLP *mlp, PetscInt b, const PetscReal out[], P
   }
 }
 
-/* f += F(u) (apply) or, with cache, the same while keeping the point (linearize); with rec, also the rows a stage
-   record keeps (HcTermRecord_MLP), rows r0 .. of every block. */
-static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool cache, PetscReal rec[])
+/* f += F(u) (apply); with rec, also the rows a stage record keeps (HcTermRecord_MLP), rows r0 .. of every block. */
+static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
 {
   HcMLP               *mlp = (HcMLP *)term->data;
   HcGrid               g   = term->grid;
@@ -378,10 +386,11 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   if (f) PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
   for (PetscInt b = 0; b < mlp->nblock; b++) {
-    PetscReal *x = cache ? HcMLPCacheBlock(mlp, b) : mlp->blk;
+    PetscReal *x = mlp->blk;
 
     HcMLPBlockInput(mlp, b, u, tf, x);
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, x, cache || rec, mlp->out));
+    PetscCall(
+        HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->net.nlayers, x, rec ? PETSC_TRUE : PETSC_FALSE, mlp->out));
     if (rec) PetscCall(PetscArraycpy(rec + b * nr, x + r0 * HC_MLP_BLOCK, nr));
     if (F) HcMLPBlockAdd(mlp, b, mlp->out, F);
   }
@@ -395,22 +404,72 @@ static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE, NULL));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, NULL));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/* The forward pass at the point, with the network's input, activations and slopes kept per block for the products. */
-static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
+/* Block b's cache rows at the point (state u, time features tf): its input and the forward pass with slopes, or with a
+   stage record the input and the first layer (recomputed by the same code) and the record's rows. */
+static PetscErrorCode HcMLPFillBlock_Private(HcTerm term, PetscInt b, const PetscScalar ***u, const PetscReal tf[3],
+                                             PetscReal x[])
 {
   HcMLP *mlp = (HcMLP *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, NULL, PETSC_TRUE, NULL));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  HcMLPBlockInput(mlp, b, u, tf, x);
+  PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->reclin ? 1 : mlp->net.nlayers, x, PETSC_TRUE, mlp->out));
+  if (mlp->reclin) {
+    const PetscInt r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
+
+    PetscCall(PetscArraycpy(x + r0 * HC_MLP_BLOCK, mlp->reclin + b * nr, nr));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Linearise at (t, uloc) with the stage record rec (or NULL) lazily: keep the point, fill nothing yet. */
+static PetscErrorCode HcMLPLinearizeLazy_Private(HcTerm term, PetscReal t, Vec uloc, const PetscReal rec[])
+{
+  HcMLP *mlp = (HcMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcMLPSetUpCells_Private(term));
+  if (!mlp->ulin) PetscCall(VecDuplicate(uloc, &mlp->ulin));
+  PetscCall(VecCopy(uloc, mlp->ulin));
+  mlp->tlin       = t;
+  mlp->reclin     = rec;
+  mlp->lazy       = PETSC_TRUE;
+  mlp->lazysweeps = 0;
   mlp->linearized = PETSC_TRUE;
   mlp->stashed    = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* The cache of every block from a lazy linearisation (products other than one J^T sweep read it). */
+static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
+{
+  HcMLP               *mlp = (HcMLP *)term->data;
+  const PetscScalar ***u;
+  PetscReal            tf[3];
+
+  PetscFunctionBegin;
+  if (!mlp->lazy) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  if (!mlp->cache) PetscCall(PetscMalloc1((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache));
+  HcMLPTimeFeatures(mlp, mlp->tlin, tf);
+  PetscCall(DMDAVecGetArrayDOFRead(term->grid->da, mlp->ulin, &u));
+  for (PetscInt b = 0; b < mlp->nblock; b++) PetscCall(HcMLPFillBlock_Private(term, b, u, tf, HcMLPCacheBlock(mlp, b)));
+  PetscCall(DMDAVecRestoreArrayDOFRead(term->grid->da, mlp->ulin, &u));
+  mlp->lazy = PETSC_FALSE;
+  PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp))));
+  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermLinearize_MLP(HcTerm term, PetscReal t, Vec uloc)
+{
+  PetscFunctionBegin;
+  PetscCall(HcMLPLinearizeLazy_Private(term, t, uloc, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -437,34 +496,16 @@ static PetscErrorCode HcTermRecord_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f
 {
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
-  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, PETSC_FALSE, rec));
+  PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, rec));
   PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/* the same cache as HcTermLinearize_MLP: the input and the first layer recomputed by the same code, the rest copied */
+/* the same cache as HcTermLinearize_MLP (HcMLPFillBlock_Private), the rows after the first layer from the record */
 static PetscErrorCode HcTermRestore_MLP(HcTerm term, PetscReal t, Vec uloc, const PetscReal rec[])
 {
-  HcMLP               *mlp = (HcMLP *)term->data;
-  HcGrid               g   = term->grid;
-  const PetscInt       r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
-  const PetscScalar ***u;
-  PetscReal            tf[3];
-
   PetscFunctionBegin;
-  PetscCall(HcMLPSetUpCells_Private(term));
-  HcMLPTimeFeatures(mlp, t, tf);
-  PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
-  for (PetscInt b = 0; b < mlp->nblock; b++) {
-    PetscReal *x = HcMLPCacheBlock(mlp, b);
-
-    HcMLPBlockInput(mlp, b, u, tf, x);
-    PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, 1, x, PETSC_TRUE, NULL));
-    PetscCall(PetscArraycpy(x + r0 * HC_MLP_BLOCK, rec + b * nr, nr));
-  }
-  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
-  mlp->linearized = PETSC_TRUE;
-  mlp->stashed    = PETSC_FALSE;
+  PetscCall(HcMLPLinearizeLazy_Private(term, t, uloc, rec));
   PetscFunctionReturn(0);
 }
 
@@ -487,6 +528,7 @@ static PetscErrorCode HcMLPTangentSweep_Private(HcTerm term, Vec vloc, const Pet
 
   PetscFunctionBegin;
   PetscCall(HcMLPCheckLinearized_Private(term));
+  PetscCall(HcMLPFillCache_Private(term));
   if (vloc) PetscCall(DMDAVecGetArrayDOFRead(g->da, vloc, &v));
   PetscCall(DMDAVecGetArrayDOF(g->da, y, &Y));
   for (PetscInt b = 0; b < mlp->nblock; b++) {
@@ -511,9 +553,10 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
   HcMLP               *mlp = (HcMLP *)term->data;
   HcGrid               g   = term->grid;
   const PetscInt       nc  = mlp->nc;
-  const PetscScalar ***w;
+  const PetscScalar ***w, ***u = NULL;
   PetscScalar       ***Y    = NULL;
   PetscBool            same = PETSC_TRUE;
+  PetscReal            tf[3];
 
   PetscFunctionBegin;
   PetscCall(HcMLPCheckLinearized_Private(term));
@@ -528,9 +571,19 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
       PetscFunctionReturn(0);
     }
   }
+  /* a second sweep at the same lazy point fills the cache once instead of recomputing every block again */
+  if (mlp->lazy && mlp->lazysweeps > 0) PetscCall(HcMLPFillCache_Private(term));
+  if (mlp->lazy) {
+    mlp->lazysweeps++;
+    HcMLPTimeFeatures(mlp, mlp->tlin, tf);
+    PetscCall(DMDAVecGetArrayDOFRead(g->da, mlp->ulin, &u));
+  }
   if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &Y));
   for (PetscInt b = 0; b < mlp->nblock; b++) {
     const PetscInt nb = HcMLPBlockSize(mlp, b);
+    PetscReal     *x  = u ? mlp->blk : HcMLPCacheBlock(mlp, b);
+
+    if (u) PetscCall(HcMLPFillBlock_Private(term, b, u, tf, x));
 
     for (PetscInt p = 0; p < HC_MLP_BLOCK; p++)
       for (PetscInt c = 0; c < nc; c++) mlp->gout[c * HC_MLP_BLOCK + p] = 0;
@@ -544,8 +597,7 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
         if (Y) mlp->wsave[q * nc + c] = wc;
       }
     }
-    PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, HcMLPCacheBlock(mlp, b), mlp->gout, Y ? mlp->gin : NULL,
-                                           mlp->lanes, mlp->work));
+    PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, x, mlp->gout, Y ? mlp->gin : NULL, mlp->lanes, mlp->work));
     if (Y && mlp->rowblock[b]) {
       const PetscInt q = b * HC_MLP_BLOCK, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
 
@@ -567,6 +619,10 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
     mlp->stashed = grad ? PETSC_FALSE : PETSC_TRUE;
   }
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
+  if (u) {
+    PetscCall(DMDAVecRestoreArrayDOFRead(g->da, mlp->ulin, &u));
+    PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp))));
+  }
   PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + (yloc ? HcMLPFeatureFlops(mlp) : 0) + mlp->net.nparam)));
   PetscFunctionReturn(0);
 }
@@ -826,7 +882,8 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
   PetscFunctionBegin;
   if (mlp->maskstate == g->maskstate) PetscFunctionReturn(0);
   PetscCall(PetscFree2(mlp->cell, mlp->st));
-  PetscCall(PetscFree2(mlp->cache, mlp->wsave));
+  PetscCall(PetscFree(mlp->cache));
+  PetscCall(PetscFree(mlp->wsave));
   PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   mlp->nact = 0;
@@ -843,11 +900,12 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
       HcMLPStencilBuild(&g->m, mk, i, j, &mlp->st[q++]);
     }
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
-  PetscCall(PetscMalloc2((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache, mlp->nact * mlp->nc, &mlp->wsave));
+  PetscCall(PetscMalloc1(mlp->nact * mlp->nc, &mlp->wsave));
   PetscCall(PetscMalloc2(mlp->nblock, &mlp->rowblock, (size_t)mlp->nblock * HC_MLP_NCO * HC_MLP_BLOCK, &mlp->rowco));
   HcMLPClassifyBlocks(mlp);
   mlp->maskstate  = g->maskstate;
   mlp->linearized = PETSC_FALSE;
+  mlp->lazy       = PETSC_FALSE;
   mlp->stashed    = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -995,7 +1053,9 @@ static PetscErrorCode HcTermDestroy_MLP(HcTerm term)
   PetscCall(HcMLPNetDestroy_Private(&mlp->net));
   if (mlp->featnames) PetscCall(PetscStrArrayDestroy(&mlp->featnames));
   PetscCall(PetscFree2(mlp->colfeat, mlp->rowfeat));
-  PetscCall(PetscFree2(mlp->cache, mlp->wsave));
+  PetscCall(PetscFree(mlp->cache));
+  PetscCall(PetscFree(mlp->wsave));
+  PetscCall(VecDestroy(&mlp->ulin));
   PetscCall(PetscFree2(mlp->cell, mlp->st));
   PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
   PetscCall(PetscFree5(mlp->in, mlp->blk, mlp->din, mlp->gin, mlp->out));

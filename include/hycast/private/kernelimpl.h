@@ -2,9 +2,11 @@
 
    HC_KERNEL marks a function that GCC compiles once per x86-64 level (AVX-512, AVX2, baseline) and picks at load time
    (target_clones), so that the loops inside it vectorise with the machine's widest registers whatever -march the
-   library was built with.  The clones compute the same values bit for bit: C99 mode keeps GCC from contracting
-   a * b + c into fused multiply-adds (-ffp-contract=off), and the loops vectorise across independent outputs only, never
-   by reordering a sum. */
+   library was built with.  The loops vectorise across independent outputs only, never by reordering a sum, so the
+   clones give the same values bit for bit where a * b + c is not contracted (C99 mode: -ffp-contract=off).  The MLP's
+   dense layers and the Fourier layer's pointwise products (network.c, fno.c) are compiled with contraction on
+   (Makefile): there the AVX-512 and AVX2 clones both use fused multiply-adds and agree with each other, and the
+   baseline clone, without them, differs in the last bits. */
 #ifndef HYCAST_KERNELIMPL_H
 #define HYCAST_KERNELIMPL_H
 
