@@ -146,7 +146,7 @@ static PetscErrorCode CheckModel(MPI_Comm comm, HcGrid grid, HcTerm fno, Vec u, 
   PetscCall(HcModelGetTS(model, &ts));
   PetscCall(TSGetRHSJacobian(ts, &J, NULL, NULL, NULL));
   PetscCall(TSGetRHSJacobianP(ts, &Jp, NULL, NULL));
-  PetscCall(HcModelCreateParameterVector(model, &pv));
+  PetscCall(MatCreateVecs(Jp, &pv, NULL)); /* every parameter on every rank: dtheta replicated, Jp^T w partial sums */
   PetscCall(VecDuplicate(pv, &pg));
   PetscCall(VecDuplicateVecs(u, 6, &x));
   PetscCall(HcTestRandomField(grid, 15, 1, x[0]));

@@ -325,13 +325,14 @@ PetscErrorCode HcTestTermProducts(HcTerm term, PetscReal t, Vec u, Vec v, Vec w,
 
 PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec w, Vec dth, PetscReal hu, PetscReal hp)
 {
-  MPI_Comm  comm;
-  HcGrid    grid;
-  TS        ts;
-  Mat       J, Jp;
-  Vec       Jv, JTw, fp, fm, x, p0, p, g;
-  PetscInt  np;
-  PetscReal a, b;
+  MPI_Comm   comm;
+  HcGrid     grid;
+  TS         ts;
+  Mat        J, Jp;
+  Vec        Jv, JTw, fp, fm, x, p0, p, g, dthr, gpart, all;
+  VecScatter toall;
+  PetscInt   np;
+  PetscReal  a, b, c;
 
   PetscFunctionBeginUser;
   PetscCall(HcModelGetGrid(model, &grid));
@@ -357,12 +358,51 @@ PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec
   b = HcTestDot(v, JTw);
   PetscCall(
       HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12, "model shell J: dot test rel %.1e", (double)HcTestRelMismatch(a, b)));
-  PetscCall(MatMult(Jp, dth, Jv));
-  PetscCall(MatMultTranspose(Jp, w, g));
+  /* the shell Jp takes dtheta replicated on every rank and its transpose returns per-rank partial sums (model.c) */
+  PetscCall(MatCreateVecs(Jp, &dthr, NULL));
+  PetscCall(VecDuplicate(dthr, &gpart));
+  PetscCall(VecScatterCreateToAll(dth, &toall, &all));
+  PetscCall(VecScatterBegin(toall, dth, all, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(toall, dth, all, INSERT_VALUES, SCATTER_FORWARD));
+  {
+    const PetscScalar *sa;
+    PetscScalar       *da;
+
+    PetscCall(VecGetArrayRead(all, &sa));
+    PetscCall(VecGetArray(dthr, &da));
+    for (PetscInt i = 0; i < np; i++) da[i] = sa[i];
+    PetscCall(VecRestoreArray(dthr, &da));
+    PetscCall(VecRestoreArrayRead(all, &sa));
+  }
+  PetscCall(MatMult(Jp, dthr, Jv));
+  PetscCall(VecSet(gpart, 1e3)); /* the product overwrites y */
+  PetscCall(MatMultTranspose(Jp, w, gpart));
   a = HcTestDot(Jv, w);
-  b = HcTestDot(dth, g);
+  b = HcTestDot(dthr, gpart);
   PetscCall(HcTestCheck(comm, HcTestRelMismatch(a, b) < 1e-12, "model shell Jp: dot test rel %.1e (%" PetscInt_FMT " parameters)",
                         (double)HcTestRelMismatch(a, b), np));
+  /* the partial sums add up to HcModelApplyParameterJacobianTranspose's gradient */
+  PetscCall(HcModelApplyParameterJacobianTranspose(model, w, g));
+  PetscCall(VecScatterBegin(toall, g, all, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(toall, g, all, INSERT_VALUES, SCATTER_FORWARD));
+  {
+    const PetscScalar *sa, *pa;
+    PetscReal          d = 0, n = 0;
+
+    PetscCall(VecGetArrayRead(all, &sa));
+    PetscCall(VecGetArrayRead(gpart, &pa));
+    for (PetscInt i = 0; i < np; i++) {
+      PetscReal s = PetscRealPart(pa[i]);
+
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPIU_REAL, MPI_SUM, comm));
+      d = PetscMax(d, PetscAbsReal(s - PetscRealPart(sa[i])));
+      n = PetscMax(n, PetscAbsReal(PetscRealPart(sa[i])));
+    }
+    PetscCall(VecRestoreArrayRead(gpart, &pa));
+    PetscCall(VecRestoreArrayRead(all, &sa));
+    c = n > 0 ? d / n : d;
+  }
+  PetscCall(HcTestCheck(comm, c < 1e-14, "model shell Jp^T: partial sums add up to the parameter gradient, rel %.1e", (double)c));
 
   PetscCall(MatMult(J, v, Jv));
   PetscCall(VecWAXPY(x, hu, v, u));
@@ -371,7 +411,7 @@ PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec
   PetscCall(HcModelApplyRHS(model, t, x, fm));
   PetscCall(HcTestCentralDifference_Private(comm, fp, fm, hu, Jv, "the model's J v"));
 
-  PetscCall(MatMult(Jp, dth, Jv));
+  PetscCall(MatMult(Jp, dthr, Jv));
   PetscCall(VecWAXPY(p, hp, dth, p0));
   PetscCall(HcModelSetParameters(model, p));
   PetscCall(HcModelApplyRHS(model, t, u, fp));
@@ -390,6 +430,10 @@ PetscErrorCode HcTestModelProducts(HcModel model, PetscReal t, Vec u, Vec v, Vec
   PetscCall(VecDestroy(&p0));
   PetscCall(VecDestroy(&p));
   PetscCall(VecDestroy(&g));
+  PetscCall(VecDestroy(&dthr));
+  PetscCall(VecDestroy(&gpart));
+  PetscCall(VecDestroy(&all));
+  PetscCall(VecScatterDestroy(&toall));
   PetscFunctionReturn(0);
 }
 

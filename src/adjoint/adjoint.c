@@ -5,7 +5,7 @@
    last: rerun the segment from its stored initial state with a memory trajectory (the whole window needs no rerun),
    then for k = last .. first observation of the segment: add dL/du(t_k) to lambda and dL/dtheta to mu, and
    TSAdjointSolve back over the nsub steps of interval k.  mu accumulates the parameter gradient through the shell
-   JacobianP; lambda ends as dL/du(t_0).
+   JacobianP, each rank the sums over its own cells (reduced once at the end); lambda ends as dL/du(t_0).
 
    This is two-level checkpointing with checkpoints at observation times.  PETSc 3.18's own stride checkpointing
    (-ts_trajectory_stride) is not used: it fails or returns wrong gradients unless the step count is a multiple of
@@ -166,6 +166,44 @@ PetscErrorCode HcModelGetAdjointCacheStats(HcModel model, PetscInt *lookups, Pet
   PetscFunctionReturn(0);
 }
 
+/* mu (partial: nparam entries on every rank, summed over ranks) += g (a parameter vector: entries on rank 0) */
+static PetscErrorCode HcModelAddPartial_Private(HcModel model, Vec g, Vec mu)
+{
+  const PetscScalar *a;
+  PetscScalar       *m;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(g, &n));
+  PetscCall(VecGetArrayRead(g, &a));
+  PetscCall(VecGetArray(mu, &m));
+  for (PetscInt i = 0; i < n; i++) m[i] += a[i];
+  PetscCall(VecRestoreArray(mu, &m));
+  PetscCall(VecRestoreArrayRead(g, &a));
+  PetscFunctionReturn(0);
+}
+
+/* g (a parameter vector) = the sum over the ranks of the partial vector mu: one reduction onto rank 0 */
+static PetscErrorCode HcModelSumPartial_Private(HcModel model, Vec mu, Vec g)
+{
+  const PetscScalar *m;
+  PetscScalar       *a;
+  PetscMPIInt        rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(VecGetArrayRead(mu, &m));
+  for (PetscInt i = 0; i < model->nparam; i++) model->gwork[i] = PetscRealPart(m[i]);
+  PetscCall(VecRestoreArrayRead(mu, &m));
+  PetscCallMPI(MPI_Reduce(rank ? model->gwork : MPI_IN_PLACE, model->gwork, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, 0,
+                          model->comm));
+  PetscCall(VecGetArray(g, &a));
+  if (!rank)
+    for (PetscInt i = 0; i < model->nparam; i++) a[i] = model->gwork[i];
+  PetscCall(VecRestoreArray(g, &a));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   HcModelComputeGradient - loss L = sum_k L_k(u(t_k)) over the observation times t_k = times[k], k = 1..nobs, of a
   forecast from u0 at times[0], and its gradient with respect to the parameters (gtheta, a parameter vector) and to
@@ -188,8 +226,8 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscR
     PetscCall(VecDuplicate(model->ustate, &model->lambda));
     PetscCall(VecDuplicate(model->ustate, &model->dldu));
     if (model->nparam) {
-      PetscCall(HcModelCreateParameterVector(model, &model->mu));
-      PetscCall(VecDuplicate(model->mu, &model->dldtheta));
+      PetscCall(MatCreateVecs(model->Jp, &model->mu, NULL)); /* partial sums on every rank (model.c, HcModelMatMult_Jp) */
+      PetscCall(HcModelCreateParameterVector(model, &model->dldtheta));
     }
   }
   stride           = model->adjstride > 0 && model->adjstride < nobs ? model->adjstride : nobs;
@@ -262,7 +300,7 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscR
                  "HcModelComputeGradient: the loss at observation %" PetscInt_FMT " is not finite", k);
       L += Lk;
       PetscCall(VecAXPY(model->lambda, 1, model->dldu));
-      if (model->mu) PetscCall(VecAXPY(model->mu, 1, model->dldtheta));
+      if (model->mu) PetscCall(HcModelAddPartial_Private(model, model->dldtheta, model->mu));
       PetscCall(TSAdjointSetSteps(model->ts, model->isub[k - first - 1]));
       PetscCall(TSAdjointSolve(model->ts));
     }
@@ -273,7 +311,7 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscR
   if (gu0) PetscCall(VecCopy(model->lambda, gu0));
   if (gtheta) {
     if (model->mu)
-      PetscCall(VecCopy(model->mu, gtheta));
+      PetscCall(HcModelSumPartial_Private(model, model->mu, gtheta));
     else
       PetscCall(VecSet(gtheta, 0));
   }
