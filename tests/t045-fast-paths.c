@@ -236,6 +236,20 @@ static PetscErrorCode CheckMLPRows(HcGrid grid, const char label[], PetscBool al
   PetscFunctionReturn(0);
 }
 
+/* A term of the given type with the -kept_ options, set up; its parameter count and a state vector */
+static PetscErrorCode CreateKeptTerm(HcGrid grid, const char type[], HcTerm *term, PetscInt *np, Vec *u)
+{
+  PetscFunctionBeginUser;
+  PetscCall(HcTermCreate(grid, term));
+  PetscCall(HcTermSetType(*term, type));
+  PetscCall(HcTermSetOptionsPrefix(*term, "kept_"));
+  PetscCall(HcTermSetFromOptions(*term));
+  PetscCall(HcTermSetUp(*term));
+  PetscCall(HcTermGetNumParameters(*term, np));
+  PetscCall(HcGridCreateGlobalVector(grid, u));
+  PetscFunctionReturn(0);
+}
+
 /* (dF/dtheta)^T w computed alone, right after J^T w (the kept gradient), and after J^T of another w: the same numbers. */
 static PetscErrorCode CheckKeptGradient(HcGrid grid, const char type[])
 {
@@ -246,13 +260,7 @@ static PetscErrorCode CheckKeptGradient(HcGrid grid, const char type[])
   PetscInt   np;
 
   PetscFunctionBeginUser;
-  PetscCall(HcTermCreate(grid, &term));
-  PetscCall(HcTermSetType(term, type));
-  PetscCall(HcTermSetOptionsPrefix(term, "kept_"));
-  PetscCall(HcTermSetFromOptions(term));
-  PetscCall(HcTermSetUp(term));
-  PetscCall(HcTermGetNumParameters(term, &np));
-  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(CreateKeptTerm(grid, type, &term, &np, &u));
   PetscCall(VecDuplicate(u, &w));
   PetscCall(VecDuplicate(u, &w2));
   PetscCall(VecDuplicate(u, &y));
@@ -293,13 +301,7 @@ static PetscErrorCode CheckLazyLinearization(HcGrid grid, const char type[])
   PetscInt   np;
 
   PetscFunctionBeginUser;
-  PetscCall(HcTermCreate(grid, &term));
-  PetscCall(HcTermSetType(term, type));
-  PetscCall(HcTermSetOptionsPrefix(term, "kept_"));
-  PetscCall(HcTermSetFromOptions(term));
-  PetscCall(HcTermSetUp(term));
-  PetscCall(HcTermGetNumParameters(term, &np));
-  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(CreateKeptTerm(grid, type, &term, &np, &u));
   PetscCall(VecDuplicate(u, &v));
   PetscCall(VecDuplicate(u, &w));
   for (int k = 0; k < 3; k++) PetscCall(VecDuplicate(u, &y[k]));

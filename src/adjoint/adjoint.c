@@ -187,20 +187,12 @@ static PetscErrorCode HcModelAddPartial_Private(HcModel model, Vec g, Vec mu)
 static PetscErrorCode HcModelSumPartial_Private(HcModel model, Vec mu, Vec g)
 {
   const PetscScalar *m;
-  PetscScalar       *a;
-  PetscMPIInt        rank;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
   PetscCall(VecGetArrayRead(mu, &m));
   for (PetscInt i = 0; i < model->nparam; i++) model->gwork[i] = PetscRealPart(m[i]);
   PetscCall(VecRestoreArrayRead(mu, &m));
-  PetscCallMPI(MPI_Reduce(rank ? model->gwork : MPI_IN_PLACE, model->gwork, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, 0,
-                          model->comm));
-  PetscCall(VecGetArray(g, &a));
-  if (!rank)
-    for (PetscInt i = 0; i < model->nparam; i++) a[i] = model->gwork[i];
-  PetscCall(VecRestoreArray(g, &a));
+  PetscCall(HcModelReduceParameters_Private(model, g));
   PetscFunctionReturn(0);
 }
 

@@ -823,17 +823,25 @@ PetscErrorCode HcModelApplyParameterJacobian(HcModel model, Vec dtheta, Vec y)
 @*/
 PetscErrorCode HcModelApplyParameterJacobianTranspose(HcModel model, Vec w, Vec g)
 {
-  PetscScalar *a;
-  PetscMPIInt  rank;
-
   PetscFunctionBegin;
   PetscCall(HcModelCheckLinearized_Private(model));
-  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
   PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
   PetscCall(PetscArrayzero(model->gwork, model->nparam));
   for (PetscInt k = 0; k < model->nterms; k++)
     if (model->terms[k]->nparam && HcModelTermActive_Private(model, model->terms[k]))
       PetscCall(model->terms[k]->ops.paramjacobiantranspose(model->terms[k], model->wloc, model->gwork + model->poff[k]));
+  PetscCall(HcModelReduceParameters_Private(model, g));
+  PetscFunctionReturn(0);
+}
+
+/* g (a parameter vector: entries on rank 0) = the sum over the ranks of their gwork */
+PetscErrorCode HcModelReduceParameters_Private(HcModel model, Vec g)
+{
+  PetscScalar *a;
+  PetscMPIInt  rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
   PetscCallMPI(MPI_Reduce(rank ? model->gwork : MPI_IN_PLACE, model->gwork, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, 0,
                           model->comm));
   PetscCall(VecGetArray(g, &a));

@@ -84,5 +84,6 @@ PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscInt, const P
 PETSC_INTERN PetscErrorCode HcModelStepsPerInterval_Private(HcModel, PetscReal, PetscInt *);
 PETSC_INTERN PetscErrorCode HcModelRecordSlot_Private(HcModel, PetscReal, Vec, PetscReal **);
 PETSC_INTERN PetscErrorCode HcModelFindSlot_Private(HcModel, PetscReal, Vec, PetscInt *);
+PETSC_INTERN PetscErrorCode HcModelReduceParameters_Private(HcModel, Vec);
 
 #endif
