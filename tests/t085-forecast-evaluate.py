@@ -83,6 +83,9 @@ check("RMSE of u by lead" in out and os.path.exists(path("fc.csv")), "skill tabl
 rows = [l.split(",") for l in open(path("fc.csv")).read().splitlines()[1:]]
 fc = {int(r[2]): float(r[3]) for r in rows if r[0] == "forecast" and r[1] == "u"}
 check(sorted(fc) == [1, 2, 3, 4, 5] and all(v > 0 for v in fc.values()), f"RMSE at leads 1..5: {[round(fc[k], 5) for k in sorted(fc)]}")
+clim = [l for l in out.splitlines() if l.startswith("climatology")]
+check(len(clim) == 6 and clim[2].split()[1:] == ["n/a"] * 5 and "nan" not in out,
+      "climatology's anomaly correlation printed as n/a (undefined), no nan in the tables")
 
 print("bad input: one clear message, non-zero exit, no output left behind")
 bad = [

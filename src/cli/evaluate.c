@@ -172,6 +172,7 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
   PetscFunctionBegin;
   for (PetscInt c = 0; c < tr->nc; c++) {
     const char *name;
+    PetscBool   undefined = PETSC_FALSE;
 
     PetscCall(HcGridGetFieldName(tr->grid, c, &name));
     for (int what = 0; what < 3; what++) {
@@ -189,11 +190,19 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
           PetscReal r, b, a;
 
           HcEvaluateStats(&tab[m].s[l * tr->nc + c], &r, &b, &a);
-          PetscCall(PetscPrintf(comm, " %10.4g", (double)(what == 0 ? r : what == 1 ? b : a)));
+          r         = what == 0 ? r : what == 1 ? b : a;
+          undefined = (PetscBool)(undefined || PetscIsNanReal(r));
+          if (PetscIsNanReal(r))
+            PetscCall(PetscPrintf(comm, " %10s", "n/a"));
+          else
+            PetscCall(PetscPrintf(comm, " %10.4g", (double)r));
         }
         PetscCall(PetscPrintf(comm, "\n"));
       }
     }
+    if (undefined)
+      PetscCall(
+          PetscPrintf(comm, "(n/a: undefined; the anomaly correlation of climatology, whose anomaly is zero, always is)\n"));
   }
   if (csv && csv[0]) {
     PetscCall(PetscFOpen(comm, csv, "w", &fp));
