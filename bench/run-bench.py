@@ -266,12 +266,14 @@ def tables(res, sizes, big, args, torch_ok):
              ("physics RHS >= 60% of STREAM (kernel; with HcTermApply's ghost exchange and zeroing)",
               [f"{100 * phys / stream:.0f}%" if phys and stream else "-",
                f"{100 * physall / stream:.0f}%" if physall and stream else "-"],
-              lambda v: v[0] != "-" and float(v[0][:-1]) >= 60),
+              lambda v: "; ".join(f"{w} {'yes' if x != '-' and float(x[:-1]) >= 60 else 'no'}"
+                                  for w, x in zip(("kernel", "with the exchange"), v))),
              ("Fourier layer within 1.5x of its bare FFTs", [ratio(tl, tb)], lambda v: v[0] != "-" and float(v[0]) <= 1.5),
              ("2-rank speed-up of train-step at N = 256 >= 1.7", [ratio(t1, t2)], lambda v: v[0] != "-" and float(v[0]) >= 1.7)]
     out += ["## Goals of BENCHMARKS.md", "", "| goal | measured | reached |", "|---|---|---|"]
     for what, v, ok in goals:
-        out.append(f"| {what} | {', '.join(v)} | {'yes' if ok(v) else 'no'} |")
+        r = ok(v)  # True/False, or a text when the goal has parts
+        out.append(f"| {what} | {', '.join(v)} | {r if isinstance(r, str) else 'yes' if r else 'no'} |")
     return out
 
 
