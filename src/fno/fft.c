@@ -52,7 +52,7 @@ static PetscErrorCode HcFFTPlan_Private(HcFFT *fft, unsigned flags)
 
     HcCallFFTW(fft->comm, fft->fx = fftw_plan_guru_dft_r2c(1, &x, 2, rx, fft->rows, fft->spec, flags | FFTW_DESTROY_INPUT),
                "plan the transforms along x");
-    HcCallFFTW(fft->comm, fft->ix = fftw_plan_guru_dft_c2r(1, &x, 2, rc, fft->ispec, fft->rows, flags | FFTW_PRESERVE_INPUT),
+    HcCallFFTW(fft->comm, fft->ix = fftw_plan_guru_dft_c2r(1, &x, 2, rc, fft->spec, fft->rows, flags | FFTW_DESTROY_INPUT),
                "plan the inverse transforms along x");
   }
   if (kw > 0) {
@@ -106,7 +106,6 @@ PetscErrorCode HcFFTCreate_Private(MPI_Comm comm, PetscInt nx, PetscInt ny, Pets
   nt = (size_t)PetscMax(fft->ym * mx, ny * fft->kxm) * W;
   HcCallFFTW(comm, fft->rows = fftw_alloc_real((size_t)PetscMax(fft->ym * NX * W, 1)), "allocate the rows");
   HcCallFFTW(comm, fft->spec = fftw_alloc_complex((size_t)PetscMax(fft->ym * fft->nkx * W, 1)), "allocate the row spectra");
-  HcCallFFTW(comm, fft->ispec = fftw_alloc_complex((size_t)PetscMax(fft->ym * fft->nkx * W, 1)), "allocate the row spectra");
   HcCallFFTW(comm, fft->col = fftw_alloc_complex((size_t)PetscMax(2 * NY * fft->kxm * W, 1)), "allocate the columns");
   HcCallFFTW(comm, fft->colout = fftw_alloc_complex((size_t)PetscMax(NY * fft->kxm * W, 1)), "allocate the columns");
   HcCallFFTW(comm, fft->sbuf = fftw_alloc_complex(PetscMax(nt, 1)), "allocate the transpose buffers");
@@ -114,7 +113,6 @@ PetscErrorCode HcFFTCreate_Private(MPI_Comm comm, PetscInt nx, PetscInt ny, Pets
   PetscCall(HcFFTPlan_Private(fft, measure ? FFTW_MEASURE : FFTW_ESTIMATE));
   /* planning with FFTW_MEASURE overwrites the buffers: the zeros go in afterwards */
   PetscCall(PetscMemzero(fft->col, sizeof(fftw_complex) * (size_t)PetscMax(2 * NY * fft->kxm * W, 1)));
-  PetscCall(PetscMemzero(fft->ispec, sizeof(fftw_complex) * (size_t)PetscMax(fft->ym * fft->nkx * W, 1)));
   fft->flops[0] = HcFFTPlanFlops_Private(fft->fx) + HcFFTPlanFlops_Private(fft->fy);
   fft->flops[1] = HcFFTPlanFlops_Private(fft->ix) + HcFFTPlanFlops_Private(fft->iy);
   *out          = fft;
@@ -186,9 +184,10 @@ PetscErrorCode HcFFTInverseModes_Private(HcFFT *fft, const fftw_complex Y[], Pet
     for (PetscInt k = 0; k < 2 * my; k++)
       PetscCall(PetscArraycpy(col + (((k - my + NY) % NY) * kxm + kx) * W, Y + (kx * 2 * my + k) * W, W));
   if (fft->iy) fftw_execute(fft->iy);
-  /* the row spectra: the kept columns from the y transforms, zero elsewhere since HcFFTCreate_Private */
+  /* the row spectra: the kept columns from the y transforms, zero elsewhere (the c2r transform destroys its input) */
+  PetscCall(PetscMemzero(fft->spec, sizeof(fftw_complex) * (size_t)(fft->ym * nkx * W)));
   if (fft->size == 1) {
-    for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(fft->ispec + r * nkx * W, fft->colout + r * kxm * W, kxm * W));
+    for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(fft->spec + r * nkx * W, fft->colout + r * kxm * W, kxm * W));
   } else {
     const int *sc = fft->cnt + 2 * fft->size, *sd = fft->dsp + 2 * fft->size, *rc = sc + fft->size, *rd = sd + fft->size;
 
@@ -202,12 +201,12 @@ PetscErrorCode HcFFTInverseModes_Private(HcFFT *fft, const fftw_complex Y[], Pet
       const PetscInt c0 = fft->colstart[s], n = (fft->colstart[s + 1] - c0) * W;
 
       for (PetscInt r = 0; r < fft->ym; r++)
-        PetscCall(PetscArraycpy(fft->ispec + (r * nkx + c0) * W, fft->rbuf + rd[s] / 2 + r * n, n));
+        PetscCall(PetscArraycpy(fft->spec + (r * nkx + c0) * W, fft->rbuf + rd[s] / 2 + r * n, n));
     }
   }
   /* kx = 0 carries Re of its y sums: the c2r transform reads the real part only, made explicit here */
   for (PetscInt r = 0; r < fft->ym; r++)
-    for (PetscInt a = 0; a < W; a++) fft->ispec[r * nkx * W + a] = creal(fft->ispec[r * nkx * W + a]);
+    for (PetscInt a = 0; a < W; a++) fft->spec[r * nkx * W + a] = creal(fft->spec[r * nkx * W + a]);
   if (fft->ix) fftw_execute(fft->ix);
   for (PetscInt r = 0; r < fft->ym; r++) PetscCall(PetscArraycpy(out + r * nx * W, fft->rows + r * NX * W, nx * W));
   PetscCall(PetscLogFlops(fft->flops[1]));
@@ -244,7 +243,6 @@ PetscErrorCode HcFFTDestroy_Private(HcFFT **fft)
   if ((*fft)->iy) fftw_destroy_plan((*fft)->iy);
   fftw_free((*fft)->rows);
   fftw_free((*fft)->spec);
-  fftw_free((*fft)->ispec);
   fftw_free((*fft)->col);
   fftw_free((*fft)->colout);
   fftw_free((*fft)->sbuf);

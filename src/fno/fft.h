@@ -22,23 +22,21 @@
 #endif
 
 typedef struct {
-  MPI_Comm      comm;
-  PetscMPIInt   size, rank;
-  PetscInt      nx, ny, NX, NY, nkx; /* data points, transform lengths, NX/2 + 1 complex columns */
-  PetscInt      W, mx, my;           /* channels; kept modes */
-  PetscInt      ys, ym;              /* grid rows of this rank */
-  PetscInt      kxs, kxm;            /* kept kx columns of this rank */
-  PetscInt     *rowstart, *colstart; /* per rank: first row, first kept column (size + 1 entries) */
-  int          *cnt, *dsp;           /* Alltoallv counts and displacements (reals): forward, then inverse */
-  double       *rows;                /* ym x NX x W reals */
-  fftw_complex *spec;                /* ym x nkx x W: spectra of the rows (forward) */
-  fftw_complex *ispec;               /* the same for the inverse: only the kept columns are ever written, the rest stay
-                                        zero (its c2r transforms preserve their input) */
-  fftw_complex  *col, *colout;       /* NY x kxm x W: the kept columns before and after the y transforms */
-  fftw_complex  *sbuf, *rbuf;        /* the transpose */
-  fftw_plan      fx, ix, fy, iy;     /* r2c and c2r along x (every row), forward and backward c2c along y (kept columns) */
-  PetscLogDouble flops[2];           /* this rank's flops of a forward and of an inverse, FFTW's count */
-  PetscBool      measured;           /* planned with FFTW_MEASURE */
+  MPI_Comm       comm;
+  PetscMPIInt    size, rank;
+  PetscInt       nx, ny, NX, NY, nkx; /* data points, transform lengths, NX/2 + 1 complex columns */
+  PetscInt       W, mx, my;           /* channels; kept modes */
+  PetscInt       ys, ym;              /* grid rows of this rank */
+  PetscInt       kxs, kxm;            /* kept kx columns of this rank */
+  PetscInt      *rowstart, *colstart; /* per rank: first row, first kept column (size + 1 entries) */
+  int           *cnt, *dsp;           /* Alltoallv counts and displacements (reals): forward, then inverse */
+  double        *rows;                /* ym x NX x W reals */
+  fftw_complex  *spec;                /* ym x nkx x W: spectra of the rows */
+  fftw_complex  *col, *colout;        /* NY x kxm x W: the kept columns before and after the y transforms */
+  fftw_complex  *sbuf, *rbuf;         /* the transpose */
+  fftw_plan      fx, ix, fy, iy;      /* r2c and c2r along x (every row), forward and backward c2c along y (kept columns) */
+  PetscLogDouble flops[2];            /* this rank's flops of a forward and of an inverse, FFTW's count */
+  PetscBool      measured;            /* planned with FFTW_MEASURE */
 } HcFFT;
 
 PETSC_INTERN PetscErrorCode HcFFTCreate_Private(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt, PetscInt,
