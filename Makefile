@@ -143,10 +143,11 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The MLP's dense layers and the Fourier layer's pointwise products (and the tanh inlined in them) with fused
-# multiply-adds: -std=c99 turns contraction off, here it is turned back on (train step -10% at N = 128). The AVX2 and
+# multiply-adds: -std=c99 turns contraction off, here it is turned back on (docs/benchmarks.md). The AVX2 and
 # AVX-512 clones of HC_KERNEL functions both use FMA and agree bit for bit; the baseline x86-64 clone, without FMA,
 # differs in the last bits.
 $(BUILD)/src/nn/network.o $(BUILD)/src/fno/fno.o: CFLAGS += -ffp-contract=fast
+$(BUILD)/src/nn/network.o $(BUILD)/src/fno/fno.o: Makefile
 
 $(LINK_STAMP): ;
 
