@@ -62,8 +62,8 @@ typedef struct {
      as it goes (from a copy of the point and the stage record), in cache, instead of writing the whole cache and
      reading it back (at N = 128 one stage's cache is 4.7 MB a rank, beyond the core's caches). */
   PetscBool        lazy;
-  PetscInt         lazysweeps; /* adjoint sweeps since the lazy linearisation (a second one fills the cache first) */
-  Vec              ulin;       /* the point's state, local with ghosts */
+  PetscBool        lazyswept; /* a J^T sweep ran at the lazy point (the next one fills the cache first) */
+  Vec              ulin;      /* the point's state, local with ghosts */
   PetscReal        tlin;
   const PetscReal *reclin;         /* its stage record (NULL: none), valid until the next linearisation */
   PetscReal       *lanes;          /* HC_MLP_LANES partial sums per parameter of a gradient sweep (zero between sweeps) */
@@ -439,7 +439,7 @@ static PetscErrorCode HcMLPLinearizeLazy_Private(HcTerm term, PetscReal t, Vec u
   mlp->tlin       = t;
   mlp->reclin     = rec;
   mlp->lazy       = PETSC_TRUE;
-  mlp->lazysweeps = 0;
+  mlp->lazyswept  = PETSC_FALSE;
   mlp->linearized = PETSC_TRUE;
   mlp->stashed    = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -572,9 +572,9 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
     }
   }
   /* a second sweep at the same lazy point fills the cache once instead of recomputing every block again */
-  if (mlp->lazy && mlp->lazysweeps > 0) PetscCall(HcMLPFillCache_Private(term));
+  if (mlp->lazy && mlp->lazyswept) PetscCall(HcMLPFillCache_Private(term));
   if (mlp->lazy) {
-    mlp->lazysweeps++;
+    mlp->lazyswept = PETSC_TRUE;
     HcMLPTimeFeatures(mlp, mlp->tlin, tf);
     PetscCall(DMDAVecGetArrayDOFRead(g->da, mlp->ulin, &u));
   }
