@@ -38,8 +38,9 @@ typedef struct {
   PetscInt   nc, nx, ny; /* grid */
   PetscInt   NX, NY;     /* transform grid: doubled along non-periodic directions (zero padding) */
   HcFFT     *fft;
-  HcFFT     *fftin; /* the same transforms of the C + 1 channels of a slab input (fields and mask): lifting in spectral space */
-  HcCplx    *Xin;   /* their kept modes */
+  HcFFT     *fftin;  /* the same transforms of the C + 1 channels of a slab input (fields and mask): lifting in spectral space */
+  HcFFT     *fftout; /* and of C channels: the transpose's spectral path leaves the modes with A^T already applied */
+  HcCplx    *Xin;    /* the kept modes of a slab input */
   PetscInt   nrow, ncell;                    /* grid rows in this rank's slab and their cells */
   PetscInt   nmode;                          /* kept modes owned by this rank (whole ky columns of its kx) */
   PetscInt  *mode;                           /* per owned mode: the global mode number, kx * 2 My + (ky + My) */
@@ -51,22 +52,25 @@ typedef struct {
   Vec        gin, gout, sin, sout;
   VecScatter scin, scout;
 
-  /* linearisation point: input (with mask), lifted field, its kept modes, sigma(z) and sigma'(z) */
+  /* linearisation point: input (with mask), lifted field, their kept modes, sigma(z) and sigma'(z) */
   PetscReal *xlin, *hlin, *slin, *dslin;
-  HcCplx    *Hlin;
+  HcCplx    *Hlin, *Xinlin;
   /* what the products read: the arrays above after a linearisation, or a record of the stage cache after a restore */
   const PetscReal *xl, *sl;
-  const HcCplx    *Hl;
+  const HcCplx    *Hl, *Xl;
 
   /* work */
   PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed (Wp: rows padded) */
   PetscReal *WpP, *dWtmp;           /* Wp with padded rows; a W x W scratch */
+  PetscReal *WA;                    /* Wp A (W x C): the transpose's pointwise path A^T Wp^T in one C x W product */
+  PetscReal *sumL, *sumA;           /* sums over the cells of gz and gz x^T (W, W x C) */
+  HcCplx    *Z;                     /* C channels per owned mode: A^T R^H G */
   PetscInt   Wpad;                  /* W rounded up to a multiple of 8 */
   PetscReal *h, *k, *gz;
   HcCplx    *X, *Y;
 
-  /* J^T w keeps what (dS/dtheta)^T w of the same w needs (the adjoint asks for both): gz, its modes G (in X) and hb (in
-     k), valid until another product uses the work arrays; wsave, wslab: that w on the grid and in the slabs */
+  /* J^T w keeps what (dS/dtheta)^T w of the same w needs (the adjoint asks for both): gz, its modes G (in X) and R^H G
+     (in Y), valid until another product uses the work arrays; wsave, wslab: that w on the grid and in the slabs */
   PetscBool  stashed;
   PetscReal *wsave, *wslab;
 } HcFNO;
@@ -547,8 +551,10 @@ static void HcFNOLiftModes_Private(const HcFNO *fno, const PetscReal *A, const P
   }
 }
 
-/* From a slab input x: h, its kept modes H, and s = sigma(z), ds = sigma'(z) with z = K h + Wp h + bp (zero on land). */
-static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, PetscReal *h, HcCplx *H, PetscReal *s, PetscReal *ds)
+/* From a slab input x: its kept modes Xin, h, the kept modes H of h, and s = sigma(z), ds = sigma'(z) with
+   z = K h + Wp h + bp (zero on land). */
+static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, HcCplx *Xin, PetscReal *h, HcCplx *H, PetscReal *s,
+                                          PetscReal *ds)
 {
   HcFNO           *fno = (HcFNO *)term->data;
   const PetscReal *th  = term->theta;
@@ -559,8 +565,8 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, Petsc
   HcFNOLift_Private(fno->ncell, C, W, x, fno->AT, th + fno->obL, h);
   /* H = the modes of h = m (A x + bL) = A X + bL M (X, M: the modes of the slab input's fields and mask): C + 1
      transformed channels instead of W */
-  PetscCall(HcFFTForwardModes_Private(fno->fftin, x, fno->Xin));
-  HcFNOLiftModes_Private(fno, th + fno->oA, th + fno->obL, fno->Xin, H);
+  PetscCall(HcFFTForwardModes_Private(fno->fftin, x, Xin));
+  HcFNOLiftModes_Private(fno, th + fno->oA, th + fno->obL, Xin, H);
   HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, h, fno->k);
@@ -569,28 +575,57 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, Petsc
   PetscFunctionReturn(0);
 }
 
-/* Backward through the hidden layer from a slab input w: gz = sigma'(z) (P^T w) (zero on land), its kept modes G, and
-   hb = K^T gz + Wp^T gz, the adjoint of the lifted field (not yet masked). */
-static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal *w, PetscReal *gz, HcCplx *G, PetscReal *hb)
+/* out (=|+=) the C-channel cells of z W-channel cells times M (W x C, row-major) */
+HC_KERNEL static void HcFNOReduce_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *M, const PetscReal *z,
+                                          PetscReal *out)
+{
+  for (PetscInt q = 0; q < n; q++)
+    for (PetscInt c = 0; c < C; c++) {
+      PetscReal v = 0;
+
+      for (PetscInt a = 0; a < W; a++) v += z[q * W + a] * M[a * C + c];
+      out[q * C + c] += v;
+    }
+}
+
+/* Backward through the hidden layer from a slab input w (fields, then the mask m): gz = sigma'(z) (P^T w) (zero on
+   land), its kept modes G, and Yb = R^H G, the kept modes of the spectral path's part of hb = K^T gz + Wp^T gz (the
+   adjoint of the lifted field).  With out, also the slab output m A^T hb = m (A^T K^T gz + (Wp A)^T gz): the spectral
+   path as C channels of modes A^T Yb through one C-channel inverse transform, the pointwise path as one C x W product
+   per cell, so hb itself (W channels) is never formed; the parameter gradient takes its sums from Yb and gz
+   (HcTermParamJacobianTranspose_FNO). */
+static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal *w, PetscReal *gz, HcCplx *G, HcCplx *Yb,
+                                                   PetscReal *out)
 {
   HcFNO           *fno = (HcFNO *)term->data;
-  const PetscReal *th  = term->theta;
+  const PetscReal *th = term->theta, *A = th + fno->oA;
   const PetscInt   W = fno->width, C = fno->nc;
 
   PetscFunctionBegin;
   fno->stashed = PETSC_FALSE;
   HcFNOProjectTranspose_Private(fno->ncell, C, W, w, th + fno->oP, fno->dslin, gz);
   PetscCall(HcFFTForwardModes_Private(fno->fft, gz, G));
-  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, fno->Y, PETSC_FALSE);
-  PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, hb));
-  HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpP, gz, hb);
-  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 2 * W + 1) + 8.0 * fno->nmode * W * W));
+  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, Yb, PETSC_FALSE);
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 1) + 8.0 * fno->nmode * W * W));
+  if (!out) PetscFunctionReturn(0);
+  for (PetscInt m = 0; m < fno->nmode; m++)
+    for (PetscInt c = 0; c < C; c++) {
+      HcCplx v = 0;
+
+      for (PetscInt a = 0; a < W; a++) v += A[a * C + c] * Yb[m * W + a];
+      fno->Z[m * C + c] = v;
+    }
+  PetscCall(HcFFTInverseModes_Private(fno->fftout, fno->Z, out));
+  HcFNOReduce_Private(fno->ncell, C, W, fno->WA, gz, out);
+  for (PetscInt q = 0; q < fno->ncell; q++)
+    for (PetscInt c = 0; c < C; c++) out[q * C + c] *= w[q * (C + 1) + C];
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * C * (2 * W + 1) + 8.0 * fno->nmode * W * C));
   PetscFunctionReturn(0);
 }
 
 /* ---- the products */
 
-static void HcFNORecordParts_Private(const HcFNO *, PetscReal *, PetscReal **, PetscReal **, PetscReal **, HcCplx **);
+static void HcFNORecordParts_Private(const HcFNO *, PetscReal *, PetscReal **, PetscReal **, PetscReal **, HcCplx **, HcCplx **);
 
 /* f += S(u); with rec, the hidden layer's input, output and modes go to a stage record (HcTermRecord_FNO) instead of
    the work arrays */
@@ -600,17 +635,17 @@ static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscRe
   const PetscScalar *x;
   PetscScalar       *o;
   PetscReal         *xr = NULL, *s = fno->gz, *ds = NULL;
-  HcCplx            *H = fno->X;
+  HcCplx            *H = fno->X, *Xin = fno->Xin;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   if (rec) {
-    HcFNORecordParts_Private(fno, rec, &xr, &s, &ds, &H);
+    HcFNORecordParts_Private(fno, rec, &xr, &s, &ds, &H, &Xin);
     PetscCall(PetscArraycpy(xr, x, fno->ncell * (fno->nc + 1)));
   }
-  PetscCall(HcFNOHidden_Private(term, rec ? xr : x, fno->h, H, s, ds));
+  PetscCall(HcFNOHidden_Private(term, rec ? xr : x, Xin, fno->h, H, s, ds));
   PetscCall(VecGetArray(fno->sout, &o));
   HcFNOProject_Private(fno, rec ? xr : x, term->theta + fno->oP, term->theta + fno->obP, s, o, PETSC_FALSE);
   PetscCall(VecRestoreArray(fno->sout, &o));
@@ -638,16 +673,17 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(VecGetArrayRead(fno->sin, &x));
   PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
-  PetscCall(HcFNOHidden_Private(term, fno->xlin, fno->hlin, fno->Hlin, fno->slin, fno->dslin));
+  PetscCall(HcFNOHidden_Private(term, fno->xlin, fno->Xinlin, fno->hlin, fno->Hlin, fno->slin, fno->dslin));
   fno->xl = fno->xlin;
   fno->sl = fno->slin;
   fno->Hl = fno->Hlin;
+  fno->Xl = fno->Xinlin;
   PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 /* ---- the adjoint's stage cache: a record keeps the slab input x, s = sigma(z), sigma'(z) unless it follows from s
-   (tanh), and the kept modes H of the lifted field; h is recomputed from x (a C -> W lift, cheap).  Saves the forward
+   (tanh), the kept modes H of the lifted field and Xin of x; h is recomputed from x (a C -> W lift, cheap).  Saves the forward
    transform, the inverse transform and the W x W pointwise product of a linearisation. */
 
 static PetscInt HcFNORecordSlopes_Private(const HcFNO *fno)
@@ -660,19 +696,22 @@ static PetscErrorCode HcTermRecordSize_FNO(HcTerm term, PetscInt *n)
   HcFNO *fno = (HcFNO *)term->data;
 
   PetscFunctionBegin;
-  *n = fno->ncell * (fno->nc + 1) + fno->ncell * fno->width * (1 + HcFNORecordSlopes_Private(fno)) + 2 * fno->nmode * fno->width;
+  *n = fno->ncell * (fno->nc + 1) + fno->ncell * fno->width * (1 + HcFNORecordSlopes_Private(fno)) +
+       2 * fno->nmode * (fno->width + fno->nc + 1);
   PetscFunctionReturn(0);
 }
 
-/* the parts of a record: x, s, ds (NULL for tanh), H */
-static void HcFNORecordParts_Private(const HcFNO *fno, PetscReal *rec, PetscReal **x, PetscReal **s, PetscReal **ds, HcCplx **H)
+/* the parts of a record: x, s, ds (NULL for tanh), H, Xin */
+static void HcFNORecordParts_Private(const HcFNO *fno, PetscReal *rec, PetscReal **x, PetscReal **s, PetscReal **ds, HcCplx **H,
+                                     HcCplx **Xin)
 {
   const PetscInt nW = fno->ncell * fno->width;
 
-  *x  = rec;
-  *s  = rec + fno->ncell * (fno->nc + 1);
-  *ds = HcFNORecordSlopes_Private(fno) ? *s + nW : NULL;
-  *H  = (HcCplx *)(*s + nW * (1 + HcFNORecordSlopes_Private(fno)));
+  *x   = rec;
+  *s   = rec + fno->ncell * (fno->nc + 1);
+  *ds  = HcFNORecordSlopes_Private(fno) ? *s + nW : NULL;
+  *H   = (HcCplx *)(*s + nW * (1 + HcFNORecordSlopes_Private(fno)));
+  *Xin = *H + fno->nmode * fno->width;
 }
 
 static PetscErrorCode HcTermRecord_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
@@ -688,14 +727,15 @@ static PetscErrorCode HcTermRestore_FNO(HcTerm term, PetscReal t, Vec uloc, cons
   HcFNO         *fno = (HcFNO *)term->data;
   const PetscInt W = fno->width, C = fno->nc;
   PetscReal     *xr, *sr, *dsr;
-  HcCplx        *Hr;
+  HcCplx        *Hr, *Xr;
 
   PetscFunctionBegin;
-  HcFNORecordParts_Private(fno, (PetscReal *)rec, &xr, &sr, &dsr, &Hr); /* read only */
+  HcFNORecordParts_Private(fno, (PetscReal *)rec, &xr, &sr, &dsr, &Hr, &Xr); /* read only */
   fno->stashed = PETSC_FALSE;
   fno->xl      = xr; /* the record stays valid while the adjoint uses it: no copies */
   fno->sl      = sr;
   fno->Hl      = Hr;
+  fno->Xl      = Xr;
   if (dsr)
     PetscCall(PetscArraycpy(fno->dslin, dsr, fno->ncell * W));
   else
@@ -762,14 +802,13 @@ static PetscErrorCode HcFNOSameInput_Private(HcTerm term, Vec wloc, PetscBool sa
   PetscFunctionReturn(0);
 }
 
-/* J^T w = m A^T (m hb): adds into the owned entries of the ghosted local output; keeps gz, G and hb for the parameter
-   gradient of the same w */
+/* J^T w = m A^T (m hb): adds into the owned entries of the ghosted local output; keeps gz, G and R^H G for the
+   parameter gradient of the same w */
 static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec yloc)
 {
   HcFNO             *fno = (HcFNO *)term->data;
   HcGrid             g   = term->grid;
-  const PetscReal   *A   = term->theta + fno->oA;
-  const PetscInt     W = fno->width, C = fno->nc;
+  const PetscInt     C   = fno->nc;
   const PetscScalar *x, ***go;
   PetscScalar       *o, ***yo;
   PetscBool          dummy;
@@ -779,19 +818,11 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscCall(HcFNOScatterIn_Private(term, wloc));
   PetscCall(HcFNOScaleInput_Private(fno));
   PetscCall(VecGetArrayRead(fno->sin, &x));
-  PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+  PetscCall(VecGetArray(fno->sout, &o));
+  PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->Y, o));
+  PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(PetscArraycpy(fno->wslab, x, fno->ncell * (C + 1)));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
-  PetscCall(VecGetArray(fno->sout, &o));
-  for (PetscInt q = 0; q < fno->ncell; q++)
-    for (PetscInt c = 0; c < C; c++) {
-      PetscReal v = 0;
-
-      if (fno->xl[q * (C + 1) + C] != 0)
-        for (PetscInt a = 0; a < W; a++) v += A[a * C + c] * fno->k[q * W + a];
-      o[q * C + c] = v;
-    }
-  PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecScatterBegin(fno->scout, fno->sout, fno->gout, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fno->scout, fno->sout, fno->gout, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, fno->gout, &go));
@@ -803,7 +834,6 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, fno->gout, &go));
   PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_TRUE, &dummy));
   fno->stashed = PETSC_TRUE;
-  PetscCall(PetscLogFlops(2.0 * fno->ncell * W * C));
   PetscCall(PetscLogEventEnd(HC_FNOJacobianT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -844,7 +874,10 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
 
 /* (dS/dtheta)^T w over this rank's cells and owned modes (each mode lives on exactly one rank).  With V = Hlin and
    G = the kept modes of gz over N:  dL/dRe R_ba = N c_k Re(V_a conj(G_b)),  dL/dIm R_ba = -N c_k Im(V_a conj(G_b)).
-   After J^T w of the same w (the adjoint's order), gz, G and hb are already there. */
+   The lift's gradient sums m hb x^T and m hb over the cells with hb = K^T gz + Wp^T gz: the pointwise part as
+   Wp^T (sum gz x^T) and Wp^T (sum gz), the spectral part from the modes, since sum_x (K^T gz) x^T is
+   N sum_k c_k Re(Yb_k conj(X_k)^T) for Yb = R^H G and X the kept modes of x (Parseval: K^T gz has no other modes).
+   After J^T w of the same w (the adjoint's order), gz, G and Yb are already there. */
 static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, PetscReal grad[])
 {
   HcFNO          *fno = (HcFNO *)term->data;
@@ -862,15 +895,36 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
     PetscCall(HcFNOScaleInput_Private(fno));
     PetscCall(VecGetArrayRead(fno->sin, &x));
     PetscCall(PetscArraycpy(fno->wslab, x, fno->ncell * (C + 1)));
-    PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->k));
+    PetscCall(HcFNOHiddenTranspose_Private(term, x, fno->gz, fno->X, fno->Y, NULL));
     PetscCall(VecRestoreArrayRead(fno->sin, &x));
   }
-  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xl, fno->sl, fno->gz, fno->hlin, fno->k, grad + fno->oP,
-                                 grad + fno->obP, grad + fno->obp, grad + fno->oWp, grad + fno->obL, grad + fno->oA);
+  PetscCall(PetscArrayzero(fno->sumL, W));
+  PetscCall(PetscArrayzero(fno->sumA, W * C));
+  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xl, fno->sl, fno->gz, fno->hlin, fno->gz, grad + fno->oP,
+                                 grad + fno->obP, grad + fno->obp, grad + fno->oWp, fno->sumL, fno->sumA);
+  for (PetscInt a = 0; a < W; a++) {
+    const PetscReal *Wp = term->theta + fno->oWp;
+    PetscReal        l  = 0;
+
+    for (PetscInt b = 0; b < W; b++) l += Wp[b * W + a] * fno->sumL[b];
+    grad[fno->obL + a] += l;
+    for (PetscInt c = 0; c < C; c++) {
+      PetscReal v = 0;
+
+      for (PetscInt b = 0; b < W; b++) v += Wp[b * W + a] * fno->sumA[b * C + c];
+      grad[fno->oA + a * C + c] += v;
+    }
+  }
   for (PetscInt m = 0; m < fno->nmode; m++) {
     PetscReal       *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
     const PetscReal *V = (const PetscReal *)(fno->Hl + m * W), *G = (const PetscReal *)(fno->X + m * W);
+    const PetscReal *Yb = (const PetscReal *)(fno->Y + m * W), *Xm = (const PetscReal *)(fno->Xl + m * (C + 1));
     const PetscReal  s = N * fno->mwt[m];
+
+    for (PetscInt a = 0; a < W; a++) {
+      for (PetscInt c = 0; c < C; c++) grad[fno->oA + a * C + c] += s * (Yb[2 * a] * Xm[2 * c] + Yb[2 * a + 1] * Xm[2 * c + 1]);
+      grad[fno->obL + a] += s * (Yb[2 * a] * Xm[2 * C] + Yb[2 * a + 1] * Xm[2 * C + 1]);
+    }
 
     for (PetscInt b = 0; b < W; b++)
       for (PetscInt a = 0; a < W; a++) {
@@ -878,7 +932,8 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
         gR[2 * (b * W + a) + 1] -= s * (V[2 * a + 1] * G[2 * b] - V[2 * a] * G[2 * b + 1]);
       }
   }
-  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * W));
+  PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * (W + C + 1) +
+                          2.0 * W * W * (C + 1)));
   PetscCall(PetscLogEventEnd(HC_FNOParamJacobianT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -1089,6 +1144,8 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, W, fno->mx, fno->my, fno->measure, &fno->fft));
   PetscCall(HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, fno->nc + 1, fno->mx, fno->my, fno->measure,
                                 &fno->fftin));
+  PetscCall(
+      HcFFTCreate_Private(term->comm, fno->nx, fno->ny, fno->NX, fno->NY, fno->nc, fno->mx, fno->my, fno->measure, &fno->fftout));
   fno->nrow  = fno->fft->ym;
   fno->ncell = fno->nrow * fno->nx;
   kx0        = fno->fft->kxs;
@@ -1110,7 +1167,9 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(PetscCalloc2(W * fno->Wpad, &fno->WpP, W * W, &fno->dWtmp));
   PetscCall(PetscCalloc2(g->xm * g->ym * fno->nc, &fno->wsave, fno->ncell * (fno->nc + 1), &fno->wslab));
   PetscCall(PetscCalloc3(fno->nmode * W, &fno->Hlin, fno->nmode * W, &fno->X, fno->nmode * W, &fno->Y));
-  PetscCall(PetscCalloc1(fno->nmode * (fno->nc + 1), &fno->Xin));
+  PetscCall(PetscCalloc3(fno->nmode * (fno->nc + 1), &fno->Xin, fno->nmode * (fno->nc + 1), &fno->Xinlin, fno->nmode * fno->nc,
+                         &fno->Z));
+  PetscCall(PetscCalloc3(W * fno->nc, &fno->WA, W, &fno->sumL, W * fno->nc, &fno->sumA));
   PetscFunctionReturn(0);
 }
 
@@ -1125,6 +1184,14 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
   HcFNOPad_Private(fno->width, fno->Wpad, fno->dWtmp, fno->WpT);
   HcFNOPad_Private(fno->width, fno->Wpad, term->theta + fno->oWp, fno->WpP);
   HcFNOTranspose_Private(fno->width, fno->nc, term->theta + fno->oA, fno->AT);
+  for (PetscInt a = 0; a < fno->width; a++)
+    for (PetscInt c = 0; c < fno->nc; c++) {
+      PetscReal v = 0;
+
+      for (PetscInt b = 0; b < fno->width; b++)
+        v += term->theta[fno->oWp + a * fno->width + b] * term->theta[fno->oA + b * fno->nc + c];
+      fno->WA[a * fno->nc + c] = v;
+    }
   for (PetscInt k = 0; k < term->nparam; k++)
     if (PetscIsInfOrNanReal(term->theta[k])) bad++;
   PetscCheck(!bad, term->comm, PETSC_ERR_FP, "HcTerm '%s': %" PetscInt_FMT " Fourier-layer parameters are not finite", term->name,
@@ -1183,7 +1250,9 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
   PetscCall(PetscFree2(fno->WpP, fno->dWtmp));
   PetscCall(PetscFree2(fno->wsave, fno->wslab));
   PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
-  PetscCall(PetscFree(fno->Xin));
+  PetscCall(PetscFree3(fno->Xin, fno->Xinlin, fno->Z));
+  PetscCall(PetscFree3(fno->WA, fno->sumL, fno->sumA));
+  PetscCall(HcFFTDestroy_Private(&fno->fftout));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
 }
