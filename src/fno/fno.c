@@ -65,6 +65,7 @@ typedef struct {
   PetscReal *WA;                    /* Wp A (W x C): the transpose's pointwise path A^T Wp^T in one C x W product */
   PetscReal *sumL, *sumA;           /* sums over the cells of gz and gz x^T (W, W x C) */
   HcCplx    *Z;                     /* C channels per owned mode: A^T R^H G */
+  PetscReal *RT, *dRT;              /* the owned modes' blocks of R, and of a direction of it, transposed */
   PetscInt   Wpad;                  /* W rounded up to a multiple of 8 */
   PetscReal *h, *k, *gz;
   HcCplx    *X, *Y;
@@ -207,8 +208,8 @@ HC_KERNEL static void HcFNOLift_Private(PetscInt n, PetscInt C, PetscInt W, cons
 }
 
 /* out (=|+=) oscale m (P s + bP); bP may be NULL */
-static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
-                                 const PetscReal *s, PetscReal *out, PetscBool add)
+HC_KERNEL static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
+                                           const PetscReal *s, PetscReal *out, PetscBool add)
 {
   const PetscInt W = fno->width, C = fno->nc;
 
@@ -495,36 +496,101 @@ static void HcFNOTranspose_Private(PetscInt rows, PetscInt cols, const PetscReal
 
 /* ---- the spectral convolution */
 
-/* Y (=|+=) R X per owned mode, or R^H X (adjoint).  R: the spectral block of theta, (re, im) pairs, [mode][b][a]; complex
-   products written out in real arithmetic. */
-static void HcFNOMixModes_Private(const HcFNO *fno, const PetscReal *R, PetscBool adjoint, const HcCplx *X, HcCplx *Y,
-                                  PetscBool add)
+/* RT = the owned modes' blocks of R transposed: RT[m][a][b] = R[mode m][b][a] (complex pairs), for the forward
+   product's rows */
+static void HcFNOTransposeModes_Private(const HcFNO *fno, const PetscReal *R, PetscReal *RT)
 {
   const PetscInt W = fno->width;
 
   for (PetscInt m = 0; m < fno->nmode; m++) {
-    const PetscReal *Rm = R + 2 * W * W * fno->mode[m];
+    const PetscReal *Rm  = R + 2 * W * W * fno->mode[m];
+    PetscReal       *RTm = RT + 2 * W * W * m;
+
+    for (PetscInt a = 0; a < W; a++)
+      for (PetscInt b = 0; b < W; b++) {
+        RTm[2 * (a * W + b)]     = Rm[2 * (b * W + a)];
+        RTm[2 * (a * W + b) + 1] = Rm[2 * (b * W + a) + 1];
+      }
+  }
+}
+
+/* Y (=|+=) R X per owned mode (RT given: the transposed blocks of HcFNOTransposeModes_Private, indexed by owned mode),
+   or R^H X (adjoint; R: the spectral block of theta, [mode][b][a], indexed by the global mode number).  Either way
+   y += r x_s over the input channels s, r the contiguous row s of R^T or of R (conjugated), in real arithmetic on the
+   interleaved pairs: y_j += r_j p_j + r_(j xor 1) q_j with (p, q) = (xr, -xi) at real and (xr, xi) at imaginary places
+   (forward), (xr, xi) and (-xr, xi) (adjoint); eight reals at a time, the whole row in a few vector operations. */
+HC_KERNEL static void HcFNOMixModes_Private(PetscInt nmode, PetscInt W, const PetscInt *mode, const PetscReal *R,
+                                            PetscBool adjoint, const HcCplx *X, HcCplx *Y, PetscBool add)
+{
+  for (PetscInt m = 0; m < nmode; m++) {
+    const PetscReal *Rm = R + 2 * W * W * (adjoint ? mode[m] : m);
     const PetscReal *x  = (const PetscReal *)(X + m * W);
-    HcCplx          *y  = Y + m * W;
+    PetscReal       *y  = (PetscReal *)(Y + m * W);
+    PetscInt         j0 = 0;
 
-    for (PetscInt o = 0; o < W; o++) {
-      PetscReal sr = 0, si = 0;
+    if (!add)
+      for (PetscInt j = 0; j < 2 * W; j++) y[j] = 0;
+    for (PetscInt sc = 0; sc < W; sc++) {
+      const PetscReal *r  = Rm + 2 * W * sc;
+      const PetscReal  xr = x[2 * sc], xi = x[2 * sc + 1];
+      const PetscReal  pe = xr, po = adjoint ? -xr : xr, qe = adjoint ? xi : -xi, qo = xi;
 
-      if (!adjoint)
-        for (PetscInt a = 0; a < W; a++) {
-          const PetscReal rr = Rm[2 * (o * W + a)], ri = Rm[2 * (o * W + a) + 1], xr = x[2 * a], xi = x[2 * a + 1];
+      j0 = 0;
+#if HC_HAVE_REAL8
+      {
+        typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
+        const HcReal8     P = {pe, po, pe, po, pe, po, pe, po}, Q = {qe, qo, qe, qo, qe, qo, qe, qo};
+        const HcLong8     swap = {1, 0, 3, 2, 5, 4, 7, 6};
 
-          sr += rr * xr - ri * xi;
-          si += rr * xi + ri * xr;
+        for (; j0 + 8 <= 2 * W; j0 += 8) {
+          const HcReal8 rv = *(const HcReal8 *)(r + j0), rs = __builtin_shuffle(rv, swap);
+
+          *(HcReal8 *)(y + j0) += rv * P + rs * Q;
         }
-      else
-        for (PetscInt b = 0; b < W; b++) {
-          const PetscReal rr = Rm[2 * (b * W + o)], ri = Rm[2 * (b * W + o) + 1], xr = x[2 * b], xi = x[2 * b + 1];
+      }
+#endif
+      for (PetscInt j = j0; j < 2 * W; j += 2) {
+        const PetscReal re = r[j], im = r[j + 1];
 
-          sr += rr * xr + ri * xi;
-          si += rr * xi - ri * xr;
+        y[j] += re * pe + im * qe;
+        y[j + 1] += im * po + re * qo;
+      }
+    }
+  }
+}
+
+/* The spectral weights' gradient: per owned mode, with s = N c_k, gR[b][a] += s (Re(V_a conj(G_b)), -Im(V_a conj(G_b)))
+   ([mode][b][a], global mode numbers), as g_j += v_j p_j + v_(j xor 1) q_j over the row of V with (p, q) = (s Gr, s Gi)
+   at real and (-s Gr, s Gi) at imaginary places: the same shape as HcFNOMixModes_Private. */
+HC_KERNEL static void HcFNOModeGradient_Private(PetscInt nmode, PetscInt W, const PetscInt *mode, const PetscReal *mwt,
+                                                PetscReal N, const HcCplx *V, const HcCplx *G, PetscReal *gR)
+{
+  for (PetscInt m = 0; m < nmode; m++) {
+    const PetscReal *v = (const PetscReal *)(V + m * W), *g = (const PetscReal *)(G + m * W);
+    const PetscReal  s = N * mwt[m];
+
+    for (PetscInt b = 0; b < W; b++) {
+      PetscReal      *r  = gR + 2 * W * W * mode[m] + 2 * W * b;
+      const PetscReal pe = s * g[2 * b], po = -pe, q = s * g[2 * b + 1];
+      PetscInt        j0 = 0;
+
+#if HC_HAVE_REAL8
+      {
+        typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
+        const HcReal8     P = {pe, po, pe, po, pe, po, pe, po}, Q = {q, q, q, q, q, q, q, q};
+        const HcLong8     swap = {1, 0, 3, 2, 5, 4, 7, 6};
+
+        for (; j0 + 8 <= 2 * W; j0 += 8) {
+          const HcReal8 vv = *(const HcReal8 *)(v + j0), vs = __builtin_shuffle(vv, swap);
+
+          *(HcReal8 *)(r + j0) += vv * P + vs * Q;
         }
-      y[o] = add ? y[o] + (sr + I * si) : sr + I * si;
+      }
+#endif
+      for (PetscInt j = j0; j < 2 * W; j += 2) {
+        r[j] += v[j] * pe + v[j + 1] * q;
+        r[j + 1] += v[j + 1] * po + v[j] * q;
+      }
     }
   }
 }
@@ -567,7 +633,7 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, HcCpl
      transformed channels instead of W */
   PetscCall(HcFFTForwardModes_Private(fno->fftin, x, Xin));
   HcFNOLiftModes_Private(fno, th + fno->oA, th + fno->obL, Xin, H);
-  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
+  HcFNOMixModes_Private(fno->nmode, W, NULL, fno->RT, PETSC_FALSE, H, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, h, fno->k);
   HcFNOActivate_Private(fno->act, fno->ncell, C, W, x, th + fno->obp, fno->k, s, ds);
@@ -605,7 +671,7 @@ static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal 
   fno->stashed = PETSC_FALSE;
   HcFNOProjectTranspose_Private(fno->ncell, C, W, w, th + fno->oP, fno->dslin, gz);
   PetscCall(HcFFTForwardModes_Private(fno->fft, gz, G));
-  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_TRUE, G, Yb, PETSC_FALSE);
+  HcFNOMixModes_Private(fno->nmode, W, fno->mode, th + fno->oR, PETSC_TRUE, G, Yb, PETSC_FALSE);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (2 * C + 1) + 8.0 * fno->nmode * W * W));
   if (!out) PetscFunctionReturn(0);
   for (PetscInt m = 0; m < fno->nmode; m++)
@@ -721,6 +787,17 @@ static PetscErrorCode HcTermRecord_FNO(HcTerm term, PetscReal t, Vec uloc, Vec f
   PetscFunctionReturn(0);
 }
 
+/* ds = m (1 - s^2) per cell (tanh's slope from s = m tanh(z)) */
+HC_KERNEL static void HcFNOTanhSlopes_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *x, const PetscReal *s,
+                                              PetscReal *ds)
+{
+  for (PetscInt q = 0; q < n; q++) {
+    const PetscReal m = x[q * (C + 1) + C];
+
+    for (PetscInt b = 0; b < W; b++) ds[q * W + b] = m * (1 - s[q * W + b] * s[q * W + b]);
+  }
+}
+
 /* the same state as HcTermLinearize_FNO: ds = m (1 - s^2) for tanh is what HcFNOActivate_Private computed (s = m t) */
 static PetscErrorCode HcTermRestore_FNO(HcTerm term, PetscReal t, Vec uloc, const PetscReal rec[])
 {
@@ -739,11 +816,7 @@ static PetscErrorCode HcTermRestore_FNO(HcTerm term, PetscReal t, Vec uloc, cons
   if (dsr)
     PetscCall(PetscArraycpy(fno->dslin, dsr, fno->ncell * W));
   else
-    for (PetscInt q = 0; q < fno->ncell; q++) {
-      const PetscReal m = xr[q * (C + 1) + C];
-
-      for (PetscInt b = 0; b < W; b++) fno->dslin[q * W + b] = m * (1 - sr[q * W + b] * sr[q * W + b]);
-    }
+    HcFNOTanhSlopes_Private(fno->ncell, C, W, xr, sr, fno->dslin);
   HcFNOLift_Private(fno->ncell, C, W, xr, fno->AT, term->theta + fno->obL, fno->hlin);
   PetscFunctionReturn(0);
 }
@@ -764,7 +837,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscCall(VecGetArrayRead(fno->sin, &x));
   HcFNOLift_Private(fno->ncell, fno->nc, W, x, fno->AT, NULL, fno->h);
   PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
-  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
+  HcFNOMixModes_Private(fno->nmode, W, NULL, fno->RT, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOLinearAdd_Private(fno->ncell, W, fno->Wpad, fno->WpT, fno->h, fno->k);
   for (PetscInt p = 0; p < fno->ncell * W; p++) fno->gz[p] = fno->dslin[p] * fno->k[p];
@@ -853,8 +926,9 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
   HcFNOLift_Private(fno->ncell, C, W, fno->xl, fno->dAT, dth + fno->obL, fno->h);
   PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
-  HcFNOMixModes_Private(fno, th + fno->oR, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
-  HcFNOMixModes_Private(fno, dth + fno->oR, PETSC_FALSE, fno->Hl, fno->Y, PETSC_TRUE);
+  HcFNOMixModes_Private(fno->nmode, W, NULL, fno->RT, PETSC_FALSE, fno->X, fno->Y, PETSC_FALSE);
+  HcFNOTransposeModes_Private(fno, dth + fno->oR, fno->dRT);
+  HcFNOMixModes_Private(fno->nmode, W, NULL, fno->dRT, PETSC_FALSE, fno->Hl, fno->Y, PETSC_TRUE);
   PetscCall(HcFFTInverseModes_Private(fno->fft, fno->Y, fno->k));
   HcFNOTranspose_Private(W, W, dth + fno->oWp, fno->dWtmp);
   HcFNOPad_Private(W, fno->Wpad, fno->dWtmp, fno->dWpT);
@@ -915,9 +989,8 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
       grad[fno->oA + a * C + c] += v;
     }
   }
+  HcFNOModeGradient_Private(fno->nmode, W, fno->mode, fno->mwt, N, fno->Hl, fno->X, grad + fno->oR);
   for (PetscInt m = 0; m < fno->nmode; m++) {
-    PetscReal       *gR = grad + fno->oR + 2 * W * W * fno->mode[m];
-    const PetscReal *V = (const PetscReal *)(fno->Hl + m * W), *G = (const PetscReal *)(fno->X + m * W);
     const PetscReal *Yb = (const PetscReal *)(fno->Y + m * W), *Xm = (const PetscReal *)(fno->Xl + m * (C + 1));
     const PetscReal  s = N * fno->mwt[m];
 
@@ -925,12 +998,6 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
       for (PetscInt c = 0; c < C; c++) grad[fno->oA + a * C + c] += s * (Yb[2 * a] * Xm[2 * c] + Yb[2 * a + 1] * Xm[2 * c + 1]);
       grad[fno->obL + a] += s * (Yb[2 * a] * Xm[2 * C] + Yb[2 * a + 1] * Xm[2 * C + 1]);
     }
-
-    for (PetscInt b = 0; b < W; b++)
-      for (PetscInt a = 0; a < W; a++) {
-        gR[2 * (b * W + a)] += s * (V[2 * a] * G[2 * b] + V[2 * a + 1] * G[2 * b + 1]);
-        gR[2 * (b * W + a) + 1] -= s * (V[2 * a + 1] * G[2 * b] - V[2 * a] * G[2 * b + 1]);
-      }
   }
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * (W + C + 1) +
                           2.0 * W * W * (C + 1)));
@@ -1170,6 +1237,7 @@ static PetscErrorCode HcTermSetUp_FNO(HcTerm term)
   PetscCall(PetscCalloc3(fno->nmode * (fno->nc + 1), &fno->Xin, fno->nmode * (fno->nc + 1), &fno->Xinlin, fno->nmode * fno->nc,
                          &fno->Z));
   PetscCall(PetscCalloc3(W * fno->nc, &fno->WA, W, &fno->sumL, W * fno->nc, &fno->sumA));
+  PetscCall(PetscCalloc2(2 * W * W * fno->nmode, &fno->RT, 2 * W * W * fno->nmode, &fno->dRT));
   PetscFunctionReturn(0);
 }
 
@@ -1184,6 +1252,7 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
   HcFNOPad_Private(fno->width, fno->Wpad, fno->dWtmp, fno->WpT);
   HcFNOPad_Private(fno->width, fno->Wpad, term->theta + fno->oWp, fno->WpP);
   HcFNOTranspose_Private(fno->width, fno->nc, term->theta + fno->oA, fno->AT);
+  HcFNOTransposeModes_Private(fno, term->theta + fno->oR, fno->RT);
   for (PetscInt a = 0; a < fno->width; a++)
     for (PetscInt c = 0; c < fno->nc; c++) {
       PetscReal v = 0;
@@ -1252,6 +1321,7 @@ static PetscErrorCode HcTermDestroy_FNO(HcTerm term)
   PetscCall(PetscFree3(fno->Hlin, fno->X, fno->Y));
   PetscCall(PetscFree3(fno->Xin, fno->Xinlin, fno->Z));
   PetscCall(PetscFree3(fno->WA, fno->sumL, fno->sumA));
+  PetscCall(PetscFree2(fno->RT, fno->dRT));
   PetscCall(HcFFTDestroy_Private(&fno->fftout));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
