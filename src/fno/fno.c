@@ -62,7 +62,7 @@ typedef struct {
   /* work */
   PetscReal *WpT, *dWpT, *AT, *dAT; /* Wp and A, and parameter directions of them, transposed (Wp: rows padded) */
   PetscReal *WpP, *dWtmp;           /* Wp with padded rows; a W x W scratch */
-  PetscReal *WA;                    /* Wp A (W x C): the transpose's pointwise path A^T Wp^T in one C x W product */
+  PetscReal *WA;                    /* (Wp A)^T (C x W): the transpose's pointwise path A^T Wp^T in one product */
   PetscReal *sumL, *sumA;           /* sums over the cells of gz and gz x^T (W, W x C) */
   HcCplx    *Z;                     /* C channels per owned mode: A^T R^H G */
   PetscReal *RT, *dRT;              /* the owned modes' blocks of R, and of a direction of it, transposed */
@@ -207,6 +207,28 @@ HC_KERNEL static void HcFNOLift_Private(PetscInt n, PetscInt C, PetscInt W, cons
   }
 }
 
+/* z . r for a cell's row z and a row r of W reals: for W = 8 or 16 as one or two vectors of eight products summed as
+   a tree of lanes (a C x W product per cell then costs a few vector operations instead of a chain of W scalar ones) */
+static inline __attribute__((always_inline)) PetscReal HcFNODot_Private(PetscInt W, const PetscReal *z, const PetscReal *r)
+{
+  PetscReal v = 0;
+
+#if HC_HAVE_REAL8
+  if (W == 8 || W == 16) {
+    typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
+    HcReal8           t = *(const HcReal8 *)z * *(const HcReal8 *)r;
+
+    if (W == 16) t += *(const HcReal8 *)(z + 8) * *(const HcReal8 *)(r + 8);
+    t += __builtin_shuffle(t, (HcLong8){4, 5, 6, 7, 0, 1, 2, 3});
+    t += __builtin_shuffle(t, (HcLong8){2, 3, 0, 1, 6, 7, 4, 5});
+    t += __builtin_shuffle(t, (HcLong8){1, 0, 3, 2, 5, 4, 7, 6});
+    return t[0];
+  }
+#endif
+  for (PetscInt a = 0; a < W; a++) v += z[a] * r[a];
+  return v;
+}
+
 /* out (=|+=) oscale m (P s + bP); bP may be NULL */
 HC_KERNEL static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x, const PetscReal *P, const PetscReal *bP,
                                            const PetscReal *s, PetscReal *out, PetscBool add)
@@ -214,14 +236,12 @@ HC_KERNEL static void HcFNOProject_Private(const HcFNO *fno, const PetscReal *x,
   const PetscInt W = fno->width, C = fno->nc;
 
   for (PetscInt q = 0; q < fno->ncell; q++) {
-    const PetscReal *sq = s + q * W;
-    PetscReal       *oq = out + q * C;
-    const PetscReal  m  = x[q * (C + 1) + C];
+    PetscReal      *oq = out + q * C;
+    const PetscReal m  = x[q * (C + 1) + C];
 
     for (PetscInt c = 0; c < C; c++) {
-      PetscReal v = bP ? bP[c] : 0;
+      const PetscReal v = (bP ? bP[c] : 0) + HcFNODot_Private(W, s + q * W, P + c * W);
 
-      for (PetscInt b = 0; b < W; b++) v += P[c * W + b] * sq[b];
       oq[c] = add ? oq[c] + fno->oscale * (m * v) : fno->oscale * (m * v);
     }
   }
@@ -337,6 +357,17 @@ HC_KERNEL static void HcFNOProjectTranspose_Private(PetscInt n, PetscInt C, Pets
     const PetscReal *wq = w + q * (C + 1), *dq = ds + q * W;
     PetscReal       *gq = gz + q * W;
 
+#if HC_HAVE_REAL8
+    if (W == 8 || W == 16) {
+      for (PetscInt v = 0; v < W; v += 8) {
+        HcReal8 g = *(const HcReal8 *)(P + v) * wq[0];
+
+        for (PetscInt c = 1; c < C; c++) g += *(const HcReal8 *)(P + c * W + v) * wq[c];
+        *(HcReal8 *)(gq + v) = g * *(const HcReal8 *)(dq + v);
+      }
+      continue;
+    }
+#endif
     for (PetscInt b = 0; b < W; b++) gq[b] = 0;
     for (PetscInt c = 0; c < C; c++) {
       const PetscReal  wc = wq[c];
@@ -641,17 +672,13 @@ static PetscErrorCode HcFNOHidden_Private(HcTerm term, const PetscReal *x, HcCpl
   PetscFunctionReturn(0);
 }
 
-/* out (=|+=) the C-channel cells of z W-channel cells times M (W x C, row-major) */
-HC_KERNEL static void HcFNOReduce_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *M, const PetscReal *z,
-                                          PetscReal *out)
+/* out = m (out + M z) per cell: z W channels, M C x W (row-major), m the mask of the slab input x */
+HC_KERNEL static void HcFNOReduce_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *x, const PetscReal *M,
+                                          const PetscReal *z, PetscReal *out)
 {
   for (PetscInt q = 0; q < n; q++)
-    for (PetscInt c = 0; c < C; c++) {
-      PetscReal v = 0;
-
-      for (PetscInt a = 0; a < W; a++) v += z[q * W + a] * M[a * C + c];
-      out[q * C + c] += v;
-    }
+    for (PetscInt c = 0; c < C; c++)
+      out[q * C + c] = x[q * (C + 1) + C] * (out[q * C + c] + HcFNODot_Private(W, z + q * W, M + c * W));
 }
 
 /* Backward through the hidden layer from a slab input w (fields, then the mask m): gz = sigma'(z) (P^T w) (zero on
@@ -682,9 +709,7 @@ static PetscErrorCode HcFNOHiddenTranspose_Private(HcTerm term, const PetscReal 
       fno->Z[m * C + c] = v;
     }
   PetscCall(HcFFTInverseModes_Private(fno->fftout, fno->Z, out));
-  HcFNOReduce_Private(fno->ncell, C, W, fno->WA, gz, out);
-  for (PetscInt q = 0; q < fno->ncell; q++)
-    for (PetscInt c = 0; c < C; c++) out[q * C + c] *= w[q * (C + 1) + C];
+  HcFNOReduce_Private(fno->ncell, C, W, w, fno->WA, gz, out);
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * C * (2 * W + 1) + 8.0 * fno->nmode * W * C));
   PetscFunctionReturn(0);
 }
@@ -1259,7 +1284,7 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
 
       for (PetscInt b = 0; b < fno->width; b++)
         v += term->theta[fno->oWp + a * fno->width + b] * term->theta[fno->oA + b * fno->nc + c];
-      fno->WA[a * fno->nc + c] = v;
+      fno->WA[c * fno->width + a] = v;
     }
   for (PetscInt k = 0; k < term->nparam; k++)
     if (PetscIsInfOrNanReal(term->theta[k])) bad++;
