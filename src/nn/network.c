@@ -130,12 +130,39 @@ PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *net, PetscInt k, ch
    order: the results are those of the plain loops below, bit for bit. */
 #define HC_NV (HC_B / 8)
 
-/* z = W x + b (b may be NULL) or, with add, z += W x: nout rows from nin rows, two outputs at a time */
+/* z = W x + b (b may be NULL) or, with add, z += W x: nout rows from nin rows, four outputs at a time (16 sums in
+   registers: enough independent chains to keep both FMA pipes busy through their latency), then two, then one */
 HC_KERNEL static void HcMLPAffineBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *b, const PetscReal *x,
                                        PetscBool add, PetscReal *z)
 {
   PetscInt r = 0;
 
+  for (; r + 4 <= nout; r += 4) {
+    HcReal8 a[4][HC_NV];
+
+    for (PetscInt i = 0; i < 4; i++)
+      for (PetscInt k = 0; k < HC_NV; k++) {
+        if (add)
+          a[i][k] = HC_CROW8(z + (r + i) * HC_B, k);
+        else
+          a[i][k] = (HcReal8){0} + (b ? b[r + i] : 0.0);
+      }
+    for (PetscInt c = 0; c < nin; c++) {
+      const PetscReal *xc = x + c * HC_B;
+      const PetscReal  u0 = W[r * nin + c], u1 = W[(r + 1) * nin + c], u2 = W[(r + 2) * nin + c], u3 = W[(r + 3) * nin + c];
+
+      for (PetscInt k = 0; k < HC_NV; k++) {
+        const HcReal8 xv = HC_CROW8(xc, k);
+
+        a[0][k] += u0 * xv;
+        a[1][k] += u1 * xv;
+        a[2][k] += u2 * xv;
+        a[3][k] += u3 * xv;
+      }
+    }
+    for (PetscInt i = 0; i < 4; i++)
+      for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(z + (r + i) * HC_B, k) = a[i][k];
+  }
   for (; r + 2 <= nout; r += 2) {
     const PetscReal *w0 = W + r * nin, *w1 = w0 + nin;
     PetscReal       *z0 = z + r * HC_B, *z1 = z0 + HC_B;
@@ -182,12 +209,34 @@ HC_KERNEL static void HcMLPAffineBlock(PetscInt nin, PetscInt nout, const PetscR
   }
 }
 
-/* gx = W^T g: nin rows from nout rows, each summed over the outputs in increasing order; two inputs at a time */
+/* gx = W^T g: nin rows from nout rows, each summed over the outputs in increasing order; four inputs at a time, then
+   two, then one (as HcMLPAffineBlock) */
 HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, const PetscReal *W, const PetscReal *g,
                                                 PetscReal *gx)
 {
   PetscInt c = 0;
 
+  for (; c + 4 <= nin; c += 4) {
+    HcReal8 a[4][HC_NV];
+
+    for (PetscInt i = 0; i < 4; i++)
+      for (PetscInt k = 0; k < HC_NV; k++) a[i][k] = (HcReal8){0};
+    for (PetscInt r = 0; r < nout; r++) {
+      const PetscReal *wr = W + r * nin + c, *gr = g + r * HC_B;
+      const PetscReal  u0 = wr[0], u1 = wr[1], u2 = wr[2], u3 = wr[3];
+
+      for (PetscInt k = 0; k < HC_NV; k++) {
+        const HcReal8 gv = HC_CROW8(gr, k);
+
+        a[0][k] += u0 * gv;
+        a[1][k] += u1 * gv;
+        a[2][k] += u2 * gv;
+        a[3][k] += u3 * gv;
+      }
+    }
+    for (PetscInt i = 0; i < 4; i++)
+      for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(gx + (c + i) * HC_B, k) = a[i][k];
+  }
   for (; c + 2 <= nin; c += 2) {
     HcReal8 a0[HC_NV], a1[HC_NV];
 
