@@ -183,18 +183,19 @@ static PetscErrorCode CheckPhysics(HcGrid grid, const char label[], HcAdvectionS
   PetscFunctionReturn(0);
 }
 
-/* The MLP's view line "blocks of B cells: R of N are row blocks": R and N summed over the ranks. */
+/* The MLP's view line "blocks of B cells, segments of S: R of N segments lie in a grid row": R and N summed over the
+   ranks. */
 static PetscErrorCode MLPRowBlocks(HcTerm term, PetscInt *rows, PetscInt *blocks)
 {
   char        text[VIEW_LEN];
   const char *l;
   long        n[2] = {-1, -1};
-  int         bs;
+  int         bs, ss;
 
   PetscFunctionBeginUser;
   PetscCall(ViewText(term, text));
   l = strstr(text, "blocks of ");
-  if (!l || sscanf(l, "blocks of %d cells: %ld of %ld", &bs, &n[0], &n[1]) != 3) n[0] = n[1] = -1;
+  if (!l || sscanf(l, "blocks of %d cells, segments of %d: %ld of %ld", &bs, &ss, &n[0], &n[1]) != 4) n[0] = n[1] = -1;
   *rows   = (PetscInt)n[0];
   *blocks = (PetscInt)n[1];
   PetscFunctionReturn(0);
@@ -365,7 +366,7 @@ int main(int argc, char **argv)
       }
     PetscCall(HcGridDestroy(&grid));
   }
-  /* rows of 128 cells: whole blocks of 32 on 1, 2 and 4 ranks */
+  /* rows of 128 cells: whole row segments of 32 on 1, 2 and 4 ranks */
   PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 128, 12, 2, PETSC_TRUE, PETSC_TRUE, &grid));
   PetscCall(CheckMLPRows(grid, "periodic 128 x 12", PETSC_TRUE));
   PetscCall(HcGridDestroy(&grid));

@@ -18,9 +18,14 @@ static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
 
 #define HC_MLP_MAX_HIDDEN 64
 
-/* Rows of the interior stencils' coefficients in a row block: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
+/* Rows of the interior stencils' coefficients in a row segment: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
    Laplacian's centre, W, E, S, N (6-10), the order of HcMLPStencilBuild. */
 #define HC_MLP_NCO 11
+/* Row segments: the features of HC_MLP_SEG consecutive cells of a grid row are computed at once; a block is
+   HC_MLP_BLOCK / HC_MLP_SEG segments (shorter than a block, so that grids with rows of 32 cells keep the fast path) */
+#define HC_MLP_SEG 32
+_Static_assert(HC_MLP_BLOCK % HC_MLP_SEG == 0, "a block is a whole number of row segments");
+#define HC_MLP_SPB (HC_MLP_BLOCK / HC_MLP_SEG)
 
 /* The stencils of one active cell: offsets and coefficients of d/dx (along the row), d/dy (along the column) and the
    Laplacian (centre first), over active cells only; open = fraction of the cell's four faces that are open. */
@@ -50,10 +55,10 @@ typedef struct {
   PetscInt      maskstate;         /* the grid's maskstate the cells and stencils were built for */
   PetscInt     *cell;              /* (i, j) of each active cell, row by row */
   HcMLPStencil *st;                /* its stencils, built once from the mask and the metrics */
-  PetscBool     rowopt;            /* row blocks allowed (-mlp_row_blocks, HcTermMLPSetRowBlocks) */
-  PetscBool    *rowblock;          /* per block: its HC_MLP_BLOCK cells are consecutive cells of one grid row, each with
+  PetscBool     rowopt;            /* row segments allowed (-mlp_row_blocks, HcTermMLPSetRowBlocks) */
+  PetscBool    *rowseg;            /* per segment: its HC_MLP_SEG cells are consecutive cells of one grid row, each with
                                       the interior stencils (3-point d/dx, d/dy, 5-point Laplacian) */
-  PetscReal *rowco;                /* per block: those stencils' coefficients as rows of HC_MLP_BLOCK (HC_MLP_NCO rows) */
+  PetscReal *rowco;                /* per segment: those stencils' coefficients as rows of HC_MLP_SEG (HC_MLP_NCO rows) */
   PetscReal *cache;                /* per block: the network's input, activations and their slopes at the point (allocated
                                       when first filled) */
   PetscReal *in, *blk, *din, *gin, *out, *gout, *work, *bound; /* one cell (in) or one block (rows) each */
@@ -241,10 +246,10 @@ static inline PetscReal *HcMLPCacheBlock(const HcMLP *mlp, PetscInt b)
   return mlp->cache + (size_t)b * mlp->net.cachesize * HC_MLP_BLOCK;
 }
 
-/* the coefficient rows of block b (meaningful when it is a row block) */
-static inline PetscReal *HcMLPRowCoefficients(const HcMLP *mlp, PetscInt b)
+/* the coefficient rows of segment s (meaningful when it is a row segment) */
+static inline PetscReal *HcMLPRowCoefficients(const HcMLP *mlp, PetscInt s)
 {
-  return mlp->rowco + (size_t)b * HC_MLP_NCO * HC_MLP_BLOCK;
+  return mlp->rowco + (size_t)s * HC_MLP_NCO * HC_MLP_SEG;
 }
 
 static PetscBool HcMLPStencilInterior(const HcMLPStencil *s)
@@ -256,34 +261,34 @@ static PetscBool HcMLPStencilInterior(const HcMLPStencil *s)
              : PETSC_FALSE;
 }
 
-/* HcMLPFieldFeatures for the HC_MLP_BLOCK cells of a row block at once: us, u0, un are the rows j - 1, j, j + 1 of u
-   from the block's first cell (nc values per cell), co its coefficient rows.  The same operations in the same order
-   as HcMLPFieldFeatures, so the same numbers; with the coefficients as rows and no per-cell offsets the loop over the
-   cells vectorises. */
+/* HcMLPFieldFeatures for the HC_MLP_SEG cells of a row segment at once: us, u0, un are the rows j - 1, j, j + 1 of u
+   from the segment's first cell (nc values per cell), co its coefficient rows, x its first cell in the block's rows.  The same
+   operations in the same order as HcMLPFieldFeatures, so the same numbers; with the coefficients as rows and no per-cell offsets
+   the loop over the cells vectorises. */
 HC_KERNEL static void HcMLPRowFeatures(PetscInt nc, const PetscReal scale[3], const PetscReal *restrict co,
                                        const PetscScalar *restrict us, const PetscScalar *restrict u0,
                                        const PetscScalar *restrict un, PetscReal *restrict x)
 {
-  enum { B = HC_MLP_BLOCK };
+  enum { B = HC_MLP_BLOCK, S = HC_MLP_SEG };
 
   for (PetscInt c = 0; c < nc; c++)
-    for (PetscInt p = 0; p < B; p++) {
+    for (PetscInt p = 0; p < S; p++) {
       const PetscReal uc = PetscRealPart(u0[p * nc + c]), uw = PetscRealPart(u0[(p - 1) * nc + c]);
       const PetscReal ue = PetscRealPart(u0[(p + 1) * nc + c]), uS = PetscRealPart(us[p * nc + c]);
       const PetscReal uN = PetscRealPart(un[p * nc + c]);
       PetscReal       dx = 0, dy = 0, lap = 0;
 
-      dx += co[0 * B + p] * uw;
-      dx += co[1 * B + p] * uc;
-      dx += co[2 * B + p] * ue;
-      dy += co[3 * B + p] * uS;
-      dy += co[4 * B + p] * uc;
-      dy += co[5 * B + p] * uN;
-      lap += co[6 * B + p] * uc;
-      lap += co[7 * B + p] * uw;
-      lap += co[8 * B + p] * ue;
-      lap += co[9 * B + p] * uS;
-      lap += co[10 * B + p] * uN;
+      dx += co[0 * S + p] * uw;
+      dx += co[1 * S + p] * uc;
+      dx += co[2 * S + p] * ue;
+      dy += co[3 * S + p] * uS;
+      dy += co[4 * S + p] * uc;
+      dy += co[5 * S + p] * uN;
+      lap += co[6 * S + p] * uc;
+      lap += co[7 * S + p] * uw;
+      lap += co[8 * S + p] * ue;
+      lap += co[9 * S + p] * uS;
+      lap += co[10 * S + p] * uN;
       x[(4 * c) * B + p]     = scale[0] * uc;
       x[(4 * c + 1) * B + p] = scale[1] * dx;
       x[(4 * c + 2) * B + p] = scale[1] * dy;
@@ -291,50 +296,56 @@ HC_KERNEL static void HcMLPRowFeatures(PetscInt nc, const PetscReal scale[3], co
     }
 }
 
-/* HcMLPFieldScatter for the cells of a row block: y += (d features / d u)^T g, with ys, y0, yn the rows j - 1, j, j + 1
-   of y from the block's first cell.  Every element of y receives the same terms in the same order as from
-   HcMLPFieldScatter cell after cell (row j: those of the cell on the left, its own, those of the cell on the right), so
-   the results are the same numbers. */
+/* HcMLPFieldScatter for the cells of a row segment: y += (d features / d u)^T g, with ys, y0, yn the rows j - 1, j,
+   j + 1 of y from the segment's first cell, g its first cell in the block's rows.  Every element of y receives the same terms in
+   the same order as from HcMLPFieldScatter cell after cell (row j: those of the cell on the left, its own, those of the cell on
+   the right), so the results are the same numbers. */
 HC_KERNEL static void HcMLPRowScatter(PetscInt nc, const PetscReal scale[3], const PetscReal *restrict co,
                                       const PetscReal *restrict g, PetscScalar *restrict ys, PetscScalar *restrict y0,
                                       PetscScalar *restrict yn)
 {
-  enum { B = HC_MLP_BLOCK };
+  enum { B = HC_MLP_BLOCK, S = HC_MLP_SEG };
 
   for (PetscInt c = 0; c < nc; c++) {
     const PetscReal *gu = g + (4 * c) * B, *gx = gu + B, *gy = gx + B, *gl = gy + B;
 
-    for (PetscInt p = 0; p < B; p++) {
-      ys[p * nc + c] = (ys[p * nc + c] + (scale[1] * gy[p]) * co[3 * B + p]) + (scale[2] * gl[p]) * co[9 * B + p];
-      yn[p * nc + c] = (yn[p * nc + c] + (scale[1] * gy[p]) * co[5 * B + p]) + (scale[2] * gl[p]) * co[10 * B + p];
+    for (PetscInt p = 0; p < S; p++) {
+      ys[p * nc + c] = (ys[p * nc + c] + (scale[1] * gy[p]) * co[3 * S + p]) + (scale[2] * gl[p]) * co[9 * S + p];
+      yn[p * nc + c] = (yn[p * nc + c] + (scale[1] * gy[p]) * co[5 * S + p]) + (scale[2] * gl[p]) * co[10 * S + p];
     }
-    y0[-nc + c] = (y0[-nc + c] + (scale[1] * gx[0]) * co[0]) + (scale[2] * gl[0]) * co[7 * B];
-    for (PetscInt p = 0; p < B; p++) {
+    y0[-nc + c] = (y0[-nc + c] + (scale[1] * gx[0]) * co[0]) + (scale[2] * gl[0]) * co[7 * S];
+    for (PetscInt p = 0; p < S; p++) {
       PetscScalar t = y0[p * nc + c];
 
-      if (p > 0) t = (t + (scale[1] * gx[p - 1]) * co[2 * B + p - 1]) + (scale[2] * gl[p - 1]) * co[8 * B + p - 1];
-      t = (((t + scale[0] * gu[p]) + (scale[1] * gx[p]) * co[B + p]) + (scale[1] * gy[p]) * co[4 * B + p]) +
-          (scale[2] * gl[p]) * co[6 * B + p];
-      if (p < B - 1) t = (t + (scale[1] * gx[p + 1]) * co[p + 1]) + (scale[2] * gl[p + 1]) * co[7 * B + p + 1];
+      if (p > 0) t = (t + (scale[1] * gx[p - 1]) * co[2 * S + p - 1]) + (scale[2] * gl[p - 1]) * co[8 * S + p - 1];
+      t = (((t + scale[0] * gu[p]) + (scale[1] * gx[p]) * co[S + p]) + (scale[1] * gy[p]) * co[4 * S + p]) +
+          (scale[2] * gl[p]) * co[6 * S + p];
+      if (p < S - 1) t = (t + (scale[1] * gx[p + 1]) * co[p + 1]) + (scale[2] * gl[p + 1]) * co[7 * S + p + 1];
       y0[p * nc + c] = t;
     }
-    y0[B * nc + c] = (y0[B * nc + c] + (scale[1] * gx[B - 1]) * co[3 * B - 1]) + (scale[2] * gl[B - 1]) * co[9 * B - 1];
+    y0[S * nc + c] = (y0[S * nc + c] + (scale[1] * gx[S - 1]) * co[3 * S - 1]) + (scale[2] * gl[S - 1]) * co[9 * S - 1];
   }
 }
 
-/* The field features of block b's cells (rows of HC_MLP_BLOCK): row blocks at once, other blocks cell by cell. */
+/* The field features of block b's cells (rows of HC_MLP_BLOCK): row segments at once, other cells one by one. */
 static void HcMLPBlockFieldFeatures(const HcMLP *mlp, PetscInt b, const PetscScalar ***u, PetscReal x[])
 {
-  const PetscInt q0 = b * HC_MLP_BLOCK;
+  const PetscInt nb = HcMLPBlockSize(mlp, b);
 
-  if (mlp->rowblock[b]) {
-    const PetscInt i = mlp->cell[2 * q0], j = mlp->cell[2 * q0 + 1];
+  for (PetscInt k = 0, p0 = 0; k < HC_MLP_SPB && p0 < nb; k++, p0 += HC_MLP_SEG) {
+    const PetscInt sg = b * HC_MLP_SPB + k, q0 = b * HC_MLP_BLOCK + p0;
 
-    HcMLPRowFeatures(mlp->nc, mlp->fscale, HcMLPRowCoefficients(mlp, b), u[j - 1][i], u[j][i], u[j + 1][i], x);
-  } else
-    for (PetscInt p = 0; p < HcMLPBlockSize(mlp, b); p++)
-      HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q0 + p], u, mlp->cell[2 * (q0 + p)], mlp->cell[2 * (q0 + p) + 1],
-                         HC_MLP_BLOCK, x + p);
+    if (mlp->rowseg[sg]) {
+      const PetscInt i = mlp->cell[2 * q0], j = mlp->cell[2 * q0 + 1];
+
+      HcMLPRowFeatures(mlp->nc, mlp->fscale, HcMLPRowCoefficients(mlp, sg), u[j - 1][i], u[j][i], u[j + 1][i], x + p0);
+    } else
+      for (PetscInt p = p0; p < PetscMin(p0 + HC_MLP_SEG, nb); p++) {
+        const PetscInt q = b * HC_MLP_BLOCK + p;
+
+        HcMLPFieldFeatures(mlp->nc, mlp->fscale, &mlp->st[q], u, mlp->cell[2 * q], mlp->cell[2 * q + 1], HC_MLP_BLOCK, x + p);
+      }
+  }
 }
 
 /* The network's input rows of block b at state u: features of its cells, zero in the unused cells of a last block. */
@@ -598,16 +609,20 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
       }
     }
     PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, x, mlp->gout, Y ? mlp->gin : NULL, mlp->lanes, mlp->work));
-    if (Y && mlp->rowblock[b]) {
-      const PetscInt q = b * HC_MLP_BLOCK, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
+    for (PetscInt k = 0, p0 = 0; Y && k < HC_MLP_SPB && p0 < nb; k++, p0 += HC_MLP_SEG) {
+      const PetscInt sg = b * HC_MLP_SPB + k;
 
-      HcMLPRowScatter(nc, mlp->fscale, HcMLPRowCoefficients(mlp, b), mlp->gin, Y[j - 1][i], Y[j][i], Y[j + 1][i]);
-    } else if (Y)
-      for (PetscInt p = 0; p < nb; p++) {
-        const PetscInt q = b * HC_MLP_BLOCK + p;
+      if (mlp->rowseg[sg]) {
+        const PetscInt q = b * HC_MLP_BLOCK + p0, i = mlp->cell[2 * q], j = mlp->cell[2 * q + 1];
 
-        HcMLPFieldScatter(nc, mlp->fscale, &mlp->st[q], mlp->gin + p, HC_MLP_BLOCK, Y, mlp->cell[2 * q], mlp->cell[2 * q + 1]);
-      }
+        HcMLPRowScatter(nc, mlp->fscale, HcMLPRowCoefficients(mlp, sg), mlp->gin + p0, Y[j - 1][i], Y[j][i], Y[j + 1][i]);
+      } else
+        for (PetscInt p = p0; p < PetscMin(p0 + HC_MLP_SEG, nb); p++) {
+          const PetscInt q = b * HC_MLP_BLOCK + p;
+
+          HcMLPFieldScatter(nc, mlp->fscale, &mlp->st[q], mlp->gin + p, HC_MLP_BLOCK, Y, mlp->cell[2 * q], mlp->cell[2 * q + 1]);
+        }
+    }
   }
   if (grad) PetscCall(HcMLPNetReduceLanes_Private(&mlp->net, mlp->lanes, grad));
   if (yloc) {
@@ -839,34 +854,34 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
   PetscCheck(mlp->initscale >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_init_scale must be >= 0, got %g", pre,
              (double)mlp->initscale);
   PetscCall(PetscOptionsBool("-mlp_row_blocks",
-                             "Features and their transpose on blocks of consecutive interior cells of one grid row at once "
+                             "Features and their transpose on segments of 32 consecutive interior cells of one grid row at once "
                              "(vectorised; the same numbers as cell by cell)",
                              "HcTermMLPSetRowBlocks", mlp->rowopt, &mlp->rowopt, NULL));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
 
-/* Which blocks are row blocks (mlp->rowblock) and their coefficient rows, from the cells and stencils. */
+/* Which segments are row segments (mlp->rowseg) and their coefficient rows, from the cells and stencils. */
 static void HcMLPClassifyBlocks(HcMLP *mlp)
 {
-  for (PetscInt b = 0; b < mlp->nblock; b++) {
-    const PetscInt q0  = b * HC_MLP_BLOCK;
-    PetscReal     *co  = HcMLPRowCoefficients(mlp, b);
-    PetscBool      row = mlp->rowopt && HcMLPBlockSize(mlp, b) == HC_MLP_BLOCK ? PETSC_TRUE : PETSC_FALSE;
+  for (PetscInt sg = 0; sg < mlp->nblock * HC_MLP_SPB; sg++) {
+    const PetscInt q0  = sg * HC_MLP_SEG;
+    PetscReal     *co  = HcMLPRowCoefficients(mlp, sg);
+    PetscBool      row = mlp->rowopt && q0 + HC_MLP_SEG <= mlp->nact ? PETSC_TRUE : PETSC_FALSE;
 
-    for (PetscInt p = 0; p < HC_MLP_BLOCK && row; p++) {
+    for (PetscInt p = 0; p < HC_MLP_SEG && row; p++) {
       const PetscInt      q  = q0 + p;
       const HcMLPStencil *st = &mlp->st[q];
 
       row =
           mlp->cell[2 * q] == mlp->cell[2 * q0] + p && mlp->cell[2 * q + 1] == mlp->cell[2 * q0 + 1] && HcMLPStencilInterior(st);
       for (PetscInt k = 0; k < 3 && row; k++) {
-        co[k * HC_MLP_BLOCK + p]       = st->cx[k];
-        co[(3 + k) * HC_MLP_BLOCK + p] = st->cy[k];
+        co[k * HC_MLP_SEG + p]       = st->cx[k];
+        co[(3 + k) * HC_MLP_SEG + p] = st->cy[k];
       }
-      for (PetscInt k = 0; k < 5 && row; k++) co[(6 + k) * HC_MLP_BLOCK + p] = st->cl[k];
+      for (PetscInt k = 0; k < 5 && row; k++) co[(6 + k) * HC_MLP_SEG + p] = st->cl[k];
     }
-    mlp->rowblock[b] = row;
+    mlp->rowseg[sg] = row;
   }
 }
 
@@ -884,7 +899,7 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
   PetscCall(PetscFree2(mlp->cell, mlp->st));
   PetscCall(PetscFree(mlp->cache));
   PetscCall(PetscFree(mlp->wsave));
-  PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
+  PetscCall(PetscFree2(mlp->rowseg, mlp->rowco));
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   mlp->nact = 0;
   for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
@@ -901,7 +916,7 @@ static PetscErrorCode HcMLPSetUpCells_Private(HcTerm term)
     }
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(PetscMalloc1(mlp->nact * mlp->nc, &mlp->wsave));
-  PetscCall(PetscMalloc2(mlp->nblock, &mlp->rowblock, (size_t)mlp->nblock * HC_MLP_NCO * HC_MLP_BLOCK, &mlp->rowco));
+  PetscCall(PetscMalloc2(mlp->nblock * HC_MLP_SPB, &mlp->rowseg, (size_t)mlp->nblock * HC_MLP_NCO * HC_MLP_BLOCK, &mlp->rowco));
   HcMLPClassifyBlocks(mlp);
   mlp->maskstate  = g->maskstate;
   mlp->linearized = PETSC_FALSE;
@@ -1034,13 +1049,13 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
     PetscInt n[2] = {0, 0}, sum[2];
 
     PetscCall(HcMLPSetUpCells_Private(term));
-    for (PetscInt b = 0; b < mlp->nblock; b++) n[0] += mlp->rowblock[b] ? 1 : 0;
-    n[1] = mlp->nblock;
+    for (PetscInt sg = 0; sg < mlp->nblock * HC_MLP_SPB; sg++) n[0] += mlp->rowseg[sg] ? 1 : 0;
+    for (PetscInt b = 0; b < mlp->nblock; b++) n[1] += (HcMLPBlockSize(mlp, b) + HC_MLP_SEG - 1) / HC_MLP_SEG;
     PetscCall(MPIU_Allreduce(n, sum, 2, MPIU_INT, MPI_SUM, term->comm));
     PetscCall(PetscViewerASCIIPrintf(viewer,
-                                     "blocks of %d cells: %" PetscInt_FMT " of %" PetscInt_FMT
-                                     " are row blocks (features computed a row at a time)%s\n",
-                                     HC_MLP_BLOCK, sum[0], sum[1], mlp->rowopt ? "" : " (-mlp_row_blocks 0)"));
+                                     "blocks of %d cells, segments of %d: %" PetscInt_FMT " of %" PetscInt_FMT
+                                     " segments lie in a grid row (features computed a row at a time)%s\n",
+                                     HC_MLP_BLOCK, HC_MLP_SEG, sum[0], sum[1], mlp->rowopt ? "" : " (-mlp_row_blocks 0)"));
   }
   PetscFunctionReturn(0);
 }
@@ -1057,7 +1072,7 @@ static PetscErrorCode HcTermDestroy_MLP(HcTerm term)
   PetscCall(PetscFree(mlp->wsave));
   PetscCall(VecDestroy(&mlp->ulin));
   PetscCall(PetscFree2(mlp->cell, mlp->st));
-  PetscCall(PetscFree2(mlp->rowblock, mlp->rowco));
+  PetscCall(PetscFree2(mlp->rowseg, mlp->rowco));
   PetscCall(PetscFree5(mlp->in, mlp->blk, mlp->din, mlp->gin, mlp->out));
   PetscCall(PetscFree4(mlp->work, mlp->bound, mlp->gstash, mlp->lanes));
   PetscCall(PetscFree(term->data));
@@ -1394,6 +1409,6 @@ PetscErrorCode HcTermMLPSetRowBlocks(HcTerm term, PetscBool rows)
   PetscCall(HcTermCheckType_Private(term, HCTERMMLP));
   mlp         = (HcMLP *)term->data;
   mlp->rowopt = rows;
-  if (mlp->rowblock) HcMLPClassifyBlocks(mlp); /* cells already built: the same numbers, no linearisation lost */
+  if (mlp->rowseg) HcMLPClassifyBlocks(mlp); /* cells already built: the same numbers, no linearisation lost */
   PetscFunctionReturn(0);
 }

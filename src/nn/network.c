@@ -128,7 +128,9 @@ PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *net, PetscInt k, ch
 /* The rows as HC_B / 8 vectors of 8 reals (HcReal8) in local arrays: GCC keeps them in registers, so each layer is
    computed two rows at a time with the sums in registers (plain arrays of reals stayed in memory).  Each sum keeps its
    order: the results are those of the plain loops below, bit for bit. */
-#define HC_NV (HC_B / 8)
+#define HC_NV  (HC_B / 8)
+#define HC_NV4 (HC_NV < 4 ? HC_NV : 4) /* vectors per sub-block of the four-row products */
+_Static_assert(HC_NV <= 4 || HC_NV % 4 == 0, "HC_MLP_BLOCK must be 8, 16, 24, 32 or a multiple of 32");
 
 /* z = W x + b (b may be NULL) or, with add, z += W x: nout rows from nin rows, four outputs at a time (16 sums in
    registers: enough independent chains to keep both FMA pipes busy through their latency), then two, then one */
@@ -137,32 +139,33 @@ HC_KERNEL static void HcMLPAffineBlock(PetscInt nin, PetscInt nout, const PetscR
 {
   PetscInt r = 0;
 
-  for (; r + 4 <= nout; r += 4) {
-    HcReal8 a[4][HC_NV];
+  for (; r + 4 <= nout; r += 4)
+    for (PetscInt k0 = 0; k0 < HC_NV; k0 += HC_NV4) { /* 32 cells at a time: 16 sums */
+      HcReal8 a[4][HC_NV4];
 
-    for (PetscInt i = 0; i < 4; i++)
-      for (PetscInt k = 0; k < HC_NV; k++) {
-        if (add)
-          a[i][k] = HC_CROW8(z + (r + i) * HC_B, k);
-        else
-          a[i][k] = (HcReal8){0} + (b ? b[r + i] : 0.0);
+      for (PetscInt i = 0; i < 4; i++)
+        for (PetscInt k = 0; k < HC_NV4; k++) {
+          if (add)
+            a[i][k] = HC_CROW8(z + (r + i) * HC_B, k0 + k);
+          else
+            a[i][k] = (HcReal8){0} + (b ? b[r + i] : 0.0);
+        }
+      for (PetscInt c = 0; c < nin; c++) {
+        const PetscReal *xc = x + c * HC_B;
+        const PetscReal  u0 = W[r * nin + c], u1 = W[(r + 1) * nin + c], u2 = W[(r + 2) * nin + c], u3 = W[(r + 3) * nin + c];
+
+        for (PetscInt k = 0; k < HC_NV4; k++) {
+          const HcReal8 xv = HC_CROW8(xc, k0 + k);
+
+          a[0][k] += u0 * xv;
+          a[1][k] += u1 * xv;
+          a[2][k] += u2 * xv;
+          a[3][k] += u3 * xv;
+        }
       }
-    for (PetscInt c = 0; c < nin; c++) {
-      const PetscReal *xc = x + c * HC_B;
-      const PetscReal  u0 = W[r * nin + c], u1 = W[(r + 1) * nin + c], u2 = W[(r + 2) * nin + c], u3 = W[(r + 3) * nin + c];
-
-      for (PetscInt k = 0; k < HC_NV; k++) {
-        const HcReal8 xv = HC_CROW8(xc, k);
-
-        a[0][k] += u0 * xv;
-        a[1][k] += u1 * xv;
-        a[2][k] += u2 * xv;
-        a[3][k] += u3 * xv;
-      }
+      for (PetscInt i = 0; i < 4; i++)
+        for (PetscInt k = 0; k < HC_NV4; k++) HC_ROW8(z + (r + i) * HC_B, k0 + k) = a[i][k];
     }
-    for (PetscInt i = 0; i < 4; i++)
-      for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(z + (r + i) * HC_B, k) = a[i][k];
-  }
   for (; r + 2 <= nout; r += 2) {
     const PetscReal *w0 = W + r * nin, *w1 = w0 + nin;
     PetscReal       *z0 = z + r * HC_B, *z1 = z0 + HC_B;
@@ -216,27 +219,28 @@ HC_KERNEL static void HcMLPAffineTransposeBlock(PetscInt nin, PetscInt nout, con
 {
   PetscInt c = 0;
 
-  for (; c + 4 <= nin; c += 4) {
-    HcReal8 a[4][HC_NV];
+  for (; c + 4 <= nin; c += 4)
+    for (PetscInt k0 = 0; k0 < HC_NV; k0 += HC_NV4) {
+      HcReal8 a[4][HC_NV4];
 
-    for (PetscInt i = 0; i < 4; i++)
-      for (PetscInt k = 0; k < HC_NV; k++) a[i][k] = (HcReal8){0};
-    for (PetscInt r = 0; r < nout; r++) {
-      const PetscReal *wr = W + r * nin + c, *gr = g + r * HC_B;
-      const PetscReal  u0 = wr[0], u1 = wr[1], u2 = wr[2], u3 = wr[3];
+      for (PetscInt i = 0; i < 4; i++)
+        for (PetscInt k = 0; k < HC_NV4; k++) a[i][k] = (HcReal8){0};
+      for (PetscInt r = 0; r < nout; r++) {
+        const PetscReal *wr = W + r * nin + c, *gr = g + r * HC_B;
+        const PetscReal  u0 = wr[0], u1 = wr[1], u2 = wr[2], u3 = wr[3];
 
-      for (PetscInt k = 0; k < HC_NV; k++) {
-        const HcReal8 gv = HC_CROW8(gr, k);
+        for (PetscInt k = 0; k < HC_NV4; k++) {
+          const HcReal8 gv = HC_CROW8(gr, k0 + k);
 
-        a[0][k] += u0 * gv;
-        a[1][k] += u1 * gv;
-        a[2][k] += u2 * gv;
-        a[3][k] += u3 * gv;
+          a[0][k] += u0 * gv;
+          a[1][k] += u1 * gv;
+          a[2][k] += u2 * gv;
+          a[3][k] += u3 * gv;
+        }
       }
+      for (PetscInt i = 0; i < 4; i++)
+        for (PetscInt k = 0; k < HC_NV4; k++) HC_ROW8(gx + (c + i) * HC_B, k0 + k) = a[i][k];
     }
-    for (PetscInt i = 0; i < 4; i++)
-      for (PetscInt k = 0; k < HC_NV; k++) HC_ROW8(gx + (c + i) * HC_B, k) = a[i][k];
-  }
   for (; c + 2 <= nin; c += 2) {
     HcReal8 a0[HC_NV], a1[HC_NV];
 

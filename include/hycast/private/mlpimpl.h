@@ -10,7 +10,7 @@
    block's cache holds the network input (n[0] rows), then for each hidden layer its activations a_l and, except for
    tanh (whose derivative is 1 - a_l^2), the activation's derivative sigma'(z_l) (n[l+1] rows each, at rows hoff[l]
    and hoff[l] + n[l+1] after the input): cachesize rows in all. */
-#define HC_MLP_BLOCK 32
+#define HC_MLP_BLOCK 64
 #define HC_MLP_LANES 8 /* parameter gradients are summed in this many lanes (network.c) */
 typedef struct {
   PetscInt        nlayers;            /* affine layers: the hidden ones and the output layer */
