@@ -215,7 +215,8 @@ def tables(res, sizes, big, args, torch_ok):
         bw = get(rhs, key, "bandwidth")
         name = key[4:]
         what = (f"term '{name[:-7]}' alone, its kernel only (log event)" if name.endswith(".kernel") else
-                f"term '{name}' alone (HcTermApply: ghost exchange, zeroing of F, kernel)")
+                f"term '{name}' alone (HcTermApply: ghost exchange, kernel writing F)" if rhs[key].get("type") == "advdiff"
+                else f"term '{name}' alone (HcTermApply: ghost exchange, zeroing of F, kernel)")
         physics = rhs[key].get("type") == "advdiff"
         out.append(f"| {what} | {fmt_t(get(rhs, key))} | {bw / 1e9:.1f} GB/s | "
                    f"{100 * bw / stream:.0f}% |" if physics and bw and stream else f"| {what} | {fmt_t(get(rhs, key))} | | |")
@@ -223,7 +224,9 @@ def tables(res, sizes, big, args, torch_ok):
                       ("stream.cache", "STREAM triad at the size of a rank's part of u (caches)")):
         bw = get(rhs, key, "bandwidth")
         out.append(f"| {what} | {fmt_t(get(rhs, key))} | {bw / 1e9:.1f} GB/s | |" if bw else f"| {what} | - | - | |")
-    out += ["", "Effective bandwidth: (bytes of u read + bytes of F written) / time, 2 x N^2 x 2 fields x 8 bytes.", ""]
+    out += ["", "Effective bandwidth: (bytes of u read + bytes of F written) / time, 2 x N^2 x 2 fields x 8 bytes. Each "
+            "repetition times 20 calls in a row (-bench_rhs_batch; times per call): one call of the physics term takes about "
+            "0.1 ms, the order of the ranks' skew after a barrier.", ""]
 
     out += [f"## 2. train-step: forward + gradient of the batch (4 windows x 10 RK4 steps), hycast on 2 ranks, PyTorch on 2 "
             "threads", "", "| N | hycast | PyTorch | torch/hycast time | hycast peak memory | PyTorch peak memory | "

@@ -125,7 +125,10 @@ static PetscErrorCode CompareProducts(HcGrid grid, HcTerm t[2], unsigned long s,
   PetscCall(HcTestRandomField(grid, s + 1, 1, v));
   PetscCall(HcTestRandomField(grid, s + 2, 1, w));
   PetscCall(PetscMalloc2(np, &g[0], np, &g[1]));
-  for (int k = 0; k < 2; k++) PetscCall(HcTermApply(t[k], 0, u, y[k]));
+  for (int k = 0; k < 2; k++) {
+    PetscCall(VecSet(y[k], NAN)); /* HcTermApply overwrites f (a term may write it instead of zeroing and adding) */
+    PetscCall(HcTermApply(t[k], 0, u, y[k]));
+  }
   e[0] = RelDiffVec(y[0], y[1]);
   for (int k = 0; k < 2; k++) {
     PetscCall(HcTermLinearize(t[k], 0, u));

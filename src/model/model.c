@@ -739,22 +739,31 @@ PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
 
 PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
 {
-  PetscReal *rec = NULL;
+  PetscReal *rec    = NULL;
+  PetscBool  zeroed = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
-  PetscCall(VecSet(f, 0));
   if (model->recording && model->nrec < model->nslot) PetscCall(HcModelRecordSlot_Private(model, t, u, &rec));
   for (PetscInt k = 0; k < model->nterms; k++) {
-    HcTerm term = model->terms[k];
+    HcTerm          term = model->terms[k];
+    const PetscBool recd = rec && model->recoff[k + 1] > model->recoff[k] ? PETSC_TRUE : PETSC_FALSE;
 
     if (!HcModelTermActive_Private(model, term)) continue;
-    if (rec && model->recoff[k + 1] > model->recoff[k])
+    if (!zeroed && !recd && term->ops.applyinsert) { /* the first term writes f: no zeroing pass */
+      PetscCall(term->ops.applyinsert(term, t, model->uloc, f));
+      zeroed = PETSC_TRUE;
+      continue;
+    }
+    if (!zeroed) PetscCall(VecSet(f, 0));
+    zeroed = PETSC_TRUE;
+    if (recd)
       PetscCall(term->ops.record(term, t, model->uloc, f, rec + model->recoff[k]));
     else
       PetscCall(term->ops.apply(term, t, model->uloc, f));
   }
+  if (!zeroed) PetscCall(VecSet(f, 0)); /* no active term */
   PetscFunctionReturn(0);
 }
 

@@ -229,8 +229,12 @@ PetscErrorCode HcTermApply(HcTerm term, PetscReal t, Vec u, Vec f)
   PetscCall(HcTermCheckSetUp_Private(term));
   PetscCall(DMGetLocalVector(term->grid->da, &uloc));
   PetscCall(DMGlobalToLocal(term->grid->da, u, INSERT_VALUES, uloc));
-  PetscCall(VecSet(f, 0));
-  PetscCall(term->ops.apply(term, t, uloc, f));
+  if (term->ops.applyinsert)
+    PetscCall(term->ops.applyinsert(term, t, uloc, f));
+  else {
+    PetscCall(VecSet(f, 0));
+    PetscCall(term->ops.apply(term, t, uloc, f));
+  }
   PetscCall(DMRestoreLocalVector(term->grid->da, &uloc));
   PetscFunctionReturn(0);
 }

@@ -133,6 +133,7 @@ typedef struct {
   PetscBool        velocity_from_face; /* alpha = face velocity (the operator) or dalpha[] (a parameter direction) */
   const PetscReal *dalpha;             /* per direction, used when !velocity_from_face */
   const PetscReal *beta;               /* per field */
+  PetscBool        insert;             /* write the output instead of adding to it (fast path only) */
 } HcFluxWeights;
 
 /* ---- the fast path: every face open, one constant velocity.  No mask test, no branch per face or field: every row
@@ -255,17 +256,23 @@ HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal
     HcAdvDiffFastFluxRows(n, st, u, w, A[0], A[1], A[2], A[3], D1, D2, beta, out);
 }
 
-/* F[k] += (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]), or with ixw NULL the scalar ixwsc for every k */
+/* F[k] (+)= (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]), or with ixw NULL the scalar ixwsc for every k;
+   written (insert) or added */
 HC_KERNEL static void HcAdvDiffFastDivergence(PetscInt n, PetscInt nc, PetscReal sxj, const PetscReal *ixw, PetscReal ixwsc,
                                               PetscReal sys, PetscReal syn, const PetscReal *fw, const PetscReal *fs,
-                                              const PetscReal *fn, PetscReal *F)
+                                              const PetscReal *fn, PetscBool insert, PetscReal *F)
 {
-  if (ixw)
+  if (ixw && insert)
+    for (PetscInt k = 0; k < n; k++) F[k] = (sxj * ixw[k]) * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+  else if (ixw)
     for (PetscInt k = 0; k < n; k++) F[k] += (sxj * ixw[k]) * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
   else {
     const PetscReal sx = sxj * ixwsc;
 
-    for (PetscInt k = 0; k < n; k++) F[k] += sx * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+    if (insert)
+      for (PetscInt k = 0; k < n; k++) F[k] = sx * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
+    else
+      for (PetscInt k = 0; k < n; k++) F[k] += sx * (fw[k] - fw[k + nc]) + (sys * fs[k] - syn * fn[k]);
   }
 }
 
@@ -358,7 +365,7 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
         HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, A, NULL, D1, D2, NULL, beta, fx);
       }
       HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ad->xuniform ? NULL : ixw, ixw[0], m->cf[j - 1] / m->ya[j],
-                              m->cf[j] / m->ya[j], fx, fs, fn, F + HcAdvDiffGlobalRow(g, nc, j));
+                              m->cf[j] / m->ya[j], fx, fs, fn, wt->insert, F + HcAdvDiffGlobalRow(g, nc, j));
     }
     {
       PetscReal *tmp = fs;
@@ -677,9 +684,29 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
 static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K};
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
 
   PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
+  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* f = the term: the fast path writes every owned entry (each cell's divergence, once); otherwise zero f and add */
+static PetscErrorCode HcTermApplyInsert_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  HcAdvDiff    *ad = (HcAdvDiff *)term->data;
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_TRUE};
+  PetscBool     fast;
+
+  PetscFunctionBegin;
+  PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+  if (!fast) {
+    PetscCall(VecSet(f, 0));
+    PetscCall(HcTermApply_AdvDiff(term, t, uloc, f));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
   PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
   PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
@@ -698,7 +725,7 @@ static PetscErrorCode HcTermLinearize_AdvDiff(HcTerm term, PetscReal t, Vec uloc
 static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K};
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_PhysicsJacobian, 0, 0, 0, 0));
@@ -721,7 +748,7 @@ static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal d
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
   PetscReal     beta[HC_MAX_FIELDS], dalpha[2] = {0, 0};
-  HcFluxWeights wt = {PETSC_FALSE, dalpha, beta};
+  HcFluxWeights wt = {PETSC_FALSE, dalpha, beta, PETSC_FALSE};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_PhysicsParamJacobian, 0, 0, 0, 0));
@@ -938,6 +965,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
                           .destroy                = HcTermDestroy_AdvDiff,
                           .parameterschanged      = HcTermParametersChanged_AdvDiff,
                           .apply                  = HcTermApply_AdvDiff,
+                          .applyinsert            = HcTermApplyInsert_AdvDiff,
                           .linearize              = HcTermLinearize_AdvDiff,
                           .jacobian               = HcTermJacobian_AdvDiff,
                           .jacobiantranspose      = HcTermJacobianTranspose_AdvDiff,

@@ -12,6 +12,8 @@
      paramjacobian(dtheta, y)        y += (dF/dtheta) dtheta   y global
      paramjacobiantranspose(wloc, g) g += (dF/dtheta)^T w      this rank's cells only; the caller reduces
    so that the model exchanges ghosts once per product for all its terms.
+   Optional, for a term that can write its output instead of adding to it (no zeroing pass over f before it):
+     applyinsert(t, uloc, f)         f = F(u)                  every owned entry of f written
    Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
      recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
      record(t, uloc, f, rec)         f += F(u), as apply, and write into rec (n reals) what restore needs
@@ -23,6 +25,7 @@ typedef struct {
   PetscErrorCode (*destroy)(HcTerm);
   PetscErrorCode (*parameterschanged)(HcTerm);
   PetscErrorCode (*apply)(HcTerm, PetscReal, Vec, Vec);
+  PetscErrorCode (*applyinsert)(HcTerm, PetscReal, Vec, Vec);
   PetscErrorCode (*linearize)(HcTerm, PetscReal, Vec);
   PetscErrorCode (*jacobian)(HcTerm, Vec, Vec);
   PetscErrorCode (*jacobiantranspose)(HcTerm, Vec, Vec);
