@@ -456,6 +456,7 @@ static PetscErrorCode BenchApply(void *ctx)
   BenchRHS *r = (BenchRHS *)ctx;
 
   PetscFunctionBeginUser;
+  PetscCheck(r->batch >= 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "BenchApply: batch %" PetscInt_FMT " (not set)", r->batch);
   for (PetscInt k = 0; k < r->batch; k++) {
     if (r->term)
       PetscCall(HcTermApply(r->term, 0, r->u, r->f));
@@ -672,6 +673,7 @@ static PetscErrorCode BenchModeFFT(const BenchSetup *bs, const BenchOptions *o)
   PetscCall(BenchFFTWPlan(bs, NX, NY, W, &f));
   r.model = bs->model;
   r.term  = fno;
+  r.batch = 1;
   PetscCall(BenchCreateField(bs, 1000, &r.u));
   PetscCall(VecDuplicate(r.u, &r.f));
   /* the layer and the bare transforms alternate, one repetition each, so that a burst of load from other processes on
