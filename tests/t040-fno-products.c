@@ -12,6 +12,7 @@ typedef struct {
   PetscInt        nx, ny, mx, my;
   PetscBool       px, py, land;
   HcFNOActivation act;
+  PetscInt        width; /* 0: 4; 8 and 16 take the vectorised kernels (W = 8 nv) */
 } Case;
 
 /* Random parameters (not the initialisation), so that biases and every spectral weight matter. */
@@ -203,7 +204,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   if (cs->land) PetscCall(HcTestSetIrregularMask(grid, 7, 0.12));
   PetscCall(HcTermCreate(grid, &term));
   PetscCall(HcTermSetType(term, HCTERMFNO));
-  PetscCall(HcTermFNOSetWidth(term, 4));
+  PetscCall(HcTermFNOSetWidth(term, cs->width ? cs->width : 4));
   PetscCall(HcTermFNOSetModes(term, cs->mx, cs->my));
   PetscCall(HcTermFNOSetActivation(term, cs->act));
   PetscCall(HcTermSetUp(term));
@@ -211,9 +212,9 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(HcTermGetNumParameters(term, &np));
   PetscCall(PetscPrintf(comm,
                         "%s, %s, %" PetscInt_FMT " x %" PetscInt_FMT " cells (transform %" PetscInt_FMT " x %" PetscInt_FMT
-                        "), modes %" PetscInt_FMT ",%" PetscInt_FMT "%s, %" PetscInt_FMT " parameters\n",
+                        "), modes %" PetscInt_FMT ",%" PetscInt_FMT "%s, width %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n",
                         cs->label, HcFNOActivations[cs->act], cs->nx, cs->ny, NX, NY, cs->mx, cs->my, cs->land ? ", land" : "",
-                        np));
+                        cs->width ? cs->width : 4, np));
   PetscCall(RandomizeParameters(term, 11, 0.5));
   PetscCall(PetscMalloc4(np, &dth, np, &gth, np, &th0, np, &th));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
@@ -269,11 +270,13 @@ int main(int argc, char **argv)
 {
   /* the periodic case keeps the most modes the grid allows: kx up to 6 < 14/2, ky = -5 the Nyquist wavenumber of 10 */
   const Case geo[] = {
-      {"cartesian periodic-x periodic-y", HC_GRID_CARTESIAN, 14, 10, 7, 5, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH},
-      {"cartesian walls", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH},
-      {"cartesian periodic-x walls-y", HC_GRID_CARTESIAN, 13, 11, 3, 4, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH},
-      {"latlon global (periodic-x)", HC_GRID_LATLON, 16, 9, 5, 3, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH},
-      {"latlon regional (walls)", HC_GRID_LATLON, 12, 10, 4, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH},
+      {"cartesian periodic-x periodic-y", HC_GRID_CARTESIAN, 14, 10, 7, 5, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH, 0},
+      {"cartesian walls", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
+      {"cartesian periodic-x walls-y", HC_GRID_CARTESIAN, 13, 11, 3, 4, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
+      {"latlon global (periodic-x)", HC_GRID_LATLON, 16, 9, 5, 3, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
+      {"latlon regional (walls)", HC_GRID_LATLON, 12, 10, 4, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
+      {"cartesian walls, width 16", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 16},
+      {"cartesian periodic, width 8", HC_GRID_CARTESIAN, 14, 10, 5, 4, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH, 8},
   };
   int status;
 

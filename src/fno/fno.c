@@ -54,6 +54,7 @@ typedef struct {
 
   /* linearisation point: input (with mask), lifted field, their kept modes, sigma(z) and sigma'(z) */
   PetscReal *xlin, *hlin, *slin, *dslin;
+  PetscBool  hvalid; /* hlin is m (A x + bL) of xl: after a linearisation; a restore leaves it to whoever needs it */
   HcCplx    *Hlin, *Xinlin;
   /* what the products read: the arrays above after a linearisation, or a record of the stage cache after a restore */
   const PetscReal *xl, *sl;
@@ -408,6 +409,61 @@ static inline __attribute__((always_inline)) PetscInt HcFNOOuterRows_Private(Pet
 #endif
 
 #if HC_HAVE_REAL8
+/* dWp += gz h^T over all n cells with h = m (A x + bL) lifted on the fly from the slab input x (C + 1 values per cell)
+   as HcFNOLiftRows_Private does (the same operations): the W channels of h are never written and read back.  W = 8 nv
+   and C given as constants (inlined); eight cells at a time with their h in registers, then cell by cell, every
+   element of dWp summed over the cells in order as in HcFNOOuterRows_Private. */
+static inline __attribute__((always_inline)) void HcFNOOuterLift_Private(PetscInt n, PetscInt C, PetscInt nv, const PetscReal *gz,
+                                                                         const PetscReal *x, const PetscReal *AT,
+                                                                         const PetscReal *bL, PetscReal *dWp)
+{
+  const PetscInt W = 8 * nv;
+  HcReal8        bv[2], A[2][2];
+  PetscInt       q0 = 0;
+
+  for (PetscInt v = 0; v < nv; v++) {
+    bv[v] = *(const HcReal8 *)(bL + 8 * v);
+    for (PetscInt c = 0; c < C; c++) A[c][v] = *(const HcReal8 *)(AT + c * W + 8 * v);
+  }
+  for (; q0 + HC_FNO_QT <= n; q0 += HC_FNO_QT) {
+    const PetscReal *g = gz + q0 * W;
+    HcReal8          hv[HC_FNO_QT][2];
+
+    for (PetscInt k = 0; k < HC_FNO_QT; k++) {
+      const PetscReal *xq = x + (q0 + k) * (C + 1);
+
+      for (PetscInt v = 0; v < nv; v++) {
+        HcReal8 t = bv[v];
+
+        for (PetscInt c = 0; c < C; c++) t += A[c][v] * xq[c];
+        hv[k][v] = t * xq[C];
+      }
+    }
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt v = 0; v < nv; v++) {
+        HcReal8 r = *(HcReal8 *)(dWp + b * W + 8 * v);
+
+        for (PetscInt k = 0; k < HC_FNO_QT; k++) r = r + g[k * W + b] * hv[k][v];
+        *(HcReal8 *)(dWp + b * W + 8 * v) = r;
+      }
+  }
+  for (; q0 < n; q0++) {
+    const PetscReal *g = gz + q0 * W, *xq = x + q0 * (C + 1);
+    HcReal8          hv[2];
+
+    for (PetscInt v = 0; v < nv; v++) {
+      HcReal8 t = bv[v];
+
+      for (PetscInt c = 0; c < C; c++) t += A[c][v] * xq[c];
+      hv[v] = t * xq[C];
+    }
+    for (PetscInt b = 0; b < W; b++)
+      for (PetscInt v = 0; v < nv; v++) *(HcReal8 *)(dWp + b * W + 8 * v) += g[b] * hv[v];
+  }
+}
+#endif
+
+#if HC_HAVE_REAL8
 /* The per-cell sums of HcFNOPointwiseGradient_Private (dP, dbP, dbp, dbL, dA) with W = 8 nv (nv = 1, 2) and C = 1, 2
    given as constants: inlined, the sums stay in vector registers over all the cells instead of going through memory
    at every cell (dA transposed, a-major, while summed).  Every element is summed over the ocean cells in order, as in
@@ -459,13 +515,21 @@ static inline __attribute__((always_inline)) void HcFNOCellSums_Private(PetscInt
 }
 #endif
 
+/* Can HcFNOPointwiseGradient_Private lift h on the fly (h NULL)? */
+static PetscBool HcFNOOuterLiftable_Private(PetscInt C, PetscInt W)
+{
+  return HC_HAVE_REAL8 && (W == 8 || W == 16) && (C == 1 || C == 2) ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /* The pointwise parameter gradients, summed over the ocean cells in order:
      dP += (m w) s^T, dbP += m w, dbp += gz, dWp += gz h^T, dbL += m hb, dA += (m hb) x^T
-   dWp, the big one, four cells at a time with its row in registers (the same order of additions). */
+   dWp, the big one, four cells at a time with its row in registers (the same order of additions).  With h NULL (only
+   when HcFNOOuterLiftable_Private), h = m (A x + bL) is lifted on the fly from AT = A^T and bL. */
 HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *w, const PetscReal *x,
                                                      const PetscReal *s, const PetscReal *gz, const PetscReal *h,
-                                                     const PetscReal *hb, PetscReal *dP, PetscReal *dbP, PetscReal *dbp,
-                                                     PetscReal *dWp, PetscReal *dbL, PetscReal *dA)
+                                                     const PetscReal *AT, const PetscReal *bL, const PetscReal *hb, PetscReal *dP,
+                                                     PetscReal *dbP, PetscReal *dbp, PetscReal *dWp, PetscReal *dbL,
+                                                     PetscReal *dA)
 {
   PetscInt q0 = 0, q = 0;
 
@@ -498,6 +562,17 @@ HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, Pet
   /* gz is zero on land (so is sigma'), so land cells add zeros here.  Widths 8 and 16: eight cells at a time with
      their rows of h in registers (12.7 -> 6.6 ns per cell at W = 16, micro-benchmark); then four at a time. */
 #if HC_HAVE_REAL8
+  if (!h) {
+    if (W == 16 && C == 2)
+      HcFNOOuterLift_Private(n, 2, 2, gz, x, AT, bL, dWp);
+    else if (W == 16)
+      HcFNOOuterLift_Private(n, 1, 2, gz, x, AT, bL, dWp);
+    else if (C == 2)
+      HcFNOOuterLift_Private(n, 2, 1, gz, x, AT, bL, dWp);
+    else
+      HcFNOOuterLift_Private(n, 1, 1, gz, x, AT, bL, dWp);
+    return;
+  }
   if (W == 16)
     q0 = HcFNOOuterRows_Private(n, 2, gz, h, dWp);
   else if (W == 8)
@@ -765,10 +840,11 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOHidden_Private(term, fno->xlin, fno->Xinlin, fno->hlin, fno->Hlin, fno->slin, fno->dslin));
-  fno->xl = fno->xlin;
-  fno->sl = fno->slin;
-  fno->Hl = fno->Hlin;
-  fno->Xl = fno->Xinlin;
+  fno->xl     = fno->xlin;
+  fno->sl     = fno->slin;
+  fno->Hl     = fno->Hlin;
+  fno->Xl     = fno->Xinlin;
+  fno->hvalid = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -842,7 +918,7 @@ static PetscErrorCode HcTermRestore_FNO(HcTerm term, PetscReal t, Vec uloc, cons
     PetscCall(PetscArraycpy(fno->dslin, dsr, fno->ncell * W));
   else
     HcFNOTanhSlopes_Private(fno->ncell, C, W, xr, sr, fno->dslin);
-  HcFNOLift_Private(fno->ncell, C, W, xr, fno->AT, term->theta + fno->obL, fno->hlin);
+  fno->hvalid = PETSC_FALSE; /* the parameter gradient lifts x on the fly (HcFNOOuterLift_Private) */
   PetscFunctionReturn(0);
 }
 
@@ -936,6 +1012,17 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscFunctionReturn(0);
 }
 
+/* hlin = m (A x + bL) of the linearisation point's input, if a restore left it out */
+static PetscErrorCode HcFNOEnsureLifted_Private(HcTerm term)
+{
+  HcFNO *fno = (HcFNO *)term->data;
+
+  PetscFunctionBegin;
+  if (!fno->hvalid) HcFNOLift_Private(fno->ncell, fno->nc, fno->width, fno->xl, fno->AT, term->theta + fno->obL, fno->hlin);
+  fno->hvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 /* (dS/dtheta) dtheta at the linearisation point:
      dh = m (dA x + dbL),  dz = K dh + K_dR h + Wp dh + dWp h + dbp,  dS = m (dP s + dbP + P (sigma'(z) dz)) */
 static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[], Vec y)
@@ -948,6 +1035,7 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
+  PetscCall(HcFNOEnsureLifted_Private(term));
   HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
   HcFNOLift_Private(fno->ncell, C, W, fno->xl, fno->dAT, dth + fno->obL, fno->h);
   PetscCall(HcFFTForwardModes_Private(fno->fft, fno->h, fno->X));
@@ -999,8 +1087,10 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
   }
   PetscCall(PetscArrayzero(fno->sumL, W));
   PetscCall(PetscArrayzero(fno->sumA, W * C));
-  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xl, fno->sl, fno->gz, fno->hlin, fno->gz, grad + fno->oP,
-                                 grad + fno->obP, grad + fno->obp, grad + fno->oWp, fno->sumL, fno->sumA);
+  if (!HcFNOOuterLiftable_Private(C, W)) PetscCall(HcFNOEnsureLifted_Private(term));
+  HcFNOPointwiseGradient_Private(fno->ncell, C, W, fno->wslab, fno->xl, fno->sl, fno->gz,
+                                 HcFNOOuterLiftable_Private(C, W) ? NULL : fno->hlin, fno->AT, term->theta + fno->obL, fno->gz,
+                                 grad + fno->oP, grad + fno->obP, grad + fno->obp, grad + fno->oWp, fno->sumL, fno->sumA);
   for (PetscInt a = 0; a < W; a++) {
     const PetscReal *Wp = term->theta + fno->oWp;
     PetscReal        l  = 0;
@@ -1273,6 +1363,7 @@ static PetscErrorCode HcTermParametersChanged_FNO(HcTerm term)
 
   PetscFunctionBegin;
   fno->stashed = PETSC_FALSE;
+  fno->hvalid  = PETSC_FALSE; /* hlin lifts with the parameters */
   HcFNOTranspose_Private(fno->width, fno->width, term->theta + fno->oWp, fno->dWtmp);
   HcFNOPad_Private(fno->width, fno->Wpad, fno->dWtmp, fno->WpT);
   HcFNOPad_Private(fno->width, fno->Wpad, term->theta + fno->oWp, fno->WpP);
