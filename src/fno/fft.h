@@ -30,8 +30,8 @@ typedef struct {
   PetscInt       kxs, kxm;            /* kept kx columns of this rank */
   PetscInt      *rowstart, *colstart; /* per rank: first row, first kept column (size + 1 entries) */
   int           *cnt, *dsp;           /* Alltoallv counts and displacements (reals): forward, then inverse */
-  double        *rows;                /* ym x NX x W reals */
-  fftw_complex  *spec;                /* ym x nkx x W: spectra of the rows */
+  double        *rows;                /* ym x W x NX reals: a contiguous row per (grid row, channel) */
+  fftw_complex  *spec;                /* ym x W x nkx: spectra of the rows */
   fftw_complex  *col, *colout;        /* NY x kxm x W: the kept columns before and after the y transforms */
   fftw_complex  *sbuf, *rbuf;         /* the transpose */
   fftw_plan      fx, ix, fy, iy;      /* r2c and c2r along x (every row), forward and backward c2c along y (kept columns) */
