@@ -420,20 +420,27 @@ static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
   PetscFunctionReturn(0);
 }
 
+/* Block b's rows of the record (NULL without one): the cache's rows from HcMLPRecordFirstRow_Private() on */
+static const PetscReal *HcMLPRecordBlock_Private(const HcMLP *mlp, PetscInt b)
+{
+  return mlp->reclin ? mlp->reclin + b * (mlp->net.cachesize - HcMLPRecordFirstRow_Private(mlp)) * HC_MLP_BLOCK : NULL;
+}
+
 /* Block b's cache rows at the point (state u, time features tf): its input and the forward pass with slopes, or with a
-   stage record the input and the first layer (recomputed by the same code) and the record's rows. */
+   stage record the input and the first layer (recomputed by the same code) and, with tail, the record's rows (without:
+   the caller reads them in the record, HcMLPRecordBlock_Private). */
 static PetscErrorCode HcMLPFillBlock_Private(HcTerm term, PetscInt b, const PetscScalar ***u, const PetscReal tf[3],
-                                             PetscReal x[])
+                                             PetscBool tail, PetscReal x[])
 {
   HcMLP *mlp = (HcMLP *)term->data;
 
   PetscFunctionBegin;
   HcMLPBlockInput(mlp, b, u, tf, x);
   PetscCall(HcMLPNetForwardBlock_Private(&mlp->net, term->theta, mlp->reclin ? 1 : mlp->net.nlayers, x, PETSC_TRUE, mlp->out));
-  if (mlp->reclin) {
-    const PetscInt r0 = HcMLPRecordFirstRow_Private(mlp), nr = (mlp->net.cachesize - r0) * HC_MLP_BLOCK;
+  if (mlp->reclin && tail) {
+    const PetscInt r0 = HcMLPRecordFirstRow_Private(mlp);
 
-    PetscCall(PetscArraycpy(x + r0 * HC_MLP_BLOCK, mlp->reclin + b * nr, nr));
+    PetscCall(PetscArraycpy(x + r0 * HC_MLP_BLOCK, HcMLPRecordBlock_Private(mlp, b), (mlp->net.cachesize - r0) * HC_MLP_BLOCK));
   }
   PetscFunctionReturn(0);
 }
@@ -469,7 +476,8 @@ static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
   if (!mlp->cache) PetscCall(PetscMalloc1((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache));
   HcMLPTimeFeatures(mlp, mlp->tlin, tf);
   PetscCall(DMDAVecGetArrayDOFRead(term->grid->da, mlp->ulin, &u));
-  for (PetscInt b = 0; b < mlp->nblock; b++) PetscCall(HcMLPFillBlock_Private(term, b, u, tf, HcMLPCacheBlock(mlp, b)));
+  for (PetscInt b = 0; b < mlp->nblock; b++)
+    PetscCall(HcMLPFillBlock_Private(term, b, u, tf, PETSC_TRUE, HcMLPCacheBlock(mlp, b)));
   PetscCall(DMDAVecRestoreArrayDOFRead(term->grid->da, mlp->ulin, &u));
   mlp->lazy = PETSC_FALSE;
   PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp))));
@@ -594,7 +602,7 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
     const PetscInt nb = HcMLPBlockSize(mlp, b);
     PetscReal     *x  = u ? mlp->blk : HcMLPCacheBlock(mlp, b);
 
-    if (u) PetscCall(HcMLPFillBlock_Private(term, b, u, tf, x));
+    if (u) PetscCall(HcMLPFillBlock_Private(term, b, u, tf, PETSC_FALSE, x)); /* the record's rows stay where they are */
 
     for (PetscInt p = 0; p < HC_MLP_BLOCK; p++)
       for (PetscInt c = 0; c < nc; c++) mlp->gout[c * HC_MLP_BLOCK + p] = 0;
@@ -608,7 +616,8 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
         if (Y) mlp->wsave[q * nc + c] = wc;
       }
     }
-    PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, x, mlp->gout, Y ? mlp->gin : NULL, mlp->lanes, mlp->work));
+    PetscCall(HcMLPNetAdjointBlock_Private(&mlp->net, term->theta, x, u ? HcMLPRecordBlock_Private(mlp, b) : NULL, mlp->gout,
+                                           Y ? mlp->gin : NULL, mlp->lanes, mlp->work));
     for (PetscInt k = 0, p0 = 0; Y && k < HC_MLP_SPB && p0 < nb; k++, p0 += HC_MLP_SEG) {
       const PetscInt sg = b * HC_MLP_SPB + k;
 

@@ -467,9 +467,11 @@ PetscErrorCode HcMLPNetTangentBlock_Private(const HcMLPNet *net, const PetscReal
      gin     = (d(network)/d(in))^T gout       (overwritten; may be NULL)
      lanes  += (d(network)/d(theta))^T gout    summed over the block's cells into the lanes of every parameter (may be
                                                NULL; HcMLPNetReduceLanes_Private() adds them up)
-   work: 2 maxw rows. */
+   work: 2 maxw rows.  tail (may be NULL): where the cache's rows from the second hidden layer's on are instead (a
+   stage record's rows, read in place). */
 PetscErrorCode HcMLPNetAdjointBlock_Private(const HcMLPNet *net, const PetscReal theta[], const PetscReal cache[],
-                                            const PetscReal gout[], PetscReal gin[], PetscReal lanes[], PetscReal work[])
+                                            const PetscReal tail[], const PetscReal gout[], PetscReal gin[], PetscReal lanes[],
+                                            PetscReal work[])
 {
   const PetscReal *g = gout;
 
@@ -477,7 +479,9 @@ PetscErrorCode HcMLPNetAdjointBlock_Private(const HcMLPNet *net, const PetscReal
   for (PetscInt l = net->nlayers - 1; l >= 0; l--) {
     const PetscInt   nin = net->n[l], nout = net->n[l + 1];
     const PetscReal *x = l ? cache + (net->n[0] + net->hoff[l - 1]) * HC_B : cache;
-    PetscReal       *gx;
+
+    if (tail && l >= 2) x = tail + (net->hoff[l - 1] - net->hoff[1]) * HC_B; /* the rows after the first hidden layer's */
+    PetscReal *gx;
 
     if (lanes) HcMLPOuterBlock(nin, nout, g, x, lanes + net->woff[l] * HC_LANES, lanes + net->boff[l] * HC_LANES);
     if (!l && !gin) break;

@@ -31,7 +31,8 @@ PETSC_INTERN PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *, const
 PETSC_INTERN PetscErrorCode HcMLPNetTangentBlock_Private(const HcMLPNet *, const PetscReal[], const PetscReal[],
                                                          const PetscReal[], const PetscReal[], PetscReal[], PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetAdjointBlock_Private(const HcMLPNet *, const PetscReal[], const PetscReal[],
-                                                         const PetscReal[], PetscReal[], PetscReal[], PetscReal[]);
+                                                         const PetscReal[], const PetscReal[], PetscReal[], PetscReal[],
+                                                         PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetReduceLanes_Private(const HcMLPNet *, PetscReal[], PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetInputBound_Private(const HcMLPNet *, const PetscReal[], PetscReal[], PetscReal[]);
 
