@@ -159,34 +159,34 @@ static inline __attribute__((always_inline)) void HcFFTTranspose8_Private(const 
 }
 #endif
 
-/* one grid row in: row[a NX + i] = h[i W + a], zero for i >= nx (8 x 8 blocks when W is a multiple of 8) */
-HC_KERNEL static void HcFFTRowsIn_Private(PetscInt nx, PetscInt NX, PetscInt W, const PetscReal *h, double *row)
+/* dst[j ld + i] = src[i ls + j] for i < m, j < n: 8 x 8 blocks with vector shuffles, the edges one by one */
+HC_KERNEL static void HcFFTTranspose_Private(PetscInt m, PetscInt n, const PetscReal *src, PetscInt ls, PetscReal *dst,
+                                             PetscInt ld)
 {
-  PetscInt i0 = 0;
+  PetscInt m8 = 0, n8 = 0;
 
 #if HC_HAVE_REAL8
-  if (W % 8 == 0)
-    for (; i0 + 8 <= nx; i0 += 8)
-      for (PetscInt a = 0; a < W; a += 8) HcFFTTranspose8_Private(h + i0 * W + a, W, row + a * NX + i0, NX);
+  m8 = m - m % 8;
+  n8 = n - n % 8;
+  for (PetscInt i = 0; i < m8; i += 8)
+    for (PetscInt j = 0; j < n8; j += 8) HcFFTTranspose8_Private(src + i * ls + j, ls, dst + j * ld + i, ld);
 #endif
-  for (PetscInt i = i0; i < nx; i++)
-    for (PetscInt a = 0; a < W; a++) row[a * NX + i] = h[i * W + a];
+  for (PetscInt i = 0; i < m; i++)
+    for (PetscInt j = i < m8 ? n8 : 0; j < n; j++) dst[j * ld + i] = src[i * ls + j];
+}
+
+/* one grid row in: row[a NX + i] = h[i W + a], zero for i >= nx */
+static void HcFFTRowsIn_Private(PetscInt nx, PetscInt NX, PetscInt W, const PetscReal *h, double *row)
+{
+  HcFFTTranspose_Private(nx, W, h, W, row, NX);
   for (PetscInt a = 0; a < W; a++)
     for (PetscInt i = nx; i < NX; i++) row[a * NX + i] = 0;
 }
 
 /* one grid row out: out[i W + a] = row[a NX + i], i < nx */
-HC_KERNEL static void HcFFTRowsOut_Private(PetscInt nx, PetscInt NX, PetscInt W, const double *row, PetscReal *out)
+static void HcFFTRowsOut_Private(PetscInt nx, PetscInt NX, PetscInt W, const double *row, PetscReal *out)
 {
-  PetscInt i0 = 0;
-
-#if HC_HAVE_REAL8
-  if (W % 8 == 0)
-    for (; i0 + 8 <= nx; i0 += 8)
-      for (PetscInt a = 0; a < W; a += 8) HcFFTTranspose8_Private(row + a * NX + i0, NX, out + i0 * W + a, W);
-#endif
-  for (PetscInt i = i0; i < nx; i++)
-    for (PetscInt a = 0; a < W; a++) out[i * W + a] = row[a * NX + i];
+  HcFFTTranspose_Private(W, nx, row, NX, out, W);
 }
 
 /* the kept columns [c0, c0 + n) of one grid row's spectra, channels together: dst[(kx - c0) W + a] = spec[a nkx + kx] */

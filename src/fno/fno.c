@@ -602,6 +602,34 @@ static void HcFNOTranspose_Private(PetscInt rows, PetscInt cols, const PetscReal
 
 /* ---- the spectral convolution */
 
+/* y_j += r_j p_j + r_(j xor 1) q_j over n interleaved (re, im) pairs, with (p, q) = (pe, qe) at real and (po, qo) at
+   imaginary places: a complex y += conj?(r) x or its gradient in real arithmetic, eight reals at a time */
+static inline __attribute__((always_inline)) void HcFNOPairAxpy_Private(PetscInt n, const PetscReal *r, PetscReal pe,
+                                                                        PetscReal po, PetscReal qe, PetscReal qo, PetscReal *y)
+{
+  PetscInt j0 = 0;
+
+#if HC_HAVE_REAL8
+  {
+    typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
+    const HcReal8     P = {pe, po, pe, po, pe, po, pe, po}, Q = {qe, qo, qe, qo, qe, qo, qe, qo};
+    const HcLong8     swap = {1, 0, 3, 2, 5, 4, 7, 6};
+
+    for (; j0 + 8 <= 2 * n; j0 += 8) {
+      const HcReal8 rv = *(const HcReal8 *)(r + j0), rs = __builtin_shuffle(rv, swap);
+
+      *(HcReal8 *)(y + j0) += rv * P + rs * Q;
+    }
+  }
+#endif
+  for (PetscInt j = j0; j < 2 * n; j += 2) {
+    const PetscReal re = r[j], im = r[j + 1];
+
+    y[j] += re * pe + im * qe;
+    y[j + 1] += im * po + re * qo;
+  }
+}
+
 /* RT = the owned modes' blocks of R transposed: RT[m][a][b] = R[mode m][b][a] (complex pairs), for the forward
    product's rows */
 static void HcFNOTransposeModes_Private(const HcFNO *fno, const PetscReal *R, PetscReal *RT)
@@ -622,9 +650,8 @@ static void HcFNOTransposeModes_Private(const HcFNO *fno, const PetscReal *R, Pe
 
 /* Y (=|+=) R X per owned mode (RT given: the transposed blocks of HcFNOTransposeModes_Private, indexed by owned mode),
    or R^H X (adjoint; R: the spectral block of theta, [mode][b][a], indexed by the global mode number).  Either way
-   y += r x_s over the input channels s, r the contiguous row s of R^T or of R (conjugated), in real arithmetic on the
-   interleaved pairs: y_j += r_j p_j + r_(j xor 1) q_j with (p, q) = (xr, -xi) at real and (xr, xi) at imaginary places
-   (forward), (xr, xi) and (-xr, xi) (adjoint); eight reals at a time, the whole row in a few vector operations. */
+   y += r x_s over the input channels s, r the contiguous row s of R^T or of R (conjugated): HcFNOPairAxpy_Private with
+   (p, q) = (xr, -xi) at real and (xr, xi) at imaginary places (forward), (xr, xi) and (-xr, xi) (adjoint). */
 HC_KERNEL static void HcFNOMixModes_Private(PetscInt nmode, PetscInt W, const PetscInt *mode, const PetscReal *R,
                                             PetscBool adjoint, const HcCplx *X, HcCplx *Y, PetscBool add)
 {
@@ -632,35 +659,14 @@ HC_KERNEL static void HcFNOMixModes_Private(PetscInt nmode, PetscInt W, const Pe
     const PetscReal *Rm = R + 2 * W * W * (adjoint ? mode[m] : m);
     const PetscReal *x  = (const PetscReal *)(X + m * W);
     PetscReal       *y  = (PetscReal *)(Y + m * W);
-    PetscInt         j0 = 0;
 
     if (!add)
       for (PetscInt j = 0; j < 2 * W; j++) y[j] = 0;
     for (PetscInt sc = 0; sc < W; sc++) {
       const PetscReal *r  = Rm + 2 * W * sc;
       const PetscReal  xr = x[2 * sc], xi = x[2 * sc + 1];
-      const PetscReal  pe = xr, po = adjoint ? -xr : xr, qe = adjoint ? xi : -xi, qo = xi;
 
-      j0 = 0;
-#if HC_HAVE_REAL8
-      {
-        typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
-        const HcReal8     P = {pe, po, pe, po, pe, po, pe, po}, Q = {qe, qo, qe, qo, qe, qo, qe, qo};
-        const HcLong8     swap = {1, 0, 3, 2, 5, 4, 7, 6};
-
-        for (; j0 + 8 <= 2 * W; j0 += 8) {
-          const HcReal8 rv = *(const HcReal8 *)(r + j0), rs = __builtin_shuffle(rv, swap);
-
-          *(HcReal8 *)(y + j0) += rv * P + rs * Q;
-        }
-      }
-#endif
-      for (PetscInt j = j0; j < 2 * W; j += 2) {
-        const PetscReal re = r[j], im = r[j + 1];
-
-        y[j] += re * pe + im * qe;
-        y[j + 1] += im * po + re * qo;
-      }
+      HcFNOPairAxpy_Private(W, r, xr, adjoint ? -xr : xr, adjoint ? xi : -xi, xi, y);
     }
   }
 }
@@ -676,27 +682,9 @@ HC_KERNEL static void HcFNOModeGradient_Private(PetscInt nmode, PetscInt W, cons
     const PetscReal  s = N * mwt[m];
 
     for (PetscInt b = 0; b < W; b++) {
-      PetscReal      *r  = gR + 2 * W * W * mode[m] + 2 * W * b;
-      const PetscReal pe = s * g[2 * b], po = -pe, q = s * g[2 * b + 1];
-      PetscInt        j0 = 0;
+      const PetscReal pe = s * g[2 * b], q = s * g[2 * b + 1];
 
-#if HC_HAVE_REAL8
-      {
-        typedef long long HcLong8 __attribute__((vector_size(8 * sizeof(long long))));
-        const HcReal8     P = {pe, po, pe, po, pe, po, pe, po}, Q = {q, q, q, q, q, q, q, q};
-        const HcLong8     swap = {1, 0, 3, 2, 5, 4, 7, 6};
-
-        for (; j0 + 8 <= 2 * W; j0 += 8) {
-          const HcReal8 vv = *(const HcReal8 *)(v + j0), vs = __builtin_shuffle(vv, swap);
-
-          *(HcReal8 *)(r + j0) += vv * P + vs * Q;
-        }
-      }
-#endif
-      for (PetscInt j = j0; j < 2 * W; j += 2) {
-        r[j] += v[j] * pe + v[j + 1] * q;
-        r[j + 1] += v[j + 1] * po + v[j] * q;
-      }
+      HcFNOPairAxpy_Private(W, v, pe, -pe, q, q, gR + 2 * W * W * mode[m] + 2 * W * b);
     }
   }
 }
