@@ -523,6 +523,7 @@ static PetscBool HcFNOOuterLiftable_Private(PetscInt C, PetscInt W)
 
 /* The pointwise parameter gradients, summed over the ocean cells in order:
      dP += (m w) s^T, dbP += m w, dbp += gz, dWp += gz h^T, dbL += m hb, dA += (m hb) x^T
+   (HcTermParamJacobianTranspose_FNO passes gz for hb and scratch for dbL, dA: the sums it multiplies by Wp^T)
    dWp, the big one, four cells at a time with its row in registers (the same order of additions).  With h NULL (only
    when HcFNOOuterLiftable_Private), h = m (A x + bL) is lifted on the fly from AT = A^T and bL. */
 HC_KERNEL static void HcFNOPointwiseGradient_Private(PetscInt n, PetscInt C, PetscInt W, const PetscReal *w, const PetscReal *x,
@@ -838,8 +839,8 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
 }
 
 /* ---- the adjoint's stage cache: a record keeps the slab input x, s = sigma(z), sigma'(z) unless it follows from s
-   (tanh), the kept modes H of the lifted field and Xin of x; h is recomputed from x (a C -> W lift, cheap).  Saves the forward
-   transform, the inverse transform and the W x W pointwise product of a linearisation. */
+   (tanh), the kept modes H of the lifted field and Xin of x; h is lifted from x where a product needs it (cheap).  Saves the
+   forward transform, the inverse transform and the W x W pointwise product of a linearisation. */
 
 static PetscInt HcFNORecordSlopes_Private(const HcFNO *fno)
 {
