@@ -133,7 +133,7 @@ typedef struct {
   PetscBool        velocity_from_face; /* alpha = face velocity (the operator) or dalpha[] (a parameter direction) */
   const PetscReal *dalpha;             /* per direction, used when !velocity_from_face */
   const PetscReal *beta;               /* per field */
-  PetscBool        insert;             /* write the output instead of adding to it (fast path only) */
+  PetscBool        insert;             /* write the output instead of adding to it (the general sweep zeroes it first) */
 } HcFluxWeights;
 
 /* ---- the fast path: every face open, one constant velocity.  No mask test, no branch per face or field: every row
@@ -398,6 +398,7 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
     PetscCall(HcAdvDiffFluxDivergenceFast_Private(term, uloc, f, wt));
     PetscFunctionReturn(0);
   }
+  if (wt->insert) PetscCall(VecSet(f, 0)); /* the general sweep adds: land cells and closed faces write nothing */
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
@@ -681,10 +682,11 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
+/* f += the term, or with insert f = the term (the fast path writes every owned entry, each cell's divergence once) */
+static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, Vec uloc, Vec f, PetscBool insert)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, insert};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
@@ -693,23 +695,17 @@ static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Ve
   PetscFunctionReturn(0);
 }
 
-/* f = the term: the fast path writes every owned entry (each cell's divergence, once); otherwise zero f and add */
+static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
+{
+  PetscFunctionBegin;
+  PetscCall(HcAdvDiffApply_Private(term, uloc, f, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode HcTermApplyInsert_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
-  HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_TRUE};
-  PetscBool     fast;
-
   PetscFunctionBegin;
-  PetscCall(HcAdvDiffUseFast_Private(term, &fast));
-  if (!fast) {
-    PetscCall(VecSet(f, 0));
-    PetscCall(HcTermApply_AdvDiff(term, t, uloc, f));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
-  PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
-  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(HcAdvDiffApply_Private(term, uloc, f, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 
