@@ -25,6 +25,7 @@ PETSC_EXTERN PetscErrorCode HcGridGetSizes(HcGrid, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcGridSetDomain(HcGrid, PetscReal, PetscReal, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcGridSetPeriodic(HcGrid, PetscBool, PetscBool);
 PETSC_EXTERN PetscErrorCode HcGridGetPeriodic(HcGrid, PetscBool *, PetscBool *);
+PETSC_EXTERN PetscErrorCode HcGridSetProcesses(HcGrid, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode HcGridSetCoordinates(HcGrid, PetscInt, const PetscReal[], PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcGridGetCoordinates(HcGrid, const PetscReal *[], const PetscReal *[]);
 PETSC_EXTERN PetscErrorCode HcGridSetFields(HcGrid, PetscInt, const char *const[]);
@@ -106,6 +107,7 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm, PetscBool);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetOverlap(HcTerm, PetscBool);
 
 /* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
    field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */

@@ -2,7 +2,9 @@ static const char help[] =
     "The fast paths give the results of the general code: the physics term's vectorised sweeps (every face open, a\n"
     "constant velocity) against the general sweeps for F, J v, J^T w, (dF/dtheta) dtheta and (dF/dtheta)^T w, every\n"
     "scheme and both velocity signs, uniform and non-uniform periodic grids, with the fast path checked to be in use (with\n"
-    "scalar x-face coefficients on the uniform grid, rows of them on the stretched one);\n"
+    "scalar x-face coefficients on the uniform grid, rows of them on the stretched one); its stand-alone F exchanging\n"
+    "the ghost rows itself (one rank across each row) against F from a ghosted copy, bit for bit, and where it must not\n"
+    "be taken (ranks across rows, walls in y, the fast path off on some rank);\n"
     "the MLP's row blocks (features and their transpose a grid row at a time) against cell by cell, on a uniform and a\n"
     "stretched periodic grid (every block a row block) and a masked one (some): the five products bit for bit;\n"
     "and the parameter gradient that the MLP and the Fourier layer keep from J^T w for (dF/dtheta)^T w of the same w,\n"
@@ -80,8 +82,9 @@ static PetscReal RelDiffArray(PetscInt n, const PetscReal a[], const PetscReal b
   return PetscSqrtReal(d / PetscMax(s, 1e-300));
 }
 
-/* A non-uniform periodic grid: cell centres with a smooth stretching in both directions. */
-static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt ny, HcGrid *grid)
+/* A non-uniform periodic grid: cell centres with a smooth stretching in both directions; process grid px x py
+   (PETSC_DECIDE: PETSc's choice). */
+static PetscErrorCode CreateStretchedGridOn(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscInt px, PetscInt py, HcGrid *grid)
 {
   PetscReal  *xc, *yc;
   const char *names[] = {"a", "b"};
@@ -100,9 +103,105 @@ static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt n
   PetscCall(HcGridSetCoordinates(*grid, nx, xc, ny, yc));
   PetscCall(HcGridSetDomain(*grid, 0, 1, 0, 2));
   PetscCall(HcGridSetPeriodic(*grid, PETSC_TRUE, PETSC_TRUE));
+  PetscCall(HcGridSetProcesses(*grid, px, py));
   PetscCall(HcGridSetFields(*grid, 2, names));
   PetscCall(HcGridSetUp(*grid));
   PetscCall(PetscFree2(xc, yc));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CreateStretchedGrid(MPI_Comm comm, PetscInt nx, PetscInt ny, HcGrid *grid)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CreateStretchedGridOn(comm, nx, ny, PETSC_DECIDE, PETSC_DECIDE, grid));
+  PetscFunctionReturn(0);
+}
+
+/* A uniform Cartesian grid of two fields on the process grid px x py */
+static PetscErrorCode CreateGridOn(MPI_Comm comm, PetscInt nx, PetscInt ny, PetscBool perx, PetscBool pery, PetscInt px,
+                                   PetscInt py, HcGrid *grid)
+{
+  const char *names[] = {"a", "b"};
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridCreate(comm, grid));
+  PetscCall(HcGridSetSizes(*grid, nx, ny));
+  PetscCall(HcGridSetPeriodic(*grid, perx, pery));
+  PetscCall(HcGridSetProcesses(*grid, px, py));
+  PetscCall(HcGridSetFields(*grid, 2, names));
+  PetscCall(HcGridSetUp(*grid));
+  PetscFunctionReturn(0);
+}
+
+/* Land at the single cell (3, 0): the fast path is off on the ranks whose sweeps reach grid row 0 and on elsewhere */
+static PetscErrorCode SetLandCell(HcGrid grid)
+{
+  DM            da1;
+  Vec           mask;
+  PetscScalar **m;
+  PetscInt      xs, ys, xm, ym;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcGridGetScalarDM(grid, &da1));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(DMCreateGlobalVector(da1, &mask));
+  PetscCall(VecSet(mask, 1));
+  PetscCall(DMDAVecGetArray(da1, mask, &m));
+  if (ys == 0 && xs <= 3 && 3 < xs + xm) m[0][3] = 0;
+  PetscCall(DMDAVecRestoreArray(da1, mask, &m));
+  PetscCall(HcGridSetMask(grid, mask));
+  PetscCall(VecDestroy(&mask));
+  PetscFunctionReturn(0);
+}
+
+/* The physics term's stand-alone F with the ghost rows exchanged while the interior rows are swept, against F from a
+   ghosted copy of u (-physics_overlap 0): bit for bit, twice (the second call reuses the decision and the buffers);
+   expect: whether the view says the exchange is in use on this grid. */
+static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool expect)
+{
+  MPI_Comm        comm = PETSC_COMM_WORLD;
+  const PetscReal K[2] = {3e-3, 1.2e-3};
+  HcTerm          t[2];
+  Vec             u, f[2];
+  PetscReal       d[2];
+  char            text[VIEW_LEN];
+  PetscBool       on, off;
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcTermCreate(grid, &t[k]));
+    PetscCall(HcTermSetType(t[k], HCTERMADVDIFF));
+    PetscCall(HcTermAdvDiffSetScheme(t[k], HC_ADVECTION_UPWIND2));
+    PetscCall(HcTermAdvDiffSetDiffusivity(t[k], K));
+    PetscCall(HcTermAdvDiffSetVelocity(t[k], 0.6, -0.35));
+    PetscCall(HcTermAdvDiffSetOverlap(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(HcTermSetUp(t[k]));
+  }
+  PetscCall(ViewText(t[0], text));
+  on = strstr(text, "stand-alone F: ghost rows exchanged while the interior rows are swept\n") ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(ViewText(t[1], text));
+  off = strstr(text, "stand-alone F: a ghosted copy of u (DMGlobalToLocal) (-physics_overlap 0)") ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &f[0]));
+  PetscCall(VecDuplicate(u, &f[1]));
+  for (int rep = 0; rep < 2; rep++) {
+    PetscCall(HcTestSmoothField(grid, 21 + rep, u));
+    for (int k = 0; k < 2; k++) {
+      PetscCall(VecSet(f[k], NAN));
+      PetscCall(HcTermApply(t[k], 0, u, f[k]));
+    }
+    PetscCall(VecAXPY(f[0], -1, f[1]));
+    PetscCall(VecNorm(f[0], NORM_INFINITY, &d[rep]));
+  }
+  PetscCall(HcTestCheck(comm, on == expect && off, "%-34s stand-alone F %s", label,
+                        expect ? "exchanges the ghost rows itself" : "takes the ghosted copy"));
+  PetscCall(HcTestCheck(comm, d[0] == 0 && d[1] == 0, "%-34s F against the ghosted copy's: max diff %.1e %.1e (bit for bit)",
+                        label, (double)d[0], (double)d[1]));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&f[0]));
+  PetscCall(VecDestroy(&f[1]));
+  PetscCall(HcTermDestroy(&t[0]));
+  PetscCall(HcTermDestroy(&t[1]));
   PetscFunctionReturn(0);
 }
 
@@ -367,6 +466,35 @@ int main(int argc, char **argv)
                                 HcAdvectionSchemes[schemes[s]], (double)vel[d][0], (double)vel[d][1]));
         PetscCall(CheckPhysics(grid, label, schemes[s], vel[d][0], vel[d][1], !stretched));
       }
+    PetscCall(HcGridDestroy(&grid));
+  }
+  /* the physics term's own ghost-row exchange: every rank spans whole rows, y periodic, two rows or more per rank */
+  {
+    PetscMPIInt size;
+
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, 1, size, &grid));
+    PetscCall(CheckOverlap(grid, "overlap: 24 x 20, 1 x P", PETSC_TRUE));
+    PetscCall(CheckPhysics(grid, "overlap: 24 x 20, 1 x P", HC_ADVECTION_UPWIND2, 0.6, -0.35, 1));
+    PetscCall(HcGridDestroy(&grid));
+    PetscCall(CreateStretchedGridOn(comm, 26, 18, 1, size, &grid));
+    PetscCall(CheckOverlap(grid, "overlap: stretched 26 x 18, 1 x P", PETSC_TRUE));
+    PetscCall(CheckPhysics(grid, "overlap: stretched 26 x 18, 1 x P", HC_ADVECTION_CENTERED, -0.45, 0.25, 0));
+    PetscCall(HcGridDestroy(&grid));
+    PetscCall(CreateGridOn(comm, 24, 3 * size, PETSC_TRUE, PETSC_TRUE, 1, size, &grid)); /* no interior rows */
+    PetscCall(CheckOverlap(grid, "overlap: 3 rows per rank", PETSC_TRUE));
+    PetscCall(HcGridDestroy(&grid));
+    if (size > 1) {
+      PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, size, 1, &grid));
+      PetscCall(CheckOverlap(grid, "overlap: 24 x 20, P x 1", PETSC_FALSE));
+      PetscCall(HcGridDestroy(&grid));
+    }
+    PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_FALSE, 1, size, &grid));
+    PetscCall(CheckOverlap(grid, "overlap: walls in y", PETSC_FALSE));
+    PetscCall(HcGridDestroy(&grid));
+    PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, 1, size, &grid));
+    PetscCall(SetLandCell(grid)); /* fast path on some ranks only (on 4): all must take the copy */
+    PetscCall(CheckOverlap(grid, "overlap: land near row 0", PETSC_FALSE));
     PetscCall(HcGridDestroy(&grid));
   }
   /* rows of 128 cells: whole row segments of 32 on 1, 2 and 4 ranks */

@@ -92,6 +92,18 @@ PetscErrorCode HcGridSetPeriodic(HcGrid grid, PetscBool px, PetscBool py)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcGridSetProcesses - the MPI process grid px x py (PETSC_DECIDE for either: PETSc chooses), as -grid_procs.
+@*/
+PetscErrorCode HcGridSetProcesses(HcGrid grid, PetscInt px, PetscInt py)
+{
+  PetscFunctionBegin;
+  PetscCall(HcGridCheckNotSetUp_Private(grid, "process grid"));
+  grid->procs[0] = px;
+  grid->procs[1] = py;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcGridGetPeriodic(HcGrid grid, PetscBool *px, PetscBool *py)
 {
   PetscFunctionBegin;
@@ -455,6 +467,7 @@ PetscErrorCode HcGridSetUp(HcGrid grid)
   PetscCall(DMDAGetCorners(grid->da, &grid->xs, &grid->ys, NULL, &grid->xm, &grid->ym, NULL));
   PetscCall(DMDAGetGhostCorners(grid->da, &grid->gxs, &grid->gys, NULL, &grid->gxm, &grid->gym, NULL));
   PetscCall(HcGridSetUpMetrics_Private(grid));
+  PetscCall(HcGridRowsSetUp_Private(grid));
 
   PetscCall(DMCreateGlobalVector(grid->da1, &grid->mask));
   PetscCall(PetscObjectSetName((PetscObject)grid->mask, "mask"));
@@ -724,6 +737,7 @@ PetscErrorCode HcGridDestroy(HcGrid *grid)
   PetscCall(PetscFree2(g->xf, g->yf));
   PetscCall(PetscFree(g->landboxes));
   PetscCall(PetscFree(g->mstore));
+  PetscCall(HcGridRowsDestroy_Private(g));
   PetscCall(VecDestroy(&g->mask));
   PetscCall(VecDestroy(&g->maskloc));
   PetscCall(DMDestroy(&g->da1));

@@ -227,6 +227,12 @@ PetscErrorCode HcTermApply(HcTerm term, PetscReal t, Vec u, Vec f)
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckSetUp_Private(term));
+  if (term->ops.applyglobal) {
+    PetscBool done;
+
+    PetscCall(term->ops.applyglobal(term, t, u, f, &done));
+    if (done) PetscFunctionReturn(0);
+  }
   PetscCall(DMGetLocalVector(term->grid->da, &uloc));
   PetscCall(DMGlobalToLocal(term->grid->da, u, INSERT_VALUES, uloc));
   if (term->ops.applyinsert)

@@ -29,6 +29,12 @@ typedef struct {
   PetscReal *fwork;    /* row arrays of the fast sweeps: 14 rows of (xm + 2) nc reals, the last two fixed (inverse metrics) */
   PetscBool  xuniform; /* the x spacing is the same over every cell and face the fast sweeps touch (cartesian and lat-lon
                           grids): the x-face coefficients are scalars instead of rows */
+  const PetscScalar **rows; /* ym + 4 row pointers (grid rows ys-2 .. ye+1) for the fast sweeps */
+  PetscReal          *xrow; /* five cells at an end of a periodic row, with its wrap (HcAdvDiffWrapCells) */
+  /* stand-alone F (HcTermApply) with ghost rows instead of a local vector, the interior swept while they travel:
+     where the grid allows it (HcGridRowsBegin_Private) and the fast path is on every rank; -physics_overlap 0: off */
+  PetscBool overlapopt, overlap;
+  PetscInt  overlapmask; /* the grid's maskstate that overlap was decided for */
 } HcAdvDiff;
 
 /* Face coefficients over the cells (l-1, l, l+1, l+2) along the face normal, l and l+1 being the two sides. */
@@ -228,32 +234,37 @@ static void HcAdvDiffFastRowX(const HcAdvDiff *ad, const HcGrid g, PetscInt j, P
 }
 
 /* The face fluxes of a row with coefficient rows (HcAdvDiffFastFlux below).  restrict: without it GCC gives up on the
-   run-time alias checks of this many arrays and the loop stays scalar (four times slower). */
-HC_KERNEL static void HcAdvDiffFastFluxRows(PetscInt n, PetscInt st, const PetscReal *restrict u, PetscReal w,
+   run-time alias checks of this many arrays and the loop stays scalar (four times slower); the four u rows are only
+   read, so they may overlap. */
+HC_KERNEL static void HcAdvDiffFastFluxRows(PetscInt n, const PetscReal *restrict u0, const PetscReal *restrict u1,
+                                            const PetscReal *restrict u2, const PetscReal *restrict u3, PetscReal w,
                                             const PetscReal *restrict a0, const PetscReal *restrict a1,
                                             const PetscReal *restrict a2, const PetscReal *restrict a3,
                                             const PetscReal *restrict D1, const PetscReal *restrict D2,
                                             const PetscReal *restrict beta, PetscReal *restrict out)
 {
   for (PetscInt k = 0; k < n; k++)
-    out[k] = w * (((a0[k] * u[k - st] + a1[k] * u[k]) + a2[k] * u[k + st]) + a3[k] * u[k + 2 * st]) +
-             beta[k] * (D1[k] * u[k] + D2[k] * u[k + st]);
+    out[k] = w * (((a0[k] * u0[k] + a1[k] * u1[k]) + a2[k] * u2[k]) + a3[k] * u3[k]) + beta[k] * (D1[k] * u1[k] + D2[k] * u2[k]);
 }
 
-/* out[k] = w (((A0 u[k-s] + A1 u[k]) + A2 u[k+s]) + A3 u[k+2s]) + beta[k] (D1 u[k] + D2 u[k+s]), k < n: the face fluxes
-   of a row (coefficient arrays per element, or, with Asc/Dsc, the same scalars for every element) */
-HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, PetscInt st, const PetscReal *u, PetscReal w, PetscReal *const A[4],
+/* out[k] = w (((A0 u0[k] + A1 u1[k]) + A2 u2[k]) + A3 u3[k]) + beta[k] (D1 u1[k] + D2 u2[k]), k < n: the face fluxes
+   of a row of faces from the four cells straddling each face (u[s] the s-th of them: for x-faces shifted copies of
+   one row, for y-faces four grid rows), with coefficient arrays per element, or, with Asc/Dsc, the same scalars for
+   every element */
+HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, const PetscReal *const u[4], PetscReal w, PetscReal *const A[4],
                                         const PetscReal *Asc, const PetscReal *D1, const PetscReal *D2, const PetscReal *Dsc,
                                         const PetscReal *beta, PetscReal *out)
 {
   if (Asc) {
     const PetscReal a0 = Asc[0], a1 = Asc[1], a2 = Asc[2], a3 = Asc[3], d1 = Dsc[0], d2 = Dsc[1];
+    const PetscReal *restrict u0 = u[0], *restrict u1 = u[1], *restrict u2 = u[2], *restrict u3 = u[3];
+    const PetscReal *restrict bt = beta;
+    PetscReal *restrict o        = out;
 
     for (PetscInt k = 0; k < n; k++)
-      out[k] =
-          w * (((a0 * u[k - st] + a1 * u[k]) + a2 * u[k + st]) + a3 * u[k + 2 * st]) + beta[k] * (d1 * u[k] + d2 * u[k + st]);
+      o[k] = w * (((a0 * u0[k] + a1 * u1[k]) + a2 * u2[k]) + a3 * u3[k]) + bt[k] * (d1 * u1[k] + d2 * u2[k]);
   } else
-    HcAdvDiffFastFluxRows(n, st, u, w, A[0], A[1], A[2], A[3], D1, D2, beta, out);
+    HcAdvDiffFastFluxRows(n, u[0], u[1], u[2], u[3], w, A[0], A[1], A[2], A[3], D1, D2, beta, out);
 }
 
 /* F[k] (+)= (sxj ixw[k]) (fw[k] - fw[k+nc]) + (sys fs[k] - syn fn[k]), or with ixw NULL the scalar ixwsc for every k;
@@ -321,51 +332,111 @@ static PetscErrorCode HcAdvDiffUseFast_Private(HcTerm term, PetscBool *fast)
   PetscFunctionReturn(0);
 }
 
-/* f += flux divergence of u with the given weights, on the fast path */
-static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc, Vec f, const HcFluxWeights *wt)
+/* What the fast sweeps of one product share: the face weights, the x-face coefficients, the inverse cell widths */
+typedef struct {
+  const HcFluxWeights *wt;
+  PetscReal            a, b, aw, bw, xadv[4]; /* the velocity, and the face weights of x and y fluxes */
+  PetscReal           *A[4], *D1, *D2, *beta;
+  const PetscReal     *ixw;   /* 1/xw from cell xs */
+  PetscBool            first; /* the coefficient rows A are still to be computed */
+} HcAdvDiffFastSweep;
+
+static void HcAdvDiffFastSweepSetUp(HcTerm term, const HcFluxWeights *wt, HcAdvDiffFastSweep *sw)
+{
+  HcAdvDiff     *ad = (HcAdvDiff *)term->data;
+  HcGrid         g  = term->grid;
+  const PetscInt nc = ad->nc, L = (g->xm + 2) * nc;
+  PetscReal     *r[12];
+
+  sw->wt    = wt;
+  sw->a     = term->theta[nc];
+  sw->b     = term->theta[nc + 1];
+  sw->aw    = wt->velocity_from_face ? sw->a : wt->dalpha[0];
+  sw->bw    = wt->velocity_from_face ? sw->b : wt->dalpha[1];
+  sw->ixw   = ad->fwork + 13 * L + nc;
+  sw->first = PETSC_TRUE;
+  HcAdvDiffFastRows(ad, L, r, sw->A, &sw->D1, &sw->D2, &sw->beta);
+  if (ad->xuniform) HcAdvDiffFastUniformX(ad, g, sw->a, sw->xadv);
+  for (PetscInt k = 0; k < (g->xm + 1) * nc; k++) sw->beta[k] = wt->beta[k % nc];
+}
+
+/* The x-face fluxes fx of faces [f0, f1) of a row (face f between cells xs-1+f and xs+f) from its cells c = f0-2 .. f1
+   (relative to xs) at base + (c - c0) nc; dx: the row's diffusive pair on an x-uniform grid (otherwise the rows D1, D2
+   of HcAdvDiffFastRowX) */
+static void HcAdvDiffFastFluxX(const HcAdvDiff *ad, const HcAdvDiffFastSweep *sw, PetscInt f0, PetscInt f1, const PetscReal *base,
+                               PetscInt c0, const PetscReal dx[2], PetscReal *fx)
+{
+  const PetscInt   nc = ad->nc, o = f0 * nc;
+  const PetscReal *ux[4];
+  PetscReal       *A[4];
+
+  for (PetscInt q = 0; q < 4; q++) {
+    ux[q] = base + (f0 - 2 + q - c0) * nc;
+    A[q]  = sw->A[q] + o;
+  }
+  if (ad->xuniform)
+    HcAdvDiffFastFlux((f1 - f0) * nc, ux, sw->aw, NULL, sw->xadv, NULL, NULL, dx, sw->beta + o, fx + o);
+  else
+    HcAdvDiffFastFlux((f1 - f0) * nc, ux, sw->aw, A, NULL, sw->D1 + o, sw->D2 + o, NULL, sw->beta + o, fx + o);
+}
+
+/* cells [c0, c1) of a periodic row of xm cells (relative to its first, wrapped), nc values each, into buf */
+static void HcAdvDiffWrapCells(const PetscReal *row, PetscInt xm, PetscInt nc, PetscInt c0, PetscInt c1, PetscReal *buf)
+{
+  for (PetscInt c = c0; c < c1; c++) {
+    PetscInt w = c; /* c mod xm without divisions: c lies within a few cells of the row */
+
+    while (w < 0) w += xm;
+    while (w >= xm) w -= xm;
+    for (PetscInt k = 0; k < nc; k++) buf[(c - c0) * nc + k] = row[w * nc + k];
+  }
+}
+
+/* F (+)= the flux divergence on grid rows [jb, je) (F: this rank's part of a global vector), from row pointers: row[j -
+   rb] is cell xs of grid row j, j = jb-2 .. je+1.  With xg the rows carry two x-ghost cells on each side (a ghosted
+   local vector); otherwise they are whole periodic rows (one rank across) whose end cells are copied with the wrap. */
+static void HcAdvDiffFastSweepRows(HcTerm term, HcAdvDiffFastSweep *sw, const PetscReal *const *row, PetscInt rb, PetscBool xg,
+                                   PetscInt jb, PetscInt je, PetscScalar *F)
 {
   HcAdvDiff           *ad = (HcAdvDiff *)term->data;
   HcGrid               g  = term->grid;
   const HcGridMetrics *m  = &g->m;
-  const PetscInt       nc = ad->nc, xm = g->xm, ys = g->ys, ye = g->ys + g->ym, L = (xm + 2) * nc;
-  const PetscReal      a = term->theta[nc], b = term->theta[nc + 1];
-  const PetscReal      aw = wt->velocity_from_face ? a : wt->dalpha[0], bw = wt->velocity_from_face ? b : wt->dalpha[1];
-  const PetscScalar   *u;
-  PetscScalar         *F;
-  PetscReal           *r[12], *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
-  PetscReal           *A[4], *D1, *D2, *beta, xadv[4];
-  const PetscReal     *ixw   = ad->fwork + 13 * L + nc; /* 1/xw from cell xs */
-  PetscBool            first = PETSC_TRUE;
+  const PetscInt       nc = ad->nc, xm = g->xm;
+  PetscReal           *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
 
-  PetscFunctionBegin;
-  HcAdvDiffFastRows(ad, L, r, A, &D1, &D2, &beta);
-  if (ad->xuniform) HcAdvDiffFastUniformX(ad, g, a, xadv);
-  for (PetscInt k = 0; k < (xm + 1) * nc; k++) beta[k] = wt->beta[k % nc];
-  PetscCall(VecGetArrayRead(uloc, &u));
-  PetscCall(VecGetArray(f, &F));
-  for (PetscInt j = ys - 1; j < ye; j++) {
-    const PetscReal *uj = u + HcAdvDiffLocalRow(g, nc, j);
+  for (PetscInt j = jb - 1; j < je; j++) {
+    const PetscReal *uy[4] = {row[j - 1 - rb], row[j - rb], row[j + 1 - rb], row[j + 2 - rb]};
     HcFace           fc;
     PetscReal        dsc[2];
 
     /* y-faces between rows j and j+1: the same coefficients all along the row */
-    HcAdvectionCoefficients(ad->scheme, b, PETSC_TRUE, PETSC_TRUE, m->yd[j - 1], m->yd[j], m->yd[j + 1], fc.adv);
+    HcAdvectionCoefficients(ad->scheme, sw->b, PETSC_TRUE, PETSC_TRUE, m->yd[j - 1], m->yd[j], m->yd[j + 1], fc.adv);
     dsc[0] = 1 / m->yd[j];
     dsc[1] = -1 / m->yd[j];
-    HcAdvDiffFastFlux(xm * nc, g->gxm * nc, uj, bw, NULL, fc.adv, NULL, NULL, dsc, beta, fn);
-    if (j >= ys) {
-      /* x-faces of row j, from the west face of cell xs to the east face of cell xe-1 */
-      if (ad->xuniform) {
-        PetscReal dx[2];
+    HcAdvDiffFastFlux(xm * nc, uy, sw->bw, NULL, fc.adv, NULL, NULL, dsc, sw->beta, fn);
+    if (j >= jb) {
+      const PetscReal *uj    = uy[1];
+      PetscReal        dx[2] = {0, 0};
 
+      if (ad->xuniform)
         HcAdvDiffFastUniformDiffusiveX(ad, g, j, dx);
-        HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, NULL, xadv, NULL, NULL, dx, beta, fx);
-      } else {
-        HcAdvDiffFastRowX(ad, g, j, a, A, D1, D2, &first);
-        HcAdvDiffFastFlux((xm + 1) * nc, nc, uj - nc, aw, A, NULL, D1, D2, NULL, beta, fx);
+      else
+        HcAdvDiffFastRowX(ad, g, j, sw->a, sw->A, sw->D1, sw->D2, &sw->first);
+      if (xg)
+        HcAdvDiffFastFluxX(ad, sw, 0, xm + 1, uj, 0, dx, fx);
+      else {
+        /* the faces whose cells all lie in the row read it in place; the two at each end, cells copied with the wrap */
+        const PetscInt e0 = PetscMin(2, xm + 1), e1 = PetscMax(xm - 1, e0);
+
+        HcAdvDiffWrapCells(uj, xm, nc, -2, e0 + 1, ad->xrow);
+        HcAdvDiffFastFluxX(ad, sw, 0, e0, ad->xrow, -2, dx, fx);
+        if (e1 > e0) HcAdvDiffFastFluxX(ad, sw, e0, e1, uj, 0, dx, fx);
+        HcAdvDiffWrapCells(uj, xm, nc, e1 - 2, xm + 2, ad->xrow);
+        HcAdvDiffFastFluxX(ad, sw, e1, xm + 1, ad->xrow, e1 - 2, dx, fx);
       }
-      HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ad->xuniform ? NULL : ixw, ixw[0], m->cf[j - 1] / m->ya[j],
-                              m->cf[j] / m->ya[j], fx, fs, fn, wt->insert, F + HcAdvDiffGlobalRow(g, nc, j));
+      HcAdvDiffFastDivergence(xm * nc, nc, m->yw[j] / m->ya[j], ad->xuniform ? NULL : sw->ixw, sw->ixw[0],
+                              m->cf[j - 1] / m->ya[j], m->cf[j] / m->ya[j], fx, fs, fn, sw->wt->insert,
+                              F + HcAdvDiffGlobalRow(g, nc, j));
     }
     {
       PetscReal *tmp = fs;
@@ -373,8 +444,49 @@ static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc,
       fn             = tmp;
     }
   }
+}
+
+/* f += flux divergence of u with the given weights, on the fast path, from a ghosted local vector */
+static PetscErrorCode HcAdvDiffFluxDivergenceFast_Private(HcTerm term, Vec uloc, Vec f, const HcFluxWeights *wt)
+{
+  HcAdvDiff         *ad = (HcAdvDiff *)term->data;
+  HcGrid             g  = term->grid;
+  const PetscInt     G = HC_GRID_GHOST, rb = g->ys - G;
+  const PetscScalar *u;
+  PetscScalar       *F;
+  HcAdvDiffFastSweep sw;
+
+  PetscFunctionBegin;
+  HcAdvDiffFastSweepSetUp(term, wt, &sw);
+  PetscCall(VecGetArrayRead(uloc, &u));
+  PetscCall(VecGetArray(f, &F));
+  for (PetscInt j = rb; j < g->ys + g->ym + G; j++) ad->rows[j - rb] = u + HcAdvDiffLocalRow(g, ad->nc, j);
+  HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_TRUE, g->ys, g->ys + g->ym, F);
   PetscCall(VecRestoreArray(f, &F));
   PetscCall(VecRestoreArrayRead(uloc, &u));
+  PetscFunctionReturn(0);
+}
+
+/* Whether HcTermApply takes the ghost-row path (HcTermApplyGlobal_AdvDiff): the grid exchanges whole rows
+   (HcGridRowsBegin_Private), x is periodic, and the fast path is on at every rank, since the ranks exchange with one
+   another and must all take it or none.  Decided again (collectively) whenever the grid's mask has changed. */
+static PetscErrorCode HcAdvDiffUseOverlap_Private(HcTerm term, PetscBool *use)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  HcGrid     g  = term->grid;
+
+  PetscFunctionBegin;
+  if (ad->overlapmask != g->maskstate) {
+    PetscBool fast;
+    int       on;
+
+    PetscCall(HcAdvDiffUseFast_Private(term, &fast));
+    on = ad->overlapopt && g->rowsok && g->periodic[0] && g->xm == g->nx && fast;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &on, 1, MPI_INT, MPI_MIN, term->comm));
+    ad->overlap     = on ? PETSC_TRUE : PETSC_FALSE;
+    ad->overlapmask = g->maskstate;
+  }
+  *use = ad->overlap;
   PetscFunctionReturn(0);
 }
 
@@ -709,6 +821,43 @@ static PetscErrorCode HcTermApplyInsert_AdvDiff(HcTerm term, PetscReal t, Vec ul
   PetscFunctionReturn(0);
 }
 
+/* f = F(u) from the global u, for HcTermApply: the ghost rows travel while the rows that do not need them are swept
+   (rows ys+2 .. ye-3), then the two rows at each end; no ghosted copy of u.  done false: this layout or mask needs the
+   local vector (HcAdvDiffUseOverlap_Private), or u is f. */
+static PetscErrorCode HcTermApplyGlobal_AdvDiff(HcTerm term, PetscReal t, Vec u, Vec f, PetscBool *done)
+{
+  HcAdvDiff         *ad = (HcAdvDiff *)term->data;
+  HcGrid             g  = term->grid;
+  const PetscInt     G = HC_GRID_GHOST, ys = g->ys, ye = g->ys + g->ym, rb = ys - G;
+  const PetscInt     ib = PetscMin(ys + G, ye), ie = PetscMax(ye - G, ib); /* interior rows [ib, ie) */
+  HcFluxWeights      wt = {PETSC_TRUE, NULL, ad->K, PETSC_TRUE};
+  HcAdvDiffFastSweep sw;
+  const PetscScalar *ua;
+  PetscScalar       *F;
+
+  PetscFunctionBegin;
+  PetscCall(HcAdvDiffUseOverlap_Private(term, done));
+  if (!*done || u == f) {
+    *done = PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecGetArrayRead(u, &ua));
+  PetscCall(VecGetArray(f, &F));
+  PetscCall(HcGridRowsBegin_Private(g, ua, ad->rows));
+  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  HcAdvDiffFastSweepSetUp(term, &wt, &sw);
+  HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ib, ie, F);
+  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(HcGridRowsEnd_Private(g));
+  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ys, ib, F);
+  HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ie, ye, F);
+  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(VecRestoreArray(f, &F));
+  PetscCall(VecRestoreArrayRead(u, &ua));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode HcTermLinearize_AdvDiff(HcTerm term, PetscReal t, Vec uloc)
 {
   HcAdvDiff *ad = (HcAdvDiff *)term->data;
@@ -838,6 +987,12 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
                              "Vectorised sweeps where every face is open and the velocity is constant (same fluxes as the "
                              "general sweeps; off: always the general sweeps)",
                              "", ad->fastopt, &ad->fastopt, NULL));
+  PetscCall(PetscOptionsBool("-physics_overlap",
+                             "Stand-alone F (HcTermApply) on the fast path with one rank across each grid row: exchange the "
+                             "two ghost rows each side while the interior rows are swept, instead of a ghosted copy of u "
+                             "(same results; off: the copy)",
+                             "", ad->overlapopt, &ad->overlapopt, NULL));
+  ad->overlapmask = -1;
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -868,7 +1023,9 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
     PetscCall(HcTermSetParameterName_Private(term, ad->nc + 1, "velocity_y"));
   }
   PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
-  ad->fastmask = -1;
+  PetscCall(PetscMalloc2(g->ym + 2 * HC_GRID_GHOST, &ad->rows, 5 * ad->nc, &ad->xrow));
+  ad->fastmask    = -1;
+  ad->overlapmask = -1;
   PetscCall(HcAdvDiffFastSetUp_Private(term));
   PetscFunctionReturn(0);
 }
@@ -918,6 +1075,11 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
     PetscCallMPI(MPI_Comm_size(term->comm, &size));
     PetscCall(PetscViewerASCIIPrintf(viewer, "sweeps: fast path on %d of %d rank(s)%s, uniform along x on %d\n", n[0], size,
                                      ad->fastopt ? "" : " (-physics_fast_path 0)", n[1]));
+    PetscCall(HcAdvDiffUseOverlap_Private(term, &fast));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "stand-alone F: %s%s\n",
+                                     fast ? "ghost rows exchanged while the interior rows are swept"
+                                          : "a ghosted copy of u (DMGlobalToLocal)",
+                                     ad->overlapopt ? "" : " (-physics_overlap 0)"));
   }
   for (PetscInt c = 0; c < ad->nc; c++)
     PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
@@ -939,6 +1101,7 @@ static PetscErrorCode HcTermDestroy_AdvDiff(HcTerm term)
   PetscCall(DMDestroy(&ad->dav));
   PetscCall(PetscFree(ad->work));
   PetscCall(PetscFree(ad->fwork));
+  PetscCall(PetscFree2(ad->rows, ad->xrow));
   PetscCall(PetscFree(term->data));
   PetscFunctionReturn(0);
 }
@@ -949,11 +1112,12 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&ad));
-  ad->scheme   = HC_ADVECTION_UPWIND2;
-  ad->fastopt  = PETSC_TRUE;
-  ad->nkinit   = 1;
-  ad->kinit[0] = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
-  term->data   = ad;
+  ad->scheme     = HC_ADVECTION_UPWIND2;
+  ad->fastopt    = PETSC_TRUE;
+  ad->overlapopt = PETSC_TRUE;
+  ad->nkinit     = 1;
+  ad->kinit[0]   = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
+  term->data     = ad;
   if (!term->name) PetscCall(PetscStrallocpy("physics", &term->name));
   term->ops = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_AdvDiff,
                           .setup                  = HcTermSetUp_AdvDiff,
@@ -962,6 +1126,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
                           .parameterschanged      = HcTermParametersChanged_AdvDiff,
                           .apply                  = HcTermApply_AdvDiff,
                           .applyinsert            = HcTermApplyInsert_AdvDiff,
+                          .applyglobal            = HcTermApplyGlobal_AdvDiff,
                           .linearize              = HcTermLinearize_AdvDiff,
                           .jacobian               = HcTermJacobian_AdvDiff,
                           .jacobiantranspose      = HcTermJacobianTranspose_AdvDiff,
@@ -999,9 +1164,26 @@ PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm term, PetscBool fast)
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
-  ad->fastopt  = fast;
-  ad->fastmask = -1;
+  ad->fastopt     = fast;
+  ad->fastmask    = -1;
+  ad->overlapmask = -1;
   if (term->setupcalled) PetscCall(HcAdvDiffFastSetUp_Private(term));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetOverlap - whether HcTermApply may exchange the ghost rows itself while it sweeps the interior rows,
+  instead of a ghosted copy of u (default yes; used on the fast path where one rank spans each grid row, y is
+  periodic and every rank has two rows or more; the same results).
+@*/
+PetscErrorCode HcTermAdvDiffSetOverlap(HcTerm term, PetscBool overlap)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  ad->overlapopt  = overlap;
+  ad->overlapmask = -1;
   PetscFunctionReturn(0);
 }
 

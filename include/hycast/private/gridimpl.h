@@ -49,6 +49,18 @@ struct _p_HcGrid {
   PetscInt      maskstate; /* counts the changes of the mask: operators that precompute from it compare it */
   HcGridMetrics m;
   PetscReal    *mstore; /* one allocation behind every metric array */
+  /* ghost rows without a local vector (src/grid/rows.c): possible where every rank owns whole rows and y is periodic */
+  PetscBool    rowsok;
+  PetscMPIInt  rowsnb[2], rowstag[2], rowsize; /* ranks below and above, tags of rows going up and down, ranks */
+  PetscScalar *rowsbuf;                        /* the HC_GRID_GHOST rows below, then those above */
+  MPI_Request  rowsreq[4];
+  PetscBool    rowsbusy;
 };
+
+/* Ghost rows for operators that read a global vector's rows in place (src/grid/rows.c) */
+PETSC_INTERN PetscErrorCode HcGridRowsSetUp_Private(HcGrid);
+PETSC_INTERN PetscErrorCode HcGridRowsDestroy_Private(HcGrid);
+PETSC_INTERN PetscErrorCode HcGridRowsBegin_Private(HcGrid, const PetscScalar[], const PetscScalar *[]);
+PETSC_INTERN PetscErrorCode HcGridRowsEnd_Private(HcGrid);
 
 #endif
