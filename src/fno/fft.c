@@ -74,6 +74,38 @@ static PetscErrorCode HcFFTPlan_Private(HcFFT *fft, unsigned flags)
   PetscFunctionReturn(0);
 }
 
+/* Plans on every rank.  Measured plans are measured on rank 0 and handed to the others as FFTW wisdom: the ranks'
+   transforms have the same sizes (rows and columns split evenly), and plans measured on each rank separately came out
+   different, one rank's slower transforms making the others wait at the transposes. */
+static PetscErrorCode HcFFTPlanShared_Private(HcFFT *fft)
+{
+  const unsigned flags  = fft->measured ? FFTW_MEASURE : FFTW_ESTIMATE; /* FFTW_MEASURE is 0: no flag to test */
+  char          *wisdom = NULL;
+  unsigned long  len    = 0;
+
+  PetscFunctionBegin;
+  if (!fft->measured || fft->size == 1) {
+    PetscCall(HcFFTPlan_Private(fft, flags));
+    PetscFunctionReturn(0);
+  }
+  if (fft->rank == 0) {
+    PetscCall(HcFFTPlan_Private(fft, flags));
+    wisdom = fftw_export_wisdom_to_string();
+    len    = wisdom ? (unsigned long)strlen(wisdom) + 1 : 0;
+  }
+  PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, fft->comm));
+  PetscCheck(len > 0, fft->comm, PETSC_ERR_LIB, "FFTW: could not export the measured plans as wisdom");
+  if (fft->rank) PetscCall(PetscMalloc1(len, &wisdom));
+  PetscCallMPI(MPI_Bcast(wisdom, (PetscMPIInt)len, MPI_CHAR, 0, fft->comm));
+  if (fft->rank) {
+    PetscCheck(fftw_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW: could not import rank 0's wisdom");
+    PetscCall(HcFFTPlan_Private(fft, flags)); /* from the wisdom; transforms of other sizes are measured here */
+    PetscCall(PetscFree(wisdom));
+  } else
+    free(wisdom); /* FFTW's string comes from malloc */
+  PetscFunctionReturn(0);
+}
+
 /*
   HcFFTCreate_Private - plans for W channels of nx x ny data on an NX x NY transform grid (NX >= nx, NY >= ny: zero
   padding), keeping the modes kx in [0, mx), ky in [-my, my); measure selects FFTW_MEASURE instead of FFTW_ESTIMATE.
@@ -115,7 +147,7 @@ PetscErrorCode HcFFTCreate_Private(MPI_Comm comm, PetscInt nx, PetscInt ny, Pets
   HcCallFFTW(comm, fft->colout = fftw_alloc_complex((size_t)PetscMax(NY * fft->kxm * W, 1)), "allocate the columns");
   HcCallFFTW(comm, fft->sbuf = fftw_alloc_complex(PetscMax(nt, 1)), "allocate the transpose buffers");
   HcCallFFTW(comm, fft->rbuf = fftw_alloc_complex(PetscMax(nt, 1)), "allocate the transpose buffers");
-  PetscCall(HcFFTPlan_Private(fft, measure ? FFTW_MEASURE : FFTW_ESTIMATE));
+  PetscCall(HcFFTPlanShared_Private(fft));
   /* planning with FFTW_MEASURE overwrites the buffers: the zeros go in afterwards */
   PetscCall(PetscMemzero(fft->col, sizeof(fftw_complex) * (size_t)PetscMax(2 * NY * fft->kxm * W, 1)));
   fft->flops[0] = HcFFTPlanFlops_Private(fft->fx) + HcFFTPlanFlops_Private(fft->fy);
@@ -294,20 +326,43 @@ PetscErrorCode HcFFTInverseModes_Private(HcFFT *fft, const fftw_complex Y[], Pet
   PetscFunctionReturn(0);
 }
 
+/* A hash of the four plans' descriptions (fftw_sprint_plan): equal on two ranks when they run the same plans */
+static unsigned long HcFFTPlanHash_Private(HcFFT *fft)
+{
+  fftw_plan     p[4] = {fft->fx, fft->ix, fft->fy, fft->iy};
+  unsigned long h    = 5381;
+
+  for (int k = 0; k < 4; k++) {
+    char *d = p[k] ? fftw_sprint_plan(p[k]) : NULL;
+
+    for (const char *c = d; c && *c; c++) h = 33 * h + (unsigned char)*c;
+    h = 33 * h + (unsigned long)k;
+    free(d);
+  }
+  return h;
+}
+
 PetscErrorCode HcFFTView_Private(HcFFT *fft, PetscViewer viewer)
 {
   PetscLogDouble flops[2], sum[2];
+  unsigned long  h[2];
 
   PetscFunctionBegin;
+  h[0] = HcFFTPlanHash_Private(fft);
+  h[1] = ~h[0];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, h, 2, MPI_UNSIGNED_LONG, MPI_MAX, fft->comm));
   flops[0] = fft->flops[0];
   flops[1] = fft->flops[1];
   PetscCallMPI(MPI_Allreduce(flops, sum, 2, MPI_DOUBLE, MPI_SUM, fft->comm));
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "pruned transforms: FFTW along x on every row, along y on the %" PetscInt_FMT
-                                   " kept kx columns only%s; %" PetscInt_FMT " channels, plans %s\n",
+                                   " kept kx columns only%s; %" PetscInt_FMT " channels, plans %s%s\n",
                                    fft->mx,
                                    fft->size > 1 ? " (rows and columns split over the ranks, one Alltoallv between)" : "", fft->W,
-                                   fft->measured ? "measured" : "estimated"));
+                                   fft->measured ? "measured" : "estimated",
+                                   fft->size == 1  ? ""
+                                   : h[0] == ~h[1] ? ", the same on every rank"
+                                                   : ", different between ranks"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "flops of a forward + inverse transform (FFTW's count, all ranks): %.4g\n",
                                    (double)(sum[0] + sum[1])));
   PetscFunctionReturn(0);
