@@ -532,7 +532,7 @@ static PetscErrorCode BenchStreamTriad(const BenchSetup *bs, PetscInt n, const c
   PetscFunctionReturn(0);
 }
 
-/* The log event of a term type's F (its kernel, without HcTermApply's ghost exchange and zeroing of f) */
+/* The log event of a term type's F (its kernel, without HcTermApply's ghost exchange) */
 static PetscErrorCode BenchTermEvent(HcTermType type, PetscLogEvent *event)
 {
   const char *const types[] = {HCTERMADVDIFF, HCTERMMLP, HCTERMFNO}, *events[] = {"HcPhysicsApply", "HcMLPApply", "HcFNOApply"};
