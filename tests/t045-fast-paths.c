@@ -133,7 +133,8 @@ static PetscErrorCode CreateGridOn(MPI_Comm comm, PetscInt nx, PetscInt ny, Pets
   PetscFunctionReturn(0);
 }
 
-/* Land at the single cell (3, 0): the fast path is off on the ranks whose sweeps reach grid row 0 and on elsewhere */
+/* Land at the single cell (3, 4): the fast path is off on the ranks whose sweeps reach grid row 4 and on elsewhere (on
+   2 and 4 ranks of a 1 x P grid of 20 rows, some of each) */
 static PetscErrorCode SetLandCell(HcGrid grid)
 {
   DM            da1;
@@ -147,17 +148,31 @@ static PetscErrorCode SetLandCell(HcGrid grid)
   PetscCall(DMCreateGlobalVector(da1, &mask));
   PetscCall(VecSet(mask, 1));
   PetscCall(DMDAVecGetArray(da1, mask, &m));
-  if (ys == 0 && xs <= 3 && 3 < xs + xm) m[0][3] = 0;
+  if (ys <= 4 && 4 < ys + ym && xs <= 3 && 3 < xs + xm) m[4][3] = 0;
   PetscCall(DMDAVecRestoreArray(da1, mask, &m));
   PetscCall(HcGridSetMask(grid, mask));
   PetscCall(VecDestroy(&mask));
   PetscFunctionReturn(0);
 }
 
+/* The number of VecScatterBegin calls so far on this rank (DMGlobalToLocal makes one) */
+static PetscErrorCode ScatterCount(PetscInt *count)
+{
+  PetscLogEvent      ev;
+  PetscEventPerfInfo info;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventGetId("VecScatterBegin", &ev));
+  PetscCall(PetscLogEventGetPerfInfo(PETSC_DETERMINE, ev, &info));
+  *count = info.count;
+  PetscFunctionReturn(0);
+}
+
 /* The physics term's stand-alone F with the ghost rows exchanged while the interior rows are swept, against F from a
    ghosted copy of u (-physics_overlap 0): bit for bit, twice (the second call reuses the decision and the buffers);
-   expect: whether the view says the exchange is in use on this grid. */
-static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool expect)
+   expect: whether the exchange is in use on this grid (the view says so, and F then makes no VecScatter on any
+   rank while the copy makes some); mixed: the fast path is on some ranks but not all (the view's count). */
+static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool expect, PetscBool mixed)
 {
   MPI_Comm        comm = PETSC_COMM_WORLD;
   const PetscReal K[2] = {3e-3, 1.2e-3};
@@ -166,6 +181,7 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
   PetscReal       d[2];
   char            text[VIEW_LEN];
   PetscBool       on, off;
+  PetscInt        sc[3], nsc[2];
 
   PetscFunctionBeginUser;
   for (int k = 0; k < 2; k++) {
@@ -179,6 +195,13 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
   }
   PetscCall(ViewText(t[0], text));
   on = strstr(text, "stand-alone F: ghost rows exchanged while the interior rows are swept\n") ? PETSC_TRUE : PETSC_FALSE;
+  if (mixed) {
+    const char *l = strstr(text, "fast path on ");
+    int         k = -1, n = -1;
+
+    if (l) sscanf(l, "fast path on %d of %d", &k, &n);
+    PetscCall(HcTestCheck(comm, k > 0 && k < n, "%-34s fast path on %d of %d ranks (some, not all)", label, k, n));
+  }
   PetscCall(ViewText(t[1], text));
   off = strstr(text, "stand-alone F: a ghosted copy of u (DMGlobalToLocal) (-physics_overlap 0)") ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(HcGridCreateGlobalVector(grid, &u));
@@ -186,15 +209,21 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
   PetscCall(VecDuplicate(u, &f[1]));
   for (int rep = 0; rep < 2; rep++) {
     PetscCall(HcTestSmoothField(grid, 21 + rep, u));
+    PetscCall(ScatterCount(&sc[0]));
     for (int k = 0; k < 2; k++) {
       PetscCall(VecSet(f[k], NAN));
       PetscCall(HcTermApply(t[k], 0, u, f[k]));
+      PetscCall(ScatterCount(&sc[k + 1]));
     }
+    nsc[0] = sc[1] - sc[0];
+    nsc[1] = sc[2] - sc[1];
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nsc, 2, MPIU_INT, MPI_SUM, comm));
     PetscCall(VecAXPY(f[0], -1, f[1]));
     PetscCall(VecNorm(f[0], NORM_INFINITY, &d[rep]));
   }
-  PetscCall(HcTestCheck(comm, on == expect && off, "%-34s stand-alone F %s", label,
-                        expect ? "exchanges the ghost rows itself" : "takes the ghosted copy"));
+  PetscCall(HcTestCheck(comm, on == expect && off && (nsc[0] == 0) == expect && nsc[1] > 0,
+                        "%-34s stand-alone F %s (view; VecScatters %" PetscInt_FMT ", with the copy %" PetscInt_FMT ")", label,
+                        expect ? "exchanges the ghost rows itself" : "takes the ghosted copy", nsc[0], nsc[1]));
   PetscCall(HcTestCheck(comm, d[0] == 0 && d[1] == 0, "%-34s F against the ghosted copy's: max diff %.1e %.1e (bit for bit)",
                         label, (double)d[0], (double)d[1]));
   PetscCall(VecDestroy(&u));
@@ -452,6 +481,7 @@ int main(int argc, char **argv)
   const PetscReal         vel[2][2]  = {{0.6, -0.35}, {-0.45, 0.25}};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscLogDefaultBegin()); /* event counts: which way HcTermApply went */
   comm = PETSC_COMM_WORLD;
   for (int stretched = 0; stretched < 2; stretched++) {
     if (stretched)
@@ -474,27 +504,32 @@ int main(int argc, char **argv)
 
     PetscCallMPI(MPI_Comm_size(comm, &size));
     PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, 1, size, &grid));
-    PetscCall(CheckOverlap(grid, "overlap: 24 x 20, 1 x P", PETSC_TRUE));
+    PetscCall(CheckOverlap(grid, "overlap: 24 x 20, 1 x P", PETSC_TRUE, PETSC_FALSE));
     PetscCall(CheckPhysics(grid, "overlap: 24 x 20, 1 x P", HC_ADVECTION_UPWIND2, 0.6, -0.35, 1));
     PetscCall(HcGridDestroy(&grid));
     PetscCall(CreateStretchedGridOn(comm, 26, 18, 1, size, &grid));
-    PetscCall(CheckOverlap(grid, "overlap: stretched 26 x 18, 1 x P", PETSC_TRUE));
+    PetscCall(CheckOverlap(grid, "overlap: stretched 26 x 18, 1 x P", PETSC_TRUE, PETSC_FALSE));
     PetscCall(CheckPhysics(grid, "overlap: stretched 26 x 18, 1 x P", HC_ADVECTION_CENTERED, -0.45, 0.25, 0));
     PetscCall(HcGridDestroy(&grid));
-    PetscCall(CreateGridOn(comm, 24, 3 * size, PETSC_TRUE, PETSC_TRUE, 1, size, &grid)); /* no interior rows */
-    PetscCall(CheckOverlap(grid, "overlap: 3 rows per rank", PETSC_TRUE));
-    PetscCall(HcGridDestroy(&grid));
+    for (PetscInt r = 2; r <= 3; r++) { /* no interior rows */
+      char label[64];
+
+      PetscCall(PetscSNPrintf(label, sizeof(label), "overlap: %" PetscInt_FMT " rows per rank", r));
+      PetscCall(CreateGridOn(comm, 24, r * size, PETSC_TRUE, PETSC_TRUE, 1, size, &grid));
+      PetscCall(CheckOverlap(grid, label, PETSC_TRUE, PETSC_FALSE));
+      PetscCall(HcGridDestroy(&grid));
+    }
     if (size > 1) {
       PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, size, 1, &grid));
-      PetscCall(CheckOverlap(grid, "overlap: 24 x 20, P x 1", PETSC_FALSE));
+      PetscCall(CheckOverlap(grid, "overlap: 24 x 20, P x 1", PETSC_FALSE, PETSC_FALSE));
       PetscCall(HcGridDestroy(&grid));
     }
     PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_FALSE, 1, size, &grid));
-    PetscCall(CheckOverlap(grid, "overlap: walls in y", PETSC_FALSE));
+    PetscCall(CheckOverlap(grid, "overlap: walls in y", PETSC_FALSE, PETSC_FALSE));
     PetscCall(HcGridDestroy(&grid));
     PetscCall(CreateGridOn(comm, 24, 20, PETSC_TRUE, PETSC_TRUE, 1, size, &grid));
-    PetscCall(SetLandCell(grid)); /* fast path on some ranks only (on 4): all must take the copy */
-    PetscCall(CheckOverlap(grid, "overlap: land near row 0", PETSC_FALSE));
+    PetscCall(SetLandCell(grid)); /* fast path on some ranks only: all must take the copy */
+    PetscCall(CheckOverlap(grid, "overlap: land in row 4", PETSC_FALSE, size > 1 ? PETSC_TRUE : PETSC_FALSE));
     PetscCall(HcGridDestroy(&grid));
   }
   /* rows of 128 cells: whole row segments of 32 on 1, 2 and 4 ranks */

@@ -82,6 +82,8 @@ static PetscErrorCode HcFFTPlanShared_Private(HcFFT *fft)
   const unsigned flags  = fft->measured ? FFTW_MEASURE : FFTW_ESTIMATE; /* FFTW_MEASURE is 0: no flag to test */
   char          *wisdom = NULL;
   unsigned long  len    = 0;
+  PetscMPIInt    n;
+  int            ok = 1;
 
   PetscFunctionBegin;
   if (!fft->measured || fft->size == 1) {
@@ -89,20 +91,23 @@ static PetscErrorCode HcFFTPlanShared_Private(HcFFT *fft)
     PetscFunctionReturn(0);
   }
   if (fft->rank == 0) {
-    PetscCall(HcFFTPlan_Private(fft, flags));
-    wisdom = fftw_export_wisdom_to_string();
-    len    = wisdom ? (unsigned long)strlen(wisdom) + 1 : 0;
+    /* a failure here is reported on every rank below (len 0), not left for the others to wait on */
+    if (!HcFFTPlan_Private(fft, flags)) wisdom = fftw_export_wisdom_to_string();
+    len = wisdom ? (unsigned long)strlen(wisdom) + 1 : 0;
   }
   PetscCallMPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG, 0, fft->comm));
-  PetscCheck(len > 0, fft->comm, PETSC_ERR_LIB, "FFTW: could not export the measured plans as wisdom");
+  PetscCheck(len > 0, fft->comm, PETSC_ERR_LIB, "FFTW: rank 0 could not measure its plans or export them as wisdom");
+  PetscCall(PetscMPIIntCast((PetscInt)len, &n));
   if (fft->rank) PetscCall(PetscMalloc1(len, &wisdom));
-  PetscCallMPI(MPI_Bcast(wisdom, (PetscMPIInt)len, MPI_CHAR, 0, fft->comm));
+  PetscCallMPI(MPI_Bcast(wisdom, n, MPI_CHAR, 0, fft->comm));
   if (fft->rank) {
-    PetscCheck(fftw_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW: could not import rank 0's wisdom");
-    PetscCall(HcFFTPlan_Private(fft, flags)); /* from the wisdom; transforms of other sizes are measured here */
+    ok = fftw_import_wisdom_from_string(wisdom);
     PetscCall(PetscFree(wisdom));
   } else
     free(wisdom); /* FFTW's string comes from malloc */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, fft->comm));
+  PetscCheck(ok, fft->comm, PETSC_ERR_LIB, "FFTW: a rank could not import rank 0's plans (wisdom)");
+  if (fft->rank) PetscCall(HcFFTPlan_Private(fft, flags)); /* from the wisdom; transforms of other sizes are measured here */
   PetscFunctionReturn(0);
 }
 

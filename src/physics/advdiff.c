@@ -404,6 +404,7 @@ static void HcAdvDiffFastSweepRows(HcTerm term, HcAdvDiffFastSweep *sw, const Pe
   const PetscInt       nc = ad->nc, xm = g->xm;
   PetscReal           *fx = ad->work, *fs = fx + (xm + 1) * nc, *fn = fs + xm * nc;
 
+  if (jb >= je) return; /* no rows: read nothing (a ghost row may still be on its way) */
   for (PetscInt j = jb - 1; j < je; j++) {
     const PetscReal *uy[4] = {row[j - 1 - rb], row[j - rb], row[j + 1 - rb], row[j + 2 - rb]};
     HcFace           fc;
@@ -1174,7 +1175,8 @@ PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm term, PetscBool fast)
 /*@C
   HcTermAdvDiffSetOverlap - whether HcTermApply may exchange the ghost rows itself while it sweeps the interior rows,
   instead of a ghosted copy of u (default yes; used on the fast path where one rank spans each grid row, y is
-  periodic and every rank has two rows or more; the same results).
+  periodic and every rank has two rows or more; the same results).  Logically collective: the same value on every
+  rank.
 @*/
 PetscErrorCode HcTermAdvDiffSetOverlap(HcTerm term, PetscBool overlap)
 {
