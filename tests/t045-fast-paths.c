@@ -177,13 +177,15 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
   MPI_Comm        comm = PETSC_COMM_WORLD;
   const PetscReal K[2] = {3e-3, 1.2e-3};
   HcTerm          t[2];
-  Vec             u, f[2];
-  PetscReal       d[2];
+  HcModel         m[2];
+  Vec             u, f[4];
+  PetscReal       d[2][3];
   char            text[VIEW_LEN];
   PetscBool       on, off;
-  PetscInt        sc[3], nsc[2];
+  PetscInt        sc[5], nsc[4];
 
   PetscFunctionBeginUser;
+  /* the term alone (HcTermApply) and as a physics-only model's only term (HcModelApplyRHS) */
   for (int k = 0; k < 2; k++) {
     PetscCall(HcTermCreate(grid, &t[k]));
     PetscCall(HcTermSetType(t[k], HCTERMADVDIFF));
@@ -191,7 +193,9 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
     PetscCall(HcTermAdvDiffSetDiffusivity(t[k], K));
     PetscCall(HcTermAdvDiffSetVelocity(t[k], 0.6, -0.35));
     PetscCall(HcTermAdvDiffSetOverlap(t[k], k == 0 ? PETSC_TRUE : PETSC_FALSE));
-    PetscCall(HcTermSetUp(t[k]));
+    PetscCall(HcModelCreate(grid, &m[k]));
+    PetscCall(HcModelAddTerm(m[k], t[k]));
+    PetscCall(HcModelSetUp(m[k]));
   }
   PetscCall(ViewText(t[0], text));
   on = strstr(text, "stand-alone F: ghost rows exchanged while the interior rows are swept\n") ? PETSC_TRUE : PETSC_FALSE;
@@ -205,32 +209,42 @@ static PetscErrorCode CheckOverlap(HcGrid grid, const char label[], PetscBool ex
   PetscCall(ViewText(t[1], text));
   off = strstr(text, "stand-alone F: a ghosted copy of u (DMGlobalToLocal) (-physics_overlap 0)") ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(HcGridCreateGlobalVector(grid, &u));
-  PetscCall(VecDuplicate(u, &f[0]));
-  PetscCall(VecDuplicate(u, &f[1]));
+  for (int k = 0; k < 4; k++) PetscCall(VecDuplicate(u, &f[k]));
   for (int rep = 0; rep < 2; rep++) {
     PetscCall(HcTestSmoothField(grid, 21 + rep, u));
     PetscCall(ScatterCount(&sc[0]));
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 4; k++) { /* term with the exchange, term with the copy, model with, model without */
       PetscCall(VecSet(f[k], NAN));
-      PetscCall(HcTermApply(t[k], 0, u, f[k]));
+      if (k < 2)
+        PetscCall(HcTermApply(t[k], 0, u, f[k]));
+      else
+        PetscCall(HcModelApplyRHS(m[k - 2], 0, u, f[k]));
       PetscCall(ScatterCount(&sc[k + 1]));
+      nsc[k] = sc[k + 1] - sc[k];
     }
-    nsc[0] = sc[1] - sc[0];
-    nsc[1] = sc[2] - sc[1];
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nsc, 2, MPIU_INT, MPI_SUM, comm));
-    PetscCall(VecAXPY(f[0], -1, f[1]));
-    PetscCall(VecNorm(f[0], NORM_INFINITY, &d[rep]));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nsc, 4, MPIU_INT, MPI_SUM, comm));
+    for (int k = 0; k < 4; k++)
+      if (k != 1) {
+        PetscCall(VecAXPY(f[k], -1, f[1]));
+        PetscCall(VecNorm(f[k], NORM_INFINITY, &d[rep][k ? k - 1 : 0]));
+      }
   }
   PetscCall(HcTestCheck(comm, on == expect && off && (nsc[0] == 0) == expect && nsc[1] > 0,
                         "%-34s stand-alone F %s (view; VecScatters %" PetscInt_FMT ", with the copy %" PetscInt_FMT ")", label,
                         expect ? "exchanges the ghost rows itself" : "takes the ghosted copy", nsc[0], nsc[1]));
-  PetscCall(HcTestCheck(comm, d[0] == 0 && d[1] == 0, "%-34s F against the ghosted copy's: max diff %.1e %.1e (bit for bit)",
-                        label, (double)d[0], (double)d[1]));
+  PetscCall(HcTestCheck(comm, (nsc[2] == 0) == expect && nsc[3] > 0,
+                        "%-34s physics-only model's F: VecScatters %" PetscInt_FMT ", with the copy %" PetscInt_FMT, label,
+                        nsc[2], nsc[3]));
+  PetscCall(HcTestCheck(
+      comm, d[0][0] == 0 && d[1][0] == 0 && d[0][1] == 0 && d[1][1] == 0 && d[0][2] == 0 && d[1][2] == 0,
+      "%-34s F (term; models with and without) against the ghosted copy's: max diff %.1e %.1e %.1e (bit for bit)", label,
+      (double)PetscMax(d[0][0], d[1][0]), (double)PetscMax(d[0][1], d[1][1]), (double)PetscMax(d[0][2], d[1][2])));
   PetscCall(VecDestroy(&u));
-  PetscCall(VecDestroy(&f[0]));
-  PetscCall(VecDestroy(&f[1]));
-  PetscCall(HcTermDestroy(&t[0]));
-  PetscCall(HcTermDestroy(&t[1]));
+  for (int k = 0; k < 4; k++) PetscCall(VecDestroy(&f[k]));
+  for (int k = 0; k < 2; k++) {
+    PetscCall(HcModelDestroy(&m[k]));
+    PetscCall(HcTermDestroy(&t[k]));
+  }
   PetscFunctionReturn(0);
 }
 

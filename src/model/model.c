@@ -744,6 +744,24 @@ PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
 
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
+  if (!(model->recording && model->nrec < model->nslot)) {
+    HcTerm   only    = NULL;
+    PetscInt nactive = 0;
+
+    /* one active term that gets its own ghosts (the physics alone, e.g. a physics-only forecast): it may skip the
+       ghosted copy that the model otherwise shares among its terms */
+    for (PetscInt k = 0; k < model->nterms; k++)
+      if (HcModelTermActive_Private(model, model->terms[k])) {
+        only = model->terms[k];
+        nactive++;
+      }
+    if (nactive == 1 && only->ops.applyglobal) {
+      PetscBool done;
+
+      PetscCall(only->ops.applyglobal(only, t, u, f, &done));
+      if (done) PetscFunctionReturn(0);
+    }
+  }
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
   if (model->recording && model->nrec < model->nslot) PetscCall(HcModelRecordSlot_Private(model, t, u, &rec));
   for (PetscInt k = 0; k < model->nterms; k++) {

@@ -31,8 +31,9 @@ typedef struct {
                           grids): the x-face coefficients are scalars instead of rows */
   const PetscScalar **rows; /* ym + 4 row pointers (grid rows ys-2 .. ye+1) for the fast sweeps */
   PetscReal          *xrow; /* five cells at an end of a periodic row, with its wrap (HcAdvDiffWrapCells) */
-  /* stand-alone F (HcTermApply) with ghost rows instead of a local vector, the interior swept while they travel:
-     where the grid allows it (HcGridRowsBegin_Private) and the fast path is on every rank; -physics_overlap 0: off */
+  /* F of this term alone (HcTermApply, a physics-only model) with ghost rows instead of a local vector, the interior
+     swept while they travel: where the grid allows it (HcGridRowsBegin_Private) and the fast path is on every rank;
+     -physics_overlap 0: off */
   PetscBool overlapopt, overlap;
   PetscInt  overlapmask; /* the grid's maskstate that overlap was decided for */
 } HcAdvDiff;
@@ -822,9 +823,9 @@ static PetscErrorCode HcTermApplyInsert_AdvDiff(HcTerm term, PetscReal t, Vec ul
   PetscFunctionReturn(0);
 }
 
-/* f = F(u) from the global u, for HcTermApply: the ghost rows travel while the rows that do not need them are swept
-   (rows ys+2 .. ye-3), then the two rows at each end; no ghosted copy of u.  done false: this layout or mask needs the
-   local vector (HcAdvDiffUseOverlap_Private), or u is f. */
+/* f = F(u) from the global u, for HcTermApply and a model whose only term this is: the ghost rows travel while the rows that do
+   not need them are swept (rows ys+2 .. ye-3), then the two rows at each end; no ghosted copy of u.  done false: this layout or
+   mask needs the local vector (HcAdvDiffUseOverlap_Private), or u is f. */
 static PetscErrorCode HcTermApplyGlobal_AdvDiff(HcTerm term, PetscReal t, Vec u, Vec f, PetscBool *done)
 {
   HcAdvDiff         *ad = (HcAdvDiff *)term->data;
@@ -989,9 +990,9 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
                              "general sweeps; off: always the general sweeps)",
                              "", ad->fastopt, &ad->fastopt, NULL));
   PetscCall(PetscOptionsBool("-physics_overlap",
-                             "Stand-alone F (HcTermApply) on the fast path with one rank across each grid row: exchange the "
-                             "two ghost rows each side while the interior rows are swept, instead of a ghosted copy of u "
-                             "(same results; off: the copy)",
+                             "F of this term alone (HcTermApply, or a model with no other term) on the fast path with one "
+                             "rank across each grid row: exchange the two ghost rows each side while the interior rows are "
+                             "swept, instead of a ghosted copy of u (same results; off: the copy)",
                              "", ad->overlapopt, &ad->overlapopt, NULL));
   ad->overlapmask = -1;
   PetscOptionsHeadEnd();

@@ -14,8 +14,8 @@
    so that the model exchanges ghosts once per product for all its terms.
    Optional, for a term that can write its output instead of adding to it (no zeroing pass over f before it):
      applyinsert(t, uloc, f)         f = F(u)                  every owned entry of f written
-   Optional, for a term that can get the ghosts it needs itself, faster than a ghosted copy (HcTermApply only: the
-   model shares one exchange among its terms):
+   Optional, for a term that can get the ghosts it needs itself, faster than a ghosted copy (HcTermApply, and a model
+   with this one active term; otherwise the model shares one exchange among its terms):
      applyglobal(t, u, f, &done)     f = F(u) from the global u; done false: not here (layout, mask), use uloc
    Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
      recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
