@@ -739,12 +739,13 @@ PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
 
 PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
 {
-  PetscReal *rec    = NULL;
-  PetscBool  zeroed = PETSC_FALSE;
+  PetscReal      *rec    = NULL;
+  PetscBool       zeroed = PETSC_FALSE;
+  const PetscBool record = model->recording && model->nrec < model->nslot ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(HcModelCheckSetUp_Private(model));
-  if (!(model->recording && model->nrec < model->nslot)) {
+  if (!record) {
     HcTerm   only    = NULL;
     PetscInt nactive = 0;
 
@@ -763,7 +764,7 @@ PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
     }
   }
   PetscCall(DMGlobalToLocal(model->grid->da, u, INSERT_VALUES, model->uloc));
-  if (model->recording && model->nrec < model->nslot) PetscCall(HcModelRecordSlot_Private(model, t, u, &rec));
+  if (record) PetscCall(HcModelRecordSlot_Private(model, t, u, &rec));
   for (PetscInt k = 0; k < model->nterms; k++) {
     HcTerm          term = model->terms[k];
     const PetscBool recd = rec && model->recoff[k + 1] > model->recoff[k] ? PETSC_TRUE : PETSC_FALSE;
