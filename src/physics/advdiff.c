@@ -262,8 +262,11 @@ HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, const PetscReal *const u[4],
     const PetscReal *restrict bt = beta;
     PetscReal *restrict o        = out;
 
-    for (PetscInt k = 0; k < n; k++)
-      o[k] = w * (((a0 * u0[k] + a1 * u1[k]) + a2 * u2[k]) + a3 * u3[k]) + bt[k] * (d1 * u1[k] + d2 * u2[k]);
+    if (a0 == 0 && a3 == 0) /* two-point schemes (centred): the same values for finite u, two rows fewer to read */
+      for (PetscInt k = 0; k < n; k++) o[k] = w * (a1 * u1[k] + a2 * u2[k]) + bt[k] * (d1 * u1[k] + d2 * u2[k]);
+    else
+      for (PetscInt k = 0; k < n; k++)
+        o[k] = w * (((a0 * u0[k] + a1 * u1[k]) + a2 * u2[k]) + a3 * u3[k]) + bt[k] * (d1 * u1[k] + d2 * u2[k]);
   } else
     HcAdvDiffFastFluxRows(n, u[0], u[1], u[2], u[3], w, A[0], A[1], A[2], A[3], D1, D2, beta, out);
 }
