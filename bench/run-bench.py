@@ -10,10 +10,11 @@ bench/results.md with a description of the machine.
   forecast   physics-only RK4 forecast, 1000 steps at N = 512: grid-cell updates per second
 
 Every figure is the median of --reps repetitions after a warm-up, except the PyTorch reference at N = 256 (one
-repetition without warm-up: it takes minutes).  The machine is shared and its speed drifts over minutes, so runs that
-are compared follow each other: per N, hycast's train step, PyTorch's, and (N < 256) hycast's again, its repetitions
-pooled; the scaling figure from pairs of 1- and 2-rank runs made one right after the other.  BLAS runs single-threaded everywhere (OPENBLAS_NUM_THREADS=1): the MPI
-ranks and torch's own threads are the parallelism.
+repetition without warm-up: it takes minutes) and the scaling figure (the median of --reps pairs' ratios, each run one
+step after a warm-up step).  The machine is shared and its speed drifts over minutes, so runs that are compared follow
+each other: per N, hycast's train step, PyTorch's, and (N < 256) hycast's again, its repetitions pooled; the pairs of
+1- and 2-rank runs of the scaling figure one right after the other.  BLAS runs single-threaded everywhere
+(OPENBLAS_NUM_THREADS=1): the MPI ranks and torch's own threads are the parallelism.
 """
 import argparse
 import datetime
@@ -102,7 +103,8 @@ class Runner:
         print("\n".join(l for l in out.splitlines() if l.startswith("RESULT") or "rror" in l or "Killed" in l), flush=True)
         print(f"    ({time.time() - t0:.0f} s{'' if code == 0 else f', exit status {code}'})", flush=True)
         if code != 0:
-            results["error"] = out.strip().splitlines()[-1] if out.strip() else f"exit status {code}"
+            said = [l.strip() for l in out.splitlines() if l.strip(" -=*")]  # not mpiexec's rules of dashes
+            results["error"] = said[-1] if said else f"exit status {code}"
             if code in (-9, 137):
                 results["error"] = "killed (out of memory?)"
         return results
@@ -198,18 +200,21 @@ def scaling(R, N, reps):
     median of the pairs' ratios: on this shared machine the same run's time moves by 20-30% within minutes, and runs
     made seconds apart see the same conditions where runs made a minute apart need not."""
     opts = ["-grid_nx", str(N), "-grid_ny", str(N), "-bench_mode", "train", "-bench_reps", "1", "-bench_warmup", "1"]
-    pairs = []
+    pairs, errors = [], []
     for i in range(reps):
         t = {}
         for ranks in ((1, 2) if i % 2 == 0 else (2, 1)):
             r = R.hycast(f"scaling: train-step N={N}, pair {i + 1} of {reps}, hycast {ranks} rank(s)", ranks, opts)
             t[ranks] = get(r, "train")
+            if r.get("error"):
+                errors.append(f"pair {i + 1}, {ranks} rank(s): {r['error']}")
         if t[1] and t[2]:
             pairs.append((t[1], t[2]))
-    if not pairs:
-        return {}
-    return {"t1": statistics.median(p[0] for p in pairs), "t2": statistics.median(p[1] for p in pairs),
-            "speedup": statistics.median(p[0] / p[1] for p in pairs), "pairs": pairs}
+    res = {"reps": reps, "pairs": pairs, "errors": errors}
+    if pairs:
+        res.update(t1=statistics.median(p[0] for p in pairs), t2=statistics.median(p[1] for p in pairs),
+                   speedup=statistics.median(p[0] / p[1] for p in pairs))
+    return res
 
 
 def get(d, key, field="median"):
@@ -272,13 +277,15 @@ def tables(res, sizes, big, args, torch_ok):
             f"| bare FFTW forward + inverse, 16 channels, full 2-D transforms, FFTW_MEASURE | {fmt_t(tb)} |",
             f"| ratio layer / bare transforms | {ratio(tl, tb)} |", ""]
 
-    sc = res["scaling"]
-    speedup = f"{sc['speedup']:.2f}" if sc else "-"
+    sc = res.get("scaling", {})
+    speedup = f"{sc['speedup']:.2f}" if "speedup" in sc else "-"
     out += [f"## 4. scaling: train-step at N = {big}", "", "| ranks | time (median) | speed-up (median of the pairs' ratios) |",
             "|---|---|---|", f"| 1 | {fmt_t(sc.get('t1'))} | 1 |", f"| 2 | {fmt_t(sc.get('t2'))} | {speedup} |", "",
-            f"{len(sc.get('pairs', []))} pairs of runs on 1 and 2 ranks one right after the other, the order alternating, each "
-            "timing one train step after a warm-up step; per pair (1 rank / 2 ranks = ratio): " +
-            "; ".join(f"{fmt_t(a)} / {fmt_t(b)} = {a / b:.2f}" for a, b in sc.get("pairs", [])) + ".", ""]
+            f"{len(sc.get('pairs', []))} of {sc.get('reps', 0)} pairs of runs on 1 and 2 ranks one right after the other, the "
+            "order alternating, each timing one train step after a warm-up step; the speed-up is the median of the pairs' "
+            "ratios, not the ratio of the two medians beside it. Per pair (1 rank / 2 ranks = ratio): " +
+            ("; ".join(f"{fmt_t(a)} / {fmt_t(b)} = {a / b:.2f}" for a, b in sc.get("pairs", [])) or "none") + "." +
+            ("".join(f" Failed: {e.rstrip('.')}." for e in sc.get("errors", []))), ""]
 
     tf, cu = get(fc, "forecast"), get(fc, "forecast", "cell_updates_per_s")
     out += [f"## 5. forecast: physics-only RK4, {args.forecast_steps} steps at N = {args.forecast_n}, 2 ranks", "",
