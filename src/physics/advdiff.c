@@ -262,8 +262,8 @@ HC_KERNEL static void HcAdvDiffFastFlux(PetscInt n, const PetscReal *const u[4],
     const PetscReal *restrict bt = beta;
     PetscReal *restrict o        = out;
 
-    if (a0 == 0 &&
-        a3 == 0) /* two-point schemes (centred, first-order upwind): the same values for finite u, two rows fewer to read */
+    /* two-point schemes (centred, first-order upwind): the same values for finite u, two rows fewer to read */
+    if (a0 == 0 && a3 == 0)
       for (PetscInt k = 0; k < n; k++) o[k] = w * (a1 * u1[k] + a2 * u2[k]) + bt[k] * (d1 * u1[k] + d2 * u2[k]);
     else
       for (PetscInt k = 0; k < n; k++)
