@@ -11,7 +11,7 @@
 # A different PETSc (a cluster's own, e.g. built on MPICH): make PETSC_DIR=/path PETSC_ARCH=arch
 # The compiler, its flags and the MPI come from that PETSc's pkg-config file.
 # MPICH instead of OpenMPI (docs/mpich.md): MPI=mpich on any goal above, e.g. make deps MPI=mpich (builds FFTW-MPI and
-# PETSc on MPICH into build/mpich/prefix or PREFIX=dir; 20 to 50 min, once), make test MPI=mpich.  make clean MPI=mpich
+# PETSc on MPICH into build/mpich/prefix or PREFIX=dir; 10 to 50 min, once), make test MPI=mpich.  make clean MPI=mpich
 # removes that flavour's objects only; make clean-mpich removes build/mpich (its PETSc too).
 
 SHELL        := /bin/bash
@@ -84,7 +84,7 @@ ifneq ($(NEED_CONFIG),)
     PETSC_PC_DIR := $(abspath $(PETSC_DIR)/$(PETSC_ARCH)/lib/pkgconfig)
     ifeq ($(wildcard $(PETSC_PC_DIR)/PETSc.pc $(PETSC_PC_DIR)/petsc.pc),)
       ifeq ($(MPI)-$(PETSC_DIR),mpich-$(PREFIX))
-        $(error MPI=mpich: no PETSc.pc in $(PETSC_PC_DIR). Run 'make deps MPI=mpich' first (builds PETSc on MPICH: 20 to 50 min))
+        $(error MPI=mpich: no PETSc.pc in $(PETSC_PC_DIR). Run 'make deps MPI=mpich' first (builds PETSc on MPICH: 10 to 50 min))
       endif
       $(error PETSC_DIR=$(PETSC_DIR) PETSC_ARCH=$(PETSC_ARCH): no PETSc.pc in $(PETSC_PC_DIR). Point PETSC_DIR/PETSC_ARCH at an installed PETSc, or unset them to use the system PETSc)
     endif
@@ -216,7 +216,7 @@ run-bench: $(BENCH_BINS)
 format:
 	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')
 
-# make clean keeps the MPICH prefix (PETSc and FFTW built on MPICH, 20 to 50 min of work): make clean-mpich removes it.
+# make clean keeps the MPICH prefix (PETSc and FFTW built on MPICH, 10 to 50 min of work): make clean-mpich removes it.
 ifeq ($(MPI),mpich)
 clean:
 	rm -rf $(BUILD) bin lib
