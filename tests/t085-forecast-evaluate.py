@@ -87,6 +87,26 @@ clim = [l for l in out.splitlines() if l.startswith("climatology")]
 check(len(clim) == 6 and clim[2].split()[1:] == ["n/a"] * 5 and "nan" not in out,
       "climatology's anomaly correlation printed as n/a (undefined), no nan in the tables")
 
+print("evaluate -evaluate_box: scores only the cells of a box, as if the truth had been cut to it")
+def table(csv):
+    return {(r[0], r[1], int(r[2])): [float(v) for v in r[3:6]]
+            for r in (l.split(",") for l in open(csv).read().splitlines()[1:])}
+hind = ["evaluate", "-data_vars", "u,v", "-models", path("model.nc"), "-evaluate_inits", "8,14", "-evaluate_leads", "3"]
+out_all = run(hind + ["-truth", path("coarse.nc"), "-evaluate_csv", path("all.csv")])
+out_box = run(hind + ["-truth", path("coarse.nc"), "-evaluate_box", "-0.5,0.5,-0.5,0.25", "-evaluate_csv", path("box.csv")],
+              ranks=2)
+run(hind[:-4] + ["-evaluate_inits", "8,14", "-evaluate_leads", "3", "-truth", path("coarse.nc"), "-data_box",
+                 "-0.5,0.5,-0.5,0.25", "-evaluate_csv", path("cut.csv")])
+whole, box, cut = table(path("all.csv")), table(path("box.csv")), table(path("cut.csv"))
+check("scoring the 48 active cell(s)" in out_box and "over 48 scored cell(s)" in out_box and "over 256 scored" in out_all,
+      "8 x 6 of the 16 x 16 cells scored")
+same = all(numpy.allclose(box[k], cut[k], rtol=1e-10, atol=1e-14, equal_nan=True) for k in cut if k[0] in ("persistence", "climatology"))
+differ = any(abs(box[k][0] - whole[k][0]) > 1e-6 * whole[k][0] for k in whole if k[0] == "persistence")
+check(same and differ and len(cut) == len(box),
+      f"persistence and climatology over the box equal those of the truth cut to it, not those of the whole grid "
+      f"(persistence u lead 1: box {box[('persistence', 'u', 1)][0]:.6g}, cut {cut[('persistence', 'u', 1)][0]:.6g}, "
+      f"whole {whole[('persistence', 'u', 1)][0]:.6g})")
+
 print("bad input: one clear message, non-zero exit, no output left behind")
 bad = [
     (["forecast", "-model", path("model.nc"), "-data", path("coarse.nc"), "-data_vars", "u", "-o", path("b1.nc")],
@@ -104,6 +124,8 @@ bad = [
 shutil.copy(path("coarse.nc"), path("noleap.nc"))
 with netCDF4.Dataset(path("noleap.nc"), "a") as d:
     d.variables["time"].calendar = "noleap"
+bad.append((["evaluate", "-truth", path("coarse.nc"), "-data_vars", "u,v", "-models", path("model.nc"), "-evaluate_box",
+             "2,3,-0.5,0.5", "-evaluate_csv", path("b8.csv")], "no active cell of the truth's grid has its centre in the box", "b8.csv"))
 bad.append((["evaluate", "-truth", path("noleap.nc"), "-data_vars", "u,v", "-forecast", path("fc.nc"), "-evaluate_csv",
              path("b6.csv")], "calendar 'standard' differs from the truth's 'noleap'", "b6.csv"))
 for args, msg, product in bad:

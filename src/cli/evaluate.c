@@ -7,9 +7,9 @@
    Forecast files:  hycast evaluate -truth T.nc -data_vars sst -forecast F.nc[,G.nc]
      files written by hycast forecast, matched to the truth by date.
 
-   Statistics over the active cells, area-weighted, per model, field and lead: RMSE, bias, and the anomaly correlation
-   (anomalies from the climatology).  Climatology: the mean of the truth before the first initial time (or over
-   -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE. */
+   Statistics over the active cells (or those in -evaluate_box), area-weighted, per model, field and lead: RMSE, bias, and the
+   anomaly correlation (anomalies from the climatology).  Climatology: the mean of the truth before the first initial time (or
+   over -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE. */
 #include <math.h>
 #include "commands.h"
 
@@ -36,6 +36,8 @@ typedef struct {
   Vec        clim[12]; /* one (not monthly) or twelve climatological fields */
   PetscInt  *month;    /* calendar month of every truth time (0-11) */
   HcReader   reader;
+  Vec        scored; /* 1 on the active cells that are scored (all, or those in -evaluate_box), else 0 */
+  PetscInt   nscored;
 } HcTruth;
 
 /* The calendar month (0-11) of a model time, through the reader's date formatting. */
@@ -106,7 +108,7 @@ static PetscErrorCode HcEvaluateAccumulate(HcTruth *tr, HcSkill *s, PetscInt lea
   PetscFunctionBegin;
   PetscCall(HcGridGetDM(tr->grid, &da));
   PetscCall(HcGridGetScalarDM(tr->grid, &da1));
-  PetscCall(HcGridGetMask(tr->grid, &mask));
+  mask = tr->scored;
   PetscCall(HcGridGetOwnership(tr->grid, &xs, &ys, &xm, &ym));
   PetscCall(PetscMemzero(loc, sizeof(loc)));
   PetscCall(DMDAVecGetArrayDOFRead(da, f, &F));
@@ -176,11 +178,12 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
 
     PetscCall(HcGridGetFieldName(tr->grid, c, &name));
     for (int what = 0; what < 3; what++) {
-      PetscCall(PetscPrintf(comm, "\n%s of %s by lead (area-weighted over the active cells; %" PetscInt_FMT " initial time(s))\n",
-                            what == 0   ? "RMSE"
-                            : what == 1 ? "bias"
-                                        : "anomaly correlation",
-                            name, ninit));
+      PetscCall(PetscPrintf(
+          comm, "\n%s of %s by lead (area-weighted over %" PetscInt_FMT " scored cell(s); %" PetscInt_FMT " initial time(s))\n",
+          what == 0   ? "RMSE"
+          : what == 1 ? "bias"
+                      : "anomaly correlation",
+          name, tr->nscored, ninit));
       PetscCall(PetscPrintf(comm, "%-14s", "lead"));
       for (PetscInt l = 1; l <= tr->maxlead; l++) PetscCall(PetscPrintf(comm, " %10" PetscInt_FMT, l));
       PetscCall(PetscPrintf(comm, "\n"));
@@ -226,8 +229,66 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
   PetscFunctionReturn(0);
 }
 
+/* Is longitude x in [x0, x1], also when the box or the grid's longitudes are given in another 360-degree turn? */
+static PetscBool HcEvaluateInLongitude(PetscReal x, PetscReal x0, PetscReal x1)
+{
+  const PetscReal tol = 1e-9 * PetscMax(1, PetscAbsReal(x));
+
+  x = x0 + (x - x0) - 360 * PetscFloorReal((x - x0 + tol) / 360);
+  return (PetscBool)(x <= x1 + tol);
+}
+
+/* The scored cells: every active cell, or those whose centre lies in box = x0,x1,y0,y1 (for a score over a region of a
+   larger domain, e.g. a model trained on an ocean basin scored on one box of it). */
+static PetscErrorCode HcEvaluateSetScored(MPI_Comm comm, HcTruth *tr, const PetscReal box[])
+{
+  Vec              mask;
+  PetscScalar    **sc;
+  const PetscReal *xc, *yc;
+  HcGridType       type;
+  PetscInt         xs, ys, xm, ym, n = 0;
+
+  PetscFunctionBegin;
+  PetscCall(HcGridGetMask(tr->grid, &mask));
+  PetscCall(VecDuplicate(mask, &tr->scored));
+  PetscCall(VecCopy(mask, tr->scored));
+  if (box) {
+    DM da1;
+
+    PetscCall(HcGridGetScalarDM(tr->grid, &da1));
+    PetscCall(HcGridGetType(tr->grid, &type));
+    PetscCall(HcGridGetCoordinates(tr->grid, &xc, &yc));
+    PetscCall(HcGridGetOwnership(tr->grid, &xs, &ys, &xm, &ym));
+    PetscCall(DMDAVecGetArray(da1, tr->scored, &sc));
+    for (PetscInt j = ys; j < ys + ym; j++)
+      for (PetscInt i = xs; i < xs + xm; i++) {
+        const PetscBool inx = type == HC_GRID_LATLON ? HcEvaluateInLongitude(xc[i], box[0], box[1])
+                                                     : (PetscBool)(xc[i] >= box[0] && xc[i] <= box[1]);
+
+        if (!inx || yc[j] < box[2] || yc[j] > box[3]) sc[j][i] = 0;
+      }
+    PetscCall(DMDAVecRestoreArray(da1, tr->scored, &sc));
+  }
+  {
+    PetscReal s;
+
+    PetscCall(VecSum(tr->scored, &s));
+    n = (PetscInt)PetscRealPart(s);
+  }
+  tr->nscored = n;
+  PetscCheck(n > 0 || !box, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-evaluate_box %g,%g,%g,%g: no active cell of the truth's grid has its centre in the box", (double)box[0],
+             (double)box[1], (double)box[2], (double)box[3]);
+  PetscCheck(n > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "hycast evaluate: the truth has no active cell");
+  if (box)
+    PetscCall(PetscPrintf(
+        comm, "hycast evaluate: scoring the %" PetscInt_FMT " active cell(s) with centres in x %g to %g, y %g to %g\n", n,
+        (double)box[0], (double)box[1], (double)box[2], (double)box[3]));
+  PetscFunctionReturn(0);
+}
+
 /* The truth: every state of the selected environment, times, calendar months. */
-static PetscErrorCode HcEvaluateReadTruth(MPI_Comm comm, const char file[], HcTruth *tr)
+static PetscErrorCode HcEvaluateReadTruth(MPI_Comm comm, const char file[], const PetscReal box[], HcTruth *tr)
 {
   const PetscReal *t;
 
@@ -240,6 +301,7 @@ static PetscErrorCode HcEvaluateReadTruth(MPI_Comm comm, const char file[], HcTr
   PetscCall(HcGridGetNumFields(tr->grid, &tr->nc));
   PetscCheck(tr->nc <= HC_MAX_FIELDS_EVAL, comm, PETSC_ERR_SUP, "hycast evaluate: at most %d fields", HC_MAX_FIELDS_EVAL);
   PetscCall(HcGridCreateAreaVector(tr->grid, &tr->area));
+  PetscCall(HcEvaluateSetScored(comm, tr, box));
   PetscCall(HcReaderGetTimes(tr->reader, &tr->nt, &t));
   PetscCall(PetscMalloc2(tr->nt, &tr->t, tr->nt, &tr->month));
   PetscCall(PetscArraycpy(tr->t, t, tr->nt));
@@ -270,6 +332,7 @@ static PetscErrorCode HcEvaluateDestroyTruth(HcTruth *tr)
   PetscCall(VecDestroyVecs(tr->nt, &tr->y));
   PetscCall(PetscFree2(tr->t, tr->month));
   PetscCall(VecDestroy(&tr->area));
+  PetscCall(VecDestroy(&tr->scored));
   PetscCall(HcReaderDestroy(&tr->reader));
   PetscFunctionReturn(0);
 }
@@ -468,7 +531,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
        *files[HC_EVAL_MAXMODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAXMODELS, nlab = HC_EVAL_MAXMODELS, nf = HC_EVAL_MAXMODELS, nd = 2, ncd = 2, inits[2] = {0, -1}, ni = 2,
            leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
-  PetscBool hasm, hasl, hasf, hasd, hasi, hascd;
+  PetscBool hasm, hasl, hasf, hasd, hasi, hascd, hasbox;
+  PetscReal box[4];
+  PetscInt  nbox = 4;
   HcTruth   tr;
 
   PetscFunctionBegin;
@@ -494,6 +559,10 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                                     "Period of the climatology (default: the truth before the first initial time)", "", cdates,
                                     &ncd, &hascd));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
+  PetscCall(PetscOptionsRealArray("-evaluate_box",
+                                  "Score only the cells with centres in lon0,lon1,lat0,lat1 (x0,x1,y0,y1; default: every active "
+                                  "cell of the truth)",
+                                  "", box, &nbox, &hasbox));
   PetscCall(PetscOptionsInt("-evaluate_env",
                             "Environment the models run as, when they have environment terms (default: -data_env of the truth)",
                             "HcModelSetEnvironment", env, &env, NULL));
@@ -506,7 +575,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCheck(!hascd || ncd == 2, comm, PETSC_ERR_ARG_SIZ, "-evaluate_climatology_dates takes two dates, first and last");
   PetscCheck(leads >= 1 && leads <= HC_EVAL_MAXLEADS, comm, PETSC_ERR_ARG_OUTOFRANGE, "-evaluate_leads must be in [1, %d]",
              HC_EVAL_MAXLEADS);
-  PetscCall(HcEvaluateReadTruth(comm, truth, &tr));
+  PetscCheck(!hasbox || (nbox == 4 && box[0] <= box[1] && box[2] <= box[3]), comm, PETSC_ERR_ARG_WRONG,
+             "-evaluate_box takes four values lon0,lon1,lat0,lat1 with lon0 <= lon1 and lat0 <= lat1");
+  PetscCall(HcEvaluateReadTruth(comm, truth, hasbox ? box : NULL, &tr));
   if (hascd) {
     PetscCall(HcEvaluateIndex(&tr, cdates[0], &c0));
     PetscCall(HcEvaluateIndex(&tr, cdates[1], &c1));
