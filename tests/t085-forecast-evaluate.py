@@ -156,6 +156,18 @@ else:
     errline = [l for l in out.splitlines() if "error:" in l]
     check(len(errline) == 1 and "outside the model's domain" in errline[0] and not os.path.exists(path("b7.nc")),
           f"forecast: {errline[0] if errline else out.strip()[-200:]}")
+    # -evaluate_box across 0 E, written as -data_box writes it (lon1 < lon0) and as -10..10: the truth cut to the box
+    ev = ["evaluate", "-truth", ersst, "-data_vars", "sst", "-data_dates", "2010-01-01,2020-12-31", "-models",
+          path("ersst-model.nc"), "-evaluate_dates", "2019-01-01,2019-06-01", "-evaluate_leads", "2"]
+    tabs = []
+    for k, opts in enumerate((["-data_box", "350,10,35,45"], ["-data_box", "330,30,30,50", "-evaluate_box", "350,10,35,45"],
+                              ["-data_box", "330,30,30,50", "-evaluate_box", "-10,10,35,45"])):
+        run(ev + opts + ["-evaluate_csv", path(f"zero{k}.csv")], ranks=2)
+        tabs.append(table(path(f"zero{k}.csv")))
+    keys = [k for k in tabs[0] if k[0] in ("persistence", "climatology")]
+    check(len(keys) == 4 and all(numpy.allclose(t[k], tabs[0][k], rtol=1e-10, equal_nan=True) for t in tabs[1:] for k in keys),
+          f"-evaluate_box across 0 E scores the cells of -data_box 350,10,35,45 (persistence lead 1: "
+          f"{', '.join(f'{t[keys[0]][0]:.6g}' for t in tabs)})")
 
 shutil.rmtree(tmp, ignore_errors=True)
 print("PASSED" if not failed else f"FAILED: {failed} check(s)")

@@ -247,6 +247,7 @@ static PetscErrorCode HcEvaluateSetScored(MPI_Comm comm, HcTruth *tr, const Pets
   const PetscReal *xc, *yc;
   HcGridType       type;
   PetscInt         xs, ys, xm, ym, n = 0;
+  PetscReal        x1;
 
   PetscFunctionBegin;
   PetscCall(HcGridGetMask(tr->grid, &mask));
@@ -257,13 +258,17 @@ static PetscErrorCode HcEvaluateSetScored(MPI_Comm comm, HcTruth *tr, const Pets
 
     PetscCall(HcGridGetScalarDM(tr->grid, &da1));
     PetscCall(HcGridGetType(tr->grid, &type));
+    /* as -data_box: on lat-lon grids lon1 < lon0 is a box across 0 E (or 180 E) */
+    PetscCheck(type == HC_GRID_LATLON || box[0] <= box[1], comm, PETSC_ERR_ARG_WRONG, "-evaluate_box: x0 %g is above x1 %g",
+               (double)box[0], (double)box[1]);
+    x1 = box[1] < box[0] ? box[1] + 360 : box[1];
     PetscCall(HcGridGetCoordinates(tr->grid, &xc, &yc));
     PetscCall(HcGridGetOwnership(tr->grid, &xs, &ys, &xm, &ym));
     PetscCall(DMDAVecGetArray(da1, tr->scored, &sc));
     for (PetscInt j = ys; j < ys + ym; j++)
       for (PetscInt i = xs; i < xs + xm; i++) {
-        const PetscBool inx = type == HC_GRID_LATLON ? HcEvaluateInLongitude(xc[i], box[0], box[1])
-                                                     : (PetscBool)(xc[i] >= box[0] && xc[i] <= box[1]);
+        const PetscBool inx =
+            type == HC_GRID_LATLON ? HcEvaluateInLongitude(xc[i], box[0], x1) : (PetscBool)(xc[i] >= box[0] && xc[i] <= box[1]);
 
         if (!inx || yc[j] < box[2] || yc[j] > box[3]) sc[j][i] = 0;
       }
@@ -531,9 +536,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
        *files[HC_EVAL_MAXMODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAXMODELS, nlab = HC_EVAL_MAXMODELS, nf = HC_EVAL_MAXMODELS, nd = 2, ncd = 2, inits[2] = {0, -1}, ni = 2,
            leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
-  PetscBool hasm, hasl, hasf, hasd, hasi, hascd, hasbox;
-  PetscReal box[4];
-  PetscInt  nbox = 4;
+  PetscBool hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help;
+  PetscReal box[4] = {0, 0, 0, 0};
+  PetscInt  nbox   = 4;
   HcTruth   tr;
 
   PetscFunctionBegin;
@@ -567,6 +572,15 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                             "Environment the models run as, when they have environment terms (default: -data_env of the truth)",
                             "HcModelSetEnvironment", env, &env, NULL));
   PetscOptionsEnd();
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help && !truth[0]) { /* -help alone: also list the truth reader's options (-data_*), then stop without an error */
+    HcReader r;
+
+    PetscCall(HcReaderCreate(comm, &r));
+    PetscCall(HcReaderSetFromOptions(r));
+    PetscCall(HcReaderDestroy(&r));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(hasm != hasf, comm, PETSC_ERR_ARG_WRONG,
              "hycast evaluate: give either -models (hindcasts) or -forecast (forecast files)");
   PetscCheck(!hasl || nlab == nm, comm, PETSC_ERR_ARG_SIZ,
@@ -575,8 +589,8 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCheck(!hascd || ncd == 2, comm, PETSC_ERR_ARG_SIZ, "-evaluate_climatology_dates takes two dates, first and last");
   PetscCheck(leads >= 1 && leads <= HC_EVAL_MAXLEADS, comm, PETSC_ERR_ARG_OUTOFRANGE, "-evaluate_leads must be in [1, %d]",
              HC_EVAL_MAXLEADS);
-  PetscCheck(!hasbox || (nbox == 4 && box[0] <= box[1] && box[2] <= box[3]), comm, PETSC_ERR_ARG_WRONG,
-             "-evaluate_box takes four values lon0,lon1,lat0,lat1 with lon0 <= lon1 and lat0 <= lat1");
+  PetscCheck(!hasbox || (nbox == 4 && box[2] <= box[3]), comm, PETSC_ERR_ARG_WRONG,
+             "-evaluate_box takes four values lon0,lon1,lat0,lat1 with lat0 <= lat1");
   PetscCall(HcEvaluateReadTruth(comm, truth, hasbox ? box : NULL, &tr));
   if (hascd) {
     PetscCall(HcEvaluateIndex(&tr, cdates[0], &c0));
