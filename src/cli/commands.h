@@ -16,5 +16,6 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm);
 extern int     HcCommandExitStatus;
 PetscErrorCode HcCommandGetFile(char[], size_t, PetscBool *);
 PetscErrorCode HcCommandLine(const char[], char **);
+PetscErrorCode HcCommandHelp(MPI_Comm, PetscBool, PetscBool, PetscBool *);
 
 #endif

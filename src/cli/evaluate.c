@@ -572,15 +572,8 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                             "Environment the models run as, when they have environment terms (default: -data_env of the truth)",
                             "HcModelSetEnvironment", env, &env, NULL));
   PetscOptionsEnd();
-  PetscCall(PetscOptionsHasHelp(NULL, &help));
-  if (help && !truth[0]) { /* -help alone: also list the truth reader's options (-data_*), then stop without an error */
-    HcReader r;
-
-    PetscCall(HcReaderCreate(comm, &r));
-    PetscCall(HcReaderSetFromOptions(r));
-    PetscCall(HcReaderDestroy(&r));
-    PetscFunctionReturn(0);
-  }
+  PetscCall(HcCommandHelp(comm, truth[0] ? PETSC_TRUE : PETSC_FALSE, PETSC_FALSE, &help));
+  if (help) PetscFunctionReturn(0);
   PetscCheck(hasm != hasf, comm, PETSC_ERR_ARG_WRONG,
              "hycast evaluate: give either -models (hindcasts) or -forecast (forecast files)");
   PetscCheck(!hasl || nlab == nm, comm, PETSC_ERR_ARG_SIZ,

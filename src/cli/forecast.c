@@ -178,6 +178,8 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
                             "HcModelSetEnvironment", env, &env, NULL));
   PetscCall(PetscOptionsString("-o", "Output file (CF NetCDF)", "", out, out, sizeof(out), &outset));
   PetscOptionsEnd();
+  PetscCall(HcCommandHelp(comm, model[0] ? PETSC_TRUE : PETSC_FALSE, PETSC_FALSE, &flg));
+  if (flg) PetscFunctionReturn(0);
   PetscCheck(model[0], comm, PETSC_ERR_ARG_WRONG, "hycast forecast: give the model file with -model M.nc");
   PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_steps must be >= 1, got %" PetscInt_FMT, steps);
   PetscCheck(members >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_ensemble must be >= 0, got %" PetscInt_FMT, members);

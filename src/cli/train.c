@@ -165,6 +165,9 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
                                "from its physics-only fit); the other terms keep their initialisation",
                                "HcModelLoadMatchingParameters", init, init, sizeof(init), NULL));
   PetscOptionsEnd();
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-data_file", &flg));
+  PetscCall(HcCommandHelp(world, (PetscBool)(flg || d.nfiles), PETSC_TRUE, &flg));
+  if (flg) PetscFunctionReturn(0);
   PetscCheck(!(init[0] && adapt[0]), world, PETSC_ERR_ARG_INCOMP, "-train_init and -adapt exclude each other");
   if (init[0]) { /* before any file is read: a resumed run continues from its state file exactly */
     PetscBool resume;
