@@ -234,7 +234,7 @@ static PetscBool HcEvaluateInLongitude(PetscReal x, PetscReal x0, PetscReal x1)
 {
   const PetscReal tol = 1e-9 * PetscMax(1, PetscAbsReal(x));
 
-  x = x0 + (x - x0) - 360 * PetscFloorReal((x - x0 + tol) / 360);
+  x -= 360 * PetscFloorReal((x - x0 + tol) / 360); /* into [x0, x0 + 360) */
   return (PetscBool)(x <= x1 + tol);
 }
 
@@ -246,8 +246,8 @@ static PetscErrorCode HcEvaluateSetScored(MPI_Comm comm, HcTruth *tr, const Pets
   PetscScalar    **sc;
   const PetscReal *xc, *yc;
   HcGridType       type;
-  PetscInt         xs, ys, xm, ym, n = 0;
-  PetscReal        x1;
+  PetscInt         xs, ys, xm, ym, n;
+  PetscReal        x1, sum;
 
   PetscFunctionBegin;
   PetscCall(HcGridGetMask(tr->grid, &mask));
@@ -274,13 +274,8 @@ static PetscErrorCode HcEvaluateSetScored(MPI_Comm comm, HcTruth *tr, const Pets
       }
     PetscCall(DMDAVecRestoreArray(da1, tr->scored, &sc));
   }
-  {
-    PetscReal s;
-
-    PetscCall(VecSum(tr->scored, &s));
-    n = (PetscInt)PetscRealPart(s);
-  }
-  tr->nscored = n;
+  PetscCall(VecSum(tr->scored, &sum));
+  tr->nscored = n = (PetscInt)PetscRealPart(sum);
   PetscCheck(n > 0 || !box, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-evaluate_box %g,%g,%g,%g: no active cell of the truth's grid has its centre in the box", (double)box[0],
              (double)box[1], (double)box[2], (double)box[3]);
