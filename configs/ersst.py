@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""make experiment-ersst: monthly sea-surface temperature of the North Atlantic (NOAA ERSST v5, 2-degree grid,
-60-20 W, 20-56 N; ../shared/data/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.
+"""make experiment-ersst: monthly sea-surface temperature of the North Atlantic (NOAA ERSST v5, 2-degree grid;
+../shared/data/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.  The models run on the
+Atlantic 90 W - 0, 0 - 66 N and are scored on the box 60-20 W, 20-56 N (configs/ersst.yaml).
 
  1-3. train 2010-01 .. 2018-12 three models from the same first guesses:
         advection-diffusion   advection-diffusion alone (K and a constant current learned)
         physics-only          the known physics: advection-diffusion + Newtonian restoring of every cell to its own
                               seasonal cycle (piecewise linear over 12 phases of the year, started from the training
                               part's monthly means and learned with the restoring rate; docs/seasonal.md)
-        hybrid                the same physics + an MLP of the local temperature, latitude, longitude and the season,
-                              started from the physics-only fit (-train_init) with the MLP's output at zero
+        hybrid                the same physics + a learned map of the basin-mean anomaly (term meanmlp,
+                              docs/meanmlp.md), started from the physics-only fit (-train_init) with the map at zero;
+                              the learned part alone is trained (-train_params meanmlp)
  4.   forecast 6 months from 2019-01 (a CF file for the maps)
  5.   hindcasts from every month 2019-01 .. 2020-07 (the file ends in 2020-08), leads 1-6 months, against persistence
       and the 2010-2018 monthly climatology: RMSE per lead
@@ -37,8 +39,9 @@ P.hycast("train advection-diffusion alone on 2010-2018", train + ["-model_terms"
 P.hycast("train physics-only (advection-diffusion + seasonal restoring) on 2010-2018",
          train + ["-model_terms", "advdiff,seasonal", "-o", f("physics.nc"), "-train_log", f("physics-log.csv")],
          show=("seasonal cycle", "trained"))
-P.hycast("train the hybrid on 2010-2018, from the physics-only fit", train + ["-train_init", f("physics.nc"), "-o",
-                                                                             f("hybrid.nc"), "-train_log", f("hybrid-log.csv")],
+P.hycast("train the hybrid on 2010-2018, from the physics-only fit", train + ["-train_init", f("physics.nc"), "-train_params",
+                                                                             "meanmlp", "-o", f("hybrid.nc"), "-train_log",
+                                                                             f("hybrid-log.csv")],
          show=("-train_init", "trained"))
 P.hycast("forecast 6 months from 2019-01", ["forecast", "-options_file", cfg, "-model", f("hybrid.nc"), "-data", data,
                                             "-forecast_date", "2019-01-01", "-forecast_steps", 6, "-o",
@@ -55,7 +58,7 @@ P.python("plot maps of the 2019-01 forecast", "postproc/plot_maps.py",
           f("maps-2019-01.png")])
 
 baselines = P.python("statistical anomaly models on the same data", "postproc/anomaly_baselines.py",
-                     ["--data", data, "--box", "299,341,19,57", "--train", "2010,2018", "--test", "2019-01,2020-07", "--leads",
+                     ["--data", data, "--box", "299,341,19,57", "--basin", "270,360,0,66", "--train", "2010,2018", "--test", "2019-01,2020-07", "--leads",
                       6, "--csv", f("baselines.csv")])
 
 tab = skill(f("skill.csv"))

@@ -128,6 +128,16 @@ PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
 PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcTermMLPEvaluate(HcTerm, PetscInt, const PetscReal[], PetscReal[]);
+/* A learned closure of the domain-mean anomaly (docs/meanmlp.md): F_c = mask * S * N_c(s (M(u) - C(t))), M the
+   area-weighted mean of each field over the active cells, C a reference cycle (K phases of a period) set from the
+   training data and held fixed, N a dense network; the same correction in every cell. */
+#define HCTERMMEANMLP "meanmlp"
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[], HcMLPActivation);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetPhases(HcTerm, PetscInt, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPGetPhases(HcTerm, PetscInt *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetScales(HcTerm, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetInitialization(HcTerm, PetscInt, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
 /* The Fourier layer (one FNO block): mask * P(sigma(SpectralConv(h) + Wp h + bp)), h = mask * L(mask * u); see docs/fno.md. */
 typedef enum { HC_FNO_TANH, HC_FNO_GELU, HC_FNO_RELU } HcFNOActivation;
 PETSC_EXTERN const char *const HcFNOActivations[];

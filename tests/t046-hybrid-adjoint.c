@@ -38,19 +38,24 @@ static PetscErrorCode BuildModel(MPI_Comm comm, const Case *cs, HcGrid *grid, Hc
   PetscCall(HcModelGetNumTerms(*model, &nterms));
   for (PetscInt k = 0; k < nterms; k++) {
     HcTermType type;
-    PetscBool  isphys, ismlp, isfno;
+    PetscBool  isphys, ismlp, isfno, ismean;
 
     PetscCall(HcModelGetTermByIndex(*model, k, &t));
     PetscCall(HcTermGetType(t, &type));
     PetscCall(PetscStrcmp(type, HCTERMADVDIFF, &isphys));
     PetscCall(PetscStrcmp(type, HCTERMMLP, &ismlp));
     PetscCall(PetscStrcmp(type, HCTERMFNO, &isfno));
+    PetscCall(PetscStrcmp(type, HCTERMMEANMLP, &ismean));
     if (isphys) {
       PetscCall(HcTermAdvDiffSetDiffusivity(t, cs->K));
       PetscCall(HcTermAdvDiffSetVelocity(t, cs->v[0], cs->v[1]));
     }
     if (ismlp) PetscCall(HcTermMLPSetOutputScale(t, 1 / cs->tobs));
     if (isfno) PetscCall(HcTermFNOSetOutputScale(t, 1 / cs->tobs));
+    if (ismean) { /* the reference cycle's 4 phases span the window, so that each enters */
+      PetscCall(HcTermMeanMLPSetScales(t, 1, 1 / cs->tobs));
+      PetscCall(HcTermMeanMLPSetPhases(t, 4, NOBS * cs->tobs, 0.1 * cs->tobs));
+    }
   }
   PetscCall(HcModelSetUp(*model));
   PetscCall(HcModelSetEnvironment(*model, 0)); /* shared terms plus environment 0's own */

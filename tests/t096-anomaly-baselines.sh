@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# postproc/anomaly_baselines.py on the ERSST box of make experiment-ersst: its climatology RMSE per lead equals hycast
-# evaluate's climatology baseline (same cells, weights, dates), damped persistence beats climatology at lead 1, every
-# model has a finite RMSE at every lead, and bad input ends with one message, a non-zero exit and no CSV.  Skipped
+# postproc/anomaly_baselines.py on the ERSST box of make experiment-ersst (with its basin-mean model on the Atlantic):
+# its climatology RMSE per lead equals hycast evaluate's climatology baseline (same cells, weights, dates), damped
+# persistence beats climatology at lead 1, every model has a finite RMSE at every lead, and bad input ends with one
+# message, a non-zero exit and no CSV.  Skipped
 # (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
@@ -22,8 +23,8 @@ bin/hycast evaluate -options_file configs/ersst.yaml -model_terms advdiff -truth
   -models "$tmp/ad.nc" -evaluate_labels ad -evaluate_dates 2019-01-01,2020-07-01 -evaluate_leads 6 \
   -evaluate_csv "$tmp/skill.csv" > "$tmp/evaluate.log" 2>&1
 check "hycast evaluate" $?
-"$PYTHON" postproc/anomaly_baselines.py --data "$file" --box 299,341,19,57 --train 2010,2018 --test 2019-01,2020-07 \
-  --leads 6 --csv "$tmp/base.csv" > "$tmp/base.log" 2>&1
+"$PYTHON" postproc/anomaly_baselines.py --data "$file" --box 299,341,19,57 --basin 270,360,0,66 --train 2010,2018 \
+  --test 2019-01,2020-07 --leads 6 --csv "$tmp/base.csv" > "$tmp/base.log" 2>&1
 check "anomaly_baselines.py" $?
 sed 's/^/    /' "$tmp/base.log"
 "$PYTHON" - "$tmp/skill.csv" "$tmp/base.csv" <<'PY'
@@ -40,7 +41,7 @@ def check(what, ok):
 worst = max(abs(base["climatology"][l] - ev[l]) / ev[l] for l in ev) if ev and "climatology" in base else math.inf
 check(f"climatology RMSE per lead = hycast evaluate's (leads {sorted(ev)}, max rel. diff {worst:.1e})",
       sorted(ev) == list(range(1, 7)) and worst < 1e-6)
-want = {"global persistence", "monthly persistence", "per-cell persistence", "LIM 2 EOFs", "climatology"}
+want = {"global persistence", "monthly persistence", "per-cell persistence", "LIM 2 EOFs", "basin mean", "climatology"}
 check(f"models {sorted(base)} include {sorted(want)}, each with 6 finite RMSEs",
       want <= set(base) and all(len(v) == 6 and all(math.isfinite(x) for x in v.values()) for v in base.values()))
 check("damped persistence beats climatology at lead 1",
@@ -59,5 +60,10 @@ code=$?
 echo "    $out"
 [ $code != 0 ] && echo "$out" | grep -q "no ocean cell" && [ ! -e "$tmp/bad.csv" ]
 check "box without ocean: message, non-zero exit, no CSV" $?
+out=$("$PYTHON" postproc/anomaly_baselines.py --data "$file" --box 299,341,19,57 --basin 300,360,0,66 --csv "$tmp/bad.csv" 2>&1)
+code=$?
+echo "    $out"
+[ $code != 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "around the box" && [ ! -e "$tmp/bad.csv" ]
+check "basin that does not contain the box: one message, non-zero exit, no CSV" $?
 [ $fail = 0 ] && echo "PASSED" || echo "FAILED"
 exit $fail

@@ -16,8 +16,6 @@
 typedef enum { HC_MLP_STATIC_MASK, HC_MLP_STATIC_LAT, HC_MLP_STATIC_LON, HC_MLP_NSTATIC } HcMLPStaticKind;
 static const char *const HcMLPStaticNames[] = {"mask", "lat", "lon"};
 
-#define HC_MLP_MAX_HIDDEN 64
-
 /* Rows of the interior stencils' coefficients in a row segment: d/dx at offsets -1, 0, 1 (rows 0-2), d/dy (3-5), the
    Laplacian's centre, W, E, S, N (6-10), the order of HcMLPStencilBuild. */
 #define HC_MLP_NCO 11
@@ -732,7 +730,18 @@ static PetscErrorCode HcTermEstimateRates_MLP(HcTerm term, PetscReal *radv, Pets
 
 /* ---- options and set-up */
 
-static PetscErrorCode HcMLPParseHidden_Private(HcTerm term, const char str[], PetscInt *n, PetscInt widths[])
+/* The widths as "w1,w2,..." ("none" without hidden layers), as HcMLPParseHidden_Private() reads them. */
+PetscErrorCode HcMLPFormatHidden_Private(PetscInt n, const PetscInt widths[], char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, n ? "" : "none", len));
+  for (PetscInt l = 0; l < n; l++)
+    PetscCall(PetscSNPrintf(buf + strlen(buf), len - strlen(buf), l ? ",%" PetscInt_FMT : "%" PetscInt_FMT, widths[l]));
+  PetscFunctionReturn(0);
+}
+
+/* Hidden-layer widths from "w1,w2,..." or "none" (the option -<prefix><opt>, named in the messages). */
+PetscErrorCode HcMLPParseHidden_Private(HcTerm term, const char opt[], const char str[], PetscInt *n, PetscInt widths[])
 {
   const char *pre = term->prefix ? term->prefix : "";
   const char *p   = str;
@@ -743,7 +752,7 @@ static PetscErrorCode HcMLPParseHidden_Private(HcTerm term, const char str[], Pe
   *n = 0;
   if (none) PetscFunctionReturn(0);
   PetscCheck(str[0], term->comm, PETSC_ERR_ARG_WRONG,
-             "-%smlp_hidden: empty list of hidden-layer widths (give e.g. 32,32, or 'none' for no hidden layer)", pre);
+             "-%s%s: empty list of hidden-layer widths (give e.g. 32,32, or 'none' for no hidden layer)", pre, opt);
   while (1) {
     const char *end = p;
     char        tok[64];
@@ -751,16 +760,16 @@ static PetscErrorCode HcMLPParseHidden_Private(HcTerm term, const char str[], Pe
     char       *rest;
 
     while (*end && *end != ',') end++;
-    PetscCheck(end > p, term->comm, PETSC_ERR_ARG_WRONG, "-%smlp_hidden %s: hidden layer %" PetscInt_FMT " has an empty width",
-               pre, str, *n + 1);
-    PetscCheck(end - p < (long)sizeof(tok), term->comm, PETSC_ERR_ARG_WRONG,
-               "-%smlp_hidden %s: width %" PetscInt_FMT " is too long", pre, str, *n + 1);
+    PetscCheck(end > p, term->comm, PETSC_ERR_ARG_WRONG, "-%s%s %s: hidden layer %" PetscInt_FMT " has an empty width", pre, opt,
+               str, *n + 1);
+    PetscCheck(end - p < (long)sizeof(tok), term->comm, PETSC_ERR_ARG_WRONG, "-%s%s %s: width %" PetscInt_FMT " is too long", pre,
+               opt, str, *n + 1);
     PetscCall(PetscStrncpy(tok, p, (size_t)(end - p) + 1));
     w = strtol(tok, &rest, 10);
     PetscCheck(!*rest && w > 0 && w <= 1000000, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-%smlp_hidden %s: the width of hidden layer %" PetscInt_FMT " must be a positive integer, got '%s'", pre, str,
+               "-%s%s %s: the width of hidden layer %" PetscInt_FMT " must be a positive integer, got '%s'", pre, opt, str,
                *n + 1, tok);
-    PetscCheck(*n < HC_MLP_MAX_HIDDEN, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smlp_hidden: at most %d hidden layers", pre,
+    PetscCheck(*n < HC_MLP_MAX_HIDDEN, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%s%s: at most %d hidden layers", pre, opt,
                HC_MLP_MAX_HIDDEN);
     widths[(*n)++] = (PetscInt)w;
     if (!*end) break;
@@ -804,15 +813,12 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
   PetscBool   flg;
 
   PetscFunctionBegin;
-  for (PetscInt l = 0; l < mlp->nhidden; l++)
-    PetscCall(PetscSNPrintf(hidden + strlen(hidden), sizeof(hidden) - strlen(hidden), l ? ",%" PetscInt_FMT : "%" PetscInt_FMT,
-                            mlp->widths[l]));
-  if (!mlp->nhidden) PetscCall(PetscStrncpy(hidden, "none", sizeof(hidden)));
+  PetscCall(HcMLPFormatHidden_Private(mlp->nhidden, mlp->widths, hidden, sizeof(hidden)));
   PetscOptionsHeadBegin(PetscOptionsObject, "Neural correction: pointwise MLP on physical local features (mlp)");
   PetscCall(PetscOptionsString("-mlp_hidden",
                                "Widths of the hidden layers, comma-separated ('none': no hidden layer, a linear map)",
                                "HcTermMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
-  if (flg) PetscCall(HcMLPParseHidden_Private(term, hidden, &mlp->nhidden, mlp->widths));
+  if (flg) PetscCall(HcMLPParseHidden_Private(term, "mlp_hidden", hidden, &mlp->nhidden, mlp->widths));
   PetscCall(PetscOptionsEnum("-mlp_activation", "Activation of the hidden layers (gelu: exact x Phi(x))",
                              "HcTermMLPSetActivation", HcMLPActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
   PetscCall(PetscOptionsStringArray("-mlp_static",
@@ -1106,16 +1112,13 @@ static void HcMLPDefaultFeatureScale(HcGrid g, PetscReal s[3])
 static PetscErrorCode HcTermArchitecture_MLP(HcTerm term, char buf[], size_t len)
 {
   HcMLP *mlp = (HcMLP *)term->data;
-  char   item[256];
+  char   item[1024];
 
   PetscFunctionBegin;
   buf[0] = 0;
   PetscCall(PetscStrlcat(buf, "-mlp_hidden ", len));
-  if (!mlp->nhidden) PetscCall(PetscStrlcat(buf, "none", len));
-  for (PetscInt l = 0; l < mlp->nhidden; l++) {
-    PetscCall(PetscSNPrintf(item, sizeof(item), l ? ",%" PetscInt_FMT : "%" PetscInt_FMT, mlp->widths[l]));
-    PetscCall(PetscStrlcat(buf, item, len));
-  }
+  PetscCall(HcMLPFormatHidden_Private(mlp->nhidden, mlp->widths, item, sizeof(item)));
+  PetscCall(PetscStrlcat(buf, item, len));
   PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcMLPActivations[mlp->act]));
   PetscCall(PetscStrlcat(buf, item, len));
   for (PetscInt s = 0, first = 1; s < HC_MLP_NSTATIC; s++) {

@@ -7,6 +7,7 @@ PetscLogEvent HC_ModelSolve, HC_Adjoint;
 PetscLogEvent HC_MLPApply, HC_MLPJacobian, HC_MLPJacobianT, HC_MLPParamJacobian, HC_MLPParamJacobianT;
 PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT, HC_FNOParamJacobian, HC_FNOParamJacobianT;
 PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
+PetscLogEvent HC_MeanMLPApply, HC_MeanMLPJacobian, HC_MeanMLPJacobianT, HC_MeanMLPParamJacobian, HC_MeanMLPParamJacobianT;
 PetscLogEvent HC_SeasonalApply, HC_SeasonalJacobian, HC_SeasonalJacobianT, HC_SeasonalParamJacobian, HC_SeasonalParamJacobianT;
 
 static PetscBool HcPackageInitialized = PETSC_FALSE;
@@ -42,6 +43,12 @@ PetscErrorCode HcInitializePackage(void)
   PetscCall(PetscLogEventRegister("HcMLPJacP", HC_CLASSID, &HC_MLPParamJacobian));
   PetscCall(PetscLogEventRegister("HcMLPJacPT", HC_CLASSID, &HC_MLPParamJacobianT));
   PetscCall(HcTermRegister(HCTERMMLP, HcTermCreate_MLP));
+  PetscCall(PetscLogEventRegister("HcMeanMLPApply", HC_CLASSID, &HC_MeanMLPApply));
+  PetscCall(PetscLogEventRegister("HcMeanMLPJac", HC_CLASSID, &HC_MeanMLPJacobian));
+  PetscCall(PetscLogEventRegister("HcMeanMLPJacT", HC_CLASSID, &HC_MeanMLPJacobianT));
+  PetscCall(PetscLogEventRegister("HcMeanMLPJacP", HC_CLASSID, &HC_MeanMLPParamJacobian));
+  PetscCall(PetscLogEventRegister("HcMeanMLPJacPT", HC_CLASSID, &HC_MeanMLPParamJacobianT));
+  PetscCall(HcTermRegister(HCTERMMEANMLP, HcTermCreate_MeanMLP));
   PetscCall(PetscLogEventRegister("HcFFT", HC_CLASSID, &HC_FFT));
   PetscCall(PetscLogEventRegister("HcFNOApply", HC_CLASSID, &HC_FNOApply));
   PetscCall(PetscLogEventRegister("HcFNOJac", HC_CLASSID, &HC_FNOJacobian));

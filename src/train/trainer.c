@@ -354,26 +354,28 @@ PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], P
 /*@C
   HcTrainerInitializeSeasonalCycle - set the cycle of every seasonal term of the model from the training part of the
   data (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to
-  it; an environment's own seasonal term uses its environment only), before training.  Call after HcTrainerSetUp();
-  a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without a seasonal term.
+  it; an environment's own seasonal term uses its environment only), and the reference cycle of every meanmlp term
+  (HcTermMeanMLPSetCycleFromStates(): per phase, the mean of those states' domain means), before training.  Call after
+  HcTrainerSetUp(); a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without
+  such a term.
 @*/
 PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
 {
   HcModel    model = tr->model;
-  PetscBool  any   = PETSC_FALSE;
-  PetscInt   ntot  = 0, n, *count, K;
+  PetscInt   ntot = 0, n, *count, K, nkind = 0;
   PetscReal *times;
   Vec       *states;
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
   for (PetscInt k = 0; k < model->nterms; k++) {
-    PetscBool is;
+    PetscBool is, ismean;
 
     PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMSEASONAL, &is));
-    any = any || is;
+    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMMEANMLP, &ismean));
+    nkind += is || ismean;
   }
-  if (!any) PetscFunctionReturn(0);
+  if (!nkind) PetscFunctionReturn(0);
   if (tr->resume[0]) {
     PetscCall(PetscPrintf(tr->world, "seasonal cycle: kept from the training state %s\n", tr->resume));
     PetscFunctionReturn(0);
@@ -382,11 +384,12 @@ PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
   PetscCall(PetscMalloc2(PetscMax(ntot, 1), &times, PetscMax(ntot, 1), &states));
   for (PetscInt k = 0; k < model->nterms; k++) {
     HcTerm    t = model->terms[k];
-    PetscBool is;
+    PetscBool is, ismean;
     char      counts[1024] = "";
 
     PetscCall(PetscStrcmp(t->type_name, HCTERMSEASONAL, &is));
-    if (!is) continue;
+    PetscCall(PetscStrcmp(t->type_name, HCTERMMEANMLP, &ismean));
+    if (!is && !ismean) continue;
     n = 0;
     for (PetscInt e = 0; e < tr->nenv; e++) {
       if (t->env >= 0 && t->env != e) continue;
@@ -395,20 +398,24 @@ PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
         states[n++] = tr->env[e].y[s];
       }
     }
-    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the seasonal cycle of term '%s'",
-               t->name);
-    PetscCall(HcTermSeasonalGetPhases(t, &K, NULL, NULL));
+    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the cycle of term '%s'", t->name);
+    if (is)
+      PetscCall(HcTermSeasonalGetPhases(t, &K, NULL, NULL));
+    else
+      PetscCall(HcTermMeanMLPGetPhases(t, &K, NULL, NULL));
     PetscCall(PetscMalloc1(K, &count));
-    PetscCall(HcTermSeasonalSetCycleFromStates(t, n, times, states, count));
+    if (is)
+      PetscCall(HcTermSeasonalSetCycleFromStates(t, n, times, states, count));
+    else
+      PetscCall(HcTermMeanMLPSetCycleFromStates(t, n, times, states, count));
     for (PetscInt q = 0; q < K; q++) {
       char item[32];
 
       PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
       PetscCall(PetscStrlcat(counts, item, sizeof(counts)));
     }
-    PetscCall(PetscPrintf(tr->world,
-                          "seasonal cycle of term '%s' set from %" PetscInt_FMT " training state(s): states per phase %s\n",
-                          t->name, n, counts));
+    PetscCall(PetscPrintf(tr->world, "%s of term '%s' set from %" PetscInt_FMT " training state(s): states per phase %s\n",
+                          is ? "seasonal cycle" : "reference cycle (domain means)", t->name, n, counts));
     PetscCall(PetscFree(count));
   }
   PetscCall(PetscFree2(times, states));

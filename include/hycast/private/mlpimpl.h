@@ -10,8 +10,9 @@
    block's cache holds the network input (n[0] rows), then for each hidden layer its activations a_l and, except for
    tanh (whose derivative is 1 - a_l^2), the activation's derivative sigma'(z_l) (n[l+1] rows each, at rows hoff[l]
    and hoff[l] + n[l+1] after the input): cachesize rows in all. */
-#define HC_MLP_BLOCK 64
-#define HC_MLP_LANES 8 /* parameter gradients are summed in this many lanes (network.c) */
+#define HC_MLP_BLOCK      64
+#define HC_MLP_LANES      8 /* parameter gradients are summed in this many lanes (network.c) */
+#define HC_MLP_MAX_HIDDEN 64
 typedef struct {
   PetscInt        nlayers;            /* affine layers: the hidden ones and the output layer */
   PetscInt       *n;                  /* nlayers + 1 sizes */
@@ -35,5 +36,7 @@ PETSC_INTERN PetscErrorCode HcMLPNetAdjointBlock_Private(const HcMLPNet *, const
                                                          PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetReduceLanes_Private(const HcMLPNet *, PetscReal[], PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetInputBound_Private(const HcMLPNet *, const PetscReal[], PetscReal[], PetscReal[]);
+PETSC_INTERN PetscErrorCode HcMLPParseHidden_Private(HcTerm, const char[], const char[], PetscInt *, PetscInt[]);
+PETSC_INTERN PetscErrorCode HcMLPFormatHidden_Private(PetscInt, const PetscInt[], char[], size_t);
 
 #endif

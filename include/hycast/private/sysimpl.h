@@ -17,6 +17,8 @@ PETSC_INTERN PetscLogEvent HC_FFT, HC_FNOApply, HC_FNOJacobian, HC_FNOJacobianT,
     if (!(expr)) SETERRQ((comm), PETSC_ERR_LIB, "FFTW failed to %s", (what)); \
   } while (0)
 PETSC_INTERN PetscLogEvent HC_ReactionApply, HC_ReactionProducts, HC_NCRead, HC_NCWrite, HC_GridCoarsen;
+PETSC_INTERN PetscLogEvent HC_MeanMLPApply, HC_MeanMLPJacobian, HC_MeanMLPJacobianT, HC_MeanMLPParamJacobian,
+    HC_MeanMLPParamJacobianT;
 PETSC_INTERN PetscLogEvent HC_SeasonalApply, HC_SeasonalJacobian, HC_SeasonalJacobianT, HC_SeasonalParamJacobian,
     HC_SeasonalParamJacobianT;
 

@@ -75,6 +75,7 @@ static inline unsigned long HcTermSeed_Private(HcTerm term, unsigned long seed)
 /* Type constructors and helpers for implementations. */
 PETSC_INTERN PetscErrorCode HcTermCreate_AdvDiff(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_MLP(HcTerm);
+PETSC_INTERN PetscErrorCode HcTermCreate_MeanMLP(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_FNO(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_Reaction(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermCreate_Seasonal(HcTerm);
