@@ -273,6 +273,7 @@ PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhase(HcTerm, PetscReal, PetscReal 
 PETSC_EXTERN PetscErrorCode HcTermSeasonalEvaluateCycle(HcTerm, PetscReal, Vec, Vec);
 PETSC_EXTERN PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
 PETSC_EXTERN PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerInitializeCycles(HcTrainer, PetscBool);
 PETSC_EXTERN PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer, const char[], PetscInt *);
 
 /* ---------------------------------------------------------------- NetCDF input (CF conventions) */

@@ -2,7 +2,8 @@ static const char help[] =
     "Domain-mean anomaly closure (term type meanmlp) on a lat-lon and a Cartesian grid with land, at a time inside a phase\n"
     "interval and one across the wrap from phase K-1 to 0: F against the definition (area-weighted mean, reference cycle,\n"
     "the network written out here), 0 on land and the same in every active cell; dot-product tests of J / J^T and of the\n"
-    "parameter Jacobian and its transpose (1e-12); central finite differences (1e-6); F and the parameter gradient from\n"
+    "parameter Jacobian and its transpose (1e-12); central finite differences (1e-6); the rate bound against |J|; F and\n"
+    "the parameter gradient from\n"
     "all ranks against rank 0 alone; the reference cycle from states (per phase, the mean of their domain means); and\n"
     "the model advdiff + seasonal + meanmlp through its shell matrices.\n";
 
@@ -187,6 +188,35 @@ static PetscErrorCode RunTerm(MPI_Comm comm, const Case *cs)
     PetscCall(HcTestCheck(comm, (PetscBool)ok, "F = mask S N(s (M(u) - C(t))) at every active cell to 1e-12, 0 on land"));
 
     PetscCall(HcTestTermProducts(term, t, u, v, w, dth, 1e-4, 1e-5));
+
+    /* the rate bound: J maps the field that is 1 in field g everywhere (M = e_g) to mask S s dN/dx e_g, so the row sums of
+       |S s dN/dx| are at most HcTermEstimateRates()' bound */
+    {
+      PetscReal A[NC][NC], radv, rdif, rmax = 0, *Jn = NULL;
+      PetscInt  c0 = -1;
+
+      PetscCall(HcTermLinearize(term, t, u));
+      for (PetscInt g = 0; g < NC; g++) {
+        PetscCall(VecSet(v, 0));
+        PetscCall(VecStrideSet(v, g, 1));
+        PetscCall(VecSet(f, 0));
+        PetscCall(HcTermApplyJacobian(term, v, f));
+        PetscCall(HcTestGatherNatural(grid, f, &Jn));
+        if (!rank) {
+          for (PetscInt c = 0; c < nx * ny && c0 < 0; c++)
+            if (mk[c] != 0) c0 = c;
+          for (PetscInt fl = 0; fl < NC; fl++) A[fl][g] = Jn[c0 * NC + fl];
+        }
+        PetscCall(PetscFree(Jn));
+      }
+      PetscCall(HcTermEstimateRates(term, &radv, &rdif));
+      if (!rank)
+        for (PetscInt fl = 0; fl < NC; fl++) rmax = PetscMax(rmax, PetscAbsReal(A[fl][0]) + PetscAbsReal(A[fl][1]));
+      PetscCallMPI(MPI_Bcast(&rmax, 1, MPIU_REAL, 0, comm));
+      PetscCall(HcTestCheck(comm, rmax > 0 && rmax <= (radv + rdif) * (1 + 1e-12),
+                            "rate bound %.4e >= row sums of |J| on uniform fields %.4e", (double)(radv + rdif), (double)rmax));
+      PetscCall(HcTestRandomField(grid, 2, 1, v));
+    }
 
     /* all ranks against rank 0 alone */
     PetscCall(Compute(comm, cs, t, &F1, &gall, &np1));

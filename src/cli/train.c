@@ -251,9 +251,9 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcTrainerSetFromOptions(tr));
   for (PetscInt e = 0; e < nenv; e++) PetscCall(HcTrainerAddEnvironment(tr, names[e], nt[e], times[e], states[e]));
   PetscCall(HcTrainerSetUp(tr));
-  /* a seasonal cycle starts from the training data's climatology (an adapted model keeps the file's) */
-  if (!adapt[0]) PetscCall(HcTrainerInitializeSeasonalCycle(tr));
-  if (init[0]) { /* after the cycle's first guess, so that a seasonal term in the file wins */
+  /* seasonal and reference cycles start from the training data's (an adapted model keeps the file's shared terms) */
+  PetscCall(HcTrainerInitializeCycles(tr, adapt[0] ? PETSC_TRUE : PETSC_FALSE));
+  if (init[0]) { /* after the cycles' first guess, so that the file's terms win */
     PetscInt n;
 
     PetscCall(HcTrainerLoadInitialParameters(tr, init, &n));

@@ -10,8 +10,10 @@
    input scale.
 
    Parameters (replicated on every rank): the network's (W1, b1, ...), then C[k][g] (k < K, g < nc).  M is a sum over
-   every rank's cells, so every product but (dF/dtheta)^T w reduces once over the ranks; that one leaves its sum to the
-   caller, as for every term.  The network runs on one point: column 0 of a block of HC_MLP_BLOCK. */
+   every rank's cells: F and the linearisation reduce nc + 1 numbers over the ranks, J v nc + 1, J^T w nc;
+   (dF/dtheta) dtheta needs none, and (dF/dtheta)^T w leaves its sum to the caller, as for every term.  The network runs
+   on one point: column 0 of a block of HC_MLP_BLOCK.  C is the mean over the training domain: forecasts on other grids
+   must cover the same region. */
 #include <hycast/private/mlpimpl.h>
 
 typedef struct {
@@ -349,9 +351,8 @@ static PetscErrorCode HcTermSetUp_MeanMLP(HcTerm term)
     }
   PetscCall(PetscFree7(mm->cache, mm->fcache, mm->work, mm->rows, mm->out, mm->lanes, mm->bound));
   PetscCall(PetscCalloc7(mm->net.cachesize * HC_MLP_BLOCK, &mm->cache, mm->net.cachesize * HC_MLP_BLOCK, &mm->fcache,
-                         2 * mm->net.maxw * HC_MLP_BLOCK, &mm->work, mm->nc * HC_MLP_BLOCK, &mm->rows,
-                         mm->net.maxw * HC_MLP_BLOCK, &mm->out, mm->net.nparam * HC_MLP_LANES, &mm->lanes,
-                         mm->nc * mm->nc + 2 * mm->net.maxw, &mm->bound));
+                         2 * mm->net.maxw * HC_MLP_BLOCK, &mm->work, mm->nc * HC_MLP_BLOCK, &mm->rows, mm->nc * HC_MLP_BLOCK,
+                         &mm->out, mm->net.nparam * HC_MLP_LANES, &mm->lanes, mm->nc * mm->nc, &mm->bound));
   /* the reference cycle is a normalisation of the input, not fitted */
   PetscCall(PetscFree(term->fixed));
   PetscCall(PetscCalloc1(term->nparam, &term->fixed));
@@ -501,6 +502,7 @@ PetscErrorCode HcTermMeanMLPSetScales(HcTerm term, PetscReal iscale, PetscReal o
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMMEANMLP));
+  PetscCheck(!term->setupcalled, term->comm, PETSC_ERR_ORDER, "HcTerm '%s': set the scales before HcTermSetUp()", term->name);
   PetscCheck(iscale > 0 && oscale > 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTerm '%s': the scales must be positive",
              term->name);
   mm->iscale = iscale;
@@ -549,7 +551,7 @@ PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm term, PetscInt n, const Pe
 {
   HcMeanMLP *mm = (HcMeanMLP *)term->data;
   PetscReal *theta, all[HC_MAX_FIELDS] = {0}, m[HC_MAX_FIELDS];
-  PetscInt  *cnt;
+  PetscInt  *cnt, nempty               = 0;
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMMEANMLP));
@@ -579,7 +581,13 @@ PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm term, PetscInt n, const Pe
       *c = cnt[k] ? *c / cnt[k] : all[f] / n;
     }
     if (count) count[k] = cnt[k];
+    nempty += !cnt[k];
   }
+  if (nempty)
+    PetscCall(PetscPrintf(term->comm,
+                          "HcTerm '%s': no state falls on %" PetscInt_FMT " of the %" PetscInt_FMT
+                          " phases: their reference values are the mean of all %" PetscInt_FMT " states\n",
+                          term->name, nempty, mm->K, n));
   PetscCall(HcTermSetParameters(term, theta));
   PetscCall(PetscFree(cnt));
   PetscCall(PetscFree(theta));

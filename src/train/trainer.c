@@ -352,17 +352,17 @@ PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], P
 }
 
 /*@C
-  HcTrainerInitializeSeasonalCycle - set the cycle of every seasonal term of the model from the training part of the
-  data (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to
-  it; an environment's own seasonal term uses its environment only), and the reference cycle of every meanmlp term
-  (HcTermMeanMLPSetCycleFromStates(): per phase, the mean of those states' domain means), before training.  Call after
-  HcTrainerSetUp(); a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without
-  such a term.
+  HcTrainerInitializeCycles - set the cycle of the model's seasonal terms from the training part of the data
+  (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to it;
+  an environment's own term uses its environment only), and the reference cycle of its meanmlp terms
+  (HcTermMeanMLPSetCycleFromStates(): per phase, the mean of those states' domain means), before training.  envonly:
+  only the terms of an environment (-adapt: the shared ones come from the model file).  Call after HcTrainerSetUp();
+  a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without such a term.
 @*/
-PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
+PetscErrorCode HcTrainerInitializeCycles(HcTrainer tr, PetscBool envonly)
 {
   HcModel    model = tr->model;
-  PetscInt   ntot = 0, n, *count, K, nkind = 0;
+  PetscInt   ntot = 0, n, *count, K, ncycle = 0; /* ncycle: terms with a cycle to set */
   PetscReal *times;
   Vec       *states;
 
@@ -373,11 +373,11 @@ PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
 
     PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMSEASONAL, &is));
     PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMMEANMLP, &ismean));
-    nkind += is || ismean;
+    ncycle += (is || ismean) && (!envonly || model->terms[k]->env >= 0);
   }
-  if (!nkind) PetscFunctionReturn(0);
+  if (!ncycle) PetscFunctionReturn(0);
   if (tr->resume[0]) {
-    PetscCall(PetscPrintf(tr->world, "seasonal cycle: kept from the training state %s\n", tr->resume));
+    PetscCall(PetscPrintf(tr->world, "seasonal and reference cycles: kept from the training state %s\n", tr->resume));
     PetscFunctionReturn(0);
   }
   for (PetscInt e = 0; e < tr->nenv; e++) ntot += tr->env[e].split[0];
@@ -389,7 +389,7 @@ PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
 
     PetscCall(PetscStrcmp(t->type_name, HCTERMSEASONAL, &is));
     PetscCall(PetscStrcmp(t->type_name, HCTERMMEANMLP, &ismean));
-    if (!is && !ismean) continue;
+    if ((!is && !ismean) || (envonly && t->env < 0)) continue;
     n = 0;
     for (PetscInt e = 0; e < tr->nenv; e++) {
       if (t->env >= 0 && t->env != e) continue;
@@ -422,6 +422,16 @@ PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
   /* the optimiser's copy of the parameters, and the model's step and linearisation caches */
   PetscCall(HcModelGetParameters(model, tr->theta));
   PetscCall(HcModelSetParameters(model, tr->theta));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerInitializeSeasonalCycle - HcTrainerInitializeCycles() for every term.
+@*/
+PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer tr)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTrainerInitializeCycles(tr, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
