@@ -10,7 +10,7 @@
    input scale.
 
    Parameters (replicated on every rank): the network's (W1, b1, ...), then C[k][g] (k < K, g < nc).  M is a sum over
-   every rank's cells: F and the linearisation reduce nc + 1 numbers over the ranks, J v nc + 1, J^T w nc;
+   every rank's cells: F, the linearisation, J v and J^T w each reduce nc + 1 numbers over the ranks;
    (dF/dtheta) dtheta needs none, and (dF/dtheta)^T w leaves its sum to the caller, as for every term.  The network runs
    on one point: column 0 of a block of HC_MLP_BLOCK.  C is the mean over the training domain: forecasts on other grids
    must cover the same region. */
@@ -35,13 +35,20 @@ typedef struct {
   PetscBool linearized;
 } HcMeanMLP;
 
+/* The phase s = K frac((t - t0) / P) in [0, K) of model time t. */
+static PetscReal HcMeanMLPPhase(const HcMeanMLP *mm, PetscReal t)
+{
+  PetscReal x = (t - mm->origin) / mm->period;
+
+  return mm->K * (x - PetscFloorReal(x));
+}
+
 /* C(t) = wc[0] C_k[0] + wc[1] C_k[1]: the two phases around t. */
 static void HcMeanMLPCycleWeights(const HcMeanMLP *mm, PetscReal t, PetscInt k[2], PetscReal wc[2])
 {
-  PetscReal x = (t - mm->origin) / mm->period, s, a;
+  const PetscReal s = HcMeanMLPPhase(mm, t);
+  PetscReal       a;
 
-  x -= PetscFloorReal(x);
-  s     = mm->K * x;
   k[0]  = PetscMin((PetscInt)PetscFloorReal(s), mm->K - 1);
   a     = s - k[0];
   k[1]  = (k[0] + 1) % mm->K;
@@ -49,20 +56,21 @@ static void HcMeanMLPCycleWeights(const HcMeanMLP *mm, PetscReal t, PetscInt k[2
   wc[1] = a;
 }
 
-/* m[g] = sum a mask v_g over this rank's cells (reduce: over every rank, divided by the total masked area, *atot). */
-static PetscErrorCode HcMeanMLPDomainSums_Private(HcTerm term, Vec v, PetscBool reduce, PetscReal m[], PetscReal *atot)
+/* s[g] = sum mask v_g (area: sum a mask v_g) over this rank's cells, s[nc] the sum of the weights; reduce: over every
+   rank. */
+static PetscErrorCode HcMeanMLPSums_Private(HcTerm term, Vec v, PetscBool area, PetscBool reduce, PetscReal s[])
 {
   HcMeanMLP          *mm = (HcMeanMLP *)term->data;
   HcGrid              g  = term->grid;
   const PetscScalar **mk, ***x;
-  PetscReal           s[HC_MAX_FIELDS + 1] = {0};
 
   PetscFunctionBegin;
+  PetscCall(PetscArrayzero(s, mm->nc + 1));
   PetscCall(DMDAVecGetArrayRead(g->da1, g->mask, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, v, &x));
   for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
     for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
-      const PetscReal am = g->m.xw[i] * g->m.ya[j] * PetscRealPart(mk[j][i]);
+      const PetscReal am = PetscRealPart(mk[j][i]) * (area ? g->m.xw[i] * g->m.ya[j] : 1);
 
       if (am == 0) continue;
       for (PetscInt f = 0; f < mm->nc; f++) s[f] += am * PetscRealPart(x[j][i][f]);
@@ -70,14 +78,22 @@ static PetscErrorCode HcMeanMLPDomainSums_Private(HcTerm term, Vec v, PetscBool 
     }
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, v, &x));
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->mask, &mk));
-  if (reduce) {
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, (PetscMPIInt)(mm->nc + 1), MPIU_REAL, MPI_SUM, term->comm));
-    PetscCheck(s[mm->nc] > 0, term->comm, PETSC_ERR_ARG_WRONG, "HcTerm '%s': the grid has no active cell", term->name);
-    for (PetscInt f = 0; f < mm->nc; f++) s[f] /= s[mm->nc];
-  }
-  for (PetscInt f = 0; f < mm->nc; f++) m[f] = s[f];
-  if (atot) *atot = s[mm->nc];
+  if (reduce) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, (PetscMPIInt)(mm->nc + 1), MPIU_REAL, MPI_SUM, term->comm));
   PetscCall(PetscLogFlops(3.0 * mm->nc * g->xm * g->ym));
+  PetscFunctionReturn(0);
+}
+
+/* m = M(v), the area-weighted means over every rank's active cells; *atot (may be NULL): the total masked area. */
+static PetscErrorCode HcMeanMLPDomainMeans_Private(HcTerm term, Vec v, PetscReal m[], PetscReal *atot)
+{
+  HcMeanMLP *mm = (HcMeanMLP *)term->data;
+  PetscReal  s[HC_MAX_FIELDS + 1];
+
+  PetscFunctionBegin;
+  PetscCall(HcMeanMLPSums_Private(term, v, PETSC_TRUE, PETSC_TRUE, s));
+  PetscCheck(s[mm->nc] > 0, term->comm, PETSC_ERR_ARG_WRONG, "HcTerm '%s': the grid has no active cell", term->name);
+  for (PetscInt f = 0; f < mm->nc; f++) m[f] = s[f] / s[mm->nc];
+  if (atot) *atot = s[mm->nc];
   PetscFunctionReturn(0);
 }
 
@@ -113,7 +129,7 @@ static PetscErrorCode HcMeanMLPInput_Private(HcTerm term, PetscReal t, Vec u, Pe
   PetscInt   k[2];
 
   PetscFunctionBegin;
-  PetscCall(HcMeanMLPDomainSums_Private(term, u, PETSC_TRUE, m, atot));
+  PetscCall(HcMeanMLPDomainMeans_Private(term, u, m, atot));
   HcMeanMLPCycleWeights(mm, t, k, wc);
   PetscCall(PetscArrayzero(cache, mm->nc * HC_MLP_BLOCK));
   for (PetscInt f = 0; f < mm->nc; f++) {
@@ -185,27 +201,17 @@ static PetscErrorCode HcMeanMLPTangent_Private(HcTerm term, const PetscReal din[
    parameter gradient (lanes may be NULL). */
 static PetscErrorCode HcMeanMLPAdjoint_Private(HcTerm term, Vec w, PetscBool reduce, PetscReal gin[], PetscReal lanes[])
 {
-  HcMeanMLP          *mm               = (HcMeanMLP *)term->data;
-  HcGrid              g                = term->grid;
-  PetscReal           G[HC_MAX_FIELDS] = {0};
-  const PetscScalar **mk, ***x;
+  HcMeanMLP *mm = (HcMeanMLP *)term->data;
+  PetscReal  G[HC_MAX_FIELDS + 1];
 
   PetscFunctionBegin;
   PetscCall(HcMeanMLPCheckLinearized_Private(term));
-  PetscCall(DMDAVecGetArrayRead(g->da1, g->mask, &mk));
-  PetscCall(DMDAVecGetArrayDOFRead(g->da, w, &x));
-  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
-    for (PetscInt i = g->xs; i < g->xs + g->xm; i++)
-      if (mk[j][i] != 0)
-        for (PetscInt f = 0; f < mm->nc; f++) G[f] += PetscRealPart(mk[j][i]) * PetscRealPart(x[j][i][f]);
-  PetscCall(DMDAVecRestoreArrayDOFRead(g->da, w, &x));
-  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->mask, &mk));
-  if (reduce) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, G, (PetscMPIInt)mm->nc, MPIU_REAL, MPI_SUM, term->comm));
+  PetscCall(HcMeanMLPSums_Private(term, w, PETSC_FALSE, reduce, G));
   PetscCall(PetscArrayzero(mm->rows, mm->nc * HC_MLP_BLOCK));
   for (PetscInt f = 0; f < mm->nc; f++) mm->rows[f * HC_MLP_BLOCK] = mm->oscale * G[f];
   PetscCall(HcMLPNetAdjointBlock_Private(&mm->net, term->theta, mm->cache, NULL, mm->rows, mm->out, lanes, mm->work));
   for (PetscInt f = 0; f < mm->nc; f++) gin[f] = mm->out[f * HC_MLP_BLOCK];
-  PetscCall(PetscLogFlops(2.0 * mm->nc * g->xm * g->ym + 2 * mm->net.flops));
+  PetscCall(PetscLogFlops(2 * mm->net.flops));
   PetscFunctionReturn(0);
 }
 
@@ -215,7 +221,7 @@ static PetscErrorCode HcTermJacobian_MeanMLP(HcTerm term, Vec vloc, Vec y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(HC_MeanMLPJacobian, 0, 0, 0, 0));
-  PetscCall(HcMeanMLPDomainSums_Private(term, vloc, PETSC_TRUE, dm, NULL));
+  PetscCall(HcMeanMLPDomainMeans_Private(term, vloc, dm, NULL));
   PetscCall(HcMeanMLPTangent_Private(term, dm, NULL, y));
   PetscCall(PetscLogEventEnd(HC_MeanMLPJacobian, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -562,12 +568,9 @@ PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm term, PetscInt n, const Pe
   PetscCall(PetscArraycpy(theta, term->theta, term->nparam));
   for (PetscInt p = mm->cyc; p < term->nparam; p++) theta[p] = 0;
   for (PetscInt s = 0; s < n; s++) {
-    PetscReal x = (t[s] - mm->origin) / mm->period;
-    PetscInt  k;
+    const PetscInt k = ((PetscInt)PetscFloorReal(HcMeanMLPPhase(mm, t[s]) + 0.5)) % mm->K;
 
-    x -= PetscFloorReal(x);
-    k = ((PetscInt)PetscFloorReal(mm->K * x + 0.5)) % mm->K;
-    PetscCall(HcMeanMLPDomainSums_Private(term, u[s], PETSC_TRUE, m, NULL));
+    PetscCall(HcMeanMLPDomainMeans_Private(term, u[s], m, NULL));
     for (PetscInt f = 0; f < mm->nc; f++) {
       theta[mm->cyc + k * mm->nc + f] += m[f];
       all[f] += m[f];
