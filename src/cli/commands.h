@@ -17,5 +17,7 @@ extern int     HcCommandExitStatus;
 PetscErrorCode HcCommandGetFile(char[], size_t, PetscBool *);
 PetscErrorCode HcCommandLine(const char[], char **);
 PetscErrorCode HcCommandHelp(MPI_Comm, PetscBool, PetscBool, PetscBool *);
+void           HcHelpFilterInstall(int *, char **);
+void           HcHelpFilterFinish(MPI_Comm);
 
 #endif

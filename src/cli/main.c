@@ -27,7 +27,7 @@ static void usage(FILE *f)
   fprintf(f, "hycast %s: hybrid physics + machine-learning models of climate and ocean fields\n\n", HYCAST_VERSION);
   fprintf(f, "usage: hycast <command> [options]      (mpiexec -n N hycast ... to run in parallel)\n\ncommands:\n");
   for (int k = 0; k < ncommands; k++) fprintf(f, "  %-10s %s\n", commands[k].name, commands[k].summary);
-  fprintf(f, "\n'hycast <command> -help' lists every option of a command with its default;\n"
+  fprintf(f, "\n'hycast <command> -help' lists every option of a command with its default ('-help all' adds PETSc's own);\n"
              "'-options_file configs/X.yaml' loads a configuration; later options override earlier ones.\n");
 }
 
@@ -80,6 +80,7 @@ int main(int argc, char **argv)
   argv[1] = argv[0];
   argc--;
   argv++;
+  HcHelpFilterInstall(&argc, argv);
   ierr = PetscInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   /* progress lines must reach a log file or a pipe (tee, mpiexec's forwarding) as they are printed; after MPI_Init,
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
   ierr = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
   if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
+  HcHelpFilterFinish(PETSC_COMM_WORLD);
   PetscFinalize();
   return ierr ? 1 : HcCommandExitStatus;
 }

@@ -136,6 +136,33 @@ PetscErrorCode HcModelSetOptionsPrefix(HcModel model, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+/* With -help, the options of the term types the model does not have as well, marked as such: a user looking for
+   -fno_width finds it, and learns that -model_terms must name fno for it to act. */
+static PetscErrorCode HcModelHelpOtherTerms_Private(HcModel model)
+{
+  PetscBool    help;
+  PetscInt     ntypes;
+  char *const *types;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) PetscFunctionReturn(0);
+  PetscCall(HcTermGetRegisteredTypes_Private(&ntypes, &types));
+  for (PetscInt k = 0; k < ntypes; k++) {
+    PetscBool used = PETSC_FALSE;
+    HcTerm    term;
+
+    for (PetscInt q = 0; q < model->nterms && !used; q++) PetscCall(PetscStrcmp(model->terms[q]->type_name, types[k], &used));
+    if (used) continue;
+    PetscCall(HcTermCreate(model->grid, &term));
+    PetscCall(HcTermSetType(term, types[k]));
+    PetscCall(HcTermSetOptionsPrefix(term, model->prefix));
+    PetscCall(HcTermSetFromOptionsTitled_Private(term, "; not in -model_terms, so not used"));
+    PetscCall(HcTermDestroy(&term));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcModelSetFromOptions(HcModel model)
 {
   char     *names[HC_MAX_TERMS], *envnames[HC_MAX_TERMS], envprefix[256];
@@ -246,6 +273,7 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   }
   for (PetscInt k = 0; k < nenvnames; k++) PetscCall(PetscFree(envnames[k]));
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetFromOptions(model->terms[k]));
+  PetscCall(HcModelHelpOtherTerms_Private(model));
   PetscCall(TSSetFromOptions(model->ts));
   PetscCall(PetscObjectTypeCompare((PetscObject)model->ts, TSRK, &isrk));
   PetscCheck(isrk, model->comm, PETSC_ERR_SUP,

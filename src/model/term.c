@@ -3,10 +3,36 @@
 
 PetscFunctionList HcTermList = NULL;
 
+/* the registered type names in order, for -help (a PetscFunctionList cannot be walked through the public API) */
+#define HC_MAX_TERM_TYPES 32
+static char    *hc_term_types[HC_MAX_TERM_TYPES];
+static PetscInt hc_nterm_types = 0;
+
 PetscErrorCode HcTermRegister(const char name[], PetscErrorCode (*create)(HcTerm))
 {
+  PetscBool known = PETSC_FALSE;
+
   PetscFunctionBegin;
   PetscCall(PetscFunctionListAdd(&HcTermList, name, create));
+  for (PetscInt k = 0; k < hc_nterm_types && !known; k++) PetscCall(PetscStrcmp(hc_term_types[k], name, &known));
+  if (!known && hc_nterm_types < HC_MAX_TERM_TYPES) PetscCall(PetscStrallocpy(name, &hc_term_types[hc_nterm_types++]));
+  PetscFunctionReturn(0);
+}
+
+/* The registered term types (freed by HcTermTypesDestroy_Private at PetscFinalize). */
+PetscErrorCode HcTermGetRegisteredTypes_Private(PetscInt *n, char *const **types)
+{
+  PetscFunctionBegin;
+  *n     = hc_nterm_types;
+  *types = hc_term_types;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTermTypesDestroy_Private(void)
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < hc_nterm_types; k++) PetscCall(PetscFree(hc_term_types[k]));
+  hc_nterm_types = 0;
   PetscFunctionReturn(0);
 }
 
@@ -89,12 +115,20 @@ PetscErrorCode HcTermSetOptionsPrefix(HcTerm term, const char prefix[])
 
 PetscErrorCode HcTermSetFromOptions(HcTerm term)
 {
+  PetscFunctionBegin;
+  PetscCall(HcTermSetFromOptionsTitled_Private(term, ""));
+  PetscFunctionReturn(0);
+}
+
+/* SetFromOptions with a note after the type in the -help title (the model lists the types it does not use) */
+PetscErrorCode HcTermSetFromOptionsTitled_Private(HcTerm term, const char note[])
+{
   char title[256];
 
   PetscFunctionBegin;
   PetscCheck(term->type_name, term->comm, PETSC_ERR_ORDER, "HcTerm: set the type before HcTermSetFromOptions()");
   /* -help prints a (prefix, title) block once: the type in the title lets every term type list its options */
-  PetscCall(PetscSNPrintf(title, sizeof(title), "Right-hand-side term options (HcTerm %s)", term->type_name));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "Right-hand-side term options (HcTerm %s%s)", term->type_name, note));
   PetscOptionsBegin(term->comm, term->prefix, title, "HcTerm");
   if (term->ops.setfromoptions) PetscCall(term->ops.setfromoptions(term, PetscOptionsObject));
   PetscOptionsEnd();

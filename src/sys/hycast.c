@@ -16,6 +16,7 @@ PetscErrorCode HcFinalizePackage(void)
 {
   PetscFunctionBegin;
   PetscCall(PetscFunctionListDestroy(&HcTermList));
+  PetscCall(HcTermTypesDestroy_Private());
   HcPackageInitialized = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

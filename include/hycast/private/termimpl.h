@@ -82,5 +82,8 @@ PETSC_INTERN PetscErrorCode HcTermCreate_Seasonal(HcTerm);
 PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
+PETSC_INTERN PetscErrorCode HcTermSetFromOptionsTitled_Private(HcTerm, const char[]);
+PETSC_INTERN PetscErrorCode HcTermGetRegisteredTypes_Private(PetscInt *, char *const **);
+PETSC_INTERN PetscErrorCode HcTermTypesDestroy_Private(void);
 
 #endif
