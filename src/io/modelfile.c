@@ -136,6 +136,105 @@ static PetscErrorCode HcGridGatherMask_Private(HcGrid grid, PetscScalar **mask)
   PetscFunctionReturn(0);
 }
 
+/* A model file's digest: FNV-1a (64 bits) over what a load interprets, read back through the NetCDF library as a
+   load reads it: the global attributes that rebuild the model, then every variable in file order (name, attributes,
+   values as doubles).  Free-text attributes (history, ...) are left out.  It detects a truncated, damaged or edited
+   file; it is not a signature (anyone can recompute it): docs/trust.md. */
+#define HC_CHECKSUM_ATTR "hycast_checksum"
+
+static void HcHash_Private(unsigned long long *h, const void *data, size_t n)
+{
+  const unsigned char *p = (const unsigned char *)data;
+
+  for (size_t i = 0; i < n; i++) *h = (*h ^ p[i]) * 0x100000001b3ULL;
+}
+
+/* Hash one attribute (its name, then its text or its values as doubles); absent attributes hash as their name alone. */
+static int HcHashAttribute_Private(int nc, int var, const char name[], unsigned long long *h)
+{
+  nc_type type;
+  size_t  n;
+  int     err;
+
+  HcHash_Private(h, name, strlen(name) + 1);
+  if (nc_inq_att(nc, var, name, &type, &n) != NC_NOERR) return NC_NOERR;
+  if (type == NC_CHAR) {
+    char *text = (char *)malloc(n + 1);
+
+    if (!text) return NC_ENOMEM;
+    err = nc_get_att_text(nc, var, name, text);
+    if (err == NC_NOERR) HcHash_Private(h, text, n);
+    free(text);
+  } else {
+    double *v = (double *)malloc((n + 1) * sizeof(double));
+
+    if (!v) return NC_ENOMEM;
+    err = nc_get_att_double(nc, var, name, v);
+    if (err == NC_NOERR) HcHash_Private(h, v, n * sizeof(double));
+    free(v);
+  }
+  return err;
+}
+
+static int HcModelFileDigest_Private(int nc, unsigned long long *digest)
+{
+  static const char *const globals[] = {"title",       "model_architecture", "fields",         "grid_type",
+                                        "grid_radius", "grid_periodic_x",    "grid_periodic_y"};
+  unsigned long long       h         = 0xcbf29ce484222325ULL;
+  int                      nvars, err;
+
+  for (size_t k = 0; k < sizeof(globals) / sizeof(globals[0]); k++)
+    if ((err = HcHashAttribute_Private(nc, NC_GLOBAL, globals[k], &h))) return err;
+  if ((err = nc_inq_nvars(nc, &nvars))) return err;
+  for (int v = 0; v < nvars; v++) {
+    char    name[NC_MAX_NAME + 1];
+    int     ndims, dims[NC_MAX_VAR_DIMS], natts;
+    size_t  len = 1, n;
+    double *val;
+
+    if ((err = nc_inq_var(nc, v, name, NULL, &ndims, dims, &natts))) return err;
+    HcHash_Private(&h, name, strlen(name) + 1);
+    for (int a = 0; a < natts; a++) {
+      char aname[NC_MAX_NAME + 1];
+
+      if ((err = nc_inq_attname(nc, v, a, aname)) || (err = HcHashAttribute_Private(nc, v, aname, &h))) return err;
+    }
+    for (int d = 0; d < ndims; d++) {
+      if ((err = nc_inq_dimlen(nc, dims[d], &n))) return err;
+      len *= n;
+    }
+    HcHash_Private(&h, &len, sizeof(len));
+    val = (double *)malloc((len + 1) * sizeof(double));
+    if (!val) return NC_ENOMEM;
+    err = nc_get_var_double(nc, v, val);
+    if (!err) HcHash_Private(&h, val, len * sizeof(double));
+    free(val);
+    if (err) return err;
+  }
+  *digest = h;
+  return NC_NOERR;
+}
+
+/* Put the digest of a closed model file into it (called on the temporary file, before the rename). */
+static int HcModelFileStamp_Private(const char tmp[])
+{
+  unsigned long long digest;
+  char               hex[32];
+  int                nc, err;
+
+  if ((err = nc_open(tmp, NC_NOWRITE, &nc))) return err;
+  err = HcModelFileDigest_Private(nc, &digest);
+  nc_close(nc);
+  if (err) return err;
+  snprintf(hex, sizeof(hex), "fnv1a64:%016llx", digest);
+  if ((err = nc_open(tmp, NC_WRITE, &nc))) return err;
+  if (!(err = nc_redef(nc))) err = nc_put_att_text(nc, NC_GLOBAL, HC_CHECKSUM_ATTR, strlen(hex), hex);
+  if (!err) err = nc_enddef(nc);
+  if (!err) return nc_close(nc);
+  nc_close(nc);
+  return err;
+}
+
 /* Rank 0 writes the whole file under a temporary name in the same directory and renames it at the end. */
 static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[], const char tmp[], const PetscScalar *mask,
                                                const PetscReal *theta)
@@ -234,6 +333,7 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
       HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vp, theta + model->poff[k]));
   }
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_close(nc));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", HcModelFileStamp_Private(tmp));
   PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "model file %s: cannot rename the temporary file %s",
              path, tmp);
   PetscFunctionReturn(0);
@@ -289,10 +389,16 @@ static PetscErrorCode HcReadTextAttribute_Private(MPI_Comm comm, int nc, const c
   if (!rank) {
     size_t n;
 
-    if (nc_inq_attlen(nc, NC_GLOBAL, name, &n) == NC_NOERR && n < len && nc_get_att_text(nc, NC_GLOBAL, name, buf) == NC_NOERR)
-      buf[n] = 0;
+    if (nc_inq_attlen(nc, NC_GLOBAL, name, &n) == NC_NOERR) {
+      if (n >= len)
+        buf[0] = 1; /* too long: told apart from absent below */
+      else if (nc_get_att_text(nc, NC_GLOBAL, name, buf) == NC_NOERR)
+        buf[n] = 0;
+    }
   }
   PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)len, MPI_CHAR, 0, comm));
+  PetscCheck(buf[0] != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "model file: attribute %s is longer than %d characters", name,
+             (int)len - 1);
   PetscFunctionReturn(0);
 }
 
@@ -312,15 +418,33 @@ static PetscErrorCode HcOpenModelFile_Private(MPI_Comm comm, const char path[], 
 
       if (nc_inq_attlen(*nc, NC_GLOBAL, "title", &n) == NC_NOERR && n < sizeof(title))
         nc_get_att_text(*nc, NC_GLOBAL, "title", title);
-      if (strncmp(title, "hycast model", 12)) {
-        nc_close(*nc);
+      if (strncmp(title, "hycast model", 12))
         err = -1;
+      else {
+        char               stored[64] = "", hex[32];
+        unsigned long long digest;
+
+        if (nc_inq_attlen(*nc, NC_GLOBAL, HC_CHECKSUM_ATTR, &n) || n >= sizeof(stored) ||
+            nc_get_att_text(*nc, NC_GLOBAL, HC_CHECKSUM_ATTR, stored))
+          err = -2;
+        else if (HcModelFileDigest_Private(*nc, &digest))
+          err = -3; /* a variable cannot be read: truncated */
+        else {
+          snprintf(hex, sizeof(hex), "fnv1a64:%016llx", digest);
+          if (strcmp(stored, hex)) err = -3;
+        }
       }
+      if (err != NC_NOERR) nc_close(*nc);
     }
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(err != -1, comm, PETSC_ERR_FILE_UNEXPECTED, "model file %s: not a hycast model file (no title 'hycast model')",
              path);
+  PetscCheck(err != -2, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "model file %s: no %s attribute (written before hycast had checksums, or edited by hand): train it again", path,
+             HC_CHECKSUM_ATTR);
+  PetscCheck(err != -3, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "model file %s: its contents do not match its checksum (truncated, damaged or altered); refusing to use it", path);
   PetscCheck(err == NC_NOERR, comm, PETSC_ERR_FILE_OPEN, "model file %s: %s", path, nc_strerror(err));
   PetscFunctionReturn(0);
 }
@@ -406,6 +530,102 @@ PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGri
   PetscFunctionReturn(0);
 }
 
+/* The entries of an architecture string: option names (-[a-z][a-z0-9_]*) each with at most one value of plain characters
+   (digits, letters, . , + - _).  Calls f(name, value) for each; an entry of another form is an error naming it. */
+static PetscErrorCode HcArchitectureForEach_Private(MPI_Comm comm, const char path[], const char arch[],
+                                                    PetscErrorCode (*f)(void *, const char[], const char[]), void *ctx)
+{
+  char      copy[HC_ARCH_LEN], *tok, *save, *name = NULL;
+  PetscBool bad = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(copy, arch, sizeof(copy)));
+  for (tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+    const PetscBool isname = (PetscBool)(tok[0] == '-' && tok[1] >= 'a' && tok[1] <= 'z');
+
+    for (const char *p = tok + (isname ? 1 : 0); *p; p++) {
+      const char c = *p;
+
+      if (isname)
+        bad = (PetscBool)(bad || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'));
+      else
+        bad = (PetscBool)(bad || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                                   c == ',' || c == '+' || c == '-' || c == '_'));
+    }
+    PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "model file %s: model_architecture entry '%s' is not of the form the model writes (an option name and a plain "
+               "value); refusing the file",
+               path, tok);
+    PetscCheck(isname || name, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "model file %s: model_architecture has the value '%s' without an option before it", path, tok);
+    if (isname) {
+      if (name) PetscCall(f(ctx, name, NULL));
+      name = tok;
+    } else {
+      PetscCall(f(ctx, name, tok));
+      name = NULL;
+    }
+  }
+  if (name) PetscCall(f(ctx, name, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcArchitectureSet_Private(void *ctx, const char name[], const char value[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsSetValue((PetscOptions)ctx, name, value));
+  PetscFunctionReturn(0);
+}
+
+/* A model file's architecture into a private options database, entry by entry: never through PetscOptionsInsertString,
+   which would act on -options_file and the like. */
+static PetscErrorCode HcModelArchitectureParse_Private(MPI_Comm comm, const char path[], const char arch[], PetscOptions opts)
+{
+  PetscFunctionBegin;
+  PetscCall(HcArchitectureForEach_Private(comm, path, arch, HcArchitectureSet_Private, opts));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  const char *built, *path;
+  MPI_Comm    comm;
+} HcArchCheck;
+
+static PetscErrorCode HcArchitectureKnown_Private(void *ctx, const char name[], const char value[])
+{
+  HcArchCheck *c = (HcArchCheck *)ctx;
+  char         key[256];
+  size_t       n = strlen(name);
+  const char  *p;
+  PetscBool    found = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(key, sizeof(key), "%s", name));
+  for (p = strstr(c->built, key); p && !found; p = strstr(p + 1, key))
+    found = (PetscBool)((p == c->built || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0));
+  PetscCheck(found, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "model file %s: model_architecture entry %s is not an architecture option of the model it describes; refusing "
+             "the file",
+             c->path, name);
+  PetscFunctionReturn(0);
+}
+
+/* Every entry of the file must be one that the model built from it writes itself: anything else (a time-stepping
+   monitor, a memory setting, an option of a term the model does not have) is refused. */
+static PetscErrorCode HcModelArchitectureCheck_Private(HcModel model, const char path[], const char arch[])
+{
+  char        built[HC_ARCH_LEN];
+  HcArchCheck c;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetArchitecture(model, built, sizeof(built)));
+  c.built = built;
+  c.path  = path;
+  c.comm  = model->comm;
+  PetscCall(HcArchitectureForEach_Private(model->comm, path, arch, HcArchitectureKnown_Private, &c));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   HcModelCreateFromFile - a model with the architecture stored in a model file, on any grid with the same fields.
   The file's architecture options, then `overrides` (e.g. "-model_envs 1"; may be NULL), are read from a private
@@ -440,13 +660,16 @@ PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], const char 
   }
   PetscCall(HcModelCreate(grid, model));
   PetscCall(PetscOptionsCreate(&opts));
-  PetscCall(PetscOptionsInsertString(opts, arch));
+  PetscCall(HcModelArchitectureParse_Private(grid->comm, path, arch, opts));
   if (overrides) PetscCall(PetscOptionsInsertString(opts, overrides));
   PetscCall(PetscOptionsPush(opts));
-  ierr = HcModelSetFromOptions(*model);
+  (*model)->archpass = PETSC_TRUE;
+  ierr               = HcModelSetFromOptions(*model);
+  (*model)->archpass = PETSC_FALSE;
   PetscCall(PetscOptionsPop());
   PetscCall(PetscOptionsDestroy(&opts));
   PetscCall(ierr);
+  PetscCall(HcModelArchitectureCheck_Private(*model, path, arch));
   PetscCall(HcModelSetFromOptions(*model)); /* the command line: its terms exist now, so only their settings change */
   PetscFunctionReturn(0);
 }
@@ -631,6 +854,16 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         ok = 0;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: cannot read the parameters of term '%s'", path, t->name));
       }
+      /* finite, and with a finite square (a loss or a norm of them must not overflow) */
+      for (PetscInt i = 0; ok && i < t->nparam; i++) {
+        const PetscReal x = theta[model->poff[k] + i];
+
+        if (PetscIsInfOrNanReal(x) || PetscIsInfOrNanReal(x * x)) {
+          ok = 0;
+          PetscCall(PetscSNPrintf(msg, sizeof(msg), "model file %s: parameter %" PetscInt_FMT " (%s) of term '%s' is %g", path, i,
+                                  t->paramnames[i] ? t->paramnames[i] : "?", t->name, (double)x));
+        }
+      }
       nread++;
     }
     if (ok) {
@@ -640,6 +873,16 @@ static PetscErrorCode HcModelLoadParametersSelect_Private(HcModel model, const c
         hasnorm = 1;
         nc_get_var_double(nc, v1, theta + model->nparam);
         nc_get_var_double(nc, v2, theta + model->nparam + HC_MAX_FIELDS);
+        for (PetscInt c = 0; ok && c < model->grid->nc; c++) {
+          const PetscReal m = theta[model->nparam + c], sc = theta[model->nparam + HC_MAX_FIELDS + c];
+
+          if (PetscIsInfOrNanReal(m) || PetscIsInfOrNanReal(m * m) || !(sc > 0) || PetscIsInfOrNanReal(sc * sc)) {
+            ok = 0;
+            PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                    "model file %s: normalization of field %" PetscInt_FMT " is mean %g, scale %g", path, c,
+                                    (double)m, (double)sc));
+          }
+        }
       }
     }
     nc_close(nc);

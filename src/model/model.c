@@ -273,6 +273,7 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   }
   for (PetscInt k = 0; k < nenvnames; k++) PetscCall(PetscFree(envnames[k]));
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetFromOptions(model->terms[k]));
+  if (model->archpass) PetscFunctionReturn(0); /* a model file's entries never reach TS (its monitors write files) */
   PetscCall(HcModelHelpOtherTerms_Private(model));
   PetscCall(TSSetFromOptions(model->ts));
   PetscCall(PetscObjectTypeCompare((PetscObject)model->ts, TSRK, &isrk));

@@ -23,6 +23,7 @@ struct _p_HcModel {
   PetscInt        ninfo; /* free-text attributes of the model file */
   char           *infokey[HC_MAX_INFO], *infoval[HC_MAX_INFO];
   PetscBool       setupcalled;
+  PetscBool       archpass; /* SetFromOptions reads a model file's architecture: the model's and terms' blocks only */
 
   /* time stepping: nsub steps of dt per observation interval tobs */
   PetscReal  tobs, dtreq, cflsafety;
