@@ -185,3 +185,37 @@ void HcHelpFilterFinish(MPI_Comm comm)
   hc_help.len = hc_help.cap = 0;
   PetscHelpPrintf           = PetscHelpPrintfDefault;
 }
+
+/*@C
+  HcCommandCheckOutput - refuse an output that is not a regular file or that is one of the command's inputs: every
+  option that names an input file, of any command, and the positional file (what: the option naming the output).
+@*/
+PetscErrorCode HcCommandCheckOutput(MPI_Comm comm, const char what[], const char out[])
+{
+  static const char *const single[] = {"-data_file", "-data_aux_file", "-data",       "-truth",
+                                       "-model",     "-adapt",         "-train_init", "-train_resume"};
+  static const char *const lists[]  = {"-models", "-forecast", "-train_data"};
+  char                     buf[sizeof(single) / sizeof(single[0]) + 1][PETSC_MAX_PATH_LEN];
+  char                    *many[3][64];
+  const char              *inputs[sizeof(single) / sizeof(single[0]) + 1 + 3 * 64];
+  PetscInt                 n = 0, nmany[3];
+  PetscBool                flg;
+
+  PetscFunctionBegin;
+  PetscCall(HcCommandGetFile(buf[0], sizeof(buf[0]), &flg));
+  if (flg) inputs[n++] = buf[0];
+  for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++) {
+    PetscCall(PetscOptionsGetString(NULL, NULL, single[k], buf[k + 1], sizeof(buf[k + 1]), &flg));
+    if (flg) inputs[n++] = buf[k + 1];
+  }
+  for (int k = 0; k < 3; k++) {
+    nmany[k] = 64;
+    PetscCall(PetscOptionsGetStringArray(NULL, NULL, lists[k], many[k], &nmany[k], &flg));
+    if (!flg) nmany[k] = 0;
+    for (PetscInt q = 0; q < nmany[k]; q++) inputs[n++] = many[k][q];
+  }
+  PetscCall(HcCheckOutputFile(comm, what, out, n, inputs));
+  for (int k = 0; k < 3; k++)
+    for (PetscInt q = 0; q < nmany[k]; q++) PetscCall(PetscFree(many[k][q]));
+  PetscFunctionReturn(0);
+}

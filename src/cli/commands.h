@@ -18,6 +18,7 @@ PetscErrorCode HcCommandGetFile(char[], size_t, PetscBool *);
 PetscErrorCode HcCommandLine(const char[], char **);
 PetscErrorCode HcCommandHelp(MPI_Comm, PetscBool, PetscBool, PetscBool *);
 void           HcHelpFilterInstall(int *, char **);
+PetscErrorCode HcCommandCheckOutput(MPI_Comm, const char[], const char[]);
 void           HcHelpFilterFinish(MPI_Comm);
 
 #endif

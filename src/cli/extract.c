@@ -30,6 +30,7 @@ PetscErrorCode HcCommandExtract(MPI_Comm comm)
     PetscFunctionReturn(0);
   }
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "no output file: give it with -o OUT.nc");
+  PetscCall(HcCommandCheckOutput(comm, "-o", out));
   PetscCall(HcReaderSetUp(reader));
   PetscCall(HcReaderGetGrid(reader, &grid));
   PetscCall(HcReaderGetTimes(reader, &nt, &times));

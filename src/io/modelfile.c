@@ -352,6 +352,7 @@ PetscErrorCode HcModelWrite(HcModel model, const char path[])
 
   PetscFunctionBegin;
   PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelWrite: call HcModelSetUp() first");
+  PetscCall(HcCheckOutputFile(model->comm, "model file", path, 0, NULL));
   PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
   PetscCall(HcGridGatherMask_Private(model->grid, &mask));
   if (!rank) {

@@ -375,6 +375,7 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
     PetscCall(PetscTestDirectory(d, 'r', &exists));
     dirok = exists ? 1 : 0;
   }
+  PetscCall(HcCheckOutputFile(w->comm, "output", w->path, 0, NULL));
   PetscCallMPI(MPI_Bcast(&dirok, 1, MPI_INT, 0, w->comm));
   PetscCheck(dirok, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: directory '%s' does not exist",
              w->path, first, slash ? dir : ".");

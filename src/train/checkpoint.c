@@ -31,6 +31,7 @@ PetscErrorCode HcTrainerSaveState(HcTrainer tr, const char file[])
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  PetscCall(HcCheckOutputFile(tr->world, "training state", file, 0, NULL));
   PetscCallMPI(MPI_Comm_rank(tr->world, &rank));
   if (!rank) {
     const PetscInt    P        = tr->model->nparam;
