@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "commands.h"
 
 /*@C
@@ -217,5 +218,106 @@ PetscErrorCode HcCommandCheckOutput(MPI_Comm comm, const char what[], const char
   PetscCall(HcCheckOutputFile(comm, what, out, n, inputs));
   for (int k = 0; k < 3; k++)
     for (PetscInt q = 0; q < nmany[k]; q++) PetscCall(PetscFree(many[k][q]));
+  PetscFunctionReturn(0);
+}
+
+extern const char *const HcOptionNames[];
+
+/* Edit distance of two option names (short strings: one row of the table at a time). */
+static size_t HcEditDistance_Private(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b), row[128];
+
+  if (lb >= sizeof(row) / sizeof(row[0])) return (size_t)-1;
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      const size_t up = row[j], best = PetscMin(PetscMin(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] != b[j - 1]));
+
+      diag   = up;
+      row[j] = best;
+    }
+  }
+  return row[lb];
+}
+
+/* The family of an option: its name up to the first underscore, without an environment prefix env_. */
+static void HcOptionFamily_Private(const char *name, char fam[], size_t len)
+{
+  size_t k = 0;
+
+  if (!strncmp(name, "env_", 4)) name += 4;
+  while (name[k] && name[k] != '_' && k + 1 < len) {
+    fam[k] = name[k];
+    k++;
+  }
+  fam[k] = 0;
+}
+
+/* Was -name typed on the command line (not read from an options file or PETSC_OPTIONS)? */
+static PetscBool HcCommandTyped_Private(const char name[])
+{
+  int    argc;
+  char **argv;
+
+  if (PetscGetArgs(&argc, &argv)) return PETSC_FALSE;
+  for (int k = 1; k < argc; k++)
+    if (argv[k][0] == '-' && !strcasecmp(argv[k] + 1, name)) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/*@C
+  HcCommandCheckOptions - after the command's objects have read their options and before the work starts: an option
+  typed on the command line that nobody used and that is one of hycast's families (-train_*, -mlp_*, ...; PETSc's own under them,
+such as -train_tao_*, excepted) or within two edits of a hycast option is a mistake the user should hear about before hours of
+work, with the nearest known option.  Options of PETSc's own families are left to PETSc.
+@*/
+PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
+{
+  PetscInt n;
+  char   **names, **values, msg[512] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt k = 0; k < n && !msg[0]; k++) {
+    const char     *name = names[k], *best = NULL;
+    const PetscBool env = (PetscBool)!strncmp(name, "env_", 4);
+    char            fam[64];
+    size_t          dist = (size_t)-1;
+    PetscBool       ours = PETSC_FALSE, benv = PETSC_FALSE;
+
+    if (strstr(name, "tao_")) continue;          /* PETSc's TAO under -train_, read when the optimiser starts */
+    if (!HcCommandTyped_Private(name)) continue; /* a configuration file serves several commands: its options may rest */
+    HcOptionFamily_Private(name, fam, sizeof(fam));
+    for (const char *const *o = HcOptionNames; *o; o++) {
+      char   ofam[64];
+      size_t d = HcEditDistance_Private(name, *o + 1), de = env ? HcEditDistance_Private(name + 4, *o + 1) : (size_t)-1;
+
+      HcOptionFamily_Private(*o + 1, ofam, sizeof(ofam));
+      if (strchr(*o + 1, '_') && !strcmp(fam, ofam)) ours = PETSC_TRUE;
+      if (PetscMin(d, de) < dist) {
+        dist = PetscMin(d, de);
+        best = *o;
+        benv = (PetscBool)(de < d); /* the match is a term option under env_ */
+      }
+    }
+    if (!ours && (dist > 2 || 3 * dist > strlen(name))) continue; /* not ours, nor close to one of ours: PETSc's */
+    if (!dist)
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "-%s: nothing in this run uses it (an option of a term not in -model_terms or -model_env_terms, or "
+                              "of another command)",
+                              name));
+    else if (best && dist <= PetscMax(3, strlen(name) / 3))
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s: unknown option, or one this command does not use; did you mean %s%s?", name,
+                              benv ? "-env_" : "", best + (benv ? 1 : 0)));
+    else
+      PetscCall(PetscSNPrintf(
+          msg, sizeof(msg), "-%s: unknown option, or one this command does not use ('hycast <command> -help' lists them)", name));
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscCheck(!msg[0], comm, PETSC_ERR_ARG_WRONG, "%s", msg);
   PetscFunctionReturn(0);
 }

@@ -19,6 +19,7 @@ PetscErrorCode HcCommandLine(const char[], char **);
 PetscErrorCode HcCommandHelp(MPI_Comm, PetscBool, PetscBool, PetscBool *);
 void           HcHelpFilterInstall(int *, char **);
 PetscErrorCode HcCommandCheckOutput(MPI_Comm, const char[], const char[]);
+PetscErrorCode HcCommandCheckOptions(MPI_Comm);
 void           HcHelpFilterFinish(MPI_Comm);
 
 #endif

@@ -58,6 +58,7 @@ PetscErrorCode HcCommandExtract(MPI_Comm comm)
   PetscCall(HcWriterSetHistory(writer, line));
   PetscCall(PetscFree(line));
   PetscCall(HcWriterSetAttributeText(writer, "source_file", file[0] ? file : "(see -data_file in hycast_options)"));
+  PetscCall(HcCommandCheckOptions(comm));
   PetscCall(HcWriterSetUp(writer));
   PetscCall(HcGridCreateGlobalVector(grid, &u));
   for (PetscInt e = 0; e < nenv; e++) {

@@ -299,6 +299,7 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscCall(PetscFree(line));
   PetscCall(HcWriterSetAttributeText(w, "title", "hycast forecast"));
   PetscCall(HcWriterSetAttributeText(w, "hycast_model", model));
+  PetscCall(HcCommandCheckOptions(comm));
   PetscCall(HcWriterSetUp(w));
 
   PetscCall(VecDuplicate(u0, &u));

@@ -329,6 +329,7 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
     PetscCall(HcGenerateWriter(grid, fine, nenv, res, problem, withhidden, seed, np, pnames, truth, &wfine));
   }
 
+  PetscCall(HcCommandCheckOptions(comm));
   PetscCall(PetscPrintf(comm,
                         "hycast generate: %s problem, %" PetscInt_FMT " environment(s), %" PetscInt_FMT " x %" PetscInt_FMT
                         " cells%s, %" PetscInt_FMT " observation interval(s)\n",

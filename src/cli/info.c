@@ -28,6 +28,7 @@ PetscErrorCode HcCommandInfo(MPI_Comm comm)
     PetscFunctionReturn(0);
   }
   PetscCall(HcReaderSetUp(reader));
+  PetscCall(HcCommandCheckOptions(comm));
   PetscCall(HcReaderView(reader, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(HcReaderGetNumEnvironments(reader, &nenv));
   if (nenv > 1)

@@ -54,6 +54,7 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
   PetscCall(HcModelCreate(grid, &model));
   PetscCall(HcModelSetFromOptions(model));
   PetscCall(HcModelSetUp(model));
+  PetscCall(HcCommandCheckOptions(comm));
   PetscCall(HcModelView(model, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
   tobs = dt * nsub;

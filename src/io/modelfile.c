@@ -237,7 +237,7 @@ static int HcModelFileStamp_Private(const char tmp[])
 
 /* Rank 0 writes the whole file under a temporary name in the same directory and renames it at the end. */
 static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[], const char tmp[], const PetscScalar *mask,
-                                               const PetscReal *theta)
+                                               const PetscReal *theta, int *ncout)
 {
   HcGrid          g      = model->grid;
   const PetscBool latlon = g->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
@@ -252,6 +252,7 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
     PetscCall(PetscStrlcat(fields, g->fieldnames[c], sizeof(fields)));
   }
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+  *ncout = nc; /* for the caller to abort after an error */
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "title", 12, "hycast model"));
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)",
@@ -332,6 +333,7 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
     if (model->terms[k]->nparam)
       HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_put_var_double(nc, vp, theta + model->poff[k]));
   }
+  *ncout = -1;
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_close(nc));
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", HcModelFileStamp_Private(tmp));
   PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "model file %s: cannot rename the temporary file %s",
@@ -350,6 +352,8 @@ PetscErrorCode HcModelWrite(HcModel model, const char path[])
   PetscErrorCode ierr = 0;
   char           tmp[PETSC_MAX_PATH_LEN + 64], msg[512] = "";
 
+  int nc = -1;
+
   PetscFunctionBegin;
   PetscCheck(model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelWrite: call HcModelSetUp() first");
   PetscCall(HcCheckOutputFile(model->comm, "model file", path, 0, NULL));
@@ -361,14 +365,16 @@ PetscErrorCode HcModelWrite(HcModel model, const char path[])
       for (PetscInt i = 0; i < model->terms[k]->nparam; i++) theta[model->poff[k] + i] = model->terms[k]->theta[i];
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()));
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = HcModelWriteFile_Private(model, path, tmp, mask, theta);
+    ierr = HcModelWriteFile_Private(model, path, tmp, mask, theta, &nc);
     PetscCall(PetscPopErrorHandler());
     if (ierr) {
       const char *text;
 
+      if (nc >= 0) (void)nc_abort(nc);
       PetscCall(PetscErrorMessage(ierr, &text, NULL));
       unlink(tmp);
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the model file %s (is the directory writable?)", path));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the model file %s: %s", path,
+                              HcNetCDFDiskFull_Private(path) ? "no space left on device" : (text ? text : "write error")));
     }
   }
   PetscCall(PetscFree(mask));

@@ -49,9 +49,19 @@ struct _p_HcWriter {
 
 #define HC_MAX_TEMPS 8
 static char      hc_temps[HC_MAX_TEMPS][PETSC_MAX_PATH_LEN];
-static const int hc_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+static int       hc_temp_ncid[HC_MAX_TEMPS] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* the open handle, -1 once closed */
+static const int hc_signals[3]              = {SIGINT, SIGTERM, SIGHUP};
 static void (*hc_prev_handlers[3])(int);
-static PetscBool hc_handlers_on = PETSC_FALSE, hc_finalize_on = PETSC_FALSE;
+static PetscBool hc_handlers_on = PETSC_FALSE, hc_finalize_on = PETSC_FALSE, hc_failed_handle = PETSC_FALSE;
+
+/*@C
+  HcWriterHasFailedHandle - an output file's NetCDF-4 (HDF5) handle failed (a full disk, say) and could not be closed
+  cleanly.  HDF5's own exit handler then crashes on it, so a program should end with _exit() after PetscFinalize().
+@*/
+PetscBool HcWriterHasFailedHandle(void)
+{
+  return hc_failed_handle;
+}
 
 static void HcWriterOnSignal_Private(int sig)
 {
@@ -69,12 +79,18 @@ static void HcWriterRestoreHandlers_Private(void)
   hc_handlers_on = PETSC_FALSE;
 }
 
-/* Called by PetscFinalize(): after an error the writers were never closed. */
+/* Called by PetscFinalize(): after an error the writers were never closed.  Their NetCDF handles are aborted first:
+   an HDF5 file left open crashes HDF5's own exit handler (after a full disk, say). */
 static PetscErrorCode HcWriterRemoveTemporaries_Private(void)
 {
   PetscFunctionBegin;
   for (int k = 0; k < HC_MAX_TEMPS; k++)
     if (hc_temps[k][0]) {
+      if (hc_temp_ncid[k] >= 0) {
+        (void)nc_abort(hc_temp_ncid[k]);
+        hc_failed_handle = PETSC_TRUE;
+      }
+      hc_temp_ncid[k] = -1;
       (void)remove(hc_temps[k]);
       hc_temps[k][0] = 0;
     }
@@ -83,15 +99,18 @@ static PetscErrorCode HcWriterRemoveTemporaries_Private(void)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HcWriterRegisterTemporary_Private(const char path[])
+static PetscErrorCode HcWriterRegisterTemporary_Private(const char path[], int ncid)
 {
   int slot = -1;
 
   PetscFunctionBegin;
+  for (int k = 0; k < HC_MAX_TEMPS && slot < 0; k++) /* the same path again: its handle, now that it is open */
+    if (hc_temps[k][0] && !strcmp(hc_temps[k], path)) slot = k;
   for (int k = 0; k < HC_MAX_TEMPS && slot < 0; k++)
     if (!hc_temps[k][0]) slot = k;
   PetscCheck(slot >= 0, PETSC_COMM_SELF, PETSC_ERR_SUP, "HcWriter: at most %d output files can be open at once", HC_MAX_TEMPS);
   PetscCall(PetscStrncpy(hc_temps[slot], path, sizeof(hc_temps[slot])));
+  hc_temp_ncid[slot] = ncid;
   if (!hc_handlers_on) {
     for (int s = 0; s < 3; s++) {
       hc_prev_handlers[s] = signal(hc_signals[s], HcWriterOnSignal_Private);
@@ -112,7 +131,10 @@ static void HcWriterUnregisterTemporary_Private(const char path[])
   PetscBool any = PETSC_FALSE;
 
   for (int k = 0; k < HC_MAX_TEMPS; k++) {
-    if (hc_temps[k][0] && !strcmp(hc_temps[k], path)) hc_temps[k][0] = 0;
+    if (hc_temps[k][0] && !strcmp(hc_temps[k], path)) {
+      hc_temps[k][0]  = 0;
+      hc_temp_ncid[k] = -1;
+    }
     if (hc_temps[k][0]) any = PETSC_TRUE;
   }
   if (!any) HcWriterRestoreHandlers_Private();
@@ -379,8 +401,10 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
   PetscCallMPI(MPI_Bcast(&dirok, 1, MPI_INT, 0, w->comm));
   PetscCheck(dirok, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: directory '%s' does not exist",
              w->path, first, slash ? dir : ".");
+  /* registered before it exists: a create that fails half-way (a full disk) leaves a file too */
+  if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp, -1));
   HcCallNetCDF(w->comm, w->path, first, w->rank ? NC_NOERR : nc_create(w->tmp, NC_NETCDF4 | NC_CLOBBER, &w->ncid));
-  if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp));
+  if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp, w->ncid));
   w->setupcalled = PETSC_TRUE;
 
   if (w->nenv)
@@ -591,8 +615,15 @@ PetscErrorCode HcWriterClose(HcWriter w)
   PetscFunctionBegin;
   PetscCheck(w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: nothing to close (call HcWriterSetUp() first)", w->path);
   if (w->closed) PetscFunctionReturn(0);
-  HcCallNetCDF(w->comm, w->path, "(all)", w->rank ? NC_NOERR : nc_close(w->ncid));
+  status    = w->rank ? NC_NOERR : nc_close(w->ncid); /* the handle is gone even when this fails */
   w->closed = PETSC_TRUE;
+  if (status && !w->rank) {
+    hc_failed_handle = PETSC_TRUE;
+    (void)remove(w->tmp);
+    HcWriterUnregisterTemporary_Private(w->tmp);
+  }
+  HcCallNetCDF(w->comm, w->path, "(all)", status);
+  status = 0;
   if (!w->rank) {
     if (rename(w->tmp, w->path)) {
       status = errno ? errno : EIO;

@@ -23,57 +23,76 @@ static void HcTrainerPackScalars_Private(HcTrainer tr, double s[HC_NSTATE])
   s[9] = (double)tr->model->nparam;
 }
 
+/* Rank 0 writes the state under tmp; any failure returns an error code (the caller removes tmp). */
+static PetscErrorCode HcTrainerWriteState_Private(HcTrainer tr, const char file[], const char tmp[], int *nc)
+{
+  const PetscInt    P        = tr->model->nparam;
+  const Vec         vecs[3]  = {tr->theta, tr->m, tr->v};
+  const char *const names[3] = {"theta", "adam_m", "adam_v"};
+  int               dim, var[3];
+  double            s[HC_NSTATE];
+
+  PetscFunctionBegin;
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, nc));
+  HcTrainerPackScalars_Private(tr, s);
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_put_att_text(*nc, NC_GLOBAL, "title", 22, "hycast training state"));
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
+               nc_put_att_text(*nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
+  for (int k = 0; k < HC_NSTATE; k++)
+    HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
+                 nc_put_att_double(*nc, NC_GLOBAL, hc_state_scalars[k], NC_DOUBLE, 1, &s[k]));
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_dim(*nc, "parameter", (size_t)P, &dim));
+  for (int k = 0; k < 3; k++)
+    HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_var(*nc, names[k], NC_DOUBLE, 1, &dim, &var[k]));
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_enddef(*nc));
+  for (int k = 0; k < 3; k++) {
+    const PetscScalar *a;
+
+    PetscCall(VecGetArrayRead(vecs[k], &a));
+    HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_put_var_double(*nc, var[k], (const double *)a));
+    PetscCall(VecRestoreArrayRead(vecs[k], &a));
+  }
+  {
+    const int err = nc_close(*nc);
+
+    *nc = -1; /* gone, even when the close failed */
+    HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", err);
+  }
+  PetscCheck(!rename(tmp, file), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename the temporary file %s", file, tmp);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTrainerSaveState(HcTrainer tr, const char file[])
 {
-  PetscMPIInt rank;
-  char        tmp[PETSC_MAX_PATH_LEN + 64];
-  int         ok = 1;
+  PetscMPIInt    rank;
+  char           tmp[PETSC_MAX_PATH_LEN + 64], msg[512] = "";
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
   PetscCall(HcCheckOutputFile(tr->world, "training state", file, 0, NULL));
   PetscCallMPI(MPI_Comm_rank(tr->world, &rank));
   if (!rank) {
-    const PetscInt    P        = tr->model->nparam;
-    const Vec         vecs[3]  = {tr->theta, tr->m, tr->v};
-    const char *const names[3] = {"theta", "adam_m", "adam_v"};
-    int               nc, dim, var[3], err;
-    double            s[HC_NSTATE];
+    int nc = -1;
 
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid()));
-    err = nc_create(tmp, NC_CLOBBER | NC_64BIT_OFFSET, &nc);
-    if (err != NC_NOERR)
-      ok = 0;
-    else {
-      HcTrainerPackScalars_Private(tr, s);
-      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
-                   nc_put_att_text(nc, NC_GLOBAL, "title", 22, "hycast training state"));
-      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
-                   nc_put_att_text(nc, NC_GLOBAL, "hycast_version", strlen(HYCAST_VERSION), HYCAST_VERSION));
-      for (int k = 0; k < HC_NSTATE; k++)
-        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
-                     nc_put_att_double(nc, NC_GLOBAL, hc_state_scalars[k], NC_DOUBLE, 1, &s[k]));
-      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_dim(nc, "parameter", (size_t)P, &dim));
-      for (int k = 0; k < 3; k++)
-        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_var(nc, names[k], NC_DOUBLE, 1, &dim, &var[k]));
-      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_enddef(nc));
-      for (int k = 0; k < 3; k++) {
-        const PetscScalar *a;
+    /* errors come back here: the temporary file is removed and every rank hears of it */
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = HcTrainerWriteState_Private(tr, file, tmp, &nc);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) {
+      const char *text = NULL;
 
-        PetscCall(VecGetArrayRead(vecs[k], &a));
-        HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_put_var_double(nc, var[k], (const double *)a));
-        PetscCall(VecRestoreArrayRead(vecs[k], &a));
-      }
-      HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_close(nc));
-      if (rename(tmp, file)) {
-        unlink(tmp);
-        ok = 0;
-      }
+      if (nc >= 0) (void)nc_abort(nc);
+      (void)unlink(tmp);
+      PetscCall(PetscErrorMessage(ierr, &text, NULL));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the training state %s: %s", file,
+                              HcNetCDFDiskFull_Private(file) ? "no space left on device" : (text ? text : "write error")));
     }
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, tr->world));
-  PetscCheck(ok, tr->world, PETSC_ERR_FILE_OPEN, "HcTrainer: cannot write the training state %s (is its directory writable?)",
-             file);
+  PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, tr->world));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, tr->world));
+  PetscCheck(!ierr, tr->world, PETSC_ERR_FILE_WRITE, "%s", msg);
   PetscFunctionReturn(0);
 }
 
