@@ -91,9 +91,10 @@ def main():
         ax.legend(fontsize=8.5, frameon=False)
     for ax in axes.flat[len(fields):]:
         ax.set_visible(False)
-    count = ", ".join(str(n) for n in ninit)
-    fig.suptitle(f"{METRICS[args.metric]} against lead time, {count} initial time{'s' if ninit != [1] else ''} "
-                 f"({os.path.basename(args.csv)})", fontsize=11)
+    # initial_times counts the forecasts scored at each lead: fewer at long leads where the truth or a forecast file ends
+    count = (f"{ninit[0]} initial time{'s' if ninit != [1] else ''}" if len(ninit) == 1 else
+             f"{ninit[0]} to {ninit[-1]} initial times by lead")
+    fig.suptitle(f"{METRICS[args.metric]} against lead time, {count} ({os.path.basename(args.csv)})", fontsize=11)
     save_png(fig, args.output, args.dpi)
 
 

@@ -3,13 +3,15 @@
    Hindcasts:  hycast evaluate -truth T.nc -data_vars sst -models hybrid.nc,physics.nc -evaluate_dates 2019-01-01,2020-02-01
                                -evaluate_leads 6
      every model (rebuilt on the truth's grid, whatever grid it was trained on) is run from every truth state whose
-     date lies in the range, for the given number of leads.
+     date lies in the range (from the first state at or after its first date to the last at or before its last date),
+     for the given number of leads, as far as the truth goes.
    Forecast files:  hycast evaluate -truth T.nc -data_vars sst -forecast F.nc[,G.nc]
      files written by hycast forecast, matched to the truth by date.
 
    Statistics over the active cells (or those in -evaluate_box), area-weighted, per model, field and lead: RMSE, bias, and the
    anomaly correlation (anomalies from the climatology).  Climatology: the mean of the truth before the first initial time (or
-   over -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE. */
+   over -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE, with
+   the number of initial times scored at each lead. */
 #include <math.h>
 #include "commands.h"
 
@@ -22,8 +24,9 @@ typedef struct {
 } HcSkill;
 
 typedef struct {
-  char     label[64];
-  HcSkill *s; /* [lead][field] */
+  char      label[64];
+  HcSkill  *s; /* [lead][field] */
+  PetscInt *n; /* [lead]: forecasts scored at that lead (fewer at long leads when the truth or a forecast file ends) */
 } HcSkillTable;
 
 typedef struct {
@@ -53,26 +56,56 @@ static PetscErrorCode HcEvaluateMonth(HcReader r, PetscReal t, PetscInt *m)
   PetscFunctionReturn(0);
 }
 
-/* The first truth index whose time is at or after the date. */
-static PetscErrorCode HcEvaluateIndex(HcTruth *tr, const char date[], PetscInt *k)
+/* The truth index of a date: the first state at or after it (nt if none: where a range starts), or with last the last
+   state at or before it (-1 if none: where a range ends, so that the range holds no state after its end date). */
+static PetscErrorCode HcEvaluateIndex(HcTruth *tr, const char date[], PetscBool last, PetscInt *k)
 {
-  PetscReal t;
+  PetscReal t, tol;
 
   PetscFunctionBegin;
   PetscCall(HcReaderParseDate(tr->reader, date, &t));
-  for (*k = 0; *k < tr->nt && tr->t[*k] < t - 1e-6 * PetscMax(PetscAbsReal(t), 1); (*k)++) {}
+  tol = 1e-6 * PetscMax(PetscAbsReal(t), 1);
+  if (last)
+    for (*k = tr->nt - 1; *k >= 0 && tr->t[*k] > t + tol; (*k)--) {}
+  else
+    for (*k = 0; *k < tr->nt && tr->t[*k] < t - tol; (*k)++) {}
+  PetscFunctionReturn(0);
+}
+
+/* The truth states [k0, k1] from date dates[0] to dates[1] (option opt, for the messages): at least one. */
+static PetscErrorCode HcEvaluateDateRange(MPI_Comm comm, HcTruth *tr, const char opt[], char *dates[], PetscInt *k0, PetscInt *k1)
+{
+  PetscReal t0, t1;
+  char      d0[64], d1[64];
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderParseDate(tr->reader, dates[0], &t0));
+  PetscCall(HcReaderParseDate(tr->reader, dates[1], &t1));
+  PetscCheck(t0 <= t1, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %s,%s: the first date is after the last", opt, dates[0], dates[1]);
+  PetscCall(HcEvaluateIndex(tr, dates[0], PETSC_FALSE, k0));
+  PetscCall(HcEvaluateIndex(tr, dates[1], PETSC_TRUE, k1));
+  PetscCall(HcReaderFormatTime(tr->reader, tr->t[0], d0, sizeof(d0)));
+  PetscCall(HcReaderFormatTime(tr->reader, tr->t[tr->nt - 1], d1, sizeof(d1)));
+  PetscCheck(*k0 <= *k1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s %s,%s: no truth state lies between these dates (the truth's %" PetscInt_FMT " states run from %s to %s)", opt,
+             dates[0], dates[1], tr->nt, d0, d1);
   PetscFunctionReturn(0);
 }
 
 /* Climatology from truth indices [k0, k1): by calendar month for monthly data, else one mean field. */
-static PetscErrorCode HcEvaluateClimatology(HcTruth *tr, PetscInt k0, PetscInt k1)
+static PetscErrorCode HcEvaluateClimatology(MPI_Comm comm, HcTruth *tr, PetscInt k0, PetscInt k1)
 {
   PetscInt cnt[12] = {0};
+  char     d0[64], d1[64];
 
   PetscFunctionBegin;
-  PetscCheck(
-      k1 > k0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
-      "hycast evaluate: no truth before the first initial time to make the climatology from (give -evaluate_climatology_dates)");
+  PetscCheck(k1 > k0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "no truth before the first initial time to make the climatology from (give -evaluate_climatology_dates)");
+  PetscCall(HcReaderFormatTime(tr->reader, tr->t[k0], d0, sizeof(d0)));
+  PetscCall(HcReaderFormatTime(tr->reader, tr->t[k1 - 1], d1, sizeof(d1)));
+  PetscCall(PetscPrintf(comm,
+                        "hycast evaluate: climatology %s of truth states %" PetscInt_FMT " .. %" PetscInt_FMT " (%s .. %s)\n",
+                        tr->monthly ? "by calendar month" : "the mean", k0, k1 - 1, d0, d1));
   for (PetscInt m = 0; m < 12; m++) {
     PetscCall(VecDuplicate(tr->y[0], &tr->clim[m]));
     PetscCall(VecSet(tr->clim[m], 0));
@@ -84,8 +117,8 @@ static PetscErrorCode HcEvaluateClimatology(HcTruth *tr, PetscInt k0, PetscInt k
     cnt[m]++;
   }
   for (PetscInt m = 0; m < (tr->monthly ? 12 : 1); m++) {
-    PetscCheck(cnt[m] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
-               "hycast evaluate: the climatology period has no data for calendar month %" PetscInt_FMT, m + 1);
+    PetscCheck(cnt[m] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "the climatology period (%s .. %s) has no data for calendar month %" PetscInt_FMT, d0, d1, m + 1);
     PetscCall(VecScale(tr->clim[m], 1.0 / cnt[m]));
   }
   PetscFunctionReturn(0);
@@ -96,8 +129,8 @@ static Vec HcEvaluateClimAt(HcTruth *tr, PetscInt k)
   return tr->clim[tr->monthly ? tr->month[k] : 0];
 }
 
-/* Add the comparison of forecast f with the truth at index k (lead l) to the skill sums. */
-static PetscErrorCode HcEvaluateAccumulate(HcTruth *tr, HcSkill *s, PetscInt lead, Vec f, PetscInt k)
+/* Add the comparison of forecast f with the truth at index k (lead l) to the skill sums of a table. */
+static PetscErrorCode HcEvaluateAccumulate(HcTruth *tr, HcSkillTable *tab, PetscInt lead, Vec f, PetscInt k)
 {
   DM                   da, da1;
   Vec                  mask;
@@ -137,8 +170,9 @@ static PetscErrorCode HcEvaluateAccumulate(HcTruth *tr, HcSkill *s, PetscInt lea
   PetscCall(DMDAVecRestoreArrayDOFRead(da, tr->y[k], &Y));
   PetscCall(DMDAVecRestoreArrayDOFRead(da, f, &F));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, loc, 6 * HC_MAX_FIELDS_EVAL, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)f)));
+  tab->n[lead]++;
   for (PetscInt c = 0; c < tr->nc; c++) {
-    HcSkill *q = &s[lead * tr->nc + c];
+    HcSkill *q = &tab->s[lead * tr->nc + c];
 
     q->sa += loc[c][0];
     q->se += loc[c][1];
@@ -154,7 +188,14 @@ static PetscErrorCode HcEvaluateTableCreate(HcTruth *tr, const char label[], HcS
 {
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(t->label, label, sizeof(t->label)));
-  PetscCall(PetscCalloc1((tr->maxlead + 1) * tr->nc, &t->s));
+  PetscCall(PetscCalloc2((tr->maxlead + 1) * tr->nc, &t->s, tr->maxlead + 1, &t->n));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcEvaluateTableDestroy(HcSkillTable *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(t->s, t->n));
   PetscFunctionReturn(0);
 }
 
@@ -166,26 +207,36 @@ static void HcEvaluateStats(const HcSkill *q, PetscReal *rmse, PetscReal *bias, 
   *acc  = q->sfa2 > 0 && q->sya2 > 0 ? q->sfaya / PetscSqrtReal(q->sfa2 * q->sya2) : (PetscReal)NAN;
 }
 
-static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab, HcSkillTable *tab, PetscInt ninit,
-                                      const char csv[])
+/* The tables, each with the number of initial times per lead: every table scores the same forecasts (the models' and the
+   baselines' from the same initial times), and a long lead has fewer of them when the truth or a forecast file ends. */
+static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab, HcSkillTable *tab, const char csv[])
 {
-  FILE *fp = NULL;
+  FILE     *fp       = NULL;
+  PetscBool unscored = PETSC_FALSE;
 
   PetscFunctionBegin;
+  for (PetscInt l = 1; l <= tr->maxlead; l++) {
+    for (PetscInt m = 1; m < ntab; m++)
+      PetscAssert(tab[m].n[l] == tab[0].n[l], comm, PETSC_ERR_PLIB,
+                  "%s and %s score %" PetscInt_FMT " and %" PetscInt_FMT " initial times at lead %" PetscInt_FMT, tab[0].label,
+                  tab[m].label, tab[0].n[l], tab[m].n[l], l);
+    unscored = (PetscBool)(unscored || !tab[0].n[l]);
+  }
   for (PetscInt c = 0; c < tr->nc; c++) {
     const char *name;
     PetscBool   undefined = PETSC_FALSE;
 
     PetscCall(HcGridGetFieldName(tr->grid, c, &name));
     for (int what = 0; what < 3; what++) {
-      PetscCall(PetscPrintf(
-          comm, "\n%s of %s by lead (area-weighted over %" PetscInt_FMT " scored cell(s); %" PetscInt_FMT " initial time(s))\n",
-          what == 0   ? "RMSE"
-          : what == 1 ? "bias"
-                      : "anomaly correlation",
-          name, tr->nscored, ninit));
+      PetscCall(PetscPrintf(comm, "\n%s of %s by lead (area-weighted over %" PetscInt_FMT " scored cell(s))\n",
+                            what == 0   ? "RMSE"
+                            : what == 1 ? "bias"
+                                        : "anomaly correlation",
+                            name, tr->nscored));
       PetscCall(PetscPrintf(comm, "%-14s", "lead"));
       for (PetscInt l = 1; l <= tr->maxlead; l++) PetscCall(PetscPrintf(comm, " %10" PetscInt_FMT, l));
+      PetscCall(PetscPrintf(comm, "\n%-14s", "initial times"));
+      for (PetscInt l = 1; l <= tr->maxlead; l++) PetscCall(PetscPrintf(comm, " %10" PetscInt_FMT, tab[0].n[l]));
       PetscCall(PetscPrintf(comm, "\n"));
       for (PetscInt m = 0; m < ntab; m++) {
         PetscCall(PetscPrintf(comm, "%-14s", tab[m].label));
@@ -204,8 +255,9 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
       }
     }
     if (undefined)
-      PetscCall(
-          PetscPrintf(comm, "(n/a: undefined; the anomaly correlation of climatology, whose anomaly is zero, always is)\n"));
+      PetscCall(PetscPrintf(comm,
+                            "(n/a: undefined; %sthe anomaly correlation of climatology, whose anomaly is zero, always is)\n",
+                            unscored ? "at a lead with 0 initial times every statistic is, and " : ""));
   }
   if (csv && csv[0]) {
     PetscCall(PetscFOpen(comm, csv, "w", &fp));
@@ -220,7 +272,7 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
 
           HcEvaluateStats(&tab[m].s[l * tr->nc + c], &r, &b, &a);
           PetscCall(PetscFPrintf(comm, fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT "\n", tab[m].label, name, l,
-                                 (double)r, (double)b, (double)a, ninit));
+                                 (double)r, (double)b, (double)a, tab[m].n[l]));
         }
       }
     PetscCall(PetscFClose(comm, fp));
@@ -351,9 +403,11 @@ static PetscErrorCode HcEvaluateOpenForecast(MPI_Comm comm, HcTruth *tr, const c
   PetscFunctionReturn(0);
 }
 
-/* Forecast files: each matched to the truth by date; lead l = step l of the file.  Persistence and climatology come
-   from the truth at each file's initial time. */
-static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, char *files[], const char csv[], PetscInt clim0)
+/* Forecast files: each matched to the truth by date; lead l = step l of the file, scored in the files that reach it.
+   Persistence and climatology come from the truth at each file's initial time; the climatology from the truth states
+   [clim0, clim1) (clim0 < 0: those before the first file's initial time). */
+static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, char *files[], const char csv[], PetscInt clim0,
+                                      PetscInt clim1)
 {
   HcSkillTable tab[3];
   PetscInt     first = tr->nt;
@@ -393,7 +447,7 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
       PetscInt k = 0;
 
       PetscCall(HcReaderFormatTime(r, t[l], date, sizeof(date)));
-      PetscCall(HcEvaluateIndex(tr, date, &k));
+      PetscCall(HcEvaluateIndex(tr, date, PETSC_FALSE, &k));
       PetscCheck(k < tr->nt, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: lead %" PetscInt_FMT " (%s) lies beyond the truth's time range",
                  files[f], l, date);
       {
@@ -410,7 +464,9 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
     first       = PetscMin(first, k0);
     PetscCall(HcReaderDestroy(&r));
   }
-  PetscCall(HcEvaluateClimatology(tr, clim0 >= 0 ? clim0 : 0, clim0 >= 0 ? tr->nt : first));
+  PetscCall(PetscPrintf(comm, "hycast evaluate: %" PetscInt_FMT " forecast file(s), up to %" PetscInt_FMT " lead(s)\n", nf,
+                        tr->maxlead));
+  PetscCall(HcEvaluateClimatology(comm, tr, clim0 >= 0 ? clim0 : 0, clim0 >= 0 ? clim1 : first));
   PetscCall(HcEvaluateTableCreate(tr, "forecast", &tab[0]));
   PetscCall(HcEvaluateTableCreate(tr, "persistence", &tab[1]));
   PetscCall(HcEvaluateTableCreate(tr, "climatology", &tab[2]));
@@ -430,7 +486,7 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
       PetscInt k = 0;
 
       PetscCall(HcReaderFormatTime(r, t[l], date, sizeof(date)));
-      PetscCall(HcEvaluateIndex(tr, date, &k));
+      PetscCall(HcEvaluateIndex(tr, date, PETSC_FALSE, &k));
       if (!l) {
         k0 = k;
         continue;
@@ -442,16 +498,16 @@ static PetscErrorCode HcEvaluateFiles(MPI_Comm comm, HcTruth *tr, PetscInt nf, c
         PetscCall(HcReaderRead(r, l, u));
         PetscCall(VecAXPY(mean, 1.0 / PetscMax(ne, 1), u));
       }
-      PetscCall(HcEvaluateAccumulate(tr, tab[0].s, l, mean, k));
-      PetscCall(HcEvaluateAccumulate(tr, tab[1].s, l, tr->y[k0], k));
-      PetscCall(HcEvaluateAccumulate(tr, tab[2].s, l, HcEvaluateClimAt(tr, k), k));
+      PetscCall(HcEvaluateAccumulate(tr, &tab[0], l, mean, k));
+      PetscCall(HcEvaluateAccumulate(tr, &tab[1], l, tr->y[k0], k));
+      PetscCall(HcEvaluateAccumulate(tr, &tab[2], l, HcEvaluateClimAt(tr, k), k));
     }
     PetscCall(VecDestroy(&u));
     PetscCall(VecDestroy(&mean));
     PetscCall(HcReaderDestroy(&r));
   }
-  PetscCall(HcEvaluatePrint(comm, tr, 3, tab, nf, csv));
-  for (int m = 0; m < 3; m++) PetscCall(PetscFree(tab[m].s));
+  PetscCall(HcEvaluatePrint(comm, tr, 3, tab, csv));
+  for (int m = 0; m < 3; m++) PetscCall(HcEvaluateTableDestroy(&tab[m]));
   PetscFunctionReturn(0);
 }
 
@@ -472,7 +528,8 @@ static PetscErrorCode HcEvaluateSetEnvironment(MPI_Comm comm, HcModel model, con
   PetscFunctionReturn(0);
 }
 
-/* Hindcasts: every model from every initial time in [k0, k1], maxlead leads (as far as the truth goes). */
+/* Hindcasts: every model from every initial time in [k0, k1], maxlead leads (as far as the truth goes: an initial time
+   near its end is scored at the short leads only). */
 static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt nm, char *models[], char *labels[], PetscInt k0,
                                           PetscInt k1, const char csv[], PetscInt clim0, PetscInt clim1, PetscInt env)
 {
@@ -481,7 +538,7 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt n
   PetscInt     ninit = 0;
 
   PetscFunctionBegin;
-  PetscCall(HcEvaluateClimatology(tr, clim0 >= 0 ? clim0 : 0, clim0 >= 0 ? clim1 : k0));
+  PetscCall(HcEvaluateClimatology(comm, tr, clim0 >= 0 ? clim0 : 0, clim0 >= 0 ? clim1 : k0));
   for (PetscInt m = 0; m < nm; m++) PetscCall(HcEvaluateTableCreate(tr, labels[m], &tab[m]));
   PetscCall(HcEvaluateTableCreate(tr, "persistence", &tab[nm]));
   PetscCall(HcEvaluateTableCreate(tr, "climatology", &tab[nm + 1]));
@@ -493,8 +550,8 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt n
     if (nl < 1) continue;
     ninit++;
     for (PetscInt l = 1; l <= nl; l++) {
-      PetscCall(HcEvaluateAccumulate(tr, tab[nm].s, l, tr->y[k], k + l));
-      PetscCall(HcEvaluateAccumulate(tr, tab[nm + 1].s, l, HcEvaluateClimAt(tr, k + l), k + l));
+      PetscCall(HcEvaluateAccumulate(tr, &tab[nm], l, tr->y[k], k + l));
+      PetscCall(HcEvaluateAccumulate(tr, &tab[nm + 1], l, HcEvaluateClimAt(tr, k + l), k + l));
     }
   }
   for (PetscInt m = 0; m < nm; m++) {
@@ -512,14 +569,14 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt n
       if (nl < 1) continue;
       PetscCall(VecCopy(tr->y[k], u));
       PetscCall(HcModelSolve(model, nl, tr->t + k, u, states));
-      for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvaluateAccumulate(tr, tab[m].s, l, states[l - 1], k + l));
+      for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvaluateAccumulate(tr, &tab[m], l, states[l - 1], k + l));
     }
     t1 = MPI_Wtime();
     PetscCall(PetscPrintf(comm, "  %-12s %s: %" PetscInt_FMT " hindcast(s) in %.1f s\n", labels[m], models[m], ninit, t1 - t0));
     PetscCall(HcModelDestroy(&model));
   }
-  PetscCall(HcEvaluatePrint(comm, tr, nm + 2, tab, ninit, csv));
-  for (PetscInt m = 0; m < nm + 2; m++) PetscCall(PetscFree(tab[m].s));
+  PetscCall(HcEvaluatePrint(comm, tr, nm + 2, tab, csv));
+  for (PetscInt m = 0; m < nm + 2; m++) PetscCall(HcEvaluateTableDestroy(&tab[m]));
   PetscCall(VecDestroyVecs(tr->maxlead, &states));
   PetscCall(VecDestroy(&u));
   PetscFunctionReturn(0);
@@ -549,15 +606,19 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                                     labels, &nlab, &hasl));
   PetscCall(PetscOptionsStringArray("-forecast", "Forecast files to score (from hycast forecast), instead of -models", "", files,
                                     &nf, &hasf));
-  PetscCall(PetscOptionsStringArray("-evaluate_dates", "First and last initial dates of the hindcasts (YYYY-MM-DD)", "", dates,
-                                    &nd, &hasd));
+  PetscCall(PetscOptionsStringArray("-evaluate_dates",
+                                    "First and last initial dates of the hindcasts (YYYY-MM-DD): the truth states from the first "
+                                    "at or after the one to the last at or before the other",
+                                    "", dates, &nd, &hasd));
   PetscCall(PetscOptionsIntArray("-evaluate_inits", "First and last initial time indices of the hindcasts, instead of dates", "",
                                  inits, &ni, &hasi));
   PetscCall(
       PetscOptionsInt("-evaluate_leads", "Number of leads (observation intervals) of the hindcasts", "", leads, &leads, NULL));
-  PetscCall(PetscOptionsStringArray("-evaluate_climatology_dates",
-                                    "Period of the climatology (default: the truth before the first initial time)", "", cdates,
-                                    &ncd, &hascd));
+  PetscCall(
+      PetscOptionsStringArray("-evaluate_climatology_dates",
+                              "Period of the climatology, first and last date: the truth states from the first at or after "
+                              "the one to the last at or before the other (default: the truth before the first initial time)",
+                              "", cdates, &ncd, &hascd));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsRealArray("-evaluate_box",
                                   "Score only the cells with centres in lon0,lon1,lat0,lat1 (x0,x1,y0,y1; default: every active "
@@ -579,37 +640,51 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
              HC_EVAL_MAXLEADS);
   PetscCheck(!hasbox || (nbox == 4 && box[2] <= box[3]), comm, PETSC_ERR_ARG_WRONG,
              "-evaluate_box takes four values lon0,lon1,lat0,lat1 with lat0 <= lat1");
+  PetscCheck(!(hasd && hasi), comm, PETSC_ERR_ARG_WRONG, "give either -evaluate_dates or -evaluate_inits, not both");
+  PetscCheck(!hasf || !(hasd || hasi), comm, PETSC_ERR_ARG_WRONG,
+             "-evaluate_dates and -evaluate_inits select hindcasts (-models); forecast files (-forecast) carry their own dates");
   PetscCall(HcEvaluateReadTruth(comm, truth, hasbox ? box : NULL, &tr));
   if (hascd) {
-    PetscCall(HcEvaluateIndex(&tr, cdates[0], &c0));
-    PetscCall(HcEvaluateIndex(&tr, cdates[1], &c1));
-    c1 = PetscMin(c1 + 1, tr.nt);
+    PetscCall(HcEvaluateDateRange(comm, &tr, "-evaluate_climatology_dates", cdates, &c0, &c1));
+    c1++; /* [c0, c1) */
   }
   if (hasf)
-    PetscCall(HcEvaluateFiles(comm, &tr, nf, files, csv, c0));
+    PetscCall(HcEvaluateFiles(comm, &tr, nf, files, csv, c0, c1));
   else {
+    char d0[64], d1[64];
+
     for (PetscInt m = 0; m < nm && !hasl; m++) {
       char l[32];
 
       PetscCall(PetscSNPrintf(l, sizeof(l), "model%" PetscInt_FMT, m + 1));
       PetscCall(PetscStrallocpy(l, &labels[m]));
     }
+    PetscCall(HcReaderFormatTime(tr.reader, tr.t[tr.nt - 1], d1, sizeof(d1)));
     if (hasd) {
-      PetscCall(HcEvaluateIndex(&tr, dates[0], &k0));
-      PetscCall(HcEvaluateIndex(&tr, dates[1], &k1));
+      /* the truth's states from the first date to the last, but the truth's last state: nothing follows it to score */
+      PetscCall(HcEvaluateDateRange(comm, &tr, "-evaluate_dates", dates, &k0, &k1));
+      PetscCheck(
+          k0 < tr.nt - 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+          "-evaluate_dates %s,%s: the only truth state in the range is the truth's last (%s), which no truth state follows",
+          dates[0], dates[1], d1);
+      k1 = PetscMin(k1, tr.nt - 2);
     } else {
       k0 = inits[0];
       k1 = hasi && ni > 1 ? inits[1] : tr.nt - 2;
+      PetscCheck(tr.nt > 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "the truth has a single time step (%s): nothing to score", d1);
+      PetscCheck(k0 >= 0 && k0 <= k1 && k1 < tr.nt - 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "-evaluate_inits %" PetscInt_FMT ",%" PetscInt_FMT
+                 ": give initial time indices first <= last in [0, %" PetscInt_FMT "] (the truth has %" PetscInt_FMT
+                 " time steps; the last, %" PetscInt_FMT ", has no following state to score)",
+                 k0, k1, tr.nt - 2, tr.nt, tr.nt - 1);
     }
-    PetscCheck(k0 >= 0 && k0 <= k1 && k1 < tr.nt - 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "hycast evaluate: no initial time with a following truth state in the range given (the truth has %" PetscInt_FMT
-               " time steps)",
-               tr.nt);
     tr.maxlead = leads;
+    PetscCall(HcReaderFormatTime(tr.reader, tr.t[k0], d0, sizeof(d0)));
+    PetscCall(HcReaderFormatTime(tr.reader, tr.t[k1], d1, sizeof(d1)));
     PetscCall(PetscPrintf(comm,
                           "hycast evaluate: %" PetscInt_FMT " model(s), initial times %" PetscInt_FMT " .. %" PetscInt_FMT
-                          " of %" PetscInt_FMT ", %" PetscInt_FMT " lead(s), climatology %s\n",
-                          nm, k0, k1, tr.nt, leads, tr.monthly ? "by calendar month" : "the mean"));
+                          " of %" PetscInt_FMT " (%s .. %s), %" PetscInt_FMT " lead(s)\n",
+                          nm, k0, k1, tr.nt, d0, d1, leads));
     PetscCall(HcEvaluateHindcasts(comm, &tr, nm, models, labels, k0, k1, csv, c0, c1, env));
   }
   for (PetscInt m = 0; m < (hasm ? nm : 0); m++) {

@@ -285,3 +285,36 @@ data:
 {coords(lat, lon)}  sst = {data(vals)} ;
 }}
 """)
+
+# 10. dated series for hycast evaluate's date ranges: yearly states on 1 July 1990-1999 (a range's end date falls between
+# two states) and monthly states on the 15th, 1990-01 .. 1991-12; irregular values so that every baseline's score
+# depends on exactly which states it uses
+import datetime
+
+ys = [0, 100, 200, 300]
+xs = [0, 100, 200, 300, 400]
+wiggle = [0, 1.5, 0.5, 2.5, 1, 3, 2, 0.25, 2.75, 1.25]
+for name, dates, comment in (
+        ("eval-annual.cdl", [datetime.date(1990 + k, 7, 1) for k in range(10)], "yearly states on 1 July 1990 .. 1999"),
+        ("eval-monthly.cdl", [datetime.date(1990 + k // 12, k % 12 + 1, 15) for k in range(24)],
+         "monthly states on the 15th, 1990-01 .. 1991-12")):
+    days = [(d - datetime.date(1990, 1, 1)).days for d in dates]
+    vals = ["%g" % (1 + 0.01 * x + 0.001 * y + wiggle[(7 * t) % 10] * (1 + 0.002 * x) + 0.1 * t)
+            for t in range(len(dates)) for y in ys for x in xs]
+    write(name, f"""// {comment}, Cartesian 5 x 4; h = 1 + 0.01 x + 0.001 y + w(t) (1 + 0.002 x) + 0.1 t
+netcdf {name[:-4]} {{
+dimensions:
+  time = {len(dates)} ; y = 4 ; x = 5 ;
+variables:
+  double time(time) ; time:units = "days since 1990-01-01" ; time:calendar = "standard" ;
+  double y(y) ; y:units = "m" ; y:axis = "Y" ;
+  double x(x) ; x:units = "m" ; x:axis = "X" ;
+  double h(time, y, x) ; h:units = "m" ;
+data:
+  time = {', '.join(map(str, days))} ;
+  y = {', '.join(map(str, ys))} ;
+  x = {', '.join(map(str, xs))} ;
+  h =
+    {data(vals, 10)} ;
+}}
+""")
