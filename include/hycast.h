@@ -295,6 +295,7 @@ PETSC_EXTERN PetscErrorCode HcReaderSetTimeRange(HcReader, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode HcReaderSetStride(HcReader, PetscInt);
 PETSC_EXTERN PetscErrorCode HcReaderSetLevel(HcReader, PetscInt);
 PETSC_EXTERN PetscErrorCode HcReaderSetFill(HcReader, HcFillType);
+PETSC_EXTERN PetscErrorCode HcReaderSetTimeUnits(HcReader, const char[]);
 PETSC_EXTERN PetscErrorCode HcReaderSetFromOptions(HcReader);
 PETSC_EXTERN PetscErrorCode HcReaderSetUp(HcReader);
 PETSC_EXTERN PetscErrorCode HcReaderGetGrid(HcReader, HcGrid *);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real data: ERSST v5 values read by hycast agree with values extracted independently by ncdump, and hycast info reports
-# the global land fraction as about 31%.  Skipped (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
+# the global land fraction as about 31%, the time units as the file's, and refuses -data_time_units (the file has units).  Skipped (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
 . tests/ersst-file.sh
@@ -42,5 +42,16 @@ out=$(bin/hycast info "$file" -var sst 2>&1) || fail=1
 frac=$(echo "$out" | sed -n 's/.*land fraction \([0-9.]*\)).*/\1/p')
 echo "  hycast info: ${frac:-none} land fraction"
 if [ -z "$frac" ] || ! awk -v f="$frac" 'BEGIN { exit !(f > 0.30 && f < 0.32) }'; then fail=1; echo "  FAIL land fraction is not about 31%"; fi
+# one field: every land cell is missing at every time (none is land because another field is absent); time units from
+# the file, which -data_time_units never overrides (issue 23)
+if echo "$out" | grep -q "^  land: 5032 cell(s): 5032 where every field is missing at every selected time, 0 where some field"; then
+  echo "  ok   land: 5032 cells, all missing at every time, none made land by another field"
+else fail=1; echo "  FAIL land line: $(echo "$out" | grep "^  land:")"; fi
+if echo "$out" | grep -q "^  time units: from the file (time:units)$"; then echo "  ok   time units from the file (time:units)"
+else fail=1; echo "  FAIL info does not say the time units came from the file"; fi
+said=$(bin/hycast info "$file" -var sst -data_time_units "days since 1900-01-01" 2>&1); code=$?
+if [ $code != 0 ] && echo "$said" | grep -q "sst.mnmean.nc: variable 'sst': -data_time_units 'days since 1900-01-01' given, but the time coordinate 'time' has its own units 'days since 1800-01-01'; the file's units are never overridden"; then
+  echo "  ok   -data_time_units on a file with units is refused"
+else fail=1; echo "  FAIL -data_time_units on ERSST (exit $code): $said"; fi
 [ $fail = 0 ] && echo "PASSED" || echo "FAILED"
 exit $fail

@@ -3,7 +3,8 @@ static const char help[] =
     "NetCDF-4 and CDF-5 formats; _FillValue, missing_value and NaN as land; north-first and south-first latitudes;\n"
     "0..360 and -180..180 longitudes with boxes across the 0 and 180 meridians; non-uniform latitudes; a level dimension;\n"
     "every CF calendar; dates and index ranges; Cartesian axes with environments; auxiliary fields; filling; a variable\n"
-    "stored with longitude before latitude.\n";
+    "stored with longitude before latitude; several fields whose missing cells differ (a cell where one field has no\n"
+    "value at any time is land for every field, auxiliary fields included).\n";
 
 #include "ncgen.h"
 
@@ -32,6 +33,17 @@ static PetscReal ExpectU(PetscInt k, PetscReal x, PetscReal y, const PetscReal *
 static PetscReal ExpectV(PetscInt k, PetscReal x, PetscReal y, const PetscReal *p)
 {
   return 0.002 * y;
+}
+
+/* land-fields.cdl: sss and u are G, ice and gappy H (sst is F + 20) */
+static PetscReal ExpectG(PetscInt k, PetscReal x, PetscReal y, const PetscReal *p)
+{
+  return 34 + 0.01 * y + 0.1 * k;
+}
+
+static PetscReal ExpectH(PetscInt k, PetscReal x, PetscReal y, const PetscReal *p)
+{
+  return 1 + 0.01 * y + 0.002 * x + 0.1 * k;
 }
 
 static PetscErrorCode OpenReader(MPI_Comm comm, const char prefix[], const char opts[], HcReader *r)
@@ -414,6 +426,56 @@ int main(int argc, char **argv)
     PetscCall(CheckField(r, PETSC_FALSE, 0, ExpectF, p, &err, &nland));
     PetscCall(HcTestCheck(comm, err < 1e-5 && nland == 0, "longitude before latitude is read transposed (max error %.1e)",
                           (double)err));
+    PetscCall(HcReaderDestroy(&r));
+  }
+
+  /* several fields whose missing cells differ (issue 23): 4 cells missing in every field, sst NaN at every step on the
+     16 cells north of 60N, sss missing at every step in 1 cell; the auxiliary u missing at every step in 1 more cell.
+     Each of those cells is land for every field (0 in the state, 0 in the mask): no field is filled with a made-up 0 or
+     mean there, whatever -data_fill says, and the other cells hold the file's values. */
+  {
+    const char    *fills[] = {"none", "zero", "mean"};
+    const ExpectFn fn[]    = {ExpectF, ExpectG, ExpectH};
+    const char    *names[] = {"sst", "sss", "ice"};
+
+    PetscCall(HcTestNCGen(comm, "land-fields", 3, path, sizeof(path)));
+    p[0] = 0;
+    for (int f = 0; f < 3; f++) {
+      PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "l%d_", f));
+      PetscCall(PetscSNPrintf(opts, sizeof(opts), "-%sdata_file %s -%sdata_vars sst,sss,ice -%sdata_fill %s", prefix, path,
+                              prefix, prefix, fills[f]));
+      PetscCall(OpenReader(comm, prefix, opts, &r));
+      for (PetscInt c = 0; c < 3; c++) {
+        p[1] = c ? 0 : 20;
+        PetscCall(CheckField(r, PETSC_FALSE, c, fn[c], p, &err, &nland));
+        PetscCall(HcTestCheck(comm, err < 1e-5 && nland == 21,
+                              "-data_fill %s, %s: %" PetscInt_FMT " land cells (expected 4 + 16 sst + 1 sss = 21) hold 0, the "
+                              "others the file's values (max error %.1e)",
+                              fills[f], names[c], nland, (double)err));
+      }
+      PetscCall(HcReaderDestroy(&r));
+    }
+    /* gappy is missing at one step only (lon 0, lat 30, step 1): filled with its mean H(1); u and ice as auxiliary */
+    PetscCall(PetscSNPrintf(opts, sizeof(opts),
+                            "-l3_data_file %s -l3_data_vars sst,sss,gappy -l3_data_aux_vars u,ice -l3_data_fill mean", path));
+    PetscCall(OpenReader(comm, "l3_", opts, &r));
+    p[1] = 20;
+    PetscCall(CheckField(r, PETSC_FALSE, 0, ExpectF, p, &err, &nland));
+    PetscCall(HcTestCheck(comm, err < 1e-5 && nland == 22,
+                          "auxiliary u missing at every step in an ocean cell: %" PetscInt_FMT
+                          " land cells (expected 22); sst matches (max error %.1e)",
+                          nland, (double)err));
+    p[1] = 0;
+    PetscCall(CheckField(r, PETSC_FALSE, 2, ExpectH, p, &err, &nland));
+    PetscCall(
+        HcTestCheck(comm, err < 1e-5, "gappy: its one missing value is its mean over time, H(1) (max error %.1e)", (double)err));
+    PetscCall(CheckField(r, PETSC_TRUE, 0, ExpectG, p, &err, &nland));
+    PetscCall(HcTestCheck(comm, err < 1e-5 && nland == 22,
+                          "auxiliary u: 0 on the 22 land cells (its values over plain land are not used), G elsewhere (max "
+                          "error %.1e)",
+                          (double)err));
+    PetscCall(CheckField(r, PETSC_TRUE, 1, ExpectH, p, &err, &nland));
+    PetscCall(HcTestCheck(comm, err < 1e-5, "auxiliary ice: H on the ocean cells (max error %.1e)", (double)err));
     PetscCall(HcReaderDestroy(&r));
   }
 

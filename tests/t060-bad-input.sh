@@ -32,6 +32,10 @@ case $case in
   unknown-calendar) nc bad-calendar 1; args=("$tmp/bad-calendar.nc" -data_vars sst) ;;
   aux-other-grid)   nc aux 3; nc aux-other-grid 1; args=("$tmp/aux.nc" -data_vars sst -data_aux_file "$tmp/aux-other-grid.nc" -data_aux_vars u) ;;
   level-range)      nc ll-regional 1; args=("$tmp/ll-regional.nc" -data_vars temp -data_level 3) ;;
+  time-no-units)    nc time-no-units 1; args=("$tmp/time-no-units.nc" -data_vars sst) ;;
+  time-no-coord)    nc time-no-coord 3; args=("$tmp/time-no-coord.nc" -data_vars sst) ;;
+  time-units-file)  nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_time_units "days since 1990-01-01") ;;
+  time-units-bare)  nc time-no-units 1; args=("$tmp/time-no-units.nc" -data_vars sst -data_time_units days) ;;
   bad-date)         nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_dates 2000-02-30,2000-12-31) ;;
   unwritable)       nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst)
                     if [ "$(id -u)" = 0 ]; then out=/sys/hycast-test-output.nc   # root writes anywhere but in /sys

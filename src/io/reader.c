@@ -2,8 +2,10 @@
 
    Set-up (collective): find the variables' dimensions (longitude/x, latitude/y, time, level, environment), select the
    box, stride, time steps and level, build the grid from the coordinate variables, then read the selection once to find
-   land (missing at every selected step) and missing values inside the ocean.  Reading a state afterwards reads the
-   slab of one time step per field. */
+   land and missing values inside the ocean.  Land is every cell where some field (data or auxiliary) has no value at
+   any selected step: the state is one vector of all fields per cell, so a cell cannot be ocean for one field and land
+   for another; cells that are land only because one field is absent there are counted per field and reported.
+   Reading a state afterwards reads the slab of one time step per field. */
 #include <ctype.h>
 #include <hycast/private/ioimpl.h>
 
@@ -15,6 +17,9 @@ static const char *const HcPeriodic[]    = {"auto", "none", "x", "y", "xy", NULL
 #define HC_MAX_RUNS        2 /* x-runs of one rank: two when a box crosses the periodic edge */
 
 typedef enum { HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_T, HC_ROLE_E, HC_NROLES } HcRole;
+/* The time units of a variable with a time dimension: its coordinate's units attribute, or -data_time_units when the
+   coordinate has none, or -data_time_units as the spacing of the steps when there is no coordinate variable. */
+typedef enum { HC_TIME_FROM_FILE, HC_TIME_FROM_OPTION, HC_TIME_FROM_OPTION_STEPS } HcTimeFrom;
 static const char *const HcRoleNames[] = {"x (longitude)", "y (latitude)", "level", "time", "environment"};
 
 typedef struct {
@@ -54,6 +59,7 @@ typedef struct {
   HcGridType type;
   HcAxisSel  ax[2];
   PetscBool  hastime, timeunits;
+  HcTimeFrom tfrom; /* where the time units come from */
   HcTimeAxis tax;
   PetscInt   ntfile;
   PetscReal *tfile; /* model seconds of every step in the file */
@@ -61,6 +67,7 @@ typedef struct {
   HcRun      xrun[HC_MAX_RUNS], yrun;
   PetscReal  vmin, vmax;
   PetscInt64 nfilled;
+  PetscInt64 nabsent; /* cells where this field has no value at any selected step while the data has values: land */
 } HcNCVar;
 
 struct _p_HcReader {
@@ -77,6 +84,7 @@ struct _p_HcReader {
   PetscBool  hastrange, haslevel;
   char       dates[2][64];
   PetscBool  hasdates;
+  char       timeunits[256]; /* -data_time_units: for time axes without units (empty: none given) */
   HcFillType fill;
   PetscBool  view;
   /* what was found */
@@ -90,6 +98,7 @@ struct _p_HcReader {
   char      *kind;          /* xm * ym: 0 valid, 1 NaN, 2 _FillValue or missing_value */
   PetscReal *fillv, *afill; /* per field and local cell: the value that replaces a missing one */
   PetscBool *land;
+  PetscInt64 nland, nabsent; /* land cells; of those, cells where some field is absent while others have values */
   PetscInt64 nread;
   PetscBool  setupcalled;
 };
@@ -224,6 +233,21 @@ PetscErrorCode HcReaderSetFill(HcReader r, HcFillType fill)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcReaderSetTimeUnits - CF time units "<unit> since <date>" for a time axis whose file gives none: a time coordinate
+  without a units attribute, or a time dimension without a coordinate variable (step k is then k units after the date).
+  The calendar is the coordinate's calendar attribute, or standard.  Units in the file are never overridden: giving
+  units here when every time axis read has its own is an error at set-up.  NULL or "": none (the default), and a time
+  axis without units is refused.
+@*/
+PetscErrorCode HcReaderSetTimeUnits(HcReader r, const char units[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCall(PetscStrncpy(r->timeunits, units ? units : "", sizeof(r->timeunits)));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcReaderSetFromOptions(HcReader r)
 {
   char     *names[HC_READER_MAX_VARS], *dates[2];
@@ -267,6 +291,11 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
     }
     r->hasdates = PETSC_TRUE;
   }
+  PetscCall(PetscOptionsString("-data_time_units",
+                               "Units '<unit> since <date>' of a time axis without any (a time coordinate without units "
+                               "attribute; no coordinate variable: step k at k units). Default none: such an axis is refused. "
+                               "A file's own units are never overridden (giving the option then is an error)",
+                               "HcReaderSetTimeUnits", r->timeunits, r->timeunits, sizeof(r->timeunits), NULL));
   PetscCall(PetscOptionsInt("-data_level", "Index of the level for variables with a vertical dimension", "HcReaderSetLevel",
                             r->level, &r->level, &flg));
   if (flg) r->haslevel = PETSC_TRUE;
@@ -275,7 +304,9 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
   PetscCall(PetscOptionsInt("-data_stride", "Keep every s-th cell in x and y (coarsening by subsampling)", "HcReaderSetStride",
                             r->stride, &r->stride, NULL));
   PetscCheck(r->stride >= 1, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "-data_stride must be >= 1, got %" PetscInt_FMT, r->stride);
-  PetscCall(PetscOptionsEnum("-data_fill", "Missing values inside the ocean: none (an error), zero, or the cell's mean over time",
+  PetscCall(PetscOptionsEnum("-data_fill",
+                             "Missing values inside the ocean: none (an error), zero, or the cell's mean over time (a cell where "
+                             "some field has no value at any time is land)",
                              "HcReaderSetFill", HcReaderFills, (PetscEnum)r->fill, (PetscEnum *)&r->fill, NULL));
   PetscCall(PetscOptionsString("-data_aux_file", "File of the auxiliary fields (default: the data file)", "HcReaderSetAuxiliary",
                                r->auxpath, r->auxpath, sizeof(r->auxpath), NULL));
@@ -746,33 +777,83 @@ static PetscErrorCode HcNCVarPeriodicAttribute_Private(HcReader r, HcNCVar *v)
 
 /* ---------------------------------------------------------------- time */
 
+/* The model times of every step of v's time axis: seconds since the reference date of its units.  Time without units is
+   never taken as seconds silently: a time coordinate without a units attribute, or a time dimension without a coordinate
+   variable, needs -data_time_units. */
 static PetscErrorCode HcNCVarTime_Private(HcReader r, HcNCVar *v)
 {
-  int  cvar;
-  char units[256], calendar[64];
+  int         cvar, dims[NC_MAX_VAR_DIMS];
+  char        units[256], calendar[64] = "", src[PETSC_MAX_PATH_LEN + 64];
+  const char *tname = v->dimname[HC_ROLE_T];
 
   PetscFunctionBegin;
   v->hastime = v->pos[HC_ROLE_T] >= 0 ? PETSC_TRUE : PETSC_FALSE;
   v->ntfile  = v->hastime ? (PetscInt)v->len[HC_ROLE_T] : 1;
   PetscCheck(v->ntfile > 0, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': the time dimension '%s' is empty",
-             v->file->path, v->name, v->dimname[HC_ROLE_T]);
+             v->file->path, v->name, tname);
   PetscCall(PetscMalloc1(v->ntfile, &v->tfile));
   for (PetscInt k = 0; k < v->ntfile; k++) v->tfile[k] = k;
-  if (!v->hastime) PetscFunctionReturn(0);
-  cvar = HcNCFileFindVar_Private(v->file, v->dimname[HC_ROLE_T]);
-  if (cvar < 0) PetscFunctionReturn(0); /* no coordinate: steps are numbered */
-  HcCallNetCDF(r->comm, v->file->path, v->dimname[HC_ROLE_T], nc_get_var_double(v->file->ncid, cvar, v->tfile));
-  PetscCall(HcNCGetText_Private(r, v->file, cvar, v->dimname[HC_ROLE_T], "units", units, sizeof(units)));
-  PetscCall(HcNCGetText_Private(r, v->file, cvar, v->dimname[HC_ROLE_T], "calendar", calendar, sizeof(calendar)));
-  for (PetscInt k = 0; k < v->ntfile; k++)
-    PetscCheck(!PetscIsInfOrNanReal(v->tfile[k]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: variable '%s': time coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name,
-               v->dimname[HC_ROLE_T], k);
-  if (!units[0]) PetscFunctionReturn(0);
-  PetscCall(HcTimeAxisSetUp_Private(r->comm, v->file->path, v->dimname[HC_ROLE_T], units, calendar, &v->tax));
+  if (!v->hastime) PetscFunctionReturn(0); /* one state, at time 0 */
+  HcCallNetCDF(r->comm, v->file->path, v->name, nc_inq_vardimid(v->file->ncid, v->varid, dims));
+  PetscCall(HcNCCoordinateVariable_Private(r, v->file, dims[v->pos[HC_ROLE_T]], tname, v->name, &cvar));
+  if (cvar < 0) {
+    PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': the time dimension '%s' has no coordinate variable, so its %" PetscInt_FMT
+               " steps have no times; give their spacing with -data_time_units '<unit> since <date>' (step k is then k units "
+               "after the date), e.g. -data_time_units 'days since 2000-01-01'",
+               v->file->path, v->name, tname, v->ntfile);
+    v->tfrom = HC_TIME_FROM_OPTION_STEPS;
+    PetscCall(PetscStrncpy(units, r->timeunits, sizeof(units)));
+  } else {
+    HcCallNetCDF(r->comm, v->file->path, tname, nc_get_var_double(v->file->ncid, cvar, v->tfile));
+    PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "units", units, sizeof(units)));
+    PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "calendar", calendar, sizeof(calendar)));
+    for (PetscInt k = 0; k < v->ntfile; k++)
+      PetscCheck(!PetscIsInfOrNanReal(v->tfile[k]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': time coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name,
+                 tname, k);
+    if (units[0])
+      v->tfrom = HC_TIME_FROM_FILE;
+    else {
+      PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': its time coordinate '%s' has no units attribute, so its values are not times; give "
+                 "their units with -data_time_units '<unit> since <date>', e.g. -data_time_units 'days since 2000-01-01'",
+                 v->file->path, v->name, tname);
+      v->tfrom = HC_TIME_FROM_OPTION;
+      PetscCall(PetscStrncpy(units, r->timeunits, sizeof(units)));
+    }
+  }
+  if (v->tfrom == HC_TIME_FROM_FILE)
+    PetscCall(PetscStrncpy(src, v->file->path, sizeof(src)));
+  else
+    PetscCall(PetscSNPrintf(src, sizeof(src), "%s (time units from -data_time_units)", v->file->path));
+  PetscCall(HcTimeAxisSetUp_Private(r->comm, src, tname, units, calendar, &v->tax));
   v->timeunits = PETSC_TRUE;
   for (PetscInt k = 0; k < v->ntfile; k++) v->tfile[k] *= v->tax.unitsec;
   PetscFunctionReturn(0);
+}
+
+/* -data_time_units must be used by some time axis: a file's own units are never overridden, so giving them when every
+   time axis has units (or there is no time dimension) would be an option silently ignored. */
+static PetscErrorCode HcReaderCheckTimeUnitsUsed_Private(HcReader r)
+{
+  const HcNCVar *first = NULL;
+
+  PetscFunctionBegin;
+  if (!r->timeunits[0]) PetscFunctionReturn(0);
+  for (PetscInt c = 0; c < r->nvars + r->naux; c++) {
+    const HcNCVar *v = c < r->nvars ? &r->var[c] : &r->avar[c - r->nvars];
+
+    if (v->hastime && v->tfrom != HC_TIME_FROM_FILE) PetscFunctionReturn(0);
+    if (v->hastime && !first) first = v;
+  }
+  PetscCheck(first, r->comm, PETSC_ERR_ARG_WRONG,
+             "%s: variable '%s': -data_time_units '%s' given, but no variable read has a time dimension", r->path, r->var[0].name,
+             r->timeunits);
+  SETERRQ(r->comm, PETSC_ERR_ARG_WRONG,
+          "%s: variable '%s': -data_time_units '%s' given, but the time coordinate '%s' has its own units '%s'; the file's "
+          "units are never overridden: remove -data_time_units",
+          first->file->path, first->name, r->timeunits, first->dimname[HC_ROLE_T], first->tax.units);
 }
 
 /* The selected steps t0 .. t0 + nt - 1 of the first variable's time axis. */
@@ -1053,42 +1134,97 @@ static PetscErrorCode HcReaderReportMissing_Private(HcReader r, const HcNCVar *v
       if (r->nenv > 1) PetscCall(PetscSNPrintf(envtxt, sizeof(envtxt), ", environment %" PetscInt_FMT, e));
       SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
               "%s: variable '%s': %s inside the ocean at %s %g, %s %g (cell %" PetscInt_FMT ", %" PetscInt_FMT
-              "), time step %" PetscInt_FMT "%s%s%s%s: the cell has data at other times or in other fields, so it is not land. "
+              "), time step %" PetscInt_FMT "%s%s%s%s: '%s' has values at other steps%s in this cell, so it is not land. "
               "Use -data_fill zero|mean to fill missing values",
               v->file->path, v->name, info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", xw,
               (double)v->ax[0].c[i], yw, (double)v->ax[1].c[j], i, j, v->hastime ? r->t0 + k : 0, when[0] ? " (" : "", when,
-              when[0] ? ")" : "", envtxt);
+              when[0] ? ")" : "", envtxt, v->name, r->nenv > 1 ? " or environments" : "");
     }
   }
   PetscFunctionReturn(0);
 }
 
-/* Scan fields vars[0..nv): ranges, fill values (fill[] per field and local cell), missing values inside the ocean.
-   With land == NULL the fields define land (the data); otherwise land is given (auxiliary fields). */
-static PetscErrorCode HcReaderScanFields_Private(HcReader r, HcNCVar *vars, PetscInt nv, PetscBool define, PetscReal fill[])
+static PetscErrorCode HcReaderScanFields_Private(HcReader r, HcNCVar *vars, PetscInt nv, HcScan *sc)
 {
   const PetscInt nloc = r->xm * r->ym;
-  HcScan         sc;
 
   PetscFunctionBegin;
-  PetscCall(PetscCalloc4(nv * nloc, &sc.nmiss, nv * nloc, &sc.first, nv * nloc, &sc.why, nv * nloc, &sc.sum));
-  for (PetscInt c = 0; c < nv; c++) PetscCall(HcReaderScanVariable_Private(r, &vars[c], c, &sc));
-  if (define) {
-    PetscInt nactive = 0;
+  PetscCall(PetscCalloc4(nv * nloc, &sc->nmiss, nv * nloc, &sc->first, nv * nloc, &sc->why, nv * nloc, &sc->sum));
+  for (PetscInt c = 0; c < nv; c++) PetscCall(HcReaderScanVariable_Private(r, &vars[c], c, sc));
+  PetscFunctionReturn(0);
+}
 
-    for (PetscInt q = 0; q < nloc; q++) {
-      r->land[q] = PETSC_TRUE;
-      for (PetscInt c = 0; c < nv; c++)
-        if (sc.nmiss[c * nloc + q] < HcNCVarSlabs_Private(r, &vars[c])) r->land[q] = PETSC_FALSE;
-      nactive += !r->land[q];
+static PetscErrorCode HcScanDestroy_Private(HcScan *sc)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree4(sc->nmiss, sc->first, sc->why, sc->sum));
+  PetscFunctionReturn(0);
+}
+
+static PetscBool HcScanAbsent_Private(HcReader r, const HcNCVar *v, const HcScan *sc, PetscInt c, PetscInt q)
+{
+  return sc->nmiss[c * r->xm * r->ym + q] == HcNCVarSlabs_Private(r, v) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* Land: every cell where some field, data or auxiliary, has no value at any selected step (of any environment).  A
+   field absent where the data has values (sea ice over SST, a velocity product with another coastline) would otherwise
+   be filled with 0 or left as a hole inside the ocean, so such cells are land for every field, counted per field.  Each
+   rank decides its own cells; the counts are summed, so every rank holds the same totals. */
+static PetscErrorCode HcReaderFindLand_Private(HcReader r, const HcScan *sd, const HcScan *sa)
+{
+  const PetscInt nloc = r->xm * r->ym, nf = r->nvars + r->naux;
+  PetscInt64     cnt[2 * HC_READER_MAX_VARS + 2] = {0}; /* per field: absent where the data has values; land; of it absent */
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < nloc; q++) {
+    PetscBool none = PETSC_TRUE, some = PETSC_FALSE; /* data missing everywhere (plain land); some field absent */
+
+    for (PetscInt c = 0; c < r->nvars; c++) {
+      const PetscBool absent = HcScanAbsent_Private(r, &r->var[c], sd, c, q);
+
+      none = (PetscBool)(none && absent);
+      some = (PetscBool)(some || absent);
     }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nactive, 1, MPIU_INT, MPI_SUM, r->comm));
-    PetscCheck(nactive > 0, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+    for (PetscInt c = 0; c < r->naux; c++) some = (PetscBool)(some || HcScanAbsent_Private(r, &r->avar[c], sa, c, q));
+    r->land[q] = some;
+    if (some) cnt[nf]++;
+    if (none) continue;
+    for (PetscInt c = 0; c < r->nvars; c++) cnt[c] += HcScanAbsent_Private(r, &r->var[c], sd, c, q);
+    for (PetscInt c = 0; c < r->naux; c++) cnt[r->nvars + c] += HcScanAbsent_Private(r, &r->avar[c], sa, c, q);
+    if (some) cnt[nf + 1]++;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cnt, (PetscMPIInt)(nf + 2), MPIU_INT64, MPI_SUM, r->comm));
+  for (PetscInt c = 0; c < r->nvars; c++) r->var[c].nabsent = cnt[c];
+  for (PetscInt c = 0; c < r->naux; c++) r->avar[c].nabsent = cnt[r->nvars + c];
+  r->nland   = cnt[nf];
+  r->nabsent = cnt[nf + 1];
+  if (r->nland == (PetscInt64)r->var[0].ax[0].n * r->var[0].ax[1].n) {
+    PetscInt f = 0;
+
+    PetscCheck(r->nabsent, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "%s: variable '%s': every cell of the selection is missing at every selected time step (the box is all land or "
                "all missing)",
-               vars[0].file->path, vars[0].name);
+               r->var[0].file->path, r->var[0].name);
+    while (!cnt[f]) f++;
+    {
+      const HcNCVar *v = f < r->nvars ? &r->var[f] : &r->avar[f - r->nvars];
+
+      SETERRQ(r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+              "%s: variable '%s': no cell of the selection has a value of every field at some time step: '%s' has none in "
+              "%" PetscInt64_FMT " cell(s) where other fields have values, and every other cell is land",
+              v->file->path, v->name, v->name, cnt[f]);
+    }
   }
-  if (r->fill == HC_FILL_NONE) PetscCall(HcReaderReportMissing_Private(r, vars, nv, &sc));
+  PetscFunctionReturn(0);
+}
+
+/* Fill values per field and local cell: 0, or with -data_fill mean the cell's mean over its valid steps (every field
+   has some in an ocean cell); and the number of missing values inside the ocean. */
+static PetscErrorCode HcReaderFillValues_Private(HcReader r, HcNCVar *vars, PetscInt nv, const HcScan *sc, PetscReal fill[])
+{
+  const PetscInt nloc = r->xm * r->ym;
+
+  PetscFunctionBegin;
   for (PetscInt c = 0; c < nv; c++) {
     const PetscInt slabs = HcNCVarSlabs_Private(r, &vars[c]);
     PetscInt64     nf    = 0;
@@ -1098,25 +1234,50 @@ static PetscErrorCode HcReaderScanFields_Private(HcReader r, HcNCVar *vars, Pets
 
       fill[at] = 0;
       if (r->land[q]) continue;
-      nf += sc.nmiss[at];
-      if (r->fill == HC_FILL_MEAN && sc.nmiss[at] < slabs) fill[at] = sc.sum[at] / (slabs - sc.nmiss[at]);
+      PetscAssert(sc->nmiss[at] < slabs, PETSC_COMM_SELF, PETSC_ERR_PLIB, "HcReader: an ocean cell without any value of '%s'",
+                  vars[c].name);
+      nf += sc->nmiss[at];
+      if (r->fill == HC_FILL_MEAN) fill[at] = sc->sum[at] / (slabs - sc->nmiss[at]);
     }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nf, 1, MPIU_INT64, MPI_SUM, r->comm));
     vars[c].nfilled = nf;
   }
-  PetscCall(PetscFree4(sc.nmiss, sc.first, sc.why, sc.sum));
   PetscFunctionReturn(0);
 }
 
+/* The line said at set-up (and by HcReaderView) for a field that made cells land by being absent there. */
+static PetscErrorCode HcNCVarAbsentText_Private(const HcNCVar *v, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len,
+                          "%" PetscInt64_FMT " cell(s) with no value at any time where other fields have values: treated as land "
+                          "for every field",
+                          v->nabsent));
+  PetscFunctionReturn(0);
+}
+
+/* Read the whole selection once: value ranges, land (HcReaderFindLand_Private, the grid's mask), missing values inside
+   the ocean (an error, or filled), and say which fields made cells land. */
 static PetscErrorCode HcReaderScan_Private(HcReader r)
 {
   const PetscInt nloc = r->xm * r->ym;
+  HcScan         sd, sa = {NULL, NULL, NULL, NULL};
   Vec            mask;
   PetscScalar  **mk;
   DM             da1;
 
   PetscFunctionBegin;
-  PetscCall(HcReaderScanFields_Private(r, r->var, r->nvars, PETSC_TRUE, r->fillv));
+  PetscCall(HcReaderScanFields_Private(r, r->var, r->nvars, &sd));
+  if (r->naux) PetscCall(HcReaderScanFields_Private(r, r->avar, r->naux, &sa));
+  PetscCall(HcReaderFindLand_Private(r, &sd, &sa));
+  if (r->fill == HC_FILL_NONE) {
+    PetscCall(HcReaderReportMissing_Private(r, r->var, r->nvars, &sd));
+    if (r->naux) PetscCall(HcReaderReportMissing_Private(r, r->avar, r->naux, &sa));
+  }
+  PetscCall(HcReaderFillValues_Private(r, r->var, r->nvars, &sd, r->fillv));
+  if (r->naux) PetscCall(HcReaderFillValues_Private(r, r->avar, r->naux, &sa, r->afill));
+  PetscCall(HcScanDestroy_Private(&sd));
+  if (r->naux) PetscCall(HcScanDestroy_Private(&sa));
   PetscCall(HcGridGetScalarDM(r->grid, &da1));
   PetscCall(DMCreateGlobalVector(da1, &mask));
   PetscCall(DMDAVecGetArray(da1, mask, &mk));
@@ -1124,7 +1285,14 @@ static PetscErrorCode HcReaderScan_Private(HcReader r)
   PetscCall(DMDAVecRestoreArray(da1, mask, &mk));
   PetscCall(HcGridSetMask(r->grid, mask));
   PetscCall(VecDestroy(&mask));
-  if (r->naux) PetscCall(HcReaderScanFields_Private(r, r->avar, r->naux, PETSC_FALSE, r->afill));
+  for (PetscInt c = 0; c < r->nvars + r->naux; c++) {
+    const HcNCVar *v = c < r->nvars ? &r->var[c] : &r->avar[c - r->nvars];
+    char           text[256];
+
+    if (!v->nabsent) continue;
+    PetscCall(HcNCVarAbsentText_Private(v, text, sizeof(text)));
+    PetscCall(PetscPrintf(r->comm, "%s: %svariable '%s': %s\n", v->file->path, c < r->nvars ? "" : "auxiliary ", v->name, text));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -1192,6 +1360,16 @@ PetscErrorCode HcReaderSetUp(HcReader r)
   if (r->setupcalled) PetscFunctionReturn(0);
   PetscCheck(r->path[0], r->comm, PETSC_ERR_ARG_WRONG,
              "HcReader: no input file (give it with -data_file or as the first argument)");
+  if (r->timeunits[0]) {
+    char lower[sizeof(r->timeunits)];
+
+    HcLower_Private(r->timeunits, lower, sizeof(lower));
+    PetscCheck(strstr(lower, " since ") || strstr(lower, " after "), r->comm, PETSC_ERR_ARG_WRONG,
+               "-data_time_units '%s': give '<unit> since <date>', e.g. 'days since 2000-01-01'; model times are seconds "
+               "since a date, so a bare unit is not enough (for undated data any date will do: hycast generate writes "
+               "'seconds since 2000-01-01 00:00:00')",
+               r->timeunits);
+  }
   PetscCall(HcNCFileOpen_Private(r, &r->main, r->path, r->nvars ? r->names[0] : "(default)"));
   if (!r->nvars) PetscCall(HcReaderDefaultVariables_Private(r));
   for (PetscInt c = 0; c < r->nvars; c++) {
@@ -1250,6 +1428,7 @@ PetscErrorCode HcReaderSetUp(HcReader r)
       PetscCall(HcNCVarSetUpSlab_Private(r, a));
     }
   }
+  PetscCall(HcReaderCheckTimeUnitsUsed_Private(r));
 
   PetscCall(PetscMalloc6(r->xm * r->ym, &r->slab, r->xm * r->ym, &r->rbuf, r->xm * r->ym, &r->kind, r->nvars * r->xm * r->ym,
                          &r->fillv, PetscMax(1, r->naux) * r->xm * r->ym, &r->afill, r->xm * r->ym, &r->land));
@@ -1345,7 +1524,7 @@ PetscErrorCode HcReaderGetGrid(HcReader r, HcGrid *grid)
 
 /*@C
   HcReaderGetTimes - number of selected time steps and their model times (seconds since the reference date of the time
-  units; step numbers when the file has no time units).
+  units, which come from the file or -data_time_units; one step at time 0 when the variables have no time dimension).
 @*/
 PetscErrorCode HcReaderGetTimes(HcReader r, PetscInt *nt, const PetscReal *t[])
 {
@@ -1357,7 +1536,8 @@ PetscErrorCode HcReaderGetTimes(HcReader r, PetscInt *nt, const PetscReal *t[])
 }
 
 /*@C
-  HcReaderGetTimeUnits - the time units and calendar as in the file (NULL when the file has no time units).
+  HcReaderGetTimeUnits - the time units and calendar: the file's, or -data_time_units when its time axis has none (NULL
+  when the variables have no time dimension).
 @*/
 PetscErrorCode HcReaderGetTimeUnits(HcReader r, const char **units, const char **calendar)
 {
@@ -1369,7 +1549,7 @@ PetscErrorCode HcReaderGetTimeUnits(HcReader r, const char **units, const char *
 }
 
 /*@C
-  HcReaderFormatTime - a model time as a date of the file's calendar (or "step t" without time units).
+  HcReaderFormatTime - a model time as a date of the file's calendar (or "step t" without a time dimension).
 @*/
 PetscErrorCode HcReaderFormatTime(HcReader r, PetscReal t, char buf[], size_t len)
 {
@@ -1525,6 +1705,12 @@ static PetscErrorCode HcNCVarView_Private(HcReader r, const HcNCVar *v, PetscVie
       PetscViewerASCIIPrintf(viewer, "valid values %g .. %g; %" PetscInt64_FMT " missing value(s) inside the ocean%s\n",
                              (double)v->vmin, (double)v->vmax, v->nfilled,
                              v->nfilled ? (r->fill == HC_FILL_MEAN ? " filled with the cell's mean" : " filled with 0") : ""));
+  if (v->nabsent) {
+    char text[256];
+
+    PetscCall(HcNCVarAbsentText_Private(v, text, sizeof(text)));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", text));
+  }
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
 }
@@ -1574,6 +1760,15 @@ PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
                                      "time: %" PetscInt_FMT " step(s), %s .. %s (file steps %" PetscInt_FMT "..%" PetscInt_FMT
                                      " of %" PetscInt_FMT "), units '%s', calendar %s\n",
                                      r->nt, d0, d1, r->t0, r->t0 + r->nt - 1, v->ntfile, v->tax.units, v->tax.calendar));
+    if (v->tfrom == HC_TIME_FROM_FILE)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "time units: from the file (%s:units)\n", v->dimname[HC_ROLE_T]));
+    else if (v->tfrom == HC_TIME_FROM_OPTION)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "time units: from -data_time_units (the time coordinate '%s' has no units)\n",
+                                       v->dimname[HC_ROLE_T]));
+    else
+      PetscCall(PetscViewerASCIIPrintf(viewer,
+                                       "time units: from -data_time_units (no time coordinate variable: step k is k units "
+                                       "after the date)\n"));
     if (r->nt > 1) {
       const PetscReal unit = dmin >= 86400 ? 86400 : dmin >= 3600 ? 3600 : dmin >= 60 ? 60 : 1;
       const char     *name = unit == 86400 ? "days" : unit == 3600 ? "hours" : unit == 60 ? "minutes" : "seconds";
@@ -1581,8 +1776,12 @@ PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
       PetscCall(PetscViewerASCIIPrintf(viewer, "time step: %g .. %g %s\n", (double)(dmin / unit), (double)(dmax / unit), name));
     }
   } else
-    PetscCall(PetscViewerASCIIPrintf(viewer, "time: %" PetscInt_FMT " step(s)%s\n", r->nt,
-                                     v->hastime ? " (no time units)" : " (no time dimension)"));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "time: %" PetscInt_FMT " step(s) (no time dimension)\n", r->nt));
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "land: %" PetscInt64_FMT " cell(s): %" PetscInt64_FMT
+                                   " where every field is missing at every selected time, %" PetscInt64_FMT
+                                   " where some field has no value at any time while others have\n",
+                                   r->nland, r->nland - r->nabsent, r->nabsent));
   for (PetscInt c = 0; c < r->naux; c++) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "auxiliary field %" PetscInt_FMT " from %s:\n", c, r->avar[c].file->path));
     PetscCall(PetscViewerASCIIPushTab(viewer));

@@ -286,7 +286,94 @@ data:
 }}
 """)
 
-# 10. dated series for hycast evaluate's date ranges: yearly states on 1 July 1990-1999 (a range's end date falls between
+# 10. several fields whose missing cells differ (issue 23): a cell where one field is never present but the others are
+#     must be land for every field, and said.  Values are never 0, so that a 0 in an output is a made-up number.
+lat = [-50, -30, -10, 10, 30, 50, 65, 75]
+lon = [45 * i for i in range(8)]
+land = {(x, y) for x in (90, 135) for y in (-10, 10)}   # every field missing at every step (u has values: wind over land)
+ice_rows = {65, 75}                                   # sst NaN at every step (sea ice), the others have values
+sss_gone = {(270, -30)}                               # sss missing at every step, the others have values
+gap = (0, 30, 1)                                      # gappy missing at step 1 only: -data_fill mean gives H(1)
+u_gone = {(45, 50)}                                   # auxiliary u missing at every step, the data has values
+
+
+def G(t, x, y):
+    return 34 + 0.01 * y + 0.1 * t
+
+
+def H(t, x, y):
+    return 1 + 0.01 * y + 0.002 * x + 0.1 * t
+
+
+def field(fn, gone, nan=False, skip=None):
+    out = []
+    for t in range(3):
+        for y in lat:
+            for x in lon:
+                if (x, y) in gone or skip == (x, y, t):
+                    out.append("NaNf" if nan else "_")
+                else:
+                    out.append(f32(fn(t, x, y)))
+    return out
+
+
+write("land-fields.cdl", f"""// several fields whose missing cells differ (see tests/t059-reader-land.py): land in every field (4 cells), sst NaN
+// at every step north of 60N (16 cells), sss missing at every step in one cell, gappy missing at one step in one cell,
+// the auxiliary u missing at every step in one ocean cell but present over land
+netcdf land-fields {{
+dimensions:
+  time = 3 ; lat = {len(lat)} ; lon = {len(lon)} ;
+variables:
+  double time(time) ; time:units = "days since 2000-01-01" ;
+{LATLON_VARS}  float sst(time, lat, lon) ; sst:_FillValue = -999.f ; sst:units = "degC" ;
+  float sss(time, lat, lon) ; sss:_FillValue = -999.f ; sss:units = "1e-3" ;
+  float ice(time, lat, lon) ; ice:_FillValue = -999.f ; ice:units = "1" ;
+  float gappy(time, lat, lon) ; gappy:_FillValue = -999.f ;
+  float u(time, lat, lon) ; u:_FillValue = -999.f ; u:units = "m s-1" ;
+data:
+  time = 0, 1, 2 ;
+{coords(lat, lon)}  sst =
+    {data(field(lambda t, x, y: F(t, x, y) + 20, land | {(x, y) for x in lon for y in ice_rows}, nan=True))} ;
+  sss =
+    {data(field(G, land | sss_gone))} ;
+  ice =
+    {data(field(H, land))} ;
+  gappy =
+    {data(field(H, land, skip=gap))} ;
+  u =
+    {data(field(G, u_gone))} ;
+}}
+""")
+
+# 11. time without units (issue 23): a time coordinate without a units attribute, and a time dimension without a
+#     coordinate variable; the reader refuses both unless -data_time_units gives the units
+lat = [-20, 0, 20]
+lon = [0, 10, 20, 30]
+vals = [f32(F(t, x, y)) for t in range(3) for y in lat for x in lon]
+write("time-no-units.cdl", f"""// a time coordinate without units (values 0, 6, 12): refused unless -data_time_units gives them
+netcdf time-no-units {{
+dimensions:
+  time = 3 ; lat = 3 ; lon = 4 ;
+variables:
+  double time(time) ; time:calendar = "noleap" ;
+{LATLON_VARS}  float sst(time, lat, lon) ; sst:units = "degC" ;
+data:
+  time = 0, 6, 12 ;
+{coords(lat, lon)}  sst = {data(vals)} ;
+}}
+""")
+write("time-no-coord.cdl", f"""// a time dimension without a coordinate variable: refused unless -data_time_units gives the step (step k = k units)
+netcdf time-no-coord {{
+dimensions:
+  time = 3 ; lat = 3 ; lon = 4 ;
+variables:
+{LATLON_VARS}  float sst(time, lat, lon) ; sst:units = "degC" ;
+data:
+{coords(lat, lon)}  sst = {data(vals)} ;
+}}
+""")
+
+# 11. dated series for hycast evaluate's date ranges: yearly states on 1 July 1990-1999 (a range's end date falls between
 # two states) and monthly states on the 15th, 1990-01 .. 1991-12; irregular values so that every baseline's score
 # depends on exactly which states it uses
 import datetime
