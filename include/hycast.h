@@ -9,6 +9,8 @@
 
 PETSC_EXTERN PetscErrorCode HcInitializePackage(void);
 PETSC_EXTERN PetscErrorCode HcFinalizePackage(void);
+PETSC_EXTERN PetscErrorCode HcFormatDuration(PetscReal, PetscBool, char[], size_t);
+PETSC_EXTERN PetscErrorCode HcFormatDurationRange(PetscReal, PetscReal, PetscBool, char[], size_t);
 
 /* ---------------------------------------------------------------- grids */
 
@@ -238,6 +240,9 @@ PETSC_EXTERN PetscErrorCode HcTrainerSetFromOptions(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerSetUp(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerTrain(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerEvaluate(HcTrainer, HcSplit, PetscReal *, PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTrainerEvaluateWindows(HcTrainer, HcSplit, PetscReal *, PetscReal[], PetscInt *, PetscInt[],
+                                                     const char **);
+PETSC_EXTERN PetscErrorCode HcTrainerSetTimeUnits(HcTrainer, const char[]);
 PETSC_EXTERN PetscErrorCode HcTrainerEvaluateNorm(HcTrainer, HcSplit, HcTermSelection, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcTrainerGetNumWindows(HcTrainer, HcSplit, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTrainerComputeLossGradient(HcTrainer, HcSplit, PetscInt, const PetscInt[], PetscReal *, Vec);

@@ -260,17 +260,31 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
       PetscCall(HcModelSetEnvironment(hm, env));
     }
   }
-  PetscCall(HcModelSetObservationInterval(hm, interval));
   {
-    PetscReal step;
-    PetscInt  nsub;
-    char      t0[64];
+    /* the steps' own lengths (months differ) in s, min, h or days when the data has time units */
+    PetscReal   lo = PETSC_MAX_REAL, hi = 0;
+    PetscInt    nlo, nhi;
+    const char *tunits;
+    char        t0[64], len[160], rk[64];
 
-    PetscCall(HcModelGetTimeStep(hm, &step, &nsub));
+    for (PetscInt k = 1; k <= steps; k++) {
+      lo = PetscMin(lo, times[k] - times[k - 1]);
+      hi = PetscMax(hi, times[k] - times[k - 1]);
+    }
+    PetscCall(HcReaderGetTimeUnits(reader, &tunits, NULL));
+    PetscCall(HcModelSetObservationInterval(hm, lo));
+    PetscCall(HcModelGetTimeStep(hm, NULL, &nlo));
+    PetscCall(HcModelSetObservationInterval(hm, hi));
+    PetscCall(HcModelGetTimeStep(hm, NULL, &nhi));
+    PetscCall(HcModelSetObservationInterval(hm, interval));
+    PetscCall(HcFormatDurationRange(lo, hi, tunits ? PETSC_TRUE : PETSC_FALSE, len, sizeof(len)));
+    if (nlo == nhi)
+      PetscCall(PetscSNPrintf(rk, sizeof(rk), "%" PetscInt_FMT " RK step(s) each", nlo));
+    else
+      PetscCall(PetscSNPrintf(rk, sizeof(rk), "%" PetscInt_FMT " .. %" PetscInt_FMT " RK steps each", nlo, nhi));
     PetscCall(HcReaderFormatTime(reader, times[0], t0, sizeof(t0)));
-    PetscCall(PetscPrintf(comm,
-                          "hycast forecast: %s from %s, %" PetscInt_FMT " step(s) of %g (%" PetscInt_FMT " RK step(s) each)%s\n",
-                          model, t0, steps, (double)interval, nsub, members ? ", ensemble" : ""));
+    PetscCall(PetscPrintf(comm, "hycast forecast: %s from %s, %" PetscInt_FMT " step(s) of %s (%s)%s\n", model, t0, steps, len,
+                          rk, members ? ", ensemble" : ""));
   }
 
   /* the output, created before the integration so that a bad path fails at once */

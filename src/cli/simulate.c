@@ -55,6 +55,9 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
   PetscCall(HcModelSetFromOptions(model));
   PetscCall(HcModelSetUp(model));
   PetscCall(HcCommandCheckOptions(comm));
+  /* simulate steps by -model_obs_interval, its default too: the view reports that interval */
+  PetscCall(HcModelGetObservationInterval(model, &tobs));
+  PetscCall(HcModelSetObservationInterval(model, tobs));
   PetscCall(HcModelView(model, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
   tobs = dt * nsub;

@@ -84,26 +84,42 @@ static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *gri
   PetscFunctionReturn(0);
 }
 
-/* an MSE for the report, or "n/a" where the part has no windows (e.g. -train_split 1,0: NaN from the trainer) */
-static const char *HcTrainFormatMSE(PetscReal v, char buf[32])
+/* an MSE for the report: "n/a" where the part has no windows (e.g. -train_split 1,0: NaN from the trainer); where
+   windows failed (a state not finite, a model too stiff) the MSE of the others and how many failed, never a number
+   standing for the failed ones */
+static const char *HcTrainFormatMSE(PetscReal v, PetscInt nfailed, PetscInt nwin, char buf[64])
 {
-  if (PetscIsNanReal(v)) return "n/a";
-  (void)PetscSNPrintf(buf, 32, "%.5e", (double)v);
+  if (nfailed && PetscIsInfOrNanReal(v))
+    (void)PetscSNPrintf(buf, 64, "failed (%" PetscInt_FMT " window(s))", nfailed);
+  else if (nfailed && nwin > 0)
+    (void)PetscSNPrintf(buf, 64, "%.5e over %" PetscInt_FMT " of %" PetscInt_FMT " windows (%" PetscInt_FMT " failed)", (double)v,
+                        nwin - nfailed, nwin, nfailed);
+  else if (nfailed)
+    (void)PetscSNPrintf(buf, 64, "%.5e (%" PetscInt_FMT " window(s) failed)", (double)v, nfailed);
+  else if (PetscIsInfOrNanReal(v))
+    return PetscIsNanReal(v) ? "n/a" : "inf";
+  else
+    (void)PetscSNPrintf(buf, 64, "%.5e", (double)v);
   return buf;
 }
 
 /* Per-environment test (and validation) misfits, and the norm of the learned part: the table at the end of training. */
 static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, char names[][256], const char *label)
 {
-  PetscReal val, test, *venv, *tenv, norm = (PetscReal)NAN;
-  PetscInt  nterms;
-  PetscBool learned = PETSC_FALSE;
-  char      b0[32], b1[32];
+  PetscReal   val, test, *venv, *tenv, norm = (PetscReal)NAN;
+  PetscInt    nterms, nval, ntest, vfailed, tfailed, *vfenv, *tfenv;
+  PetscBool   learned = PETSC_FALSE;
+  char        b0[64], b1[64], vwhy[1024], twhy[1024];
+  const char *why;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(nenv, &venv, nenv, &tenv));
-  PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_VALIDATION, &val, venv));
-  PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_TEST, &test, tenv));
+  PetscCall(PetscMalloc4(nenv, &venv, nenv, &tenv, nenv, &vfenv, nenv, &tfenv));
+  PetscCall(HcTrainerGetNumWindows(tr, HC_SPLIT_VALIDATION, &nval));
+  PetscCall(HcTrainerGetNumWindows(tr, HC_SPLIT_TEST, &ntest));
+  PetscCall(HcTrainerEvaluateWindows(tr, HC_SPLIT_VALIDATION, &val, venv, &vfailed, vfenv, &why));
+  PetscCall(PetscStrncpy(vwhy, why, sizeof(vwhy)));
+  PetscCall(HcTrainerEvaluateWindows(tr, HC_SPLIT_TEST, &test, tenv, &tfailed, tfenv, &why));
+  PetscCall(PetscStrncpy(twhy, why, sizeof(twhy)));
   PetscCall(HcModelGetNumTerms(model, &nterms));
   for (PetscInt k = 0; k < nterms; k++) {
     HcTerm    t;
@@ -114,16 +130,19 @@ static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, 
     learned = learned || l;
   }
   if (learned) PetscCall(HcTrainerEvaluateNorm(tr, HC_SPLIT_TEST, HC_TERMS_LEARNED, &norm));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %s, test MSE %s (normalised)", label, HcTrainFormatMSE(val, b0),
-                        HcTrainFormatMSE(test, b1)));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %s, test MSE %s (normalised)", label,
+                        HcTrainFormatMSE(val, vfailed, nval, b0), HcTrainFormatMSE(test, tfailed, ntest, b1)));
   if (learned)
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %s", HcTrainFormatMSE(norm, b0)));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %s",
+                          HcTrainFormatMSE(norm, PetscIsInfReal(norm) ? tfailed : 0, 0, b0)));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
   if (nenv > 1)
     for (PetscInt e = 0; e < nenv; e++)
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  environment %2" PetscInt_FMT " %-40s validation %s  test %s\n", e, names[e],
-                            HcTrainFormatMSE(venv[e], b0), HcTrainFormatMSE(tenv[e], b1)));
-  PetscCall(PetscFree2(venv, tenv));
+                            HcTrainFormatMSE(venv[e], vfenv[e], 0, b0), HcTrainFormatMSE(tenv[e], tfenv[e], 0, b1)));
+  if (vfailed) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  the first validation failure: %s\n", vwhy));
+  if (tfailed) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  the first test failure: %s\n", twhy));
+  PetscCall(PetscFree4(venv, tenv, vfenv, tfenv));
   PetscFunctionReturn(0);
 }
 
@@ -249,6 +268,12 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcTrainerCreate(model, &tr));
   if (ngroups > 1) PetscCall(HcTrainerSetGroups(tr, world, ngroups, group));
   PetscCall(HcTrainerSetFromOptions(tr));
+  {
+    const char *units;
+
+    PetscCall(HcReaderGetTimeUnits(reader, &units, NULL));
+    PetscCall(HcTrainerSetTimeUnits(tr, units));
+  }
   for (PetscInt e = 0; e < nenv; e++) PetscCall(HcTrainerAddEnvironment(tr, names[e], nt[e], times[e], states[e]));
   PetscCall(HcTrainerSetUp(tr));
   /* seasonal and reference cycles start from the training data's (an adapted model keeps the file's shared terms) */
@@ -259,7 +284,7 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
     PetscCall(HcTrainerLoadInitialParameters(tr, init, &n));
     PetscCall(PetscPrintf(world, "-train_init: %" PetscInt_FMT " parameter block(s) read from %s\n", n, init));
   }
-  if (rank == 0) PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_SELF));
+  PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_(world)));
   if (adapt[0]) PetscCall(HcTrainReport(tr, model, nenv, names, "before adaptation"));
   PetscCall(HcTrainerTrain(tr));
   PetscCall(HcTrainerWasInterrupted(tr, &interrupted));

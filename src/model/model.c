@@ -189,8 +189,10 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
     }
   } else
     nnames = 0;
-  PetscCall(PetscOptionsReal("-model_obs_interval", "Time between observations (one window step)",
-                             "HcModelSetObservationInterval", model->tobs, &model->tobs, NULL));
+  PetscCall(PetscOptionsReal("-model_obs_interval",
+                             "Time between observations of simulate and generate (train and forecast take the data's times)",
+                             "HcModelSetObservationInterval", model->tobs, &model->tobs, &flg));
+  if (flg) model->tobsgiven = PETSC_TRUE;
   PetscCheck(model->tobs > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-model_obs_interval must be positive, got %g",
              (double)model->tobs);
   PetscCall(PetscOptionsReal("-model_dt",
@@ -535,7 +537,7 @@ PetscErrorCode HcModelSetObservationInterval(HcModel model, PetscReal tobs)
   PetscCheck(tobs > 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: the observation interval must be positive, got %g",
              (double)tobs);
   model->tobs      = tobs;
-  model->stepvalid = PETSC_FALSE;
+  model->tobsgiven = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -565,12 +567,15 @@ PetscErrorCode HcModelSetAdjointStride(HcModel model, PetscInt stride)
 }
 
 /*@C
-  HcModelGetTimeStep - the time step in use and the number of steps per observation interval.
+  HcModelGetTimeStep - the time step and the number of steps per observation interval, for the interval of
+  HcModelSetObservationInterval() (or -model_obs_interval; 1 if neither was given).
 @*/
 PetscErrorCode HcModelGetTimeStep(HcModel model, PetscReal *dt, PetscInt *nsub)
 {
   PetscFunctionBegin;
   PetscCall(HcModelPrepareTimeStep_Private(model));
+  PetscCall(HcModelStepsPerInterval_Private(model, model->tobs, &model->nsub));
+  model->dt = model->tobs / model->nsub;
   if (dt) *dt = model->dt;
   if (nsub) *nsub = model->nsub;
   PetscFunctionReturn(0);
@@ -631,8 +636,6 @@ PetscErrorCode HcModelPrepareTimeStep_Private(HcModel model)
                         (double)model->steplimit, (double)model->dttarget));
   } else
     model->dttarget = model->steplimit < PETSC_MAX_REAL ? model->cflsafety * model->steplimit : PETSC_MAX_REAL;
-  PetscCall(HcModelStepsPerInterval_Private(model, model->tobs, &model->nsub));
-  model->dt        = model->tobs / model->nsub;
   model->stepvalid = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -1000,19 +1003,47 @@ PetscErrorCode HcModelView(HcModel model, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(HcGridView(model->grid, viewer));
   if (model->setupcalled) {
+    /* time in seconds on a lat-lon grid (SI metrics); a Cartesian grid's time has the data's units */
+    const PetscBool seconds = model->grid->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
+    char            a[64], b[64];
+
     PetscCall(HcModelPrepareTimeStep_Private(model));
     PetscCall(TSRKGetType(model->ts, &rktype));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "time stepping: RK %s, observation interval %g = %" PetscInt_FMT " step(s) of %g\n",
-                                     rktype, (double)model->tobs, model->nsub, (double)model->dt));
+    if (model->tobsgiven) {
+      PetscCall(HcModelGetTimeStep(model, NULL, NULL));
+      PetscCall(HcFormatDuration(model->tobs, seconds, a, sizeof(a)));
+      PetscCall(HcFormatDuration(model->dt, seconds, b, sizeof(b)));
+      PetscCall(PetscViewerASCIIPrintf(viewer,
+                                       "time stepping: RK %s, observation interval %s = %" PetscInt_FMT " step(s) of %s\n",
+                                       rktype, a, model->nsub, b));
+    } else if (model->dttarget < PETSC_MAX_REAL) {
+      /* no interval was given: runs (training windows, forecasts) divide each interval of their own times */
+      PetscCall(HcFormatDuration(model->dttarget, seconds, a, sizeof(a)));
+      PetscCall(PetscViewerASCIIPrintf(viewer,
+                                       "time stepping: RK %s, each observation interval of the data in equal steps of at most %s "
+                                       "(%s)\n",
+                                       rktype, a, model->dttarget == model->dtreq ? "-model_dt" : "below the stability limit"));
+    } else
+      PetscCall(PetscViewerASCIIPrintf(
+          viewer, "time stepping: RK %s, one step per observation interval of the data (no stability limit)\n", rktype));
     if (model->adjstride)
       PetscCall(PetscViewerASCIIPrintf(
           viewer, "adjoint: checkpoints every %" PetscInt_FMT " observation interval(s), steps in between recomputed\n",
           model->adjstride));
     else
       PetscCall(PetscViewerASCIIPrintf(viewer, "adjoint: every step of a window kept in memory\n"));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "stability: rate bound %g, half-disc radius %g, dt * rate = %g\n",
-                                     (double)model->ratebound, (double)model->stabradius,
-                                     (double)(model->dt * model->ratebound)));
+    if (model->tobsgiven)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "stability: rate bound %g, half-disc radius %g, dt * rate = %g\n",
+                                       (double)model->ratebound, (double)model->stabradius,
+                                       (double)(model->dt * model->ratebound)));
+    else {
+      if (model->steplimit < PETSC_MAX_REAL)
+        PetscCall(HcFormatDuration(model->steplimit, seconds, a, sizeof(a)));
+      else
+        PetscCall(PetscStrncpy(a, "none", sizeof(a)));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "stability: rate bound %g, half-disc radius %g, stability limit dt = %s\n",
+                                       (double)model->ratebound, (double)model->stabradius, a));
+    }
     PetscCall(PetscViewerASCIIPrintf(viewer, "parameter blocks:\n"));
     PetscCall(PetscViewerASCIIPushTab(viewer));
     for (PetscInt k = 0; k < model->nterms; k++) {

@@ -1,5 +1,6 @@
-/* Training state in a small NetCDF file: parameters, Adam moments, position in the epoch, APHYNITY's lambda and the
-   learning-rate factor, so that a resumed run continues exactly.  Written atomically (temporary name, then rename). */
+/* Training state in a small NetCDF file: parameters, Adam moments, the parameters a rejected step returns to, position
+   in the epoch, APHYNITY's lambda and the learning-rate factor, so that a resumed run continues exactly.  Written atomically
+   (temporary name, then rename). */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include <unistd.h>
 #include <hycast/private/trainimpl.h>
@@ -27,9 +28,9 @@ static void HcTrainerPackScalars_Private(HcTrainer tr, double s[HC_NSTATE])
 static PetscErrorCode HcTrainerWriteState_Private(HcTrainer tr, const char file[], const char tmp[], int *nc)
 {
   const PetscInt    P        = tr->model->nparam;
-  const Vec         vecs[3]  = {tr->theta, tr->m, tr->v};
-  const char *const names[3] = {"theta", "adam_m", "adam_v"};
-  int               dim, var[3];
+  const Vec         vecs[4]  = {tr->theta, tr->m, tr->v, tr->good};
+  const char *const names[4] = {"theta", "adam_m", "adam_v", "adam_good"};
+  int               dim, var[4];
   double            s[HC_NSTATE];
 
   PetscFunctionBegin;
@@ -42,10 +43,10 @@ static PetscErrorCode HcTrainerWriteState_Private(HcTrainer tr, const char file[
     HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)",
                  nc_put_att_double(*nc, NC_GLOBAL, hc_state_scalars[k], NC_DOUBLE, 1, &s[k]));
   HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_dim(*nc, "parameter", (size_t)P, &dim));
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 4; k++)
     HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_def_var(*nc, names[k], NC_DOUBLE, 1, &dim, &var[k]));
   HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", nc_enddef(*nc));
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < 4; k++) {
     const PetscScalar *a;
 
     PetscCall(VecGetArrayRead(vecs[k], &a));
@@ -112,7 +113,7 @@ PetscErrorCode HcTrainerLoadState(HcTrainer tr, const char file[])
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
   PetscCallMPI(MPI_Comm_rank(tr->world, &wrank));
   PetscCallMPI(MPI_Comm_rank(tr->comm, &grank));
-  PetscCall(PetscMalloc1(3 * P, &buf));
+  PetscCall(PetscMalloc1(4 * P, &buf));
   if (!wrank) {
     int nc, err = nc_open(file, NC_NOWRITE, &nc);
 
@@ -140,6 +141,13 @@ PetscErrorCode HcTrainerLoadState(HcTrainer tr, const char file[])
           PetscCall(PetscSNPrintf(msg, sizeof(msg), "variable %s is missing or unreadable", names[k]));
         }
       }
+      /* adam_good: states written before it existed return to the saved parameters */
+      if (ok) {
+        int var;
+
+        if (nc_inq_varid(nc, "adam_good", &var) != NC_NOERR || nc_get_var_double(nc, var, buf + 3 * P) != NC_NOERR)
+          for (PetscInt i = 0; i < P; i++) buf[3 * P + i] = buf[i];
+      }
       nc_close(nc);
     }
   }
@@ -147,15 +155,15 @@ PetscErrorCode HcTrainerLoadState(HcTrainer tr, const char file[])
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, tr->world));
   PetscCheck(ok, tr->world, PETSC_ERR_FILE_READ, "-train_resume %s: %s", file, msg);
   PetscCallMPI(MPI_Bcast(s, HC_NSTATE, MPI_DOUBLE, 0, tr->world));
-  if (tr->roots != MPI_COMM_NULL) PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)(3 * P), MPIU_REAL, 0, tr->roots));
+  if (tr->roots != MPI_COMM_NULL) PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)(4 * P), MPIU_REAL, 0, tr->roots));
   PetscCheck((PetscInt)s[8] == tr->seed, tr->world, PETSC_ERR_ARG_INCOMP,
              "-train_resume %s: saved with -train_seed %d, this run has %" PetscInt_FMT
              "; the windows would be visited in another order",
              file, (int)s[8], tr->seed);
   {
-    const Vec vecs[3] = {tr->theta, tr->m, tr->v};
+    const Vec vecs[4] = {tr->theta, tr->m, tr->v, tr->good};
 
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
       PetscScalar *a;
 
       PetscCall(VecGetArray(vecs[k], &a));
@@ -173,6 +181,7 @@ PetscErrorCode HcTrainerLoadState(HcTrainer tr, const char file[])
   tr->lrscale    = s[5];
   tr->epochsum   = s[6];
   tr->epochcount = s[7];
+  tr->goodset    = PETSC_TRUE;
   PetscCall(HcModelSetParameters(tr->model, tr->theta));
   PetscCall(PetscPrintf(tr->world, "resumed from %s: epoch %" PetscInt_FMT ", batch %" PetscInt_FMT ", step %" PetscInt_FMT "\n",
                         file, tr->epoch, tr->batchpos, tr->step));

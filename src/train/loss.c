@@ -146,19 +146,28 @@ static PetscErrorCode HcTrainerErrorHandler_Private(MPI_Comm comm, int line, con
 /* Loss (and with HC_BATCH_GRADIENT its gradient into tr->grad, on group roots; with HC_BATCH_MISFIT the plain misfit
    instead, for evaluation) of the windows idx[0..n) of a split.  Window j is done by group
    j % ngroups; per-environment sums are reduced over the groups, then combined by the loss type.  *ok is false when
-   a window blew up (non-finite state or loss) or the result is not finite; every rank gets the same answer. */
+   a window failed (a non-finite state, a model too stiff for -model_max_substeps) or the result is not finite; every
+   rank gets the same answer.  A failure stops a gradient or loss batch at once (the optimiser rejects it); evaluations
+   (HC_BATCH_MISFIT, HC_BATCH_NORM) go on and average the other windows.  Either way tr->nbatchfailed counts the
+   failed windows, the environments' counts are in tr->envsum, and tr->batchmsg holds the first failure's message
+   (from the lowest group that had one), the same on every rank. */
 PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, const PetscInt idx[], HcBatchMode mode,
                                       PetscReal *L, PetscReal *misfit, PetscBool *ok)
 {
-  const PetscInt P = tr->model->nparam, stride = 4 + P;
-  PetscMPIInt    grank;
-  PetscInt       failed = 0, nenvs = 0, N = 0;
-  PetscReal      Rbar = 0, var = 0, *gl;
+  const PetscInt  P = tr->model->nparam, stride = HC_ENVSUM_GRAD + P;
+  const PetscBool goon = (mode == HC_BATCH_MISFIT || mode == HC_BATCH_NORM) ? PETSC_TRUE : PETSC_FALSE;
+  PetscMPIInt     grank, wrank;
+  PetscInt        failed = 0, nenvs = 0, N = 0;
+  PetscReal       Rbar = 0, var = 0, *gl;
+  char            first[sizeof(tr->batchmsg)] = "";
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(tr->comm, &grank));
+  PetscCallMPI(MPI_Comm_rank(tr->world, &wrank));
   PetscCall(PetscArrayzero(tr->envsum, tr->nenv * stride));
-  for (PetscInt j = 0; j < n && !failed; j++) {
+  tr->nbatchfailed = 0;
+  tr->batchmsg[0]  = 0;
+  for (PetscInt j = 0; j < n && (!failed || goon); j++) {
     const HcWindow w  = tr->win[split][idx[j]];
     PetscReal      Lw = 0, mw = 0, *S = tr->envsum + w.env * stride;
     PetscErrorCode ierr;
@@ -180,10 +189,15 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
     }
     PetscCall(PetscPopErrorHandler());
     if (ierr == PETSC_ERR_FP) {
-      PetscCall(PetscPrintf(tr->comm, "  window (environment %" PetscInt_FMT ", start %" PetscInt_FMT ") failed: %s\n", w.env,
-                            w.start, hc_train_errmsg));
-      failed = 1;
-      break;
+      if (!failed)
+        PetscCall(PetscSNPrintf(first, sizeof(first),
+                                "window (environment %" PetscInt_FMT ", start %" PetscInt_FMT ") failed: %s", w.env, w.start,
+                                hc_train_errmsg));
+      /* an evaluation reports its failures in one summary, an optimiser step each one */
+      if (!goon) PetscCall(PetscPrintf(tr->comm, "  %s\n", first));
+      failed++;
+      S[HC_ENVSUM_FAILED] += 1;
+      continue;
     }
     PetscCheck(!ierr, tr->comm, ierr, "%s", hc_train_errmsg);
     S[0] += Lw;
@@ -194,13 +208,30 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
       const PetscScalar *g;
 
       PetscCall(VecGetArrayRead(tr->pgrad, &g));
-      for (PetscInt i = 0; i < P; i++) S[4 + i] += PetscRealPart(g[i]);
+      for (PetscInt i = 0; i < P; i++) S[HC_ENVSUM_GRAD + i] += PetscRealPart(g[i]);
       PetscCall(VecRestoreArrayRead(tr->pgrad, &g));
     }
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPIU_INT, MPI_MAX, tr->world));
-  *ok = failed ? PETSC_FALSE : PETSC_TRUE;
-  if (failed) PetscFunctionReturn(0);
+  {
+    /* the first failure's message, from the lowest world rank whose group had one */
+    PetscMPIInt src = failed ? wrank : PETSC_MPI_INT_MAX;
+
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &src, 1, MPI_INT, MPI_MIN, tr->world));
+    if (src != PETSC_MPI_INT_MAX) {
+      PetscCallMPI(MPI_Bcast(first, (PetscMPIInt)sizeof(first), MPI_CHAR, src, tr->world));
+      PetscCall(PetscStrncpy(tr->batchmsg, first, sizeof(tr->batchmsg)));
+    }
+    *ok = src == PETSC_MPI_INT_MAX ? PETSC_TRUE : PETSC_FALSE;
+  }
+  if (!*ok && !goon) {
+    /* the count of a stopped batch: at least one window of a group failed */
+    PetscInt any = failed ? 1 : 0;
+
+    if (grank) any = 0;
+    PetscCallMPI(MPI_Allreduce(&any, &tr->nbatchfailed, 1, MPIU_INT, MPI_SUM, tr->world));
+    *L = *misfit = (PetscReal)NAN;
+    PetscFunctionReturn(0);
+  }
   /* sum over groups: reduce then broadcast, so that every root holds bitwise the same sums */
   if (tr->roots != MPI_COMM_NULL) {
     PetscMPIInt rr;
@@ -210,7 +241,8 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
                             tr->roots));
     PetscCallMPI(MPI_Bcast(tr->envsum, (PetscMPIInt)(tr->nenv * stride), MPIU_REAL, 0, tr->roots));
   }
-  for (PetscInt e = 0; e < tr->nenv; e++) PetscCallMPI(MPI_Bcast(tr->envsum + e * stride, 4, MPIU_REAL, 0, tr->comm));
+  for (PetscInt e = 0; e < tr->nenv; e++)
+    PetscCallMPI(MPI_Bcast(tr->envsum + e * stride, HC_ENVSUM_GRAD, MPIU_REAL, 0, tr->comm));
 
   /* combine: the mean over windows, or V-REx's mean + beta * variance of the environments' mean losses */
   *L = *misfit = 0;
@@ -218,11 +250,16 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
     const PetscReal *S = tr->envsum + e * stride;
 
     N += (PetscInt)S[3];
+    tr->nbatchfailed += (PetscInt)S[HC_ENVSUM_FAILED];
     *misfit += S[1];
     if (S[3] > 0) {
       nenvs++;
       Rbar += S[0] / S[3];
     }
+  }
+  if (!N && tr->nbatchfailed) { /* an evaluation where every window failed */
+    *L = *misfit = (PetscReal)NAN;
+    PetscFunctionReturn(0);
   }
   PetscCheck(N > 0, tr->comm, PETSC_ERR_ARG_WRONG, "HcTrainer: empty batch");
   *misfit /= N;
@@ -247,7 +284,7 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
 
         if (S[3] <= 0) continue;
         we = tr->loss == HC_LOSS_VREX ? (1.0 / nenvs + 2 * tr->vrexbeta * (S[0] / S[3] - Rbar) / nenvs) / S[3] : 1.0 / N;
-        for (PetscInt i = 0; i < P; i++) gl[i] += we * S[4 + i];
+        for (PetscInt i = 0; i < P; i++) gl[i] += we * S[HC_ENVSUM_GRAD + i];
       }
       for (PetscInt i = 0; i < P; i++)
         if (!tr->trainable[i]) gl[i] = 0;

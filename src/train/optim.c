@@ -66,11 +66,15 @@ static PetscErrorCode HcTrainerTaoObjective_Private(Tao tao, Vec x, PetscReal *f
   PetscCall(HcTrainerBatch_Private(tr, HC_SPLIT_TRAIN, tr->nwin[HC_SPLIT_TRAIN], all, HC_BATCH_GRADIENT, f, &misfit, &ok));
   PetscCall(PetscFree(all));
   if (!ok) {
-    /* a trial point where the model blows up or is too stiff: a huge objective makes the line search step back */
+    /* a trial point where the model blows up or is too stiff: a huge objective makes the line search step back (at
+       the initial point TAO stops at once; HcTrainerTrain() then fails with the reason) */
+    PetscCall(HcTrainerNoteFailure_Private(tr, tr->batchmsg[0] ? tr->batchmsg : "the loss or the gradient is not finite"));
+    tr->ntaofailed++;
     *f = 1e300;
     PetscCall(VecSet(G, 0));
     PetscFunctionReturn(0);
   }
+  tr->ntaook++;
   PetscCall(VecCopy(tr->grad, G));
   tr->epochsum   = misfit;
   tr->epochcount = 1;
@@ -88,10 +92,12 @@ static PetscErrorCode HcTrainerTaoMonitor_Private(Tao tao, void *ctx)
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, NULL, NULL, NULL));
   {
     PetscReal val;
+    PetscInt  nvalfailed;
 
-    PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_VALIDATION, &val, NULL));
+    PetscCall(HcTrainerEvaluateWindows(tr, HC_SPLIT_VALIDATION, &val, NULL, &nvalfailed, NULL, NULL));
     PetscCall(HcModelSetParameters(tr->model, tr->theta)); /* evaluation leaves them, but TAO owns theta */
-    PetscCall(HcTrainerReport_Private(tr, its, f, val, gnorm));
+    /* 1e300: the objective of a point where a window failed */
+    PetscCall(HcTrainerReport_Private(tr, its, f < 1e300 ? f : (PetscReal)NAN, val, nvalfailed, gnorm));
   }
   PetscFunctionReturn(0);
 }
@@ -101,6 +107,8 @@ static PetscErrorCode HcTrainerTaoMonitor_Private(Tao tao, void *ctx)
 PetscErrorCode HcTrainerTao_Private(HcTrainer tr)
 {
   Tao                tao;
+  TaoConvergedReason reason;
+  PetscInt           its;
   Vec                xl, xu;
   PetscScalar       *l, *u;
   const PetscScalar *x;
@@ -148,18 +156,21 @@ PetscErrorCode HcTrainerTao_Private(HcTrainer tr)
   PetscCall(TaoSetMonitor(tao, HcTrainerTaoMonitor_Private, tr, NULL));
   PetscCall(TaoSetFromOptions(tao));
   PetscCall(TaoSolve(tao));
-  {
-    TaoConvergedReason reason;
-    PetscInt           its;
-
-    PetscCall(TaoGetConvergedReason(tao, &reason));
-    PetscCall(TaoGetIterationNumber(tao, &its));
-    PetscCall(PetscPrintf(tr->world, "TAO: %s after %" PetscInt_FMT " iteration(s)\n", TaoConvergedReasons[reason], its));
-    tr->epoch = its;
-  }
+  PetscCall(TaoGetConvergedReason(tao, &reason));
+  PetscCall(TaoGetIterationNumber(tao, &its));
+  tr->epoch = its;
   PetscCall(HcModelSetParameters(tr->model, tr->theta));
   PetscCall(VecDestroy(&xl));
   PetscCall(VecDestroy(&xu));
   PetscCall(TaoDestroy(&tao));
+  /* no step at all, and windows failed: at the initial point itself, or at every trial point of the first line search */
+  PetscCheck(tr->ntaook || !tr->ntaofailed, tr->world, PETSC_ERR_NOT_CONVERGED,
+             "HcTrainer: training failed: the loss cannot be computed at the initial parameters; the first failure: %s",
+             tr->failmsg);
+  PetscCheck(
+      its > 0 || !tr->ntaofailed, tr->world, PETSC_ERR_NOT_CONVERGED,
+      "HcTrainer: training failed: TAO made no step (%s after 0 iterations), every trial point failed; the first failure: %s",
+      TaoConvergedReasons[reason], tr->failmsg);
+  PetscCall(PetscPrintf(tr->world, "TAO: %s after %" PetscInt_FMT " iteration(s)\n", TaoConvergedReasons[reason], its));
   PetscFunctionReturn(0);
 }

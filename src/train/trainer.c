@@ -64,6 +64,8 @@ PetscErrorCode HcTrainerCreate(HcModel model, HcTrainer *trainer)
   tr->seed      = 1;
   tr->normalize = PETSC_TRUE;
   tr->lrscale   = 1;
+  /* a lat-lon grid's physics is in SI units, so its time in seconds; HcTrainerSetTimeUnits() says so for the data */
+  tr->timeseconds = tr->grid->type == HC_GRID_LATLON ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(HcGridGetNumFields(tr->grid, &tr->nc));
   PetscCall(HcGridGetActiveCount(tr->grid, &tr->nactive));
   *trainer = tr;
@@ -304,11 +306,12 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   PetscCall(VecDuplicate(tr->theta, &tr->pwork));
   PetscCall(VecSet(tr->m, 0));
   PetscCall(VecSet(tr->v, 0));
+  PetscCall(VecSet(tr->good, 0));
   PetscCall(HcModelGetParameters(tr->model, tr->theta));
   PetscCall(HcGridCreateGlobalVector(tr->grid, &tr->f));
   PetscCall(VecDuplicate(tr->f, &tr->r));
   PetscCall(VecDuplicateVecs(tr->f, tr->K, &tr->wstates));
-  PetscCall(PetscCalloc1(tr->nenv * (4 + P), &tr->envsum));
+  PetscCall(PetscCalloc1(tr->nenv * (HC_ENVSUM_GRAD + P), &tr->envsum));
   PetscCall(PetscMalloc1(P, &tr->trainable));
   for (PetscInt i = 0; i < P; i++) tr->trainable[i] = tr->nblocks ? PETSC_FALSE : PETSC_TRUE;
   for (PetscInt b = 0; b < tr->nblocks; b++) {
@@ -467,23 +470,30 @@ PetscErrorCode HcTrainerComputeLossGradient(HcTrainer tr, HcSplit split, PetscIn
     PetscCheck(idx[j] >= 0 && idx[j] < tr->nwin[split], tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "HcTrainer: window %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", idx[j], tr->nwin[split]);
   PetscCall(HcTrainerBatch_Private(tr, split, n, idx, g ? HC_BATCH_GRADIENT : HC_BATCH_LOSS, L, &misfit, &ok));
-  PetscCheck(ok, tr->comm, PETSC_ERR_FP, "HcTrainer: the loss is not finite");
+  PetscCheck(ok, tr->comm, PETSC_ERR_FP, "HcTrainer: the loss is not finite%s%s", tr->batchmsg[0] ? ": " : "", tr->batchmsg);
   if (g) PetscCall(VecCopy(tr->grad, g));
   PetscFunctionReturn(0);
 }
 
 /*@C
-  HcTrainerEvaluate - mean misfit (normalised mean squared error) of forecasts over every window of a split, and per
-  environment (envmse may be NULL; NaN for an environment without a window in the split).
+  HcTrainerEvaluateWindows - forecasts over every window of a split: the mean misfit (normalised mean squared error)
+  of the windows that did not fail, and per environment (envmse may be NULL; NaN where no window is left), the number
+  of windows that failed (the state not finite, the model too stiff for -model_max_substeps; envfailed may be NULL)
+  and the first failure's message (reason may be NULL; "" without failure; valid until the next evaluation).
 @*/
-PetscErrorCode HcTrainerEvaluate(HcTrainer tr, HcSplit split, PetscReal *mse, PetscReal envmse[])
+PetscErrorCode HcTrainerEvaluateWindows(HcTrainer tr, HcSplit split, PetscReal *mse, PetscReal envmse[], PetscInt *nfailed,
+                                        PetscInt envfailed[], const char **reason)
 {
-  PetscInt *all;
-  PetscReal L;
-  PetscBool ok;
+  const PetscInt stride = HC_ENVSUM_GRAD + tr->model->nparam;
+  PetscInt      *all;
+  PetscReal      L;
+  PetscBool      ok;
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
+  if (reason) *reason = "";
+  if (nfailed) *nfailed = 0;
+  for (PetscInt e = 0; e < tr->nenv && envfailed; e++) envfailed[e] = 0;
   if (!tr->nwin[split]) {
     *mse = (PetscReal)NAN;
     for (PetscInt e = 0; e < tr->nenv && envmse; e++) envmse[e] = (PetscReal)NAN;
@@ -493,11 +503,34 @@ PetscErrorCode HcTrainerEvaluate(HcTrainer tr, HcSplit split, PetscReal *mse, Pe
   for (PetscInt i = 0; i < tr->nwin[split]; i++) all[i] = i;
   PetscCall(HcTrainerBatch_Private(tr, split, tr->nwin[split], all, HC_BATCH_MISFIT, &L, mse, &ok));
   PetscCall(PetscFree(all));
-  if (!ok) *mse = PETSC_INFINITY;
-  for (PetscInt e = 0; e < tr->nenv && envmse; e++) {
-    const PetscReal *S = tr->envsum + e * (4 + tr->model->nparam);
-    envmse[e]          = ok ? (S[3] > 0 ? S[1] / S[3] : (PetscReal)NAN) : PETSC_INFINITY;
+  PetscCall(PetscStrncpy(tr->evalmsg, tr->batchmsg, sizeof(tr->evalmsg)));
+  if (reason) *reason = tr->evalmsg;
+  if (nfailed) *nfailed = tr->nbatchfailed;
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    const PetscReal *S = tr->envsum + e * stride;
+
+    if (envmse) envmse[e] = S[3] > 0 ? S[1] / S[3] : (PetscReal)NAN;
+    if (envfailed) envfailed[e] = (PetscInt)S[HC_ENVSUM_FAILED];
   }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerEvaluate - mean misfit (normalised mean squared error) of forecasts over every window of a split, and per
+  environment (envmse may be NULL; NaN for an environment without a window in the split).  Infinite where a window
+  failed (the state not finite, the model too stiff): HcTrainerEvaluateWindows() counts them and gives the reason.
+@*/
+PetscErrorCode HcTrainerEvaluate(HcTrainer tr, HcSplit split, PetscReal *mse, PetscReal envmse[])
+{
+  PetscInt nfailed, *envfailed;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(tr->nenv, &envfailed));
+  PetscCall(HcTrainerEvaluateWindows(tr, split, mse, envmse, &nfailed, envfailed, NULL));
+  if (nfailed) *mse = (PetscReal)INFINITY;
+  for (PetscInt e = 0; e < tr->nenv && envmse; e++)
+    if (envfailed[e]) envmse[e] = (PetscReal)INFINITY;
+  PetscCall(PetscFree(envfailed));
   PetscFunctionReturn(0);
 }
 
@@ -524,7 +557,7 @@ PetscErrorCode HcTrainerEvaluateNorm(HcTrainer tr, HcSplit split, HcTermSelectio
   for (PetscInt i = 0; i < tr->nwin[split]; i++) all[i] = i;
   PetscCall(HcTrainerBatch_Private(tr, split, tr->nwin[split], all, HC_BATCH_NORM, norm, &misfit, &ok));
   PetscCall(PetscFree(all));
-  if (!ok) *norm = PETSC_INFINITY;
+  if (!ok) *norm = (PetscReal)INFINITY; /* a window failed, or the norm is not finite */
   PetscFunctionReturn(0);
 }
 
@@ -555,21 +588,31 @@ static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, si
   PetscFunctionReturn(0);
 }
 
-/* One progress line (and one CSV line): epoch, losses, gradient norm, lambda, physical parameters, time, ETA. */
-PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal train, PetscReal val, PetscReal gnorm)
+/* One progress line (and one CSV line): epoch, losses, gradient norm, lambda, physical parameters, time, ETA.  A
+   training loss that could not be computed (no batch of the epoch, a failed TAO point) shows as n/a; a validation
+   where windows failed as failed k/n (the CSV has inf). */
+PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal train, PetscReal val, PetscInt nvalfailed,
+                                       PetscReal gnorm)
 {
-  char      phys[2048];
+  char      phys[2048], ts[32], vs[32];
   PetscReal elapsed = MPI_Wtime() - tr->tstart, per = elapsed / PetscMax(epoch - tr->epoch0, 1),
             eta = per * PetscMax(tr->epochs - epoch, 0);
 
   PetscFunctionBegin;
   PetscCall(HcTrainerPhysicsString_Private(tr, phys, sizeof(phys), PETSC_FALSE));
-  if (PetscIsInfOrNanReal(val))
-    PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %.5e  val n/a        |g| %.3e", epoch, (double)train,
-                          (double)gnorm));
+  if (PetscIsInfOrNanReal(train))
+    PetscCall(PetscStrncpy(ts, "n/a", sizeof(ts)));
   else
-    PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %.5e  val %.5e  |g| %.3e", epoch, (double)train,
-                          (double)val, (double)gnorm));
+    PetscCall(PetscSNPrintf(ts, sizeof(ts), "%.5e", (double)train));
+  if (nvalfailed) {
+    PetscCall(
+        PetscSNPrintf(vs, sizeof(vs), "failed %" PetscInt_FMT "/%" PetscInt_FMT, nvalfailed, tr->nwin[HC_SPLIT_VALIDATION]));
+    val = (PetscReal)INFINITY;
+  } else if (PetscIsInfOrNanReal(val))
+    PetscCall(PetscStrncpy(vs, "n/a", sizeof(vs)));
+  else
+    PetscCall(PetscSNPrintf(vs, sizeof(vs), "%.5e", (double)val));
+  PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %-11s  val %-11s  |g| %.3e", epoch, ts, vs, (double)gnorm));
   if (tr->loss == HC_LOSS_APHYNITY) PetscCall(PetscPrintf(tr->world, "  lambda %.4g", (double)tr->lambda));
   if (tr->opt == HC_OPTIMIZER_ADAM) PetscCall(PetscPrintf(tr->world, "  lr %.3g", (double)HcTrainerLearningRate_Private(tr)));
   PetscCall(PetscPrintf(tr->world, " %s  %.2fs/epoch  ETA %.0fs\n", phys, (double)per, (double)eta));
@@ -636,8 +679,16 @@ static void HcTrainerPermutation_Private(PetscInt seed, PetscInt epoch, PetscInt
   }
 }
 
-/* A failed step (non-finite loss, a blown-up window, or a fixed time step made unstable): back to the last good
-   parameters with half the learning rate. */
+/* Keep the first failure of a run (the same text on every rank): the reason given when training fails. */
+PetscErrorCode HcTrainerNoteFailure_Private(HcTrainer tr, const char msg[])
+{
+  PetscFunctionBegin;
+  if (!tr->failmsg[0]) PetscCall(PetscStrncpy(tr->failmsg, msg, sizeof(tr->failmsg)));
+  PetscFunctionReturn(0);
+}
+
+/* A failed step (a window that failed, a non-finite loss, or a fixed time step made unstable): back to the parameters of
+   the last batch that could be computed, with half the learning rate. */
 static PetscErrorCode HcTrainerRecover_Private(HcTrainer tr, const char *why)
 {
   PetscFunctionBegin;
@@ -648,8 +699,9 @@ static PetscErrorCode HcTrainerRecover_Private(HcTrainer tr, const char *why)
   PetscCall(PetscPrintf(tr->world, "  step %" PetscInt_FMT " rejected (%s): parameters restored, learning rate halved to %.3g\n",
                         tr->step, why, (double)HcTrainerLearningRate_Private(tr)));
   PetscCheck(tr->lrscale > 1e-6, tr->world, PETSC_ERR_NOT_CONVERGED,
-             "HcTrainer: training diverged: %" PetscInt_FMT " rejected steps, the learning rate is below 1e-6 of its start",
-             tr->nfail);
+             "HcTrainer: training failed (diverged): %" PetscInt_FMT
+             " rejected steps, the learning rate is below 1e-6 of its start%s; the first failure: %s",
+             tr->nfail, tr->nbatchok ? "" : " and no batch could be computed at the initial parameters", tr->failmsg);
   PetscFunctionReturn(0);
 }
 
@@ -662,9 +714,11 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(n, &perm));
-  PetscCall(VecCopy(tr->theta, tr->good));
+  if (!tr->goodset) PetscCall(VecCopy(tr->theta, tr->good)); /* a resumed run has its own from the state */
+  tr->goodset = PETSC_FALSE;
   while (tr->epoch < tr->epochs) {
     PetscReal val;
+    PetscInt  nvalfailed;
 
     HcTrainerPermutation_Private(tr->seed, tr->epoch, n, perm);
     for (; tr->batchpos < nb; tr->batchpos++) {
@@ -674,9 +728,13 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
       int            sig;
 
       PetscCall(HcTrainerBatch_Private(tr, HC_SPLIT_TRAIN, cnt, perm + first, HC_BATCH_GRADIENT, &L, &misfit, &ok));
-      if (!ok)
-        PetscCall(HcTrainerRecover_Private(tr, "the loss or the gradient is not finite"));
-      else {
+      if (!ok) {
+        PetscCall(HcTrainerNoteFailure_Private(tr, tr->batchmsg[0] ? tr->batchmsg : "the loss or the gradient is not finite"));
+        PetscCall(HcTrainerRecover_Private(tr, tr->batchmsg[0] ? "a window failed" : "the loss or the gradient is not finite"));
+      } else {
+        /* these parameters work on a batch: a step that leads to a failure comes back here */
+        tr->nbatchok++;
+        PetscCall(VecCopy(tr->theta, tr->good));
         PetscCall(VecNorm(tr->grad, NORM_2, &gnorm));
         PetscCall(HcTrainerAdamStep_Private(tr));
         PetscCall(HcModelSetParameters(tr->model, tr->theta));
@@ -687,9 +745,9 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
           PetscCall(PetscSNPrintf(why, sizeof(why),
                                   "CFL: the time step dt = %g is above the stability limit %g for the new parameters", (double)dt,
                                   (double)limit));
+          PetscCall(HcTrainerNoteFailure_Private(tr, why));
           PetscCall(HcTrainerRecover_Private(tr, why));
         } else {
-          PetscCall(VecCopy(tr->theta, tr->good));
           tr->epochsum += misfit * cnt;
           tr->epochcount += cnt;
           if (tr->monitor)
@@ -717,11 +775,16 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
       }
     }
     tr->batchpos = 0;
+    /* every batch failed at the same parameters (a rejected step returns to them): the next epoch would too */
+    PetscCheck(tr->nbatchok, tr->world, PETSC_ERR_NOT_CONVERGED,
+               "HcTrainer: training failed: no batch of epoch %" PetscInt_FMT " could be computed at the initial parameters; the "
+               "first failure: %s",
+               tr->epoch + 1, tr->failmsg);
     if (tr->loss == HC_LOSS_APHYNITY && tr->epochcount > 0) tr->lambda += tr->tau * tr->epochsum / tr->epochcount;
     tr->epoch++;
-    PetscCall(HcTrainerEvaluate(tr, HC_SPLIT_VALIDATION, &val, NULL));
-    PetscCall(
-        HcTrainerReport_Private(tr, tr->epoch, tr->epochcount > 0 ? tr->epochsum / tr->epochcount : (PetscReal)NAN, val, gnorm));
+    PetscCall(HcTrainerEvaluateWindows(tr, HC_SPLIT_VALIDATION, &val, NULL, &nvalfailed, NULL, NULL));
+    PetscCall(HcTrainerReport_Private(tr, tr->epoch, tr->epochcount > 0 ? tr->epochsum / tr->epochcount : (PetscReal)NAN, val,
+                                      nvalfailed, gnorm));
     tr->epochsum = tr->epochcount = 0;
     if (tr->checkpoint[0] && tr->ckevery > 0 && tr->epoch % tr->ckevery == 0) PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
   }
@@ -729,10 +792,52 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
   PetscFunctionReturn(0);
 }
 
+/* After the optimiser: the parameters must be finite and every training window must forecast with them (a finite
+   training MSE), or there is no trained model. */
+static PetscErrorCode HcTrainerCheckResult_Private(HcTrainer tr)
+{
+  const PetscScalar *x;
+  PetscInt           n, bad = PETSC_MAX_INT, nfailed;
+  PetscReal          mse;
+  const char        *why;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(tr->theta, &n));
+  PetscCall(VecGetArrayRead(tr->theta, &x));
+  for (PetscInt i = 0; i < n && bad == PETSC_MAX_INT; i++)
+    if (PetscIsInfOrNanScalar(x[i])) bad = i;
+  PetscCall(VecRestoreArrayRead(tr->theta, &x));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MIN, tr->world));
+  if (bad != PETSC_MAX_INT) {
+    const char *block = "?";
+
+    for (PetscInt k = 0; k < tr->model->nterms; k++)
+      if (bad >= tr->model->poff[k] && bad < tr->model->poff[k + 1]) block = tr->model->terms[k]->name;
+    SETERRQ(tr->world, PETSC_ERR_NOT_CONVERGED,
+            "HcTrainer: training failed: the final parameters are not finite (parameter %" PetscInt_FMT " of block '%s')%s%s",
+            bad, block, tr->failmsg[0] ? "; the first failure: " : "", tr->failmsg);
+  }
+  PetscCall(HcModelSetParameters(tr->model, tr->theta));
+  PetscCall(HcTrainerEvaluateWindows(tr, HC_SPLIT_TRAIN, &mse, NULL, &nfailed, NULL, &why));
+  PetscCheck(!nfailed, tr->world, PETSC_ERR_NOT_CONVERGED,
+             "HcTrainer: training failed: with the final parameters %" PetscInt_FMT " of %" PetscInt_FMT
+             " training window(s) fail; the first: %s",
+             nfailed, tr->nwin[HC_SPLIT_TRAIN], why);
+  PetscCheck(!PetscIsInfOrNanReal(mse), tr->world, PETSC_ERR_NOT_CONVERGED,
+             "HcTrainer: training failed: the training MSE of the final parameters is not finite (%g)%s%s", (double)mse,
+             tr->failmsg[0] ? "; the first failure: " : "", tr->failmsg);
+  tr->finalmse = mse;
+  PetscCall(PetscPrintf(tr->world, "final parameters: training MSE %.5e over %" PetscInt_FMT " window(s)\n", (double)mse,
+                        tr->nwin[HC_SPLIT_TRAIN]));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   HcTrainerTrain - train from the current state (fresh, or resumed by -train_resume) to -train_epochs; the model ends
   with the trained parameters.  On SIGINT/SIGTERM it saves the state (-train_checkpoint) and returns early: see
-  HcTrainerWasInterrupted().
+  HcTrainerWasInterrupted().  Training that gets nowhere fails with the first failure's reason: no step possible
+  (every window fails at the initial parameters, or at every trial point), the learning rate collapsed by rejected
+  steps, or final parameters that are not finite or with which a training window fails.
 @*/
 PetscErrorCode HcTrainerTrain(HcTrainer tr)
 {
@@ -745,6 +850,12 @@ PetscErrorCode HcTrainerTrain(HcTrainer tr)
   tr->epoch0      = tr->epoch;
   tr->interrupted = PETSC_FALSE;
   hc_train_signal = 0;
+  /* this run's failures */
+  tr->nbatchok   = 0;
+  tr->ntaook     = 0;
+  tr->ntaofailed = 0;
+  tr->failmsg[0] = 0;
+  tr->finalmse   = (PetscReal)NAN;
   PetscCall(PetscMemzero(&sa, sizeof(sa)));
   sa.sa_handler = HcTrainerSignal_Private;
   sigemptyset(&sa.sa_mask);
@@ -763,7 +874,9 @@ PetscErrorCode HcTrainerTrain(HcTrainer tr)
   sigaction(SIGTERM, &oldterm, NULL);
   if (tr->log) PetscCall(PetscFClose(tr->world, tr->log));
   tr->log = NULL;
-  if (!tr->interrupted && tr->checkpoint[0]) PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
+  if (tr->interrupted) PetscFunctionReturn(0);
+  PetscCall(HcTrainerCheckResult_Private(tr));
+  if (tr->checkpoint[0]) PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
   PetscFunctionReturn(0);
 }
 
@@ -774,6 +887,74 @@ PetscErrorCode HcTrainerWasInterrupted(HcTrainer tr, PetscBool *flg)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTrainerSetTimeUnits - the units of the data's time coordinate as in the file (HcReaderGetTimeUnits(), e.g. "days
+  since 1800-01-01"; NULL or "" when it has none).  With units the times given to HcTrainerAddEnvironment() are seconds
+  (the reader's model time) and HcTrainerView() shows intervals in s, min, h or days; without, as plain numbers.  The
+  default: seconds on a lat-lon grid only.
+@*/
+PetscErrorCode HcTrainerSetTimeUnits(HcTrainer tr, const char units[])
+{
+  PetscFunctionBegin;
+  tr->timeseconds = units && units[0] ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* The observation intervals of the data and the steps they are integrated in (for the current parameters): what
+   training uses, interval by interval, rather than an interval of the model's own. */
+static PetscErrorCode HcTrainerViewIntervals_Private(HcTrainer tr, PetscViewer viewer)
+{
+  HcModel   model = tr->model;
+  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, span = 0, count = 0, mean;
+  PetscInt  nmin, nmax;
+  char      a[128], b[64], line[512];
+
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < tr->nenv; e++) {
+    const HcEnvData *E = &tr->env[e];
+
+    for (PetscInt k = 1; k < E->nt; k++) {
+      dmin = PetscMin(dmin, E->t[k] - E->t[k - 1]);
+      dmax = PetscMax(dmax, E->t[k] - E->t[k - 1]);
+    }
+    span += E->t[E->nt - 1] - E->t[0];
+    count += E->nt - 1;
+  }
+  mean = span / count;
+  PetscCall(HcModelPrepareTimeStep_Private(model)); /* collective: the stability limit of the current parameters */
+  nmin = model->dttarget < PETSC_MAX_REAL ? (PetscInt)PetscMax(PetscCeilReal(dmin / model->dttarget * (1 - 1e-12)), 1) : 1;
+  nmax = model->dttarget < PETSC_MAX_REAL ? (PetscInt)PetscMax(PetscCeilReal(dmax / model->dttarget * (1 - 1e-12)), 1) : 1;
+  PetscCall(HcFormatDuration(mean, tr->timeseconds, a, sizeof(a)));
+  if (dmax - dmin <= 1e-9 * dmax) {
+    PetscCall(HcFormatDuration(mean / nmin, tr->timeseconds, b, sizeof(b)));
+    PetscCall(PetscSNPrintf(line, sizeof(line), "observation interval %s = %" PetscInt_FMT " step(s) of %s", a, nmin, b));
+  } else {
+    PetscCall(HcFormatDurationRange(dmin, dmax, tr->timeseconds, b, sizeof(b)));
+    PetscCall(PetscSNPrintf(line, sizeof(line), "observation interval %s on average (varies %s over the data) = ", a, b));
+    if (nmin == nmax) {
+      PetscCall(HcFormatDurationRange(dmin / nmin, dmax / nmax, tr->timeseconds, b, sizeof(b)));
+      PetscCall(PetscSNPrintf(a, sizeof(a), "%" PetscInt_FMT " step(s) of %s", nmin, b));
+    } else {
+      PetscCall(HcFormatDuration(model->dttarget, tr->timeseconds, b, sizeof(b)));
+      PetscCall(PetscSNPrintf(a, sizeof(a), "%" PetscInt_FMT " .. %" PetscInt_FMT " step(s) of at most %s", nmin, nmax, b));
+    }
+    PetscCall(PetscStrlcat(line, a, sizeof(line)));
+  }
+  if (!tr->timeseconds) PetscCall(PetscStrlcat(line, " (model time units)", sizeof(line)));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  if (nmax > model->maxsub)
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "warning: %" PetscInt_FMT
+                                     " steps per interval are more than -model_max_substeps %" PetscInt_FMT
+                                     " allows: such windows fail\n",
+                                     nmax, model->maxsub));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerView - the environments, their splits and observation intervals, the windows and the normalisation.
+  Collective on the trainer's ranks (it computes the time step of the current parameters).
+@*/
 PetscErrorCode HcTrainerView(HcTrainer tr, PetscViewer viewer)
 {
   PetscBool isascii;
@@ -799,6 +980,7 @@ PetscErrorCode HcTrainerView(HcTrainer tr, PetscViewer viewer)
                                      "windows of %" PetscInt_FMT " intervals: %" PetscInt_FMT " training, %" PetscInt_FMT
                                      " validation, %" PetscInt_FMT " test\n",
                                      tr->K, tr->nwin[0], tr->nwin[1], tr->nwin[2]));
+    PetscCall(HcTrainerViewIntervals_Private(tr, viewer));
     for (PetscInt c = 0; c < tr->nc; c++)
       PetscCall(PetscViewerASCIIPrintf(viewer, "field %s: training mean %g, scale %g\n", tr->grid->fieldnames[c],
                                        (double)tr->mean[c], (double)tr->std[c]));

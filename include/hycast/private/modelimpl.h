@@ -27,15 +27,16 @@ struct _p_HcModel {
 
   /* time stepping: nsub steps of dt per observation interval tobs */
   PetscReal  tobs, dtreq, cflsafety;
+  PetscBool  tobsgiven; /* tobs was set (option or HcModelSetObservationInterval); else runs take theirs from their times */
   PetscBool  cflsubstep, cflcheck;
   PetscInt   maxsub;    /* most RK steps allowed per observation interval */
   PetscReal  adjmemory; /* MB per rank the adjoint trajectory may use */
   PetscReal  dt, stabradius, ratebound, steplimit, dttarget;
-  PetscInt   nsub;                 /* steps in the default interval tobs (reported by HcModelGetTimeStep) */
+  PetscInt   nsub;                 /* steps in the interval tobs (HcModelGetTimeStep() sets it) */
   PetscInt   maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */
   PetscInt  *isub, *icum;
   PetscReal *stepdt;
-  PetscBool  stepvalid; /* dt/nsub still match the parameters */
+  PetscBool  stepvalid; /* steplimit and dttarget still match the parameters */
   TS         ts;
   Mat        J, Jp;
   PetscBool  trajectory; /* TS currently records a trajectory (gradient runs) */

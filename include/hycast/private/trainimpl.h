@@ -57,12 +57,23 @@ struct _p_HcTrainer {
   HcWindow *win[3];
 
   /* optimiser state (parameter layout: every entry on rank 0 of the group) */
-  Vec             theta, grad, m, v, good;
-  PetscReal      *envsum; /* per environment: [loss, misfit, penalty, count] then the gradient (nparam): on roots */
+  Vec             theta, grad, m, v;
+  Vec             good;    /* Adam: the parameters of the last batch that could be computed (a rejected step returns there) */
+  PetscBool       goodset; /* good came from a training state (-train_resume) */
+  PetscReal      *envsum;  /* per environment: [loss, misfit, penalty, count, failed] then the gradient (nparam): on roots */
   PetscInt        step, epoch, batchpos, nfail;
   PetscReal       lambda, lrscale, epochsum, epochcount;
   PetscBool       interrupted;
   HcTermSelection normsel; /* terms whose norm HC_BATCH_NORM measures */
+
+  /* failures: of the last batch (windows, first message), and of this run of HcTrainerTrain() */
+  PetscInt  nbatchfailed;
+  char      batchmsg[1024], evalmsg[1024];
+  PetscInt  nbatchok;           /* Adam: batches computed */
+  PetscInt  ntaook, ntaofailed; /* TAO: objective evaluations computed and failed */
+  char      failmsg[1024];      /* the first failure of the run */
+  PetscReal finalmse;           /* training MSE of the final parameters */
+  PetscBool timeseconds;        /* the data's times are seconds (the file has time units) */
 
   /* the window being differentiated */
   PetscInt   wenv, wstart;
@@ -74,6 +85,10 @@ struct _p_HcTrainer {
   PetscReal  tstart; /* wall clock at the start of training, for the ETA */
   PetscInt   epoch0; /* first epoch of this run (after a resume) */
 };
+
+/* Layout of tr->envsum per environment */
+#define HC_ENVSUM_FAILED 4 /* windows that failed */
+#define HC_ENVSUM_GRAD   5 /* first entry of the gradient */
 
 /* What a batch computes: the loss and its gradient, the loss alone, or the plain misfit of forecasts (evaluation). */
 typedef enum {
@@ -92,6 +107,7 @@ PETSC_INTERN PetscErrorCode HcTrainerBatch_Private(HcTrainer, HcSplit, PetscInt,
 PETSC_INTERN PetscErrorCode HcTrainerAdamStep_Private(HcTrainer);
 PETSC_INTERN PetscErrorCode HcTrainerTao_Private(HcTrainer);
 PETSC_INTERN PetscReal      HcTrainerLearningRate_Private(HcTrainer);
-PETSC_INTERN PetscErrorCode HcTrainerReport_Private(HcTrainer, PetscInt, PetscReal, PetscReal, PetscReal);
+PETSC_INTERN PetscErrorCode HcTrainerReport_Private(HcTrainer, PetscInt, PetscReal, PetscReal, PetscInt, PetscReal);
+PETSC_INTERN PetscErrorCode HcTrainerNoteFailure_Private(HcTrainer, const char[]);
 
 #endif
