@@ -1,5 +1,6 @@
 /* bin/hycast: one binary, subcommands; everything else is PETSc options (-help lists them with their defaults). */
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 
 typedef struct {
@@ -91,5 +92,12 @@ int main(int argc, char **argv)
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   HcHelpFilterFinish(PETSC_COMM_WORLD);
   PetscFinalize();
-  return ierr ? 1 : HcCommandExitStatus;
+  if (ierr) {
+    /* A failed command may leave a NetCDF-4 file open whose writes failed (a full disk): HDF5's exit handler would
+       flush it again and crash (HDF5 1.10).  Its temporary name is gone already (PetscFinalize, HcWriter); what
+       remains to do at exit is only the output buffers'. */
+    fflush(NULL);
+    _exit(1);
+  }
+  return HcCommandExitStatus;
 }

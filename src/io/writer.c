@@ -39,8 +39,8 @@ struct _p_HcWriter {
   int          leadid;
   /* the open file (rank 0) */
   int        ncid, timeid, varid[16];
-  PetscBool  setupcalled, closed;
-  Vec        comp, nat, seq; /* one field: global, natural, all of it on rank 0 */
+  PetscBool  setupcalled, finished, closed; /* finished: complete under the temporary name; closed: renamed */
+  Vec        comp, nat, seq;                /* one field: global, natural, all of it on rank 0 */
   VecScatter toroot;
   PetscReal *mask, *buf; /* rank 0: natural mask and one field */
 };
@@ -69,7 +69,8 @@ static void HcWriterRestoreHandlers_Private(void)
   hc_handlers_on = PETSC_FALSE;
 }
 
-/* Called by PetscFinalize(): after an error the writers were never closed. */
+/* Called by PetscFinalize(): after an error the writers were never closed.  The files stay open in NetCDF (closing or
+   aborting a file whose writes failed crashes HDF5 1.10); bin/hycast ends without HDF5's exit handler after an error. */
 static PetscErrorCode HcWriterRemoveTemporaries_Private(void)
 {
   PetscFunctionBegin;
@@ -374,10 +375,16 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
     PetscCall(PetscStrncpy(d, slash ? dir : ".", sizeof(d)));
     PetscCall(PetscTestDirectory(d, 'r', &exists));
     dirok = exists ? 1 : 0;
+    if (dirok) { /* a directory of the output's name: the rename at the end would fail; say so before the work */
+      PetscCall(PetscTestDirectory(w->path, 'r', &exists));
+      if (exists) dirok = -1;
+    }
   }
   PetscCallMPI(MPI_Bcast(&dirok, 1, MPI_INT, 0, w->comm));
   PetscCheck(dirok, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: directory '%s' does not exist",
              w->path, first, slash ? dir : ".");
+  PetscCheck(dirok > 0, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: it is a directory", w->path,
+             first);
   HcCallNetCDF(w->comm, w->path, first, w->rank ? NC_NOERR : nc_create(w->tmp, NC_NETCDF4 | NC_CLOBBER, &w->ncid));
   if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp));
   w->setupcalled = PETSC_TRUE;
@@ -541,7 +548,7 @@ PetscErrorCode HcWriterWrite(HcWriter w, PetscInt env, PetscInt k, PetscReal t, 
   DM           da1;
 
   PetscFunctionBegin;
-  PetscCheck(w->setupcalled && !w->closed, w->comm, PETSC_ERR_ORDER,
+  PetscCheck(w->setupcalled && !w->finished, w->comm, PETSC_ERR_ORDER,
              "HcWriter %s: call HcWriterSetUp() first, and write before HcWriterClose()", w->path);
   PetscCheck(k >= 0, w->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcWriter %s: time step %" PetscInt_FMT " < 0", w->path, k);
   PetscCheck(env >= 0 && env < PetscMax(1, w->nenv), w->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -581,16 +588,33 @@ PetscErrorCode HcWriterWrite(HcWriter w, PetscInt env, PetscInt k, PetscReal t, 
 }
 
 /*@C
-  HcWriterClose - finish the file and give it its final name (replacing any older file of that name).
+  HcWriterFinish - complete the file under its temporary name (its last writes checked) without giving it its final name:
+  a command that writes several files finishes every one before HcWriterClose() renames any, so that a failure while
+  writing leaves none of them.
+@*/
+PetscErrorCode HcWriterFinish(HcWriter w)
+{
+  int status = NC_NOERR;
+
+  PetscFunctionBegin;
+  PetscCheck(w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: nothing to close (call HcWriterSetUp() first)", w->path);
+  if (w->finished) PetscFunctionReturn(0);
+  if (!w->rank) status = nc_close(w->ncid);
+  w->finished = PETSC_TRUE; /* the id is no longer usable, closed or not */
+  HcCallNetCDF(w->comm, w->path, "(all)", status);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcWriterClose - finish the file (HcWriterFinish()) and give it its final name (replacing any older file of that name).
 @*/
 PetscErrorCode HcWriterClose(HcWriter w)
 {
   int status = 0;
 
   PetscFunctionBegin;
-  PetscCheck(w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: nothing to close (call HcWriterSetUp() first)", w->path);
   if (w->closed) PetscFunctionReturn(0);
-  HcCallNetCDF(w->comm, w->path, "(all)", w->rank ? NC_NOERR : nc_close(w->ncid));
+  PetscCall(HcWriterFinish(w));
   w->closed = PETSC_TRUE;
   if (!w->rank) {
     if (rename(w->tmp, w->path)) {
@@ -616,7 +640,7 @@ PetscErrorCode HcWriterDestroy(HcWriter *writer)
   w       = *writer;
   *writer = NULL;
   if (w->setupcalled && !w->closed) {
-    HcCallNetCDF(w->comm, w->path, "(all)", w->rank ? NC_NOERR : nc_close(w->ncid));
+    if (!w->rank && !w->finished) (void)nc_abort(w->ncid); /* discarded: its content does not matter */
     if (!w->rank) {
       (void)remove(w->tmp);
       HcWriterUnregisterTemporary_Private(w->tmp);
