@@ -52,6 +52,7 @@ PETSC_EXTERN PetscErrorCode HcGridEvaluate(HcGrid, PetscErrorCode (*)(PetscReal,
 PETSC_EXTERN PetscErrorCode HcGridView(HcGrid, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGridReference(HcGrid);
 PETSC_EXTERN PetscErrorCode HcGridCreateFromDescription(MPI_Comm, const char[], PetscInt, const char *const[], HcGrid *);
+PETSC_EXTERN PetscErrorCode HcGridCreateWithFields(HcGrid, PetscInt, const char *const[], HcGrid *);
 
 /* Fields from one grid to another (resolution, box): bilinear or conservative, land-aware. */
 typedef struct _p_HcRegrid *HcRegrid;
@@ -340,6 +341,7 @@ PETSC_EXTERN PetscErrorCode HcWriterSetEnvironmentName(HcWriter, const char[], c
 PETSC_EXTERN PetscErrorCode HcWriterSetForecastReference(HcWriter, PetscReal);
 PETSC_EXTERN PetscErrorCode HcWriterSetUp(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterWrite(HcWriter, PetscInt, PetscInt, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode HcWriterFinish(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterDestroy(HcWriter *);
 

@@ -246,9 +246,9 @@ PetscErrorCode HcModelComputeGradient(HcModel model, PetscInt nobs, const PetscR
     stages = steps * s + 1; /* RK evaluates the RHS at each stage (and maybe once more at the start) */
     mb     = (PetscReal)steps * (s + 1) * n * sizeof(PetscScalar) / 1048576.0;
     PetscCheck(
-        mb <= model->adjmemory, model->comm, PETSC_ERR_FP,
+        mb <= model->adjmemory, model->comm, PETSC_ERR_MEM,
         "HcModelComputeGradient: the trajectory of %" PetscInt_FMT
-        " steps would need %.0f MB per rank, more than -model_adjoint_memory %g; use -model_adjoint_stride (now %" PetscInt_FMT
+        " steps would need %.3g MB per rank, more than -model_adjoint_memory %g; use -model_adjoint_stride (now %" PetscInt_FMT
         ") or a smaller window",
         steps, (double)mb, (double)model->adjmemory, model->adjstride);
   }

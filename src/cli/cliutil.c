@@ -64,9 +64,13 @@ PetscErrorCode HcCommandHelp(MPI_Comm comm, PetscBool hasinput, PetscBool traini
     HcModel   model;
     HcTrainer tr;
 
-    /* a small grid of its own (train takes the grid from the data, so -grid_* is not listed) */
+    /* a grid of its own (train takes the grid from the data, so -grid_* is not listed), on which every term type
+       can be set up with its defaults: two fields (the two-field reactions), 32 x 32 cells (-fno_modes 12,12) */
+    const char *fields[2] = {"u", "v"};
+
     PetscCall(HcGridCreate(comm, &grid));
-    PetscCall(HcGridSetSizes(grid, 8, 8));
+    PetscCall(HcGridSetSizes(grid, 32, 32));
+    PetscCall(HcGridSetFields(grid, 2, fields));
     PetscCall(HcGridSetUp(grid));
     PetscCall(HcModelCreate(grid, &model));
     PetscCall(HcModelSetFromOptions(model));
@@ -88,6 +92,7 @@ PetscErrorCode HcCommandHelp(MPI_Comm comm, PetscBool hasinput, PetscBool traini
 static struct {
   int    all;      /* -help all | petsc */
   int    hycast;   /* the block being printed is hycast's */
+  int    typelist; /* inside a PETSc type list printed with PetscFPrintf (below) */
   char  *petsc;    /* PETSc's blocks, kept for the end */
   size_t len, cap; /* of petsc */
 } hc_help;
@@ -146,6 +151,43 @@ static PetscErrorCode HcHelpPrintf_Private(MPI_Comm comm, const char format[], .
   return 0;
 }
 
+/* PETSc prints the types of an object ("  -ts_type <now rk : formerly rk>: TS method (one of) euler ... (TSSetType)", in
+   pieces) with PetscFPrintf() to stdout, not with PetscHelpPrintf(): without this, the lists of PETSc's blocks would
+   show among hycast's (-ts_type after the last term block, -sf_type in the grid's).  A list that starts while a
+   PETSc block is being printed goes where that block goes; everything else is printed as PETSc would. */
+static PetscErrorCode (*hc_vfprintf)(FILE *, const char[], va_list); /* PETSc's, restored at the end */
+
+static PetscErrorCode HcHelpVFPrintf_Private(FILE *fd, const char format[], va_list ap)
+{
+  if (fd == PETSC_STDOUT && !hc_help.typelist && !hc_help.hycast && !strncmp(format, "  ", 2) &&
+      strstr(format, "<now %s : formerly %s>: %s (one of)"))
+    hc_help.typelist = 1;
+  if (hc_help.typelist && fd == PETSC_STDOUT) {
+    char   stack[4096], *text = stack;
+    size_t full = 0;
+
+    if (hc_help.all) {
+      va_list again;
+
+      va_copy(again, ap);
+      if (PetscVSNPrintf(stack, sizeof(stack), format, &full, ap)) full = 0;
+      if (full >= sizeof(stack)) {
+        text = (char *)malloc(full + 1);
+        if (!text || PetscVSNPrintf(text, full + 1, format, NULL, again)) {
+          free(text);
+          text = stack;
+        }
+      }
+      va_end(again);
+      HcHelpKeep_Private(text);
+      if (text != stack) free(text);
+    }
+    if (strchr(format, '\n')) hc_help.typelist = 0; /* the list ends with its line */
+    return 0;
+  }
+  return hc_vfprintf(fd, format, ap);
+}
+
 /*@C
   HcHelpFilterInstall - before PetscInitialize(): route -help through the filter above.  The word after -help, all or
   petsc, is taken out of argv (PETSc reads a value of -help as a boolean and would refuse it).
@@ -155,6 +197,8 @@ void HcHelpFilterInstall(int *argc, char **argv)
   for (int k = 1; k < *argc; k++)
     if (!strcmp(argv[k], "-help") || !strcmp(argv[k], "--help")) {
       PetscHelpPrintf = HcHelpPrintf_Private;
+      if (PetscVFPrintf != HcHelpVFPrintf_Private) hc_vfprintf = PetscVFPrintf;
+      PetscVFPrintf = HcHelpVFPrintf_Private;
       if (k + 1 < *argc && (!strcmp(argv[k + 1], "all") || !strcmp(argv[k + 1], "petsc"))) {
         hc_help.all = 1;
         for (int q = k + 1; q + 1 < *argc; q++) argv[q] = argv[q + 1];
@@ -185,6 +229,7 @@ void HcHelpFilterFinish(MPI_Comm comm)
   hc_help.petsc = NULL;
   hc_help.len = hc_help.cap = 0;
   PetscHelpPrintf           = PetscHelpPrintfDefault;
+  PetscVFPrintf             = hc_vfprintf;
 }
 
 /*@C

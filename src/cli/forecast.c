@@ -140,7 +140,7 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscInt     start = 0, steps = 10, members = 0, seed = 1, nt, env = -1;
   PetscReal    interval = 0, amplitude = 0.01, *times;
   HcRegridType rtype = HC_REGRID_BILINEAR;
-  PetscBool    flg, outset;
+  PetscBool    flg, outset, intervalset;
   HcReader     reader;
   HcGrid       dgrid, grid;
   HcModel      hm;
@@ -179,7 +179,15 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscCall(PetscOptionsString("-o", "Output file (CF NetCDF)", "", out, out, sizeof(out), &outset));
   PetscOptionsEnd();
   PetscCall(HcCommandHelp(comm, model[0] ? PETSC_TRUE : PETSC_FALSE, PETSC_FALSE, &flg));
-  if (flg) PetscFunctionReturn(0);
+  if (flg) { /* and the writer's options, on a grid of its own */
+    PetscCall(HcGridCreate(comm, &grid));
+    PetscCall(HcGridSetUp(grid));
+    PetscCall(HcWriterCreate(grid, "(help)", &w));
+    PetscCall(HcWriterSetFromOptions(w));
+    PetscCall(HcWriterDestroy(&w));
+    PetscCall(HcGridDestroy(&grid));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(model[0], comm, PETSC_ERR_ARG_WRONG, "hycast forecast: give the model file with -model M.nc");
   PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_steps must be >= 1, got %" PetscInt_FMT, steps);
   PetscCheck(members >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_ensemble must be >= 0, got %" PetscInt_FMT, members);
@@ -207,14 +215,16 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   }
   PetscCheck(start >= 0 && start < nt, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-forecast_start %" PetscInt_FMT ": the data has %" PetscInt_FMT " time step(s)", start, nt);
-  if (interval <= 0) {
+  intervalset = interval > 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (!intervalset) {
     PetscCheck(nt > 1, comm, PETSC_ERR_ARG_WRONG, "hycast forecast: the data has a single time step; give -forecast_interval");
     interval = start + 1 < nt ? dt[start + 1] - dt[start] : dt[start] - dt[start - 1];
   }
-  /* steps at the data's own times while it has them (months differ), then at the last interval */
+  /* steps of -forecast_interval when it is given; else at the data's own times while it has them (months differ), then
+     at the last interval */
   PetscCall(PetscMalloc1(steps + 1, &times));
   times[0] = dt[start];
-  for (PetscInt k = 1; k <= steps; k++) times[k] = start + k < nt ? dt[start + k] : times[k - 1] + interval;
+  for (PetscInt k = 1; k <= steps; k++) times[k] = !intervalset && start + k < nt ? dt[start + k] : times[k - 1] + interval;
   PetscCall(HcGridCreateGlobalVector(dgrid, &ud));
   PetscCall(HcReaderRead(reader, start, ud));
 

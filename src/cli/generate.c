@@ -395,6 +395,9 @@ PetscErrorCode HcCommandGenerate(MPI_Comm comm)
                           " RK step(s), final max |u| %.4g, %.2f s\n",
                           e + 1, nenv, line, steps, nsub, (double)umax, (double)(t1 - t0)));
   }
+  /* both files complete before either gets its name: a failure leaves neither (nor replaces an older one) */
+  PetscCall(HcWriterFinish(wfine));
+  if (wcoarse) PetscCall(HcWriterFinish(wcoarse));
   PetscCall(HcWriterClose(wfine));
   if (wcoarse) PetscCall(HcWriterClose(wcoarse));
   PetscCall(PetscPrintf(comm, "wrote %s (fine, %" PetscInt_FMT " x %" PetscInt_FMT ")", fine, nx, ny));

@@ -93,9 +93,12 @@ int main(int argc, char **argv)
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   HcHelpFilterFinish(PETSC_COMM_WORLD);
   PetscFinalize();
-  if (HcWriterHasFailedHandle()) { /* HDF5's exit handler would crash on the failed handle: end without it */
+  if (ierr || HcWriterHasFailedHandle()) {
+    /* A failed command may leave a NetCDF-4 file open whose writes failed (a full disk): HDF5's exit handler would
+       flush it again and crash (HDF5 1.10).  Temporary files are gone already (PetscFinalize, HcWriter); what remains
+       to do at exit is only the output buffers'. */
     fflush(NULL);
     _exit(ierr ? 1 : HcCommandExitStatus);
   }
-  return ierr ? 1 : HcCommandExitStatus;
+  return HcCommandExitStatus;
 }

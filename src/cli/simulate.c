@@ -23,7 +23,7 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
   HcBlob           blob;
   PetscInt         nobs = 10, nc, xn, yn;
   PetscReal        c[2], tot0[16], tot[16], umin, umax, dt, tobs, t0, t1;
-  PetscInt         nsub, n = 2;
+  PetscInt         nsub, n = 2, env = 0, nenv;
   const PetscReal *xc, *yc;
 
   PetscFunctionBegin;
@@ -45,6 +45,8 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
                              &blob.width, NULL));
   PetscCall(PetscOptionsReal("-simulate_blob_amplitude", "Peak value of the initial blob (field c gets amplitude / (c+1))", "",
                              blob.amp, &blob.amp, NULL));
+  PetscCall(PetscOptionsInt("-simulate_env", "Environment the model runs as, when it has environment terms (-model_envs)",
+                            "HcModelSetEnvironment", env, &env, NULL));
   PetscOptionsEnd();
   PetscCheck(nobs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-simulate_steps must be >= 1, got %" PetscInt_FMT, nobs);
   PetscCheck(blob.width > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-simulate_blob_width must be positive, got %g", (double)blob.width);
@@ -58,6 +60,11 @@ PetscErrorCode HcCommandSimulate(MPI_Comm comm)
   /* simulate steps by -model_obs_interval, its default too: the view reports that interval */
   PetscCall(HcModelGetObservationInterval(model, &tobs));
   PetscCall(HcModelSetObservationInterval(model, tobs));
+  /* a model's environment terms act only in the environment it runs as: without this they would be set up and never run */
+  PetscCall(HcModelGetNumEnvironments(model, &nenv));
+  PetscCheck(env >= 0 && env < PetscMax(nenv, 1), comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-simulate_env %" PetscInt_FMT ": the model has %" PetscInt_FMT " environment(s) (-model_envs)", env, nenv);
+  if (nenv) PetscCall(HcModelSetEnvironment(model, env));
   PetscCall(HcModelView(model, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
   tobs = dt * nsub;

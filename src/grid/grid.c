@@ -274,7 +274,9 @@ PetscErrorCode HcGridSetFromOptions(HcGrid grid)
     PetscCall(HcGridSetDomain(grid, box[0], box[1], box[2], box[3]));
   }
   px = grid->periodic_set ? grid->periodic[0] : HcGridDefaultPeriodicX_Private(grid);
-  py = grid->periodic_set ? grid->periodic[1] : PETSC_FALSE;
+  /* a default set in code for a Cartesian box (hycast generate's periodic square) cannot hold on a sphere: -grid_type
+     latlon alone must give a valid grid */
+  py = grid->periodic_set && grid->type != HC_GRID_LATLON ? grid->periodic[1] : PETSC_FALSE;
   PetscCall(PetscOptionsBool("-grid_periodic_x", "Periodic in x (default: true for lat-lon grids spanning 360 degrees)",
                              "HcGridSetPeriodic", px, &px, NULL));
   PetscCall(PetscOptionsBool("-grid_periodic_y", "Periodic in y (Cartesian grids only)", "HcGridSetPeriodic", py, &py, NULL));
@@ -743,6 +745,32 @@ PetscErrorCode HcGridDestroy(HcGrid *grid)
   PetscCall(DMDestroy(&g->da1));
   PetscCall(DMDestroy(&g->da));
   PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcGridCreateWithFields - a grid like grid (type, cell centres, periodicity, radius, process layout and land mask) with
+  other fields: a vector of it has the same cells on the same rank, field by field (e.g. to write data and auxiliary
+  fields to one file).
+@*/
+PetscErrorCode HcGridCreateWithFields(HcGrid grid, PetscInt nf, const char *const names[], HcGrid *out)
+{
+  HcGrid   g;
+  PetscInt px, py;
+
+  PetscFunctionBegin;
+  PetscCall(HcGridCheckSetUp_Private(grid));
+  PetscCall(DMDAGetInfo(grid->da, NULL, NULL, NULL, NULL, &px, &py, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+  PetscCall(HcGridCreate(grid->comm, &g));
+  PetscCall(HcGridSetType(g, grid->type));
+  PetscCall(HcGridSetCoordinates(g, grid->nx, grid->xc, grid->ny, grid->yc));
+  PetscCall(HcGridSetPeriodic(g, grid->periodic[0], grid->periodic[1]));
+  PetscCall(HcGridSetRadius(g, grid->radius));
+  PetscCall(HcGridSetProcesses(g, px, py));
+  PetscCall(HcGridSetFields(g, nf, names));
+  PetscCall(HcGridSetUp(g));
+  PetscCall(HcGridSetMask(g, grid->mask));
+  *out = g;
   PetscFunctionReturn(0);
 }
 

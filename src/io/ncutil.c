@@ -49,7 +49,7 @@ PetscErrorCode HcNetCDFCheck_Private(MPI_Comm comm, int status, const char file[
   if (agreed == NC_ENOTNC)
     hint = " (not a NetCDF file, or a damaged one)";
   else if (agreed == NC_EHDFERR)
-    hint = " (a damaged or truncated NetCDF-4/HDF5 file?)";
+    hint = " (a damaged or truncated NetCDF-4/HDF5 file, or, when writing, a full disk?)";
   SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': %s%s", file, var, nc_strerror(agreed), hint);
 }
 

@@ -39,8 +39,8 @@ struct _p_HcWriter {
   int          leadid;
   /* the open file (rank 0) */
   int        ncid, timeid, varid[16];
-  PetscBool  setupcalled, closed;
-  Vec        comp, nat, seq; /* one field: global, natural, all of it on rank 0 */
+  PetscBool  setupcalled, finished, closed; /* finished: complete under the temporary name; closed: renamed */
+  Vec        comp, nat, seq;                /* one field: global, natural, all of it on rank 0 */
   VecScatter toroot;
   PetscReal *mask, *buf; /* rank 0: natural mask and one field */
 };
@@ -79,17 +79,15 @@ static void HcWriterRestoreHandlers_Private(void)
   hc_handlers_on = PETSC_FALSE;
 }
 
-/* Called by PetscFinalize(): after an error the writers were never closed.  Their NetCDF handles are aborted first:
-   an HDF5 file left open crashes HDF5's own exit handler (after a full disk, say). */
+/* Called by PetscFinalize(): after an error the writers were never closed.  Their files are removed; the NetCDF
+   handles are left alone (closing or aborting a file whose writes failed can crash HDF5 1.10), and bin/hycast ends
+   without HDF5's exit handler after an error (HcWriterHasFailedHandle). */
 static PetscErrorCode HcWriterRemoveTemporaries_Private(void)
 {
   PetscFunctionBegin;
   for (int k = 0; k < HC_MAX_TEMPS; k++)
     if (hc_temps[k][0]) {
-      if (hc_temp_ncid[k] >= 0) {
-        (void)nc_abort(hc_temp_ncid[k]);
-        hc_failed_handle = PETSC_TRUE;
-      }
+      if (hc_temp_ncid[k] >= 0) hc_failed_handle = PETSC_TRUE; /* still open: its writes failed */
       hc_temp_ncid[k] = -1;
       (void)remove(hc_temps[k]);
       hc_temps[k][0] = 0;
@@ -124,6 +122,13 @@ static PetscErrorCode HcWriterRegisterTemporary_Private(const char path[], int n
     hc_finalize_on = PETSC_TRUE;
   }
   PetscFunctionReturn(0);
+}
+
+/* The file of path is closed (or its close failed): no handle of it is open any more. */
+static void HcWriterForgetHandle_Private(const char path[])
+{
+  for (int k = 0; k < HC_MAX_TEMPS; k++)
+    if (hc_temps[k][0] && !strcmp(hc_temps[k], path)) hc_temp_ncid[k] = -1;
 }
 
 static void HcWriterUnregisterTemporary_Private(const char path[])
@@ -396,11 +401,17 @@ PetscErrorCode HcWriterSetUp(HcWriter w)
     PetscCall(PetscStrncpy(d, slash ? dir : ".", sizeof(d)));
     PetscCall(PetscTestDirectory(d, 'r', &exists));
     dirok = exists ? 1 : 0;
+    if (dirok) { /* a directory of the output's name: the rename at the end would fail; say so before the work */
+      PetscCall(PetscTestDirectory(w->path, 'r', &exists));
+      if (exists) dirok = -1;
+    }
   }
   PetscCall(HcCheckOutputFile(w->comm, "output", w->path, 0, NULL));
   PetscCallMPI(MPI_Bcast(&dirok, 1, MPI_INT, 0, w->comm));
   PetscCheck(dirok, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: directory '%s' does not exist",
              w->path, first, slash ? dir : ".");
+  PetscCheck(dirok > 0, w->comm, PETSC_ERR_FILE_OPEN, "%s: variable '%s': cannot write the output: it is a directory", w->path,
+             first);
   /* registered before it exists: a create that fails half-way (a full disk) leaves a file too */
   if (!w->rank) PetscCall(HcWriterRegisterTemporary_Private(w->tmp, -1));
   HcCallNetCDF(w->comm, w->path, first, w->rank ? NC_NOERR : nc_create(w->tmp, NC_NETCDF4 | NC_CLOBBER, &w->ncid));
@@ -566,7 +577,7 @@ PetscErrorCode HcWriterWrite(HcWriter w, PetscInt env, PetscInt k, PetscReal t, 
   DM           da1;
 
   PetscFunctionBegin;
-  PetscCheck(w->setupcalled && !w->closed, w->comm, PETSC_ERR_ORDER,
+  PetscCheck(w->setupcalled && !w->finished, w->comm, PETSC_ERR_ORDER,
              "HcWriter %s: call HcWriterSetUp() first, and write before HcWriterClose()", w->path);
   PetscCheck(k >= 0, w->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcWriter %s: time step %" PetscInt_FMT " < 0", w->path, k);
   PetscCheck(env >= 0 && env < PetscMax(1, w->nenv), w->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -606,24 +617,38 @@ PetscErrorCode HcWriterWrite(HcWriter w, PetscInt env, PetscInt k, PetscReal t, 
 }
 
 /*@C
-  HcWriterClose - finish the file and give it its final name (replacing any older file of that name).
+  HcWriterFinish - complete the file under its temporary name (its last writes checked) without giving it its final name:
+  a command that writes several files finishes every one before HcWriterClose() renames any, so that a failure while
+  writing leaves none of them.
+@*/
+PetscErrorCode HcWriterFinish(HcWriter w)
+{
+  int status = NC_NOERR;
+
+  PetscFunctionBegin;
+  PetscCheck(w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: nothing to close (call HcWriterSetUp() first)", w->path);
+  if (w->finished) PetscFunctionReturn(0);
+  if (!w->rank) status = nc_close(w->ncid);
+  w->finished = PETSC_TRUE; /* the id is no longer usable, closed or not */
+  if (!w->rank) {
+    HcWriterForgetHandle_Private(w->tmp);
+    if (status) hc_failed_handle = PETSC_TRUE;
+  }
+  HcCallNetCDF(w->comm, w->path, "(all)", status);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcWriterClose - finish the file (HcWriterFinish()) and give it its final name (replacing any older file of that name).
 @*/
 PetscErrorCode HcWriterClose(HcWriter w)
 {
   int status = 0;
 
   PetscFunctionBegin;
-  PetscCheck(w->setupcalled, w->comm, PETSC_ERR_ORDER, "HcWriter %s: nothing to close (call HcWriterSetUp() first)", w->path);
   if (w->closed) PetscFunctionReturn(0);
-  status    = w->rank ? NC_NOERR : nc_close(w->ncid); /* the handle is gone even when this fails */
+  PetscCall(HcWriterFinish(w));
   w->closed = PETSC_TRUE;
-  if (status && !w->rank) {
-    hc_failed_handle = PETSC_TRUE;
-    (void)remove(w->tmp);
-    HcWriterUnregisterTemporary_Private(w->tmp);
-  }
-  HcCallNetCDF(w->comm, w->path, "(all)", status);
-  status = 0;
   if (!w->rank) {
     if (rename(w->tmp, w->path)) {
       status = errno ? errno : EIO;
@@ -648,7 +673,7 @@ PetscErrorCode HcWriterDestroy(HcWriter *writer)
   w       = *writer;
   *writer = NULL;
   if (w->setupcalled && !w->closed) {
-    HcCallNetCDF(w->comm, w->path, "(all)", w->rank ? NC_NOERR : nc_close(w->ncid));
+    if (!w->rank && !w->finished) (void)nc_abort(w->ncid); /* discarded: its content does not matter */
     if (!w->rank) {
       (void)remove(w->tmp);
       HcWriterUnregisterTemporary_Private(w->tmp);

@@ -276,7 +276,7 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   for (PetscInt k = 0; k < nenvnames; k++) PetscCall(PetscFree(envnames[k]));
   for (PetscInt k = 0; k < model->nterms; k++) PetscCall(HcTermSetFromOptions(model->terms[k]));
   if (model->archpass) PetscFunctionReturn(0); /* a model file's entries never reach TS (its monitors write files) */
-  PetscCall(HcModelHelpOtherTerms_Private(model));
+  if (nnames || shared0) PetscCall(HcModelHelpOtherTerms_Private(model)); /* only where -model_terms chooses them */
   PetscCall(TSSetFromOptions(model->ts));
   PetscCall(PetscObjectTypeCompare((PetscObject)model->ts, TSRK, &isrk));
   PetscCheck(isrk, model->comm, PETSC_ERR_SUP,
