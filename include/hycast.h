@@ -216,6 +216,7 @@ PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
 /* outputs never destroy: refuse a path that is not a regular file or is one of the inputs */
 PETSC_EXTERN PetscErrorCode HcCheckOutputFile(MPI_Comm, const char[], const char[], PetscInt, const char *const[]);
 PETSC_EXTERN PetscBool      HcWriterHasFailedHandle(void);
+PETSC_EXTERN PetscBool      HcFileSystemFull(const char[]);
 PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
 PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], const char[], HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);

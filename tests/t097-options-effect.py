@@ -122,7 +122,6 @@ BASES = {
         "": "-data_file @D.nc -data_vars u,v -train_epochs 2 -train_window 2 -train_batch 4 -o model.nc",
         "L": "-data_file @L.nc -data_vars sst",
         "M": "-data_file @M.nc -data_vars sst -data_fill mean",
-        "aux": "-data_file @L.nc -data_vars sst -data_aux_vars u,w",
         "dates": "-data_file @L.nc -data_vars sst -data_dates 2000-01-02,2000-01-11",
         "adapt": "-train_envs 1",
         "vel": "-physics_velocity 3,2",
@@ -153,7 +152,6 @@ BASES = {
         "envm": "-model @envm.nc",
         "L": "-model @physL.nc -data @L.nc -data_vars sst",
         "M": "-model @physM.nc -data @M.nc -data_vars sst -data_fill mean -forecast_start 3",
-        "aux": "-model @physL.nc -data @L.nc -data_vars sst -data_aux_vars u,w",
     },
     "evaluate": {
         "": "-truth @D.nc -data_vars u,v -models @phys.nc -evaluate_inits 4,10 -evaluate_leads 2 -evaluate_csv s.csv",
@@ -164,7 +162,6 @@ BASES = {
         "Ldates": "!-evaluate_inits -truth @L.nc -data_vars sst -models @physL.nc -evaluate_dates 2000-01-05,2000-01-09",
         "Ltime": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5",
         "M": "-truth @M.nc -data_vars sst -data_fill mean -models @physM.nc -evaluate_inits 2,8",
-        "aux": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5 -data_aux_vars u,w",
         "Lfc": "!-models !-evaluate_inits !-evaluate_leads -truth @L.nc -data_vars sst -forecast @fcL.nc "
                "-evaluate_climatology_dates 2000-01-01,2000-01-03",
     },
@@ -229,8 +226,12 @@ def term_entries(pre, base, time_base, gs_base, logistic_base, data=True):
     }
 
 
-def reader_entries(cmd, vars_value="u", vars_error=None, time_range="0,14"):
-    """The reader's options (-data_*)."""
+# train, forecast and evaluate refuse auxiliary fields until they drive the physics (issue 25): never accepted and ignored
+AUXERR = r"auxiliary fields .* drive nothing"
+
+
+def reader_entries(cmd, vars_value="u", vars_error=None, time_range="0,14", aux_error=None):
+    """The reader's options (-data_*); aux_error: the commands that refuse auxiliary fields (they drive nothing yet)."""
     return {
         "-data_file": V("@E.nc", "datafile" if "datafile" in BASES[cmd] else ""),
         "-data_vars": V(vars_value, error=vars_error),
@@ -241,10 +242,12 @@ def reader_entries(cmd, vars_value="u", vars_error=None, time_range="0,14"):
         "-data_env": V("1"),
         "-data_stride": V("2"),
         "-data_fill": V("zero", "M"),
-        "-data_aux_file": V("@Laux.nc", "aux"),
-        "-data_aux_vars": V("u,w", "L"),
+        "-data_aux_file": V("@Laux.nc", "" if aux_error else "aux", error=aux_error),
+        "-data_aux_vars": V("u,w", "L", error=aux_error),
         "-data_periodic": V("none"),
         "-data_view": V("", report="prints what the reader found"),
+        # every input here has time units: the option is refused rather than ignored (reader-time-units tests its use)
+        "-data_time_units": V("days since 2000-01-01", error=r"-data_time_units"),
     }
 
 
@@ -289,7 +292,7 @@ TABLE = {
         "-model_cfl_safety": V("0.3", "vel"),
         "-model_adjoint_stride": X(ADJOINT),
         "-model_envs": V("1", "env2-1", error=r"-simulate_env 1: the model has 1 environment"),
-        "-model_env_terms": V("advdiff", "env2"),
+        "-model_env_terms": V("mlp,advdiff", "env2"),
         "-model_max_substeps": V("1", "vel", error=r"RK steps|substeps"),
         "-model_adjoint_memory": X(ADJOINT),
         "-model_adjoint_cache": X(ADJOINT),
@@ -348,9 +351,9 @@ TABLE = {
                            "(train-groups-cli)"),
         "-adapt": V("@envm.nc", "adapt"),
         "-train_init": V("@phys.nc"),
-        **reader_entries("train"),
+        **reader_entries("train", aux_error=AUXERR),
         "-model_terms": V("advdiff,mlp"),
-        "-model_obs_interval": V("0.5"),
+        "-model_obs_interval": V("0.5", error=r"train takes the observation intervals from the data"),
         "-model_dt": V("0.02"),
         "-model_cfl_safety": V("0.3", "vel"),
         "-model_adjoint_stride": X("memory only: checkpoints recompute the same states, the same gradients by design "
@@ -411,7 +414,7 @@ TABLE = {
         "-forecast_seed": V("4", "ens"),
         "-forecast_env": V("1", "envm"),
         "-o": V("other.nc"),
-        **reader_entries("forecast", vars_value="v,u", vars_error=r"trained on field", time_range="2,12"),
+        **reader_entries("forecast", vars_value="v,u", vars_error=r"trained on field", time_range="2,12", aux_error=AUXERR),
         **WRITER,
     },
     "evaluate": {
@@ -427,31 +430,11 @@ TABLE = {
         "-evaluate_csv": V("other.csv"),
         "-evaluate_box": V("-0.5,0.5,-0.6,0.6"),
         "-evaluate_env": V("1", "envm"),
-        **reader_entries("evaluate", vars_value="v,u", time_range="1,15"),
+        **reader_entries("evaluate", vars_value="v,u", time_range="1,15", aux_error=AUXERR),
     },
 }
 
-AUX25 = ("issue 25: the auxiliary fields (-data_aux_vars, -data_aux_file) are read and checked but drive nothing yet; "
-         "they will give the advection velocity")
-KNOWN_DEFECTS = {
-    ("train", "-data_aux_vars"): AUX25 + " (src/cli/train.c, src/train/trainer.c)",
-    ("train", "-data_aux_file"): AUX25 + " (src/cli/train.c, src/train/trainer.c)",
-    ("evaluate", "-data_aux_vars"): AUX25 + " (src/cli/evaluate.c, HcEvaluateHindcasts)",
-    ("evaluate", "-data_aux_file"): AUX25 + " (src/cli/evaluate.c, HcEvaluateHindcasts)",
-    ("forecast", "-data_aux_vars"): AUX25 + " (src/cli/forecast.c, with the model's velocity input)",
-    ("forecast", "-data_aux_file"): AUX25 + " (src/cli/forecast.c, with the model's velocity input)",
-    ("train", "-data_env"): ("train reads every environment of the file (or those of -train_envs): HcTrainReadData "
-                             "(src/cli/train.c) sets each one with HcReaderSetEnvironment(r, k), so -data_env is read "
-                             "and overridden; it should select the environment (as -train_envs e) or be refused"),
-    ("evaluate", "-evaluate_climatology_dates", "Lfc"): (
-        "with -forecast, the climatology runs from the period's first date to the end of the truth: HcEvaluateFiles "
-        "(src/cli/evaluate.c) gets the first index only (clim0) and uses tr->nt as the end; pass c1 as the hindcasts "
-        "do (HcEvaluateClimatology(tr, c0, c1))"),
-    ("train", "-model_obs_interval"): ("train steps between the data's own times: the model's observation interval "
-                                       "only sets what HcModelView reports (\"observation interval 1. = 1 step(s)\" for "
-                                       "data 0.1 apart); src/cli/train.c should set it from the data after reading it "
-                                       "(HcModelSetObservationInterval) and refuse a -model_obs_interval that differs"),
-}
+KNOWN_DEFECTS = {}
 
 
 # ---------------------------------------------------------------- running and comparing

@@ -251,6 +251,7 @@ PetscErrorCode HcCommandCheckOutput(MPI_Comm comm, const char what[], const char
   PetscCall(HcCommandGetFile(buf[0], sizeof(buf[0]), &flg));
   if (flg) inputs[n++] = buf[0];
   for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++) {
+    if (!strcmp(what, "-train_checkpoint") && !strcmp(single[k], "-train_resume")) continue; /* resumed and saved again */
     PetscCall(PetscOptionsGetString(NULL, NULL, single[k], buf[k + 1], sizeof(buf[k + 1]), &flg));
     if (flg) inputs[n++] = buf[k + 1];
   }
@@ -334,7 +335,8 @@ PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
     size_t          dist = (size_t)-1;
     PetscBool       ours = PETSC_FALSE, benv = PETSC_FALSE;
 
-    if (strstr(name, "tao_")) continue;          /* PETSc's TAO under -train_, read when the optimiser starts */
+    if (strstr(name, "tao_")) continue; /* PETSc's TAO under -train_, read when the optimiser starts */
+    if (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, "_view")) continue; /* viewers are read when they view */
     if (!HcCommandTyped_Private(name)) continue; /* a configuration file serves several commands: its options may rest */
     HcOptionFamily_Private(name, fam, sizeof(fam));
     for (const char *const *o = HcOptionNames; *o; o++) {
@@ -364,5 +366,23 @@ PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscCheck(!msg[0], comm, PETSC_ERR_ARG_WRONG, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcCommandRefuseAuxiliary - train, forecast and evaluate do not use auxiliary fields yet (issue: forcing from data):
+  -data_aux_vars and -data_aux_file are refused there rather than read, checked and ignored.
+@*/
+PetscErrorCode HcCommandRefuseAuxiliary(MPI_Comm comm)
+{
+  PetscBool vars, file;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-data_aux_vars", &vars));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-data_aux_file", &file));
+  PetscCheck(!vars && !file, comm, PETSC_ERR_SUP,
+             "%s: auxiliary fields (velocities, say) drive nothing in this command yet, so they are refused rather than "
+             "ignored (hycast extract and info read them)",
+             vars ? "-data_aux_vars" : "-data_aux_file");
   PetscFunctionReturn(0);
 }

@@ -20,6 +20,7 @@ PetscErrorCode HcCommandHelp(MPI_Comm, PetscBool, PetscBool, PetscBool *);
 void           HcHelpFilterInstall(int *, char **);
 PetscErrorCode HcCommandCheckOutput(MPI_Comm, const char[], const char[]);
 PetscErrorCode HcCommandCheckOptions(MPI_Comm);
+PetscErrorCode HcCommandRefuseAuxiliary(MPI_Comm);
 void           HcHelpFilterFinish(MPI_Comm);
 
 #endif

@@ -12,7 +12,12 @@
    anomaly correlation (anomalies from the climatology).  Climatology: the mean of the truth before the first initial time (or
    over -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE, with
    the number of initial times scored at each lead. */
+#define _POSIX_C_SOURCE 200809L /* getpid */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include "commands.h"
 
 #define HC_EVAL_MAXMODELS  16
@@ -260,22 +265,42 @@ static PetscErrorCode HcEvaluatePrint(MPI_Comm comm, HcTruth *tr, PetscInt ntab,
                             unscored ? "at a lead with 0 initial times every statistic is, and " : ""));
   }
   if (csv && csv[0]) {
-    PetscCall(PetscFOpen(comm, csv, "w", &fp));
-    PetscCall(PetscFPrintf(comm, fp, "model,field,lead,rmse,bias,acc,initial_times\n"));
-    for (PetscInt m = 0; m < ntab; m++)
-      for (PetscInt c = 0; c < tr->nc; c++) {
-        const char *name;
+    /* written by rank 0 under a temporary name and renamed when every line is out: an error (a full disk) leaves
+       no partial table and an older file untouched */
+    PetscMPIInt rank;
+    int         err = 0;
+    char        tmp[PETSC_MAX_PATH_LEN + 32];
 
-        PetscCall(HcGridGetFieldName(tr->grid, c, &name));
-        for (PetscInt l = 1; l <= tr->maxlead; l++) {
-          PetscReal r, b, a;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (!rank) {
+      PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", csv, (int)getpid()));
+      fp  = fopen(tmp, "w");
+      err = fp ? 0 : (errno ? errno : EIO);
+      if (fp) fprintf(fp, "model,field,lead,rmse,bias,acc,initial_times\n");
+      for (PetscInt m = 0; fp && m < ntab; m++)
+        for (PetscInt c = 0; c < tr->nc; c++) {
+          const char *name;
 
-          HcEvaluateStats(&tab[m].s[l * tr->nc + c], &r, &b, &a);
-          PetscCall(PetscFPrintf(comm, fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT "\n", tab[m].label, name, l,
-                                 (double)r, (double)b, (double)a, tab[m].n[l]));
+          PetscCall(HcGridGetFieldName(tr->grid, c, &name));
+          for (PetscInt l = 1; l <= tr->maxlead; l++) {
+            PetscReal r, b, a;
+
+            HcEvaluateStats(&tab[m].s[l * tr->nc + c], &r, &b, &a);
+            fprintf(fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT "\n", tab[m].label, name, l, (double)r,
+                    (double)b, (double)a, tab[m].n[l]);
+          }
         }
+      if (fp) {
+        const int bad = ferror(fp);
+
+        if ((fclose(fp) || bad) && !err) err = errno ? errno : EIO;
+        if (!err && rename(tmp, csv)) err = errno ? errno : EIO;
+        if (err) (void)unlink(tmp);
       }
-    PetscCall(PetscFClose(comm, fp));
+      if (err && HcFileSystemFull(csv)) err = ENOSPC;
+    }
+    PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+    PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "-evaluate_csv %s: cannot write it: %s", csv, strerror(err));
     PetscCall(PetscPrintf(comm, "\nwritten to %s\n", csv));
   }
   PetscFunctionReturn(0);
@@ -562,6 +587,7 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcTruth *tr, PetscInt n
     PetscCall(HcModelSetUp(model));
     PetscCall(HcModelLoadParameters(model, models[m]));
     PetscCall(HcEvaluateSetEnvironment(comm, model, models[m], tr, env));
+    if (!m) PetscCall(HcCommandCheckOptions(comm)); /* the first model has read the command line's model options */
     t0 = MPI_Wtime();
     for (PetscInt k = k0; k <= k1; k++) {
       const PetscInt nl = PetscMin(tr->maxlead, tr->nt - 1 - k);
@@ -643,7 +669,10 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCheck(!(hasd && hasi), comm, PETSC_ERR_ARG_WRONG, "give either -evaluate_dates or -evaluate_inits, not both");
   PetscCheck(!hasf || !(hasd || hasi), comm, PETSC_ERR_ARG_WRONG,
              "-evaluate_dates and -evaluate_inits select hindcasts (-models); forecast files (-forecast) carry their own dates");
+  PetscCall(HcCommandCheckOutput(comm, "-evaluate_csv", csv));
+  PetscCall(HcCommandRefuseAuxiliary(comm));
   PetscCall(HcEvaluateReadTruth(comm, truth, hasbox ? box : NULL, &tr));
+  if (hasf) PetscCall(HcCommandCheckOptions(comm));
   if (hascd) {
     PetscCall(HcEvaluateDateRange(comm, &tr, "-evaluate_climatology_dates", cdates, &c0, &c1));
     c1++; /* [c0, c1) */

@@ -192,6 +192,7 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_steps must be >= 1, got %" PetscInt_FMT, steps);
   PetscCheck(members >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-forecast_ensemble must be >= 0, got %" PetscInt_FMT, members);
   PetscCall(HcCommandCheckOutput(comm, "-o", out));
+  PetscCall(HcCommandRefuseAuxiliary(comm));
   if (!outset && !rank) {
     PetscCall(PetscTestDirectory("out", 'w', &flg));
     if (!flg) PetscCall(PetscMkdir("out"));

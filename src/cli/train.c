@@ -188,6 +188,24 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcCommandHelp(world, (PetscBool)(flg || d.nfiles), PETSC_TRUE, &flg));
   if (flg) PetscFunctionReturn(0);
   PetscCheck(!(init[0] && adapt[0]), world, PETSC_ERR_ARG_INCOMP, "-train_init and -adapt exclude each other");
+  {
+    PetscInt  e;
+    PetscBool set;
+
+    /* -data_env selects the environment to train on, as -train_envs e does (the reader's default would be overridden) */
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-data_env", &e, &set));
+    PetscCheck(!set || !d.nenvs, world, PETSC_ERR_ARG_INCOMP, "-data_env and -train_envs exclude each other: give -train_envs");
+    if (set) {
+      d.envs[0] = e;
+      d.nenvs   = 1;
+    }
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-model_obs_interval", &set));
+    PetscCheck(!set, world, PETSC_ERR_ARG_WRONG,
+               "-model_obs_interval: train takes the observation intervals from the data's times (the option is for simulate "
+               "and generate)");
+  }
+  PetscCall(HcCommandCheckOutput(world, "-o", out));
+  PetscCall(HcCommandRefuseAuxiliary(world));
   if (init[0]) { /* before any file is read: a resumed run continues from its state file exactly */
     PetscBool resume;
 
@@ -285,6 +303,14 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
     PetscCall(PetscPrintf(world, "-train_init: %" PetscInt_FMT " parameter block(s) read from %s\n", n, init));
   }
   PetscCall(HcTrainerView(tr, PETSC_VIEWER_STDOUT_(world)));
+  {
+    char      ck[PETSC_MAX_PATH_LEN];
+    PetscBool set;
+
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-train_checkpoint", ck, sizeof(ck), &set));
+    if (set) PetscCall(HcCommandCheckOutput(world, "-train_checkpoint", ck));
+  }
+  PetscCall(HcCommandCheckOptions(world));
   if (adapt[0]) PetscCall(HcTrainReport(tr, model, nenv, names, "before adaptation"));
   PetscCall(HcTrainerTrain(tr));
   PetscCall(HcTrainerWasInterrupted(tr, &interrupted));

@@ -374,7 +374,7 @@ PetscErrorCode HcModelWrite(HcModel model, const char path[])
       PetscCall(PetscErrorMessage(ierr, &text, NULL));
       unlink(tmp);
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the model file %s: %s", path,
-                              HcNetCDFDiskFull_Private(path) ? "no space left on device" : (text ? text : "write error")));
+                              HcFileSystemFull(path) ? "no space left on device" : (text ? text : "write error")));
     }
   }
   PetscCall(PetscFree(mask));

@@ -1,31 +1,7 @@
 /* NetCDF helpers: the error check behind HcCallNetCDF, attribute access, and the truncation check of classic files. */
 #include <limits.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/statvfs.h>
 #include <hycast/private/ioimpl.h>
-
-/* Is the file system that holds file (or would hold it) full?  A write that fails there fails for that reason,
-   whatever NetCDF or HDF5 call it "HDF error" or "Permission denied". */
-PetscBool HcNetCDFDiskFull_Private(const char file[])
-{
-  char           dir[PETSC_MAX_PATH_LEN];
-  const char    *slash = file ? strrchr(file, '/') : NULL;
-  struct statvfs st;
-
-  if (!file || !file[0]) return PETSC_FALSE;
-  if (slash) {
-    size_t n = PetscMin((size_t)(slash - file) + 1, sizeof(dir) - 1);
-
-    memcpy(dir, file, n);
-    dir[n] = 0;
-  } else {
-    dir[0] = '.';
-    dir[1] = 0;
-  }
-  if (statvfs(dir, &st)) return PETSC_FALSE;
-  return (PetscBool)((unsigned long long)st.f_bavail * st.f_frsize < 64 * 1024);
-}
 
 PetscErrorCode HcNetCDFCheck_Private(MPI_Comm comm, int status, const char file[], const char var[])
 {
@@ -44,8 +20,7 @@ PetscErrorCode HcNetCDFCheck_Private(MPI_Comm comm, int status, const char file[
     }
   }
   if (!failed) PetscFunctionReturn(0);
-  if (HcNetCDFDiskFull_Private(file))
-    SETERRQ(comm, PETSC_ERR_FILE_WRITE, "%s: no space left on device (its file system is full)", file);
+  if (HcFileSystemFull(file)) SETERRQ(comm, PETSC_ERR_FILE_WRITE, "%s: no space left on device (its file system is full)", file);
   if (agreed == NC_ENOTNC)
     hint = " (not a NetCDF file, or a damaged one)";
   else if (agreed == NC_EHDFERR)

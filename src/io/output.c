@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <hycast.h>
 
 /*@C
@@ -42,4 +43,29 @@ PetscErrorCode HcCheckOutputFile(MPI_Comm comm, const char what[], const char pa
   PetscCheck(bad != 2, comm, PETSC_ERR_FILE_OPEN, "%s %s is the same file as the input %s; writing would destroy the input", what,
              path, inputs[which]);
   PetscFunctionReturn(0);
+}
+
+/*@C
+  HcFileSystemFull - is the file system that holds (or would hold) path full?  A write that fails there fails for that
+  reason, whatever NetCDF or HDF5 call it ("HDF error", "Permission denied").
+@*/
+PetscBool HcFileSystemFull(const char path[])
+{
+  char           dir[PETSC_MAX_PATH_LEN];
+  const char    *slash = path ? strrchr(path, '/') : NULL;
+  struct statvfs st;
+
+  if (!path || !path[0]) return PETSC_FALSE;
+  if (slash) {
+    size_t n = PetscMin((size_t)(slash - path) + 1, sizeof(dir) - 1);
+
+    memcpy(dir, path, n);
+    dir[n] = 0;
+  } else {
+    dir[0] = '.';
+    dir[1] = 0;
+  }
+  /* a pseudo or read-only file system (/sys, /proc) has no free blocks without being full */
+  if (statvfs(dir, &st) || !st.f_blocks || (st.f_flag & ST_RDONLY)) return PETSC_FALSE;
+  return (PetscBool)((unsigned long long)st.f_bavail * st.f_frsize < 64 * 1024);
 }

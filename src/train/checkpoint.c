@@ -88,7 +88,7 @@ PetscErrorCode HcTrainerSaveState(HcTrainer tr, const char file[])
       (void)unlink(tmp);
       PetscCall(PetscErrorMessage(ierr, &text, NULL));
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot write the training state %s: %s", file,
-                              HcNetCDFDiskFull_Private(file) ? "no space left on device" : (text ? text : "write error")));
+                              HcFileSystemFull(file) ? "no space left on device" : (text ? text : "write error")));
     }
   }
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, tr->world));

@@ -15,7 +15,6 @@
   } while (0)
 
 PETSC_INTERN PetscErrorCode HcNetCDFCheck_Private(MPI_Comm, int, const char[], const char[]);
-PETSC_INTERN PetscBool      HcNetCDFDiskFull_Private(const char[]);
 PETSC_INTERN PetscErrorCode HcNetCDFCheckSize_Private(MPI_Comm, const char[], const char[]);
 PETSC_INTERN PetscErrorCode HcNetCDFGetText_Private(MPI_Comm, const char[], int, int, const char[], char[], size_t, PetscBool *);
 PETSC_INTERN PetscErrorCode HcNetCDFGetReals_Private(MPI_Comm, const char[], int, int, const char[], PetscInt, double[],
