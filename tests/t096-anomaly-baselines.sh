@@ -19,7 +19,7 @@ check() { # check WHAT STATUS
 bin/hycast train -options_file configs/ersst.yaml -model_terms advdiff -data_file "$file" -data_dates 2010-01-01,2018-12-31 \
   -train_epochs 1 -o "$tmp/ad.nc" > "$tmp/train.log" 2>&1
 check "train a model on the box" $?
-bin/hycast evaluate -options_file configs/ersst.yaml -model_terms advdiff -truth "$file" -data_dates 2010-01-01,2020-12-31 \
+bin/hycast evaluate -options_file configs/ersst.yaml -truth "$file" -data_dates 2010-01-01,2020-12-31 \
   -models "$tmp/ad.nc" -evaluate_labels ad -evaluate_dates 2019-01-01,2020-07-01 -evaluate_leads 6 \
   -evaluate_csv "$tmp/skill.csv" > "$tmp/evaluate.log" 2>&1
 check "hycast evaluate" $?
