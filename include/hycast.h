@@ -252,6 +252,7 @@ PETSC_EXTERN PetscErrorCode HcTrainerGetNormalization(HcTrainer, const PetscReal
 PETSC_EXTERN PetscErrorCode HcTrainerSaveState(HcTrainer, const char[]);
 PETSC_EXTERN PetscErrorCode HcTrainerLoadState(HcTrainer, const char[]);
 PETSC_EXTERN PetscErrorCode HcTrainerWasInterrupted(HcTrainer, PetscBool *);
+PETSC_EXTERN PetscErrorCode HcTrainerGetInterruptSignal(HcTrainer, int *);
 PETSC_EXTERN PetscErrorCode HcTrainerView(HcTrainer, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcTrainerDestroy(HcTrainer *);
 

@@ -77,7 +77,7 @@ ALLENV = f"-model_terms advdiff -model_envs 1 -model_env_terms {TERMS} {ENV_SIZE
 #   grid.yaml   a 8 x 6 grid inside D.nc's domain (forecast -grid)
 #   phys.nc     advdiff trained on D.nc;  hyb.nc advdiff,mlp;  envm.nc advdiff + an mlp per environment (2)
 #   physL.nc    advdiff trained on L.nc (sst, level 0);  physM.nc on M.nc with -data_fill mean
-#   ck1.nc      a training state after one epoch (another learning rate than the bases')
+#   ck1.nc      a training state after one epoch (from the parameters of phys.nc, not the bases' initial ones)
 #   fc.nc, fc2.nc   forecasts of phys.nc from D.nc, from steps 4 and 6;  fcL.nc of physL.nc from L.nc
 BASES = {
     "simulate": {
@@ -740,8 +740,9 @@ def setup():
     run("train", f"-data_file @D.nc -data_vars u,v {train} -model_terms advdiff,mlp -mlp_hidden 4 -o @hyb.nc")
     run("train", f"-data_file @D.nc -data_vars u,v {train} -model_envs 2 -model_env_terms mlp -env_mlp_hidden 3 "
                  "-o @envm.nc")
-    # a state after one epoch at another learning rate: resumed, the second epoch starts elsewhere than the base's
-    run("train", "-data_file @D.nc -data_vars u,v -train_epochs 1 -train_window 2 -train_batch 4 -train_lr 0.05 "
+    # a state after one epoch from other initial parameters (a state resumes only its own configuration, and the
+    # initial parameters are not part of it): resumed, the second epoch starts elsewhere than the base's
+    run("train", "-data_file @D.nc -data_vars u,v -train_epochs 1 -train_window 2 -train_batch 4 -train_init @phys.nc "
                  "-train_checkpoint @ck1.nc -o @ck-model.nc")
     run("train", f"-data_file @L.nc -data_vars sst {train} -o @physL.nc")
     run("train", f"-data_file @M.nc -data_vars sst -data_fill mean {train} -o @physM.nc")

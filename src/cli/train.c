@@ -5,7 +5,6 @@
    environments of a file.  The model comes from the -model_* / -physics_* / -mlp_* / -fno_* options, or, with
    -adapt MODEL.nc, from a trained model whose shared terms are kept while the terms of one new environment are fitted.
    -train_groups G splits the ranks into groups that share the windows of each batch. */
-#include <signal.h>
 #include "commands.h"
 
 #define HC_MAX_FILES 64
@@ -315,7 +314,10 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(HcTrainerTrain(tr));
   PetscCall(HcTrainerWasInterrupted(tr, &interrupted));
   if (interrupted) {
-    HcCommandExitStatus = 128 + SIGTERM;
+    int sig;
+
+    PetscCall(HcTrainerGetInterruptSignal(tr, &sig));
+    HcCommandExitStatus = 128 + sig; /* the shell's convention: 130 for SIGINT, 143 for SIGTERM */
   } else {
     PetscCall(HcTrainReport(tr, model, nenv, names, adapt[0] ? "after adaptation" : "trained"));
     PetscCall(HcCommandLine("train", &line));

@@ -167,12 +167,24 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
   PetscCall(PetscArrayzero(tr->envsum, tr->nenv * stride));
   tr->nbatchfailed = 0;
   tr->batchmsg[0]  = 0;
+  tr->abandoned    = PETSC_FALSE;
   for (PetscInt j = 0; j < n && (!failed || goon); j++) {
     const HcWindow w  = tr->win[split][idx[j]];
     PetscReal      Lw = 0, mw = 0, *S = tr->envsum + w.env * stride;
     PetscErrorCode ierr;
 
     if (j % tr->ngroups != tr->group) continue;
+    if (mode == HC_BATCH_GRADIENT) {
+      /* SIGINT/SIGTERM: stop within a window's time, not a batch's (mpiexec may kill the ranks a second after it passes
+         the signal on); the group's ranks agree, then every group (below) */
+      int sig = HcTrainerSignalRaised_Private();
+
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, tr->comm));
+      if (sig) {
+        tr->abandoned = PETSC_TRUE;
+        break;
+      }
+    }
     PetscCall(PetscPushErrorHandler(HcTrainerErrorHandler_Private, NULL));
     if (mode == HC_BATCH_GRADIENT)
       ierr = HcTrainerWindowLossGradient_Private(tr, w, &Lw, &mw, tr->pgrad);
@@ -210,6 +222,17 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
       PetscCall(VecGetArrayRead(tr->pgrad, &g));
       for (PetscInt i = 0; i < P; i++) S[HC_ENVSUM_GRAD + i] += PetscRealPart(g[i]);
       PetscCall(VecRestoreArrayRead(tr->pgrad, &g));
+    }
+  }
+  if (mode == HC_BATCH_GRADIENT) {
+    PetscMPIInt any = tr->abandoned;
+
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, tr->world));
+    tr->abandoned = any ? PETSC_TRUE : PETSC_FALSE;
+    if (tr->abandoned) {
+      *ok = PETSC_FALSE;
+      *L = *misfit = (PetscReal)NAN;
+      PetscFunctionReturn(0);
     }
   }
   {

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* sigaction */
 #include <math.h>
 #include <signal.h>
+#include <ctype.h>
 #include <hycast/private/trainimpl.h>
 
 const char *const        HcLossTypes[]      = {"erm", "aphynity", "leads", "vrex", "HcLossType", "HC_LOSS_", NULL};
@@ -177,7 +178,8 @@ PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
       "-train_checkpoint",
       "Save the training state to this file (atomically) every -train_checkpoint_every epochs and when interrupted", "",
       tr->checkpoint, tr->checkpoint, sizeof(tr->checkpoint), NULL));
-  PetscCall(PetscOptionsInt("-train_checkpoint_every", "Epochs between checkpoints", "", tr->ckevery, &tr->ckevery, NULL));
+  PetscCall(PetscOptionsInt("-train_checkpoint_every", "Epochs (TAO: iterations) between checkpoints", "", tr->ckevery,
+                            &tr->ckevery, NULL));
   PetscCall(PetscOptionsString("-train_resume", "Resume exactly from a training state saved by -train_checkpoint", "", tr->resume,
                                tr->resume, sizeof(tr->resume), NULL));
   PetscCall(PetscOptionsString("-train_log", "Write one CSV line per epoch to this file", "", tr->logfile, tr->logfile,
@@ -649,11 +651,145 @@ static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
   PetscFunctionReturn(0);
 }
 
-/* SIGINT / SIGTERM only raise a flag: the loop saves the state at the next batch boundary and stops. */
+/* SIGINT / SIGTERM only raise a flag: the loop saves the state at the next batch (Adam) or iteration (TAO) and stops. */
 static volatile sig_atomic_t hc_train_signal = 0;
 static void                  HcTrainerSignal_Private(int sig)
 {
   hc_train_signal = sig;
+}
+
+/* Not collective: has this rank had SIGINT or SIGTERM since training started? */
+int HcTrainerSignalRaised_Private(void)
+{
+  return (int)hc_train_signal;
+}
+
+/* Collective: has a rank had SIGINT or SIGTERM?  Every rank must agree before anyone stops.  If so, the state is saved
+   (-train_checkpoint) as it is now and *stop is set; `where` says where training stopped. */
+PetscErrorCode HcTrainerPollSignal_Private(HcTrainer tr, const char where[], PetscBool *stop)
+{
+  int sig = hc_train_signal;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, tr->world));
+  *stop = sig ? PETSC_TRUE : PETSC_FALSE;
+  if (!sig) PetscFunctionReturn(0);
+  tr->interrupted = PETSC_TRUE;
+  tr->signal      = sig;
+  PetscCall(PetscPrintf(tr->world, "interrupted by signal %d (%s) %s\n", sig, sig == SIGINT ? "SIGINT" : "SIGTERM", where));
+  if (tr->checkpoint[0]) {
+    PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
+    PetscCall(
+        PetscPrintf(tr->world, "training state saved to %s; continue with -train_resume %s\n", tr->checkpoint, tr->checkpoint));
+  } else
+    PetscCall(PetscPrintf(tr->world, "no -train_checkpoint file was given, so the state is not saved\n"));
+  PetscFunctionReturn(0);
+}
+
+/* Everything that shapes a training state, one "key=value" line each (the key names the option, or the data): a state
+   resumes only under the configuration it was saved with.  -train_epochs is not in it (a run may be extended), unless
+   the cosine schedule depends on it. */
+PetscErrorCode HcTrainerConfiguration_Private(HcTrainer tr, char buf[], size_t len)
+{
+  char line[4096], arch[8192], *tok, *save, *opts;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+#define HC_ADD(...)                                            \
+  do {                                                         \
+    PetscCall(PetscSNPrintf(line, sizeof(line), __VA_ARGS__)); \
+    PetscCall(PetscStrlcat(buf, line, len));                   \
+    PetscCall(PetscStrlcat(buf, "\n", len));                   \
+  } while (0)
+  /* the model: its architecture as options, one option a line */
+  PetscCall(HcModelGetArchitecture(tr->model, arch, sizeof(arch)));
+  {
+    PetscBool first = PETSC_TRUE;
+
+    for (tok = strtok_r(arch, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+      if (tok[0] == '-' && isalpha((unsigned char)tok[1])) { /* a name; a negative number is a value */
+        if (buf[0]) PetscCall(PetscStrlcat(buf, "\n", len));
+        PetscCall(PetscStrlcat(buf, tok, len));
+        PetscCall(PetscStrlcat(buf, "=", len));
+        first = PETSC_TRUE;
+      } else {
+        if (!first) PetscCall(PetscStrlcat(buf, " ", len));
+        PetscCall(PetscStrlcat(buf, tok, len));
+        first = PETSC_FALSE;
+      }
+    }
+    if (buf[0]) PetscCall(PetscStrlcat(buf, "\n", len));
+  }
+  HC_ADD("-train_loss=%s", HcLossTypes[tr->loss]);
+  HC_ADD("-train_optimizer=%s", HcOptimizerTypes[tr->opt]);
+  HC_ADD("-train_window=%" PetscInt_FMT, tr->K);
+  HC_ADD("-train_window_stride=%" PetscInt_FMT, tr->wstride);
+  HC_ADD("-train_split=%.17g,%.17g", (double)tr->split[0], (double)tr->split[1]);
+  HC_ADD("-train_max_windows=%" PetscInt_FMT, tr->maxwin);
+  HC_ADD("-train_batch=%" PetscInt_FMT, tr->batch);
+  HC_ADD("-train_seed=%" PetscInt_FMT, tr->seed);
+  HC_ADD("-train_normalize=%s", tr->normalize ? "true" : "false");
+  arch[0] = 0;
+  for (PetscInt b = 0; b < tr->nblocks; b++) {
+    if (b) PetscCall(PetscStrlcat(arch, ",", sizeof(arch)));
+    PetscCall(PetscStrlcat(arch, tr->blocks[b], sizeof(arch)));
+  }
+  HC_ADD("-train_params=%s", tr->nblocks ? arch : "all");
+  if (tr->opt == HC_OPTIMIZER_ADAM) {
+    HC_ADD("-train_lr=%.17g", (double)tr->lr);
+    HC_ADD("-train_lr_schedule=%s", HcLRSchedules[tr->schedule]);
+    if (tr->schedule == HC_LR_COSINE) HC_ADD("-train_lr_min=%.17g", (double)tr->lrmin);
+    if (tr->schedule == HC_LR_COSINE) HC_ADD("-train_epochs=%" PetscInt_FMT, tr->epochs);
+    if (tr->schedule == HC_LR_EXPONENTIAL) HC_ADD("-train_lr_decay=%.17g", (double)tr->lrdecay);
+    HC_ADD("-train_clip=%.17g", (double)tr->clip);
+    HC_ADD("-train_adam_beta1=%.17g", (double)tr->beta1);
+    HC_ADD("-train_adam_beta2=%.17g", (double)tr->beta2);
+  }
+  if (tr->loss == HC_LOSS_APHYNITY) {
+    HC_ADD("-train_aphynity_lambda=%.17g", (double)tr->lambda0);
+    HC_ADD("-train_aphynity_tau=%.17g", (double)tr->tau);
+  }
+  if (tr->loss == HC_LOSS_LEADS) HC_ADD("-train_leads_penalty=%.17g", (double)tr->leadsmu);
+  if (tr->loss == HC_LOSS_VREX) HC_ADD("-train_vrex_beta=%.17g", (double)tr->vrexbeta);
+  /* TAO's own options (its type, line search, memory), as given; a value follows a name unless the next token is a
+     name itself (a negative number is a value) */
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  for (tok = strtok_r(opts, " ", &save); tok;) {
+    char     *next     = strtok_r(NULL, " ", &save);
+    const int hasvalue = next && !(next[0] == '-' && isalpha((unsigned char)next[1]));
+    PetscBool istao;
+
+    PetscCall(PetscStrbeginswith(tok, "-train_tao_", &istao));
+    if (istao && !strstr(tok, "monitor") && !strstr(tok, "view")) HC_ADD("%s=%s", tok, hasvalue ? next : "");
+    tok = hasvalue ? strtok_r(NULL, " ", &save) : next;
+  }
+  PetscCall(PetscFree(opts));
+  /* the data: grid, fields and each environment's observations and normalisation */
+  HC_ADD("grid=%s %" PetscInt_FMT " x %" PetscInt_FMT, HcGridTypes[tr->grid->type], tr->grid->nx, tr->grid->ny);
+  arch[0] = 0;
+  for (PetscInt c = 0; c < tr->nc; c++) {
+    if (c) PetscCall(PetscStrlcat(arch, ",", sizeof(arch)));
+    PetscCall(PetscStrlcat(arch, tr->grid->fieldnames[c], sizeof(arch)));
+  }
+  HC_ADD("-data_vars=%s", arch);
+  for (PetscInt e = 0; e < tr->nenv; e++)
+    HC_ADD("data environment %" PetscInt_FMT "=%s: %" PetscInt_FMT " observations, t = %.17g .. %.17g", e, tr->env[e].name,
+           tr->env[e].nt, (double)tr->env[e].t[0], (double)tr->env[e].t[tr->env[e].nt - 1]);
+  for (PetscInt c = 0; c < tr->nc; c++)
+    HC_ADD("data normalisation of %s=mean %.17g, scale %.17g", tr->grid->fieldnames[c], (double)tr->mean[c], (double)tr->std[c]);
+#undef HC_ADD
+  PetscCheck(strlen(buf) + 1 < len, tr->comm, PETSC_ERR_SUP, "HcTrainer: the configuration of the training state is too long");
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTrainerGetInterruptSignal - the signal (SIGINT or SIGTERM) that stopped the last HcTrainerTrain(), or 0.
+@*/
+PetscErrorCode HcTrainerGetInterruptSignal(HcTrainer tr, int *sig)
+{
+  PetscFunctionBegin;
+  *sig = tr->interrupted ? tr->signal : 0;
+  PetscFunctionReturn(0);
 }
 
 /* A permutation of 0..n-1 that depends only on (seed, epoch): the order of windows, reproducible on resume. */
@@ -725,9 +861,18 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
       const PetscInt first = tr->batchpos * tr->batch, cnt = PetscMin(tr->batch, n - first);
       PetscReal      L, misfit, limit, dt;
       PetscBool      ok, stable;
-      int            sig;
 
       PetscCall(HcTrainerBatch_Private(tr, HC_SPLIT_TRAIN, cnt, perm + first, HC_BATCH_GRADIENT, &L, &misfit, &ok));
+      if (tr->abandoned) { /* a signal during the batch: the state before it is saved, and the batch done again on resume */
+        PetscBool stop;
+        char      where[128];
+
+        PetscCall(PetscSNPrintf(where, sizeof(where), "during epoch %" PetscInt_FMT ", batch %" PetscInt_FMT " of %" PetscInt_FMT,
+                                tr->epoch, tr->batchpos + 1, nb));
+        PetscCall(HcTrainerPollSignal_Private(tr, where, &stop));
+        PetscCall(PetscFree(perm));
+        PetscFunctionReturn(0);
+      }
       if (!ok) {
         PetscCall(HcTrainerNoteFailure_Private(tr, tr->batchmsg[0] ? tr->batchmsg : "the loss or the gradient is not finite"));
         PetscCall(HcTrainerRecover_Private(tr, tr->batchmsg[0] ? "a window failed" : "the loss or the gradient is not finite"));
@@ -755,23 +900,19 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
                                   tr->batchpos + 1, nb, (double)L, (double)misfit, (double)gnorm));
         }
       }
-      /* every rank must agree before anyone stops */
-      sig = hc_train_signal;
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, tr->world));
-      if (sig) {
-        tr->batchpos++;
-        tr->interrupted = PETSC_TRUE;
-        PetscCall(PetscPrintf(
-            tr->world, "interrupted by signal %d at epoch %" PetscInt_FMT ", batch %" PetscInt_FMT " of %" PetscInt_FMT "\n", sig,
-            tr->epoch, tr->batchpos, nb));
-        if (tr->checkpoint[0]) {
-          PetscCall(HcTrainerSaveState(tr, tr->checkpoint));
-          PetscCall(PetscPrintf(tr->world, "training state saved to %s; continue with -train_resume %s\n", tr->checkpoint,
-                                tr->checkpoint));
-        } else
-          PetscCall(PetscPrintf(tr->world, "no -train_checkpoint file was given, so the state is not saved\n"));
-        PetscCall(PetscFree(perm));
-        PetscFunctionReturn(0);
+      {
+        PetscBool stop;
+        char      where[128];
+
+        PetscCall(PetscSNPrintf(where, sizeof(where), "at epoch %" PetscInt_FMT ", batch %" PetscInt_FMT " of %" PetscInt_FMT,
+                                tr->epoch, tr->batchpos + 1, nb));
+        tr->batchpos++; /* a state saved now resumes after this batch */
+        PetscCall(HcTrainerPollSignal_Private(tr, where, &stop));
+        if (stop) {
+          PetscCall(PetscFree(perm));
+          PetscFunctionReturn(0);
+        }
+        tr->batchpos--;
       }
     }
     tr->batchpos = 0;
@@ -849,6 +990,7 @@ PetscErrorCode HcTrainerTrain(HcTrainer tr)
   tr->tstart      = MPI_Wtime();
   tr->epoch0      = tr->epoch;
   tr->interrupted = PETSC_FALSE;
+  tr->signal      = 0;
   hc_train_signal = 0;
   /* this run's failures */
   tr->nbatchok   = 0;
@@ -872,6 +1014,7 @@ PetscErrorCode HcTrainerTrain(HcTrainer tr)
     PetscCall(HcTrainerAdamLoop_Private(tr));
   sigaction(SIGINT, &oldint, NULL);
   sigaction(SIGTERM, &oldterm, NULL);
+  hc_train_signal = 0; /* seen (tr->signal); later batches outside training must not stop for it */
   if (tr->log) PetscCall(PetscFClose(tr->world, tr->log));
   tr->log = NULL;
   if (tr->interrupted) PetscFunctionReturn(0);
@@ -1013,6 +1156,7 @@ PetscErrorCode HcTrainerDestroy(HcTrainer *trainer)
   PetscCall(VecDestroy(&tr->pwork));
   PetscCall(VecDestroy(&tr->f));
   PetscCall(VecDestroy(&tr->r));
+  PetscCall(HcTrainerTaoHistoryDestroy_Private(tr));
   if (tr->wstates) PetscCall(VecDestroyVecs(tr->K, &tr->wstates));
   PetscCall(PetscFree(tr->envsum));
   PetscCall(PetscFree(tr->trainable));

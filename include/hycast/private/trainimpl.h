@@ -4,7 +4,8 @@
 
 #include <hycast/private/modelimpl.h>
 
-#define HC_MAX_ENVS 64
+#define HC_MAX_ENVS         64
+#define HC_STATE_CONFIG_LEN 32768 /* the configuration recorded in a training state */
 
 typedef struct {
   char      *name;
@@ -82,8 +83,28 @@ struct _p_HcTrainer {
   Vec        f, r, *wstates; /* work in the state layout; K forecast states */
   Vec        pgrad, pwork;
   FILE      *log;
-  PetscReal  tstart; /* wall clock at the start of training, for the ETA */
-  PetscInt   epoch0; /* first epoch of this run (after a resume) */
+  PetscReal  tstart;    /* wall clock at the start of training, for the ETA */
+  PetscInt   epoch0;    /* first epoch of this run (after a resume) */
+  int        signal;    /* the signal that interrupted training (0: none) */
+  PetscBool  abandoned; /* the last batch stopped for a signal */
+
+  /* TAO (BLMVM): the quasi-Newton updates since its history was last reset, kept so that a state file can rebuild the
+     history exactly (optim.c, HcTrainerTaoRecord_Private); event i is the update at the point taox[i] with the
+     unprojected gradient taog[i], after MatLMVMSymBroydenSetDelta(taodelta[i]); taoreset[i] = 1 when BLMVM reset its
+     history in that iteration, 2 when that is not known yet */
+  PetscInt   taon, taocap;
+  Vec       *taox, *taog;
+  PetscReal *taodelta;
+  PetscInt  *taoreset;
+  PetscBool  taohistory;   /* the history is kept (the TAO type is BLMVM) */
+  PetscBool  taoexact;     /* the kept history reproduced TAO's at every iteration so far */
+  PetscBool  taopending;   /* taopx, taopg, taopdelta hold the update of the next iteration */
+  Vec        taopx, taopg; /* the pending update */
+  Vec        taolx, taolg; /* the last objective evaluation */
+  PetscReal  taopdelta;
+  Vec        taoxl, taoxu; /* the bounds */
+  PetscInt   taonfuncs;    /* objective evaluations of the run a state was saved by */
+  PetscInt   taofuncs;     /* objective evaluations so far, counted as an uninterrupted run would */
 };
 
 /* Layout of tr->envsum per environment */
@@ -109,5 +130,10 @@ PETSC_INTERN PetscErrorCode HcTrainerTao_Private(HcTrainer);
 PETSC_INTERN PetscReal      HcTrainerLearningRate_Private(HcTrainer);
 PETSC_INTERN PetscErrorCode HcTrainerReport_Private(HcTrainer, PetscInt, PetscReal, PetscReal, PetscInt, PetscReal);
 PETSC_INTERN PetscErrorCode HcTrainerNoteFailure_Private(HcTrainer, const char[]);
+PETSC_INTERN PetscErrorCode HcTrainerConfiguration_Private(HcTrainer, char[], size_t);
+PETSC_INTERN int            HcTrainerSignalRaised_Private(void);
+PETSC_INTERN PetscErrorCode HcTrainerPollSignal_Private(HcTrainer, const char[], PetscBool *);
+PETSC_INTERN PetscErrorCode HcTrainerTaoHistoryDestroy_Private(HcTrainer);
+PETSC_INTERN PetscErrorCode HcTrainerTaoHistoryResize_Private(HcTrainer, PetscInt);
 
 #endif
