@@ -8,6 +8,9 @@
 #   make format   clang-format every C source and header in place
 #   make clean    remove build/, bin/, lib/ (but not the MPICH PETSc of build/mpich/prefix)
 #
+# SANITIZE=1 on make or make test: AddressSanitizer + UndefinedBehaviorSanitizer build in build/asan/ (objects, lib/,
+# bin/hycast, tests), the suite run against it; bin/hycast and lib/ stay as they are (docs/testing.md).
+#
 # A different PETSc (a cluster's own, e.g. built on MPICH): make PETSC_DIR=/path PETSC_ARCH=arch
 # The compiler, its flags and the MPI come from that PETSc's pkg-config file.
 # MPICH instead of OpenMPI (docs/mpich.md): MPI=mpich on any goal above, e.g. make deps MPI=mpich (builds FFTW-MPI and
@@ -74,6 +77,22 @@ else ifneq ($(MPI),)
   $(error MPI=$(MPI): only MPI=mpich is known (the default, without MPI=, is Debian's OpenMPI))
 endif
 # ---- end MPI=mpich
+
+# ---- SANITIZE=1: everything (objects, library, tool, tests) in $(BUILD)/asan, e.g. build/asan/bin/hycast; the
+# sanitizer runtimes are linked into our programs only (no LD_PRELOAD), and UB stops the run as ASan's errors do.
+SANITIZE     ?=
+ifeq ($(SANITIZE),1)
+  ifneq ($(origin BUILD),command line)
+    BUILD    := $(BUILD)/asan
+  endif
+  SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OUT_DIR    := $(BUILD)/
+  # tests/run.py points the runtimes at the suppressions of MPI's own leaks (tests/sanitize/) and collects reports
+  SAN_RUN    := --hycast $(BUILD)/bin/hycast --sanitize
+else ifneq ($(SANITIZE),)
+  $(error SANITIZE=$(SANITIZE): use SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer) or leave it unset)
+endif
+# ---- end SANITIZE=1
 NEED_CONFIG  := $(if $(MAKECMDGOALS),$(filter-out $(PLAIN_GOALS) print-%,$(MAKECMDGOALS)),all)
 ifneq ($(filter print-%,$(MAKECMDGOALS)),)
   NEED_CONFIG := print
@@ -108,7 +127,7 @@ ifneq ($(NEED_CONFIG),)
 endif
 
 CPPFLAGS     := -Iinclude $(PETSC_CFLAGS) $(EXT_CFLAGS)
-CFLAGS       := $(OPTFLAGS) $(WARNFLAGS) -std=c99 -fPIC -MMD -MP
+CFLAGS       := $(OPTFLAGS) $(WARNFLAGS) -std=c99 -fPIC -MMD -MP $(SAN_FLAGS)
 LDLIBS       := $(PETSC_LIBS) $(EXT_LIBS) -lm
 
 LIB_SRCS     := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
@@ -124,12 +143,12 @@ TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL_OBJ := $(TESTUTIL:%.c=$(BUILD)/%.o)
 BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
-LIBHYCAST    := lib/libhycast.a
-HYCAST       := bin/hycast
+LIBHYCAST    := $(OUT_DIR)lib/libhycast.a
+HYCAST       := $(OUT_DIR)bin/hycast
 # Which MPI flavour and PETSc bin/hycast and lib/libhycast.a are linked with: rewritten (when a build reads this
 # Makefile) only when that changes, so that switching between make and make MPI=mpich relinks them (from that
 # flavour's objects).
-LINK_STAMP   := lib/.hycast-link
+LINK_STAMP   := $(OUT_DIR)lib/.hycast-link
 LINK_ID      := $(or $(MPI),default) $(PETSC_PREFIX)
 ifneq ($(filter-out print,$(NEED_CONFIG)),)
   $(shell mkdir -p $(dir $(LINK_STAMP)) && [ "$$(cat $(LINK_STAMP) 2>/dev/null)" = "$(LINK_ID)" ] || echo "$(LINK_ID)" > $(LINK_STAMP))
@@ -181,7 +200,7 @@ tests: $(TEST_BINS) $(HYCAST) $(BENCH_BINS)
 
 # The suite: tests/run.py reads tests/suite.txt and prints one line per test, then "N passed, N failed".
 check: tests
-	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) tests/run.py --build $(BUILD) $(if $(K),-k '$(K)') $(TEST_ARGS)
+	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) tests/run.py --build $(BUILD) $(SAN_RUN) $(if $(K),-k '$(K)') $(TEST_ARGS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
@@ -229,7 +248,11 @@ format:
 	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')
 
 # make clean keeps the MPICH prefix (PETSc and FFTW built on MPICH, 10 to 50 min of work): make clean-mpich removes it.
-ifeq ($(MPI),mpich)
+# make clean SANITIZE=1 removes the sanitized build only.
+ifeq ($(SANITIZE),1)
+clean:
+	rm -rf $(BUILD)
+else ifeq ($(MPI),mpich)
 clean:
 	rm -rf $(BUILD) bin lib
 else ifneq ($(wildcard $(MPICH_DIR)),)

@@ -3,6 +3,7 @@
 # the global land fraction as about 31%, the time units as the file's, and refuses -data_time_units (the file has units).  Skipped (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 . tests/ersst-file.sh
 PYTHON=${PYTHON:-/usr/bin/python3}
 BUILD=${HYCAST_BUILD:-build}  # the build directory of the test binaries (tests/run.py sets it)
@@ -38,7 +39,7 @@ for line in open(tmp + "/samples.txt"):
 print(f"  {good} sample(s) agree with ncdump, {bad} differ")
 sys.exit(0 if good >= 10 and bad == 0 else 1)
 PY
-out=$(bin/hycast info "$file" -var sst 2>&1) || fail=1
+out=$("$HYCAST" info "$file" -var sst 2>&1) || fail=1
 frac=$(echo "$out" | sed -n 's/.*land fraction \([0-9.]*\)).*/\1/p')
 echo "  hycast info: ${frac:-none} land fraction"
 if [ -z "$frac" ] || ! awk -v f="$frac" 'BEGIN { exit !(f > 0.30 && f < 0.32) }'; then fail=1; echo "  FAIL land fraction is not about 31%"; fi
@@ -49,7 +50,7 @@ if echo "$out" | grep -q "^  land: 5032 cell(s): 5032 where every field is missi
 else fail=1; echo "  FAIL land line: $(echo "$out" | grep "^  land:")"; fi
 if echo "$out" | grep -q "^  time units: from the file (time:units)$"; then echo "  ok   time units from the file (time:units)"
 else fail=1; echo "  FAIL info does not say the time units came from the file"; fi
-said=$(bin/hycast info "$file" -var sst -data_time_units "days since 1900-01-01" 2>&1); code=$?
+said=$("$HYCAST" info "$file" -var sst -data_time_units "days since 1900-01-01" 2>&1); code=$?
 if [ $code != 0 ] && echo "$said" | grep -q "sst.mnmean.nc: variable 'sst': -data_time_units 'days since 1900-01-01' given, but the time coordinate 'time' has its own units 'days since 1800-01-01'; the file's units are never overridden"; then
   echo "  ok   -data_time_units on a file with units is refused"
 else fail=1; echo "  FAIL -data_time_units on ERSST (exit $code): $said"; fi

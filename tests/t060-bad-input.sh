@@ -6,6 +6,7 @@
 #   usage: t060-bad-input.sh CASE [NP]
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 MPIEXEC=${MPIEXEC:-mpiexec}
 case=$1
 np=${2:-1}
@@ -15,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/out"
 out="$tmp/out/result.nc"
 nc() { ncgen -k "$2" -o "$tmp/$1.nc" "tests/data/$1.cdl"; }
-cmd=(bin/hycast extract)
+cmd=("$HYCAST" extract)
 case $case in
   missing-file)     args=("$tmp/nonexistent.nc" -data_vars sst) ;;
   not-netcdf)       args=(tests/data/ll-packed.cdl -data_vars sst) ;;
@@ -41,13 +42,13 @@ case $case in
                     if [ "$(id -u)" = 0 ]; then out=/sys/hycast-test-output.nc   # root writes anywhere but in /sys
                     else mkdir "$tmp/ro"; chmod 555 "$tmp/ro"; out="$tmp/ro/result.nc"; fi ;;
   missing-dir)      nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst); out="$tmp/out/no/such/dir/result.nc" ;;
-  generate-unwritable) cmd=(bin/hycast generate); args=(-generate_envs 1 -generate_steps 2)
+  generate-unwritable) cmd=("$HYCAST" generate); args=(-generate_envs 1 -generate_steps 2)
                     if [ "$(id -u)" = 0 ]; then out=/sys/hycast-test-generate.nc; else mkdir "$tmp/ro"; chmod 555 "$tmp/ro"; out="$tmp/ro/gen.nc"; fi ;;
   seasonal-other-grid) # a model with the seasonal term (per-cell parameters), trained on 8 x 8 cells, run at 32 x 32
-                    bin/hycast generate -generate_envs 1 -generate_steps 6 -grid_nx 16 -grid_ny 16 -o "$tmp/gen.nc" > "$tmp/prep.log" 2>&1 &&
-                    bin/hycast train -data_file "$tmp/gen.nc" -data_vars u,v -model_terms advdiff,seasonal -train_epochs 0 \
+                    "$HYCAST" generate -generate_envs 1 -generate_steps 6 -grid_nx 16 -grid_ny 16 -o "$tmp/gen.nc" > "$tmp/prep.log" 2>&1 &&
+                    "$HYCAST" train -data_file "$tmp/gen.nc" -data_vars u,v -model_terms advdiff,seasonal -train_epochs 0 \
                       -train_window 1 -o "$tmp/seasonal.nc" >> "$tmp/prep.log" 2>&1 || { cat "$tmp/prep.log"; exit 0; }
-                    cmd=(bin/hycast forecast)
+                    cmd=("$HYCAST" forecast)
                     args=(-model "$tmp/seasonal.nc" -data "$tmp/gen.nc" -data_vars u,v -grid grids/square-32.yaml -forecast_steps 2) ;;
   *) echo "unknown case $case"; exit 0 ;;
 esac

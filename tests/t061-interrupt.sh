@@ -3,6 +3,7 @@
 # neither a file under the final names nor a temporary file.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 MPIEXEC=${MPIEXEC:-mpiexec}
 mkdir -p build/tests
 tmp=$(mktemp -d build/tests/interrupt.XXXXXX)
@@ -34,8 +35,8 @@ run() { # label signal command...
   fi
 }
 big=(-grid_nx 256 -grid_ny 256 -generate_steps 400)
-run "SIGTERM, 1 process" TERM bin/hycast generate "${big[@]}"
-run "SIGHUP, 1 process" HUP bin/hycast generate "${big[@]}"
-run "SIGTERM to mpiexec, 2 ranks" TERM $MPIEXEC -n 2 bin/hycast generate "${big[@]}"
+run "SIGTERM, 1 process" TERM "$HYCAST" generate "${big[@]}"
+run "SIGHUP, 1 process" HUP "$HYCAST" generate "${big[@]}"
+run "SIGTERM to mpiexec, 2 ranks" TERM $MPIEXEC -n 2 "$HYCAST" generate "${big[@]}"
 [ $fail = 0 ] && echo "PASSED" || echo "FAILED"
 exit $fail

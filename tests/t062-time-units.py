@@ -16,7 +16,7 @@ except ImportError as e:
 
 np_ = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.path.join(root, "bin", "hycast")
+hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
 mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
 os.makedirs(os.path.join(root, "build", "tests"), exist_ok=True)
 tmp = tempfile.mkdtemp(prefix="t062-", dir=os.path.join(root, "build", "tests"))

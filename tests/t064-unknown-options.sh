@@ -4,13 +4,14 @@
 # nearest known option.  PETSc's own options still work; an options file may hold options of other commands.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 1 -generate_steps 4 -grid_nx 10 -grid_ny 8 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
-bin/hycast train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 0 -o "$tmp/model.nc" > /dev/null 2>&1 || exit 1
+"$HYCAST" generate -generate_envs 1 -generate_steps 4 -grid_nx 10 -grid_ny 8 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 0 -o "$tmp/model.nc" > /dev/null 2>&1 || exit 1
 
 refused() { # NAME REGEX OUTPUT COMMAND...: fails with one error line matching REGEX; OUTPUT (if not -) is not created
   local name=$1 regex=$2 out=$3
@@ -20,22 +21,22 @@ refused() { # NAME REGEX OUTPUT COMMAND...: fails with one error line matching R
   check "$name" "[ $code != 0 ] && grep -Eq -e \"$regex\" \"$tmp/$name.log\" && [ \$(grep -c 'error:' \"$tmp/$name.log\") = 1 ] && ! grep -q 'PETSC ERROR' \"$tmp/$name.log\" && { [ \"$out\" = - ] || [ ! -e \"$out\" ]; }"
 }
 refused simulate-typo "-simulate_step: unknown option, or one this command does not use; did you mean -simulate_steps\?" - \
-  bin/hycast simulate -simulate_step 3
-refused term-not-in-model "-mlp_hidden: nothing in this run uses it" - bin/hycast simulate -mlp_hidden 4
-refused env-typo "did you mean -env_mlp_hidden\?" - bin/hycast simulate -model_terms advdiff -model_envs 1 -model_env_terms mlp \
+  "$HYCAST" simulate -simulate_step 3
+refused term-not-in-model "-mlp_hidden: nothing in this run uses it" - "$HYCAST" simulate -mlp_hidden 4
+refused env-typo "did you mean -env_mlp_hidden\?" - "$HYCAST" simulate -model_terms advdiff -model_envs 1 -model_env_terms mlp \
   -env_mlp_hiden 4
-refused family-typo "-trian_epochs: .*did you mean -train_epochs\?" - bin/hycast simulate -trian_epochs 3
-refused generate-typo "did you mean -generate_envs\?" "$tmp/g.nc" bin/hycast generate -generate_env 2 -o "$tmp/g.nc"
-refused extract-typo "did you mean -data_vars\?" "$tmp/e.nc" bin/hycast extract "$tmp/data.nc" -data_var u -o "$tmp/e.nc"
-refused info-typo "did you mean -data_box\?" - bin/hycast info "$tmp/data.nc" -data_bx 0,1,0,1
-refused forecast-typo "did you mean -forecast_steps\?" "$tmp/f.nc" bin/hycast forecast -model "$tmp/model.nc" -data "$tmp/data.nc" \
+refused family-typo "-trian_epochs: .*did you mean -train_epochs\?" - "$HYCAST" simulate -trian_epochs 3
+refused generate-typo "did you mean -generate_envs\?" "$tmp/g.nc" "$HYCAST" generate -generate_env 2 -o "$tmp/g.nc"
+refused extract-typo "did you mean -data_vars\?" "$tmp/e.nc" "$HYCAST" extract "$tmp/data.nc" -data_var u -o "$tmp/e.nc"
+refused info-typo "did you mean -data_box\?" - "$HYCAST" info "$tmp/data.nc" -data_bx 0,1,0,1
+refused forecast-typo "did you mean -forecast_steps\?" "$tmp/f.nc" "$HYCAST" forecast -model "$tmp/model.nc" -data "$tmp/data.nc" \
   -data_vars u,v -forecast_step 2 -o "$tmp/f.nc"
 check "no temporary file left" '[ -z "$(ls -A "$tmp" | grep -F .tmp.)" ]'
 
-bin/hycast simulate -simulate_steps 1 -ts_max_snes_failures 2 > "$tmp/petsc.log" 2>&1
+"$HYCAST" simulate -simulate_steps 1 -ts_max_snes_failures 2 > "$tmp/petsc.log" 2>&1
 check "PETSc's own options still work" '[ $? = 0 ] && grep -q "total drift" "$tmp/petsc.log"'
 printf 'simulate_steps: 1\nevaluate_leads: 3\ntrain_epochs: 2\n' > "$tmp/shared.yaml"
-bin/hycast simulate -options_file "$tmp/shared.yaml" > "$tmp/yaml.log" 2>&1
+"$HYCAST" simulate -options_file "$tmp/shared.yaml" > "$tmp/yaml.log" 2>&1
 check "an options file may hold other commands' options" '[ $? = 0 ] && grep -q "total drift" "$tmp/yaml.log"'
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

@@ -5,6 +5,7 @@
 # $1: MPI ranks.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 tmp=$(mktemp -d)
@@ -19,8 +20,8 @@ fi
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 1 -generate_steps 6 -grid_nx 12 -grid_ny 10 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
-bin/hycast train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 0 -o "$tmp/model.nc" > /dev/null 2>&1 || exit 1
+"$HYCAST" generate -generate_envs 1 -generate_steps 6 -grid_nx 12 -grid_ny 10 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 0 -o "$tmp/model.nc" > /dev/null 2>&1 || exit 1
 # older outputs under every name, then the file system filled to its last few kilobytes
 for f in g.nc g-fine.nc e.nc f.nc m.nc s.nc; do echo "older $f" > "$small/$f"; done
 dd if=/dev/zero of="$small/fill" bs=1k count=240 status=none 2> /dev/null
@@ -37,12 +38,12 @@ full() { # NAME COMMAND...: exit 1, one error line with "no space left on device
     "grep -q 'error: .*no space left on device' \"$tmp/$name.log\" && [ \$(grep -c 'error:' \"$tmp/$name.log\") = 1 ]"
   check "$name: no temporary file, older outputs intact" "[ -z \"\$(ls -A \"$small\" | grep -F .tmp.)\" ] && [ \"\$(olds)\" = \"\$before\" ]"
 }
-full generate bin/hycast generate -generate_envs 2 -generate_steps 20 -grid_nx 32 -grid_ny 32 -o "$small/g.nc"
-full extract bin/hycast extract "$tmp/data.nc" -data_vars u,v -o "$small/e.nc"
-full forecast bin/hycast forecast -model "$tmp/model.nc" -data "$tmp/data.nc" -data_vars u,v -forecast_steps 20 -o "$small/f.nc"
-full train-model bin/hycast train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 1 -model_terms advdiff,mlp \
+full generate "$HYCAST" generate -generate_envs 2 -generate_steps 20 -grid_nx 32 -grid_ny 32 -o "$small/g.nc"
+full extract "$HYCAST" extract "$tmp/data.nc" -data_vars u,v -o "$small/e.nc"
+full forecast "$HYCAST" forecast -model "$tmp/model.nc" -data "$tmp/data.nc" -data_vars u,v -forecast_steps 20 -o "$small/f.nc"
+full train-model "$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 1 -model_terms advdiff,mlp \
   -mlp_hidden 32,32 -o "$small/m.nc"
-full train-state bin/hycast train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 1 -model_terms advdiff,mlp \
+full train-state "$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_epochs 1 -model_terms advdiff,mlp \
   -mlp_hidden 32,32 -o "$tmp/m2.nc" -train_checkpoint "$small/s.nc"
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

@@ -8,6 +8,7 @@
 # not finite (or a scale that is not positive) are refused even under a correct checksum.  $1: MPI ranks.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 tmp=$(mktemp -d)
@@ -15,8 +16,8 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 1 -generate_steps 6 -grid_nx 12 -grid_ny 10 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
-"${MPI[@]}" -n "$n" bin/hycast train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_optimizer tao \
+"$HYCAST" generate -generate_envs 1 -generate_steps 6 -grid_nx 12 -grid_ny 10 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"${MPI[@]}" -n "$n" "$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_optimizer tao \
   -model_terms advdiff,mlp -mlp_hidden 3 -train_epochs 1 -o "$tmp/model.nc" > "$tmp/train.log" 2>&1
 check "a model to start from" '[ $? = 0 ] && [ -s "$tmp/model.nc" ]'
 
@@ -89,7 +90,7 @@ PY
 
 check "the Python digest of hycast's file equals the stored checksum" '[ "$(craft "$tmp/model.nc" - digest)" = True ]'
 run_forecast() { # MODEL LOG: a two-step forecast with the model; its exit code
-  "${MPI[@]}" -n "$n" bin/hycast forecast -model "$1" -data "$tmp/data.nc" -data_vars u,v -forecast_steps 2 -o "$tmp/fc.nc" > "$2" 2>&1
+  "${MPI[@]}" -n "$n" "$HYCAST" forecast -model "$1" -data "$tmp/data.nc" -data_vars u,v -forecast_steps 2 -o "$tmp/fc.nc" > "$2" 2>&1
 }
 run_forecast "$tmp/model.nc" "$tmp/good.log"
 check "the untouched model forecasts" '[ $? = 0 ] && [ -s "$tmp/fc.nc" ]'

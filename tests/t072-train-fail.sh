@@ -11,6 +11,7 @@
 #   adam-final    Adam at -train_lr 1e12, one epoch whose last step is taken: the final parameters fail every window
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 MPIEXEC=${MPIEXEC:-mpiexec}
 case=$1
 np=${2:-1}
@@ -19,7 +20,7 @@ tmp=$(mktemp -d build/tests/trainfail.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/out"
 out="$tmp/out/model.nc"
-bin/hycast generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" \
+"$HYCAST" generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" \
   > "$tmp/prep.log" 2>&1 || { cat "$tmp/prep.log"; exit 0; }
 args=(-data_file "$tmp/data.nc" -data_vars u,v -train_window 2)
 blowup=(-model_terms advdiff -physics_diffusivity 1e200 -model_dt 0.1 -model_cfl_check 0)
@@ -34,8 +35,8 @@ case $case in
 esac
 # an earlier model at -o must stay as it was
 if [ $old = 1 ]; then echo "an earlier model" > "$out"; sum0=$(md5sum < "$out"); fi
-if [ "$np" = 1 ]; then said=$(bin/hycast train "${args[@]}" -o "$out" 2>&1); code=$?
-else said=$($MPIEXEC -n "$np" bin/hycast train "${args[@]}" -o "$out" 2>&1); code=$?; fi
+if [ "$np" = 1 ]; then said=$("$HYCAST" train "${args[@]}" -o "$out" 2>&1); code=$?
+else said=$($MPIEXEC -n "$np" "$HYCAST" train "${args[@]}" -o "$out" 2>&1); code=$?; fi
 echo "$said"
 nerr=$(echo "$said" | grep -c "error:")
 if [ $old = 1 ]; then

@@ -9,6 +9,7 @@
 #    interval of 1 (22 steps) would exceed.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -16,9 +17,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
-train() { "${MPI[@]}" -n "$n" bin/hycast train "$@"; }
+train() { "${MPI[@]}" -n "$n" "$HYCAST" train "$@"; }
 
-bin/hycast generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" \
+"$HYCAST" generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" \
   > /dev/null || exit 1
 # the same data with a last interval 10 times the others (states 0.1 s apart, then 1 s): a diffusivity of 0.1 needs 3 steps
 # per 0.1 s, 22 per 1 s, and -model_max_substeps 5 makes the windows over the long interval fail
@@ -103,7 +104,7 @@ code=$?
 grep -E "interval|error" "$tmp/mon.log"
 check "monthly data: 28 .. 31 days" \
   '[ $code = 0 ] && grep -q "^  observation interval 30.36 days on average (varies 28 .. 31 days over the data) = 1 step(s) of 28 .. 31 days$" "$tmp/mon.log" && ! grep -q "observation interval 1\. = " "$tmp/mon.log"'
-"${MPI[@]}" -n "$n" bin/hycast forecast -model "$tmp/mon.nc" -data_file "$tmp/monthly.nc" -data_vars sst -forecast_steps 3 \
+"${MPI[@]}" -n "$n" "$HYCAST" forecast -model "$tmp/mon.nc" -data_file "$tmp/monthly.nc" -data_vars sst -forecast_steps 3 \
   -o "$tmp/fc.nc" > "$tmp/fc.log" 2>&1
 code=$?
 grep "hycast forecast" "$tmp/fc.log"

@@ -9,7 +9,7 @@ import numpy
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ranks = sys.argv[1] if len(sys.argv) > 1 else "1"
 mpiexec = shlex.split(os.environ.get("MPIEXEC", "mpiexec")) + ["-n", ranks]
-hycast = os.path.join(root, "bin", "hycast")
+hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
 tmp = tempfile.mkdtemp(prefix="t080-")
 data, model = os.path.join(tmp, "phys.nc"), os.path.join(tmp, "model.nc")
 

@@ -5,6 +5,7 @@
 # mpiexec the output and the signal are both forwarded; 8 epochs, ~1 s after epoch 3, were once not enough).
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 # MPICH's mpiexec (Hydra) forwards the signal, but its own exit status after that is not reliable: now and then 0 even
@@ -16,16 +17,16 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 2 -generate_steps 40 -grid_nx 32 -grid_ny 32 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"$HYCAST" generate -generate_envs 2 -generate_steps 40 -grid_nx 32 -grid_ny 32 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
 args=(-data_file "$tmp/data.nc" -data_vars u,v -model_terms advdiff,mlp -mlp_hidden 8 -train_loss aphynity
       -train_epochs 20 -train_batch 4 -train_window 3 -train_lr 0.01)
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -o "$tmp/full.nc" > "$tmp/full.log" 2>&1
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -o "$tmp/full.nc" > "$tmp/full.log" 2>&1
 check "uninterrupted run finishes" '[ $? = 0 ] && grep -q "^epoch   20" "$tmp/full.log"'
 
 # one rank runs without mpiexec, so that its own exit status is seen; mpiexec reports a status of its own
 if [ "$n" = 1 ]; then launch=(); else launch=("${MPI[@]}" -n "$n"); fi
-"${launch[@]}" bin/hycast train "${args[@]}" -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" > "$tmp/part.log" 2>&1 &
+"${launch[@]}" "$HYCAST" train "${args[@]}" -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" > "$tmp/part.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do grep -q "^epoch    3" "$tmp/part.log" && break; sleep 0.1; done
 kill -TERM $pid
@@ -41,7 +42,7 @@ check "the state is saved and the way to resume printed" 'grep -q "continue with
 check "no model file from the interrupted run" '[ ! -e "$tmp/part.nc" ]'
 check "it stopped before the last epoch" '! grep -q "^epoch   20" "$tmp/part.log"'
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
 check "resumed run finishes" '[ $? = 0 ] && grep -q "resumed from" "$tmp/resumed.log" && grep -q "^epoch   20" "$tmp/resumed.log"'
 
 # every parameter block of the two model files, compared to 1e-12 relative

@@ -4,6 +4,7 @@
 # block as a run without -train_init; a file that shares no term with the model is refused.  $1: MPI ranks.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 tmp=$(mktemp -d)
@@ -11,15 +12,15 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"$HYCAST" generate -generate_envs 2 -generate_steps 20 -grid_nx 16 -grid_ny 16 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
 args=(-data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_optimizer tao)
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms advdiff -train_epochs 5 -o "$tmp/phys.nc" > "$tmp/phys.log" 2>&1
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -model_terms advdiff -train_epochs 5 -o "$tmp/phys.nc" > "$tmp/phys.log" 2>&1
 check "physics-only run" '[ $? = 0 ]'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 0 -train_init "$tmp/phys.nc" \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 0 -train_init "$tmp/phys.nc" \
   -o "$tmp/init.nc" > "$tmp/init.log" 2>&1
 check "hybrid from -train_init" '[ $? = 0 ] && grep -q "^-train_init: 1 parameter block(s) read" "$tmp/init.log"'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 0 -o "$tmp/plain.nc" \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 0 -o "$tmp/plain.nc" \
   > "$tmp/plain.log" 2>&1
 check "hybrid without -train_init" '[ $? = 0 ]'
 
@@ -38,16 +39,16 @@ check "the physics block is the file's, bit for bit" '[ "$same_phys" = 1 ]'
 check "and differs from the first guess (the check can fail)" '[ "$moved" = 1 ]'
 check "the MLP block keeps its own initialisation" '[ "$same_mlp" = 1 ]'
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms mlp -mlp_hidden 4 -train_epochs 0 -train_init "$tmp/phys.nc" \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -model_terms mlp -mlp_hidden 4 -train_epochs 0 -train_init "$tmp/phys.nc" \
   -o "$tmp/bad.nc" > "$tmp/bad.log" 2>&1
 code=$?
 check "a file without any of the model's terms is refused" '[ $code != 0 ] && grep -q "none of this model.s terms is in it" "$tmp/bad.log" && [ ! -e "$tmp/bad.nc" ]'
-bin/hycast train "${args[@]}" -model_terms advdiff -train_epochs 0 -train_init "$tmp/phys.nc" -train_resume "$tmp/phys.nc" \
+"$HYCAST" train "${args[@]}" -model_terms advdiff -train_epochs 0 -train_init "$tmp/phys.nc" -train_resume "$tmp/phys.nc" \
   -o "$tmp/bad2.nc" > "$tmp/bad2.log" 2>&1
 code=$?
 check "-train_init with -train_resume is refused" '[ $code != 0 ] && grep -q "exclude each other" "$tmp/bad2.log" && [ ! -e "$tmp/bad2.nc" ]'
 # every window in the training part: the report says n/a for the empty validation and test parts, not nan
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 1 -train_split 1,0 \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -model_terms advdiff,mlp -mlp_hidden 4 -train_epochs 1 -train_split 1,0 \
   -o "$tmp/all.nc" > "$tmp/all.log" 2>&1
 code=$?
 check "-train_split 1,0: the report says n/a for the empty parts" \

@@ -5,6 +5,7 @@
 # own meanmlp from the new environment's data and keeps the shared terms of the file.  $1: MPI ranks.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 n=${1:-1}
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 tmp=$(mktemp -d)
@@ -12,26 +13,26 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
 
-bin/hycast generate -generate_envs 3 -generate_steps 20 -grid_nx 16 -grid_ny 12 -generate_coarsen 1 -o "$tmp/data.nc" \
+"$HYCAST" generate -generate_envs 3 -generate_steps 20 -grid_nx 16 -grid_ny 12 -generate_coarsen 1 -o "$tmp/data.nc" \
   > /dev/null || exit 1
 # 4 phases of a period 0.8 from 0.05: the states at t = 0, 0.1, ... fall on phases 3.75 (nearest: 0, across the wrap),
 # 0.25, 0.75, ..., so that rounding to the nearest phase and the wrap both matter
 mm=(-meanmlp_hidden 3 -meanmlp_phases 4 -meanmlp_period 0.8 -meanmlp_origin 0.05 -meanmlp_output_scale 0.5)
 args=(-data_file "$tmp/data.nc" -data_vars u,v -train_window 2 -train_split 1,0 -train_optimizer adam)
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_envs 0,1 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 0 \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_envs 0,1 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 0 \
   -o "$tmp/e0.nc" > "$tmp/e0.log" 2>&1
 check "train, 0 epochs" '[ $? = 0 ] && grep -q "reference cycle (domain means) of term .meanmlp. set from 42 training state(s): states per phase 12,12,10,8" "$tmp/e0.log"'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_envs 0,1 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 3 \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_envs 0,1 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 3 \
   -o "$tmp/e3.nc" > "$tmp/e3.log" 2>&1
 check "train, 3 epochs" '[ $? = 0 ]'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_envs 2 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 0 \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_envs 2 -model_terms advdiff,meanmlp "${mm[@]}" -train_epochs 0 \
   -train_init "$tmp/e3.nc" -o "$tmp/init.nc" > "$tmp/init.log" 2>&1
 check "-train_init from the 3-epoch model, on environment 2" '[ $? = 0 ]'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_envs 0,1 -model_terms advdiff -model_envs 2 -model_env_terms meanmlp \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_envs 0,1 -model_terms advdiff -model_envs 2 -model_env_terms meanmlp \
   -env_meanmlp_phases 4 -env_meanmlp_period 0.8 -env_meanmlp_origin 0.05 -train_epochs 2 -o "$tmp/leads.nc" > "$tmp/leads.log" 2>&1
 check "train with an environment meanmlp per environment" '[ $? = 0 ]'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_envs 2 -adapt "$tmp/leads.nc" -train_epochs 0 -o "$tmp/adapt.nc" \
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_envs 2 -adapt "$tmp/leads.nc" -train_epochs 0 -o "$tmp/adapt.nc" \
   > "$tmp/adapt.log" 2>&1
 check "-adapt to environment 2" '[ $? = 0 ]'
 

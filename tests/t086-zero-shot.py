@@ -5,7 +5,7 @@ physics-only model trained there; every lead, every field (hycast generate, trai
 import csv, os, shlex, shutil, subprocess, sys, tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.path.join(root, "bin", "hycast")
+hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
 tmp = tempfile.mkdtemp(prefix="t086-")
 
 

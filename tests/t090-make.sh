@@ -34,14 +34,26 @@ check "PETSC_DIR/PETSC_ARCH select that PETSc's pkg-config file ($out)" '[ "$out
 out=$(make -s print-CC 2>&1)
 check "the compiler comes from PETSc's pkg-config file ($out)" '[ "$out" = "CC=$(petsc_pc --variable=ccompiler)" ]'
 
-out=$(make -n V=1 lib/libhycast.a -B 2>&1 | grep -c -- "-MMD")
+lib=$(make -s print-LIBHYCAST | sed 's/^LIBHYCAST=//')  # lib/libhycast.a, or under SANITIZE=1 build/asan/lib/...
+out=$(make -n V=1 "$lib" -B 2>&1 | grep -c -- "-MMD")
 check "objects are compiled with -MMD dependency files ($out compile lines)" '[ "$out" -gt 0 ]'
 
-# One MPI only: bin/hycast and every library it loads use the same MPI (OpenMPI's libmpi.so.40 by default, MPICH's
-# libmpich.so.12 under MPI=mpich); a library built on the other one (say Debian's OpenMPI FFTW-MPI) would load both.
-if [ -x bin/hycast ]; then
-  out=$(ldd bin/hycast | grep -o -E 'libmpi(ch)?\.so\.[0-9]+' | sort -u | tr '\n' ' ')
-  check "bin/hycast loads one MPI library ($out)" '[ "$(echo $out | wc -w)" = 1 ]'
+# SANITIZE=1 (docs/testing.md) builds everything into its own folder, with the sanitizers, and leaves bin/ and lib/ alone.
+out=$(make -s print-HYCAST print-LIBHYCAST print-BUILD SANITIZE=1 2>&1 | tr '\n' ' ')
+check "SANITIZE=1 builds into its own folder ($out)" \
+  'echo "$out" | grep -q "^HYCAST=\([^ ]*/\)\?asan/bin/hycast LIBHYCAST=[^ ]*asan/lib/libhycast.a BUILD=[^ ]*asan $"'
+out=$(make -n V=1 -B SANITIZE=1 "$(echo "$out" | sed 's/^HYCAST=\([^ ]*\) .*/\1/')" 2>&1)
+check "SANITIZE=1 compiles and links with ASan and UBSan, UB not recoverable" \
+  '[ "$(echo "$out" | grep -c -- "-fsanitize=address,undefined .*-fno-sanitize-recover=undefined")" -gt 1 ] &&
+   ! echo "$out" | grep -q -- " -o \(bin\|lib\)/"'
+
+# One MPI only: the hycast under test (bin/hycast, or HYCAST_BIN) and every library it loads use the same MPI (OpenMPI's
+# libmpi.so.40 by default, MPICH's libmpich.so.12 under MPI=mpich); a library built on the other one (say Debian's
+# OpenMPI FFTW-MPI) would load both.
+hycast=${HYCAST_BIN:-bin/hycast}
+if [ -x "$hycast" ]; then
+  out=$(ldd "$hycast" | grep -o -E 'libmpi(ch)?\.so\.[0-9]+' | sort -u | tr '\n' ' ')
+  check "$hycast loads one MPI library ($out)" '[ "$(echo $out | wc -w)" = 1 ]'
 fi
 
 [ $fail = 0 ] && echo "PASSED" || echo "FAILED"

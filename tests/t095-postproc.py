@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.path.join(root, "bin", "hycast")
+hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
 post = os.path.join(root, "postproc")
 py = sys.executable
 

@@ -6,6 +6,7 @@
 # (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
 . tests/ersst-file.sh
 PYTHON=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
@@ -16,10 +17,10 @@ check() { # check WHAT STATUS
 }
 
 # a quick model, only so that evaluate scores its baselines on the same cells and dates
-bin/hycast train -options_file configs/ersst.yaml -model_terms advdiff -data_file "$file" -data_dates 2010-01-01,2018-12-31 \
+"$HYCAST" train -options_file configs/ersst.yaml -model_terms advdiff -data_file "$file" -data_dates 2010-01-01,2018-12-31 \
   -train_epochs 1 -o "$tmp/ad.nc" > "$tmp/train.log" 2>&1
 check "train a model on the box" $?
-bin/hycast evaluate -options_file configs/ersst.yaml -truth "$file" -data_dates 2010-01-01,2020-12-31 \
+"$HYCAST" evaluate -options_file configs/ersst.yaml -truth "$file" -data_dates 2010-01-01,2020-12-31 \
   -models "$tmp/ad.nc" -evaluate_labels ad -evaluate_dates 2019-01-01,2020-07-01 -evaluate_leads 6 \
   -evaluate_csv "$tmp/skill.csv" > "$tmp/evaluate.log" 2>&1
 check "hycast evaluate" $?

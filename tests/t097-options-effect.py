@@ -39,7 +39,7 @@ except ImportError as e:
     sys.exit(0)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HYCAST = os.path.join(ROOT, "bin", "hycast")
+HYCAST = os.environ.get("HYCAST_BIN") or os.path.join(ROOT, "bin", "hycast")  # tests/run.py gives the hycast under test
 MPI = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
 
 

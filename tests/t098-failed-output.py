@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HYCAST = os.path.join(ROOT, "bin", "hycast")
+HYCAST = os.environ.get("HYCAST_BIN") or os.path.join(ROOT, "bin", "hycast")  # tests/run.py gives the hycast under test
 ENV = dict(os.environ, OMPI_MCA_ess_singleton_isolated="1", OMPI_MCA_btl="self", OMPI_MCA_pml="ob1")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     ENV.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
