@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 n=${1:-1}
+HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN)
 read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
 hydra=0
 "${MPI[@]}" --version 2>/dev/null | grep -q "HYDRA" && hydra=1
@@ -25,10 +26,10 @@ sys.exit(0 if worst == 0 else 1)
 PY
 }
 if [ "$n" = 1 ]; then launch=(); else launch=("${MPI[@]}" -n "$n"); fi
-bin/hycast generate -generate_envs 2 -generate_steps 40 -grid_nx 24 -grid_ny 24 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
+"$HYCAST" generate -generate_envs 2 -generate_steps 40 -grid_nx 24 -grid_ny 24 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
 args=(-data_file "$tmp/data.nc" -data_vars u,v -model_terms advdiff,mlp -mlp_hidden 6 -train_optimizer tao -train_window 3)
 
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_epochs 20 -o "$tmp/full.nc" > "$tmp/full.log" 2>&1
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/full.nc" > "$tmp/full.log" 2>&1
 check "uninterrupted run: 20 TAO iterations" '[ $? = 0 ] && grep -q "^TAO: .* after 20 iteration" "$tmp/full.log"'
 check "it keeps BLMVM's history without a warning" '! grep -q warning "$tmp/full.log"'
 
@@ -36,7 +37,7 @@ check "it keeps BLMVM's history without a warning" '! grep -q warning "$tmp/full
 # kill the ranks a second after it passes the signal on)
 stop() { # signal name, expected status on one rank
   rm -f "$tmp/state.nc" "$tmp/part.nc"
-  "${launch[@]}" bin/hycast train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" > "$tmp/part.log" 2>&1 &
+  "${launch[@]}" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" > "$tmp/part.log" 2>&1 &
   local pid=$! code
   for _ in $(seq 4000); do grep -q "^epoch    3" "$tmp/part.log" && break; sleep 0.05; done
   kill -"$1" $pid
@@ -50,7 +51,7 @@ stop() { # signal name, expected status on one rank
     'grep -Eq "(after|during) TAO iteration" "$tmp/part.log" && grep -q "continue with -train_resume" "$tmp/part.log"'
   check "$1: no model file" '[ ! -e "$tmp/part.nc" ]'
   check "$1: stopped before the last iteration" '! grep -q "^epoch   20" "$tmp/part.log"'
-  "${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_epochs 20 -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
+  "${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
   check "$1: resumed run continues the count to iteration 20" \
     '[ $? = 0 ] && grep -q "resumed from .*TAO iteration" "$tmp/resumed.log" && grep -q "^TAO: .* after 20 iteration" "$tmp/resumed.log"'
   check "$1: resumed parameters equal the uninterrupted run's to the bit (max diff $(same "$tmp/full.nc" "$tmp/resumed.nc"))" \
@@ -62,7 +63,7 @@ stop TERM 143
 # periodic checkpoints count TAO iterations: killed outright (no handler runs) after iteration 7, the state is the one
 # of iteration 6
 rm -f "$tmp/state.nc"
-"${launch[@]}" bin/hycast train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" \
+"${launch[@]}" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" \
   -train_checkpoint_every 3 > "$tmp/part.log" 2>&1 &
 pid=$!
 for _ in $(seq 4000); do grep -q "^epoch    7" "$tmp/part.log" && break; sleep 0.05; done
@@ -70,7 +71,7 @@ kill -STOP $pid; pkill -KILL -P $pid 2>/dev/null; kill -KILL $pid; wait $pid 2>/
 saved=$(ncdump -h "$tmp/state.nc" 2>/dev/null | sed -n 's/.*:epoch = \([0-9]*\).*/\1/p')
 check "-train_checkpoint_every 3 saved TAO iteration 6 (or a later multiple of 3) before the kill (saved: ${saved:-none})" \
   '[ -n "$saved" ] && [ $((saved % 3)) = 0 ] && [ "$saved" -ge 6 ]'
-"${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_epochs 20 -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
+"${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/resumed.nc" -train_resume "$tmp/state.nc" > "$tmp/resumed.log" 2>&1
 check "resumed from the periodic checkpoint: the uninterrupted run's parameters to the bit" \
   '[ $? = 0 ] && same "$tmp/full.nc" "$tmp/resumed.nc" > /dev/null'
 
@@ -79,7 +80,7 @@ for case in "-train_window 4|-train_window 3, this run has -train_window 4" \
             "-mlp_activation relu|-mlp_activation tanh, this run has -mlp_activation relu" \
             "-train_optimizer adam|-train_optimizer tao, this run has -train_optimizer adam"; do
   opt=${case%%|*}; want=${case#*|}
-  "${MPI[@]}" -n "$n" bin/hycast train "${args[@]}" -train_epochs 20 $opt -o "$tmp/other.nc" -train_resume "$tmp/state.nc" > "$tmp/other.log" 2>&1
+  "${MPI[@]}" -n "$n" "$HYCAST" train "${args[@]}" -train_epochs 20 $opt -o "$tmp/other.nc" -train_resume "$tmp/state.nc" > "$tmp/other.log" 2>&1
   code=$?
   check "resume with $opt refused: exit $code, \"saved with $want\"" \
     '[ $code != 0 ] && grep -q "^hycast train: error: -train_resume .*: the state was saved with $want" "$tmp/other.log" && [ ! -e "$tmp/other.nc" ]'
