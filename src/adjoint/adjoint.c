@@ -9,7 +9,7 @@
 
    This is two-level checkpointing with checkpoints at observation times.  PETSc 3.18's own stride checkpointing
    (-ts_trajectory_stride) is not used: it fails or returns wrong gradients unless the step count is a multiple of
-   the stride (docs/adjoint.md). */
+   the stride (docs/design.md, "Checkpointing"). */
 #include <hycast/private/modelimpl.h>
 
 /* A fresh in-memory trajectory for the next forward run. */
