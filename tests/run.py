@@ -127,7 +127,7 @@ def main():
             logname = os.path.join(logdir, t["name"] + (f".n{r}" if r else "") + ".log")
             start = time.time()
             try:
-                p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=t["timeout"])
+                p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", timeout=t["timeout"])
                 out, code = p.stdout + p.stderr, p.returncode
             except subprocess.TimeoutExpired as e:
                 out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
