@@ -128,8 +128,10 @@ int main(int argc, char **argv)
   argc--;
   argv++;
   HcHelpFilterInstall(&argc, argv);
+  /* the name unquoted, so that optionnames.c does not count PETSc's -options_* among hycast's options */
   for (int k = 1; k + 1 < argc; k++)
-    if (!strcmp(argv[k], "-options_file") && hc_noptions_files < 16) hc_options_files[hc_noptions_files++] = argv[k + 1];
+    if (argv[k][0] == '-' && !strcmp(argv[k] + 1, "options_file") && hc_noptions_files < 16)
+      hc_options_files[hc_noptions_files++] = argv[k + 1];
   for (int k = 1; k < argc; k++) traceback = traceback || !strcmp(argv[k], "-hc_traceback");
   hc_initializing = 1;
   if (PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL)) return 1;
