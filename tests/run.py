@@ -178,7 +178,7 @@ def main():
             timeout = t["timeout"] * (SANITIZED_SLOWER if args.sanitize else 1)
             start = time.time()
             try:
-                p = subprocess.run(cmd, cwd=ROOT, env=renv, capture_output=True, text=True, timeout=timeout)
+                p = subprocess.run(cmd, cwd=ROOT, env=renv, capture_output=True, text=True, errors="replace", timeout=timeout)
                 out, code = p.stdout + p.stderr, p.returncode
             except subprocess.TimeoutExpired as e:
                 out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")

@@ -2,7 +2,7 @@
 #ifndef HYCAST_CLI_COMMANDS_H
 #define HYCAST_CLI_COMMANDS_H
 
-#include <hycast.h>
+#include <hycast/private/sysimpl.h>
 
 PetscErrorCode HcCommandSimulate(MPI_Comm);
 PetscErrorCode HcCommandInfo(MPI_Comm);

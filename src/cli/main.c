@@ -1,5 +1,7 @@
 /* bin/hycast: one binary, subcommands; everything else is PETSc options (-help lists them with their defaults). */
 #define _POSIX_C_SOURCE 200809L /* _exit */
+#include <ctype.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
@@ -38,6 +40,36 @@ static void usage(FILE *f)
    other ranks may be waiting in a collective call. */
 static const char *hc_command_name = "";
 
+/* -options_file is read inside PetscInitialize, before a handler of ours could be pushed, and PETSc names the file only in
+   some of its messages: the handler is pushed before PetscInitialize and names the file itself. */
+static const char *hc_options_files[16];
+static int         hc_noptions_files = 0, hc_initializing = 0;
+
+static void HcOptionsFileMessage(const char *mess, char buf[], size_t len)
+{
+  const char *name = NULL;
+  FILE       *f;
+
+  for (int k = 0; k < hc_noptions_files && !name; k++) { /* the first that cannot be read, else the one PETSc names */
+    if (!(f = fopen(hc_options_files[k], "r"))) {
+      snprintf(buf, len, "-options_file %s: %s", hc_options_files[k], strerror(errno));
+      return;
+    }
+    fclose(f);
+  }
+  for (int k = 0; k < hc_noptions_files && !name; k++)
+    if (strstr(mess, hc_options_files[k])) name = hc_options_files[k];
+  if (!name && hc_noptions_files == 1) name = hc_options_files[0];
+  if (name)
+    snprintf(buf, len, "-options_file %s: %s", name, mess);
+  else if (hc_noptions_files)
+    snprintf(buf, len, "-options_file: %s", mess);
+  else
+    snprintf(buf, len, "%s", mess);
+  for (char *c = buf; *c; c++) /* a binary file's bytes, quoted by PETSc */
+    if (!isprint((unsigned char)*c)) *c = '?';
+}
+
 static PetscErrorCode HcErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
                                      PetscErrorType p, const char *mess, void *ctx)
 {
@@ -45,6 +77,19 @@ static PetscErrorCode HcErrorHandler(MPI_Comm comm, int line, const char *fun, c
 
   if (p != PETSC_ERROR_INITIAL) return n;
   if (ctx) PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, NULL);
+  if (hc_initializing) { /* every rank reads the options file; rank 0 speaks */
+    int  init = 0;
+    char text[PETSC_MAX_PATH_LEN + 512];
+
+    MPI_Initialized(&init);
+    if (init) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (!rank) {
+      HcOptionsFileMessage(mess ? mess : "", text, sizeof(text));
+      fprintf(stderr, "hycast %s: error: %s\n", hc_command_name, text);
+      fflush(stderr);
+    }
+    return n;
+  }
   MPI_Comm_size(comm, &size);
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &wsize);
@@ -83,12 +128,22 @@ int main(int argc, char **argv)
   argc--;
   argv++;
   HcHelpFilterInstall(&argc, argv);
-  ierr = PetscInitialize(&argc, &argv, NULL, NULL);
+  /* the name unquoted, so that optionnames.c does not count PETSc's -options_* among hycast's options */
+  for (int k = 1; k + 1 < argc; k++)
+    if (argv[k][0] == '-' && !strcmp(argv[k] + 1, "options_file") && hc_noptions_files < 16)
+      hc_options_files[hc_noptions_files++] = argv[k + 1];
+  for (int k = 1; k < argc; k++) traceback = traceback || !strcmp(argv[k], "-hc_traceback");
+  hc_initializing = 1;
+  if (PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL)) return 1;
+  ierr            = PetscInitialize(&argc, &argv, NULL, NULL);
+  hc_initializing = 0;
   if (ierr) return 1;
   /* progress lines must reach a log file or a pipe (tee, mpiexec's forwarding) as they are printed; after MPI_Init,
      which may set the stream's buffering itself */
   setvbuf(stdout, NULL, _IOLBF, 0);
-  ierr = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
+  traceback = PETSC_FALSE;
+  ierr      = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
+  if (!ierr) ierr = PetscPopErrorHandler();
   if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   HcHelpFilterFinish(PETSC_COMM_WORLD);

@@ -385,8 +385,9 @@ PetscErrorCode HcModelWrite(HcModel model, const char path[])
   PetscFunctionReturn(0);
 }
 
-/* Read a text attribute on rank 0 and broadcast it ("" if absent). */
-static PetscErrorCode HcReadTextAttribute_Private(MPI_Comm comm, int nc, const char name[], char buf[], size_t len)
+/* Read a text attribute of model file path on rank 0 and broadcast it ("" if absent); a refused one closes the file. */
+static PetscErrorCode HcReadTextAttribute_Private(MPI_Comm comm, const char path[], int nc, const char name[], char buf[],
+                                                  size_t len)
 {
   PetscMPIInt rank;
 
@@ -404,8 +405,9 @@ static PetscErrorCode HcReadTextAttribute_Private(MPI_Comm comm, int nc, const c
     }
   }
   PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)len, MPI_CHAR, 0, comm));
-  PetscCheck(buf[0] != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "model file: attribute %s is longer than %d characters", name,
-             (int)len - 1);
+  if (buf[0] == 1 && !rank) nc_close(nc);
+  PetscCheck(buf[0] != 1, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "model file %s: attribute %s is longer than %d characters, more than any model writes", path, name, (int)len - 1);
   PetscFunctionReturn(0);
 }
 
@@ -472,8 +474,8 @@ PetscErrorCode HcGridCreateFromModelFile(MPI_Comm comm, const char path[], HcGri
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(HcOpenModelFile_Private(comm, path, &nc));
-  PetscCall(HcReadTextAttribute_Private(comm, nc, "grid_type", type, sizeof(type)));
-  PetscCall(HcReadTextAttribute_Private(comm, nc, "fields", fields, sizeof(fields)));
+  PetscCall(HcReadTextAttribute_Private(comm, path, nc, "grid_type", type, sizeof(type)));
+  PetscCall(HcReadTextAttribute_Private(comm, path, nc, "fields", fields, sizeof(fields)));
   if (!rank) {
     int    d;
     size_t n;
@@ -648,8 +650,8 @@ PetscErrorCode HcModelCreateFromFile(HcGrid grid, const char path[], const char 
 
   PetscFunctionBegin;
   PetscCall(HcOpenModelFile_Private(grid->comm, path, &nc));
-  PetscCall(HcReadTextAttribute_Private(grid->comm, nc, "model_architecture", arch, sizeof(arch)));
-  PetscCall(HcReadTextAttribute_Private(grid->comm, nc, "fields", fields, sizeof(fields)));
+  PetscCall(HcReadTextAttribute_Private(grid->comm, path, nc, "model_architecture", arch, sizeof(arch)));
+  PetscCall(HcReadTextAttribute_Private(grid->comm, path, nc, "fields", fields, sizeof(fields)));
   {
     PetscMPIInt rank;
 

@@ -7,6 +7,7 @@
    for another; cells that are land only because one field is absent there are counted per field and reported.
    Reading a state afterwards reads the slab of one time step per field. */
 #include <ctype.h>
+#include <stdint.h>
 #include <hycast/private/ioimpl.h>
 
 const char *const        HcReaderFills[] = {"none", "zero", "mean", "HcReaderFill", "HC_FILL_", NULL};
@@ -611,6 +612,29 @@ static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char
 
 /* ---------------------------------------------------------------- horizontal selection */
 
+/* A value is usable when it is finite and so is its square: losses, norms and variances of the data must not overflow. */
+static PetscBool HcValueSane_Private(PetscReal x)
+{
+  return !PetscIsInfOrNanReal(x) && !PetscIsInfOrNanReal(x * x) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* Coordinate values c[0..n) of variable v's axis 'what' (coordinate variable cname) are all usable. */
+static PetscErrorCode HcCoordinateCheck_Private(HcReader r, const HcNCVar *v, const char what[], const char cname[], PetscInt n,
+                                                const PetscReal c[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscCheck(!PetscIsNanReal(c[i]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': %s coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name, what,
+               cname, i);
+    PetscCheck(HcValueSane_Private(c[i]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': %s coordinate '%s' has the value %g at index %" PetscInt_FMT
+               ", out of range: coordinates must be finite and at most %g in magnitude",
+               v->file->path, v->name, what, cname, (double)c[i], i, (double)PetscSqrtReal(PETSC_MAX_REAL));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* First index where the sequence stops being strictly monotonic in the direction of its first step, or -1. */
 static PetscInt HcMonotonicBreak_Private(PetscInt n, const PetscReal c[])
 {
@@ -619,6 +643,19 @@ static PetscInt HcMonotonicBreak_Private(PetscInt n, const PetscReal c[])
   for (PetscInt i = 1; i < n; i++)
     if (up ? !(c[i] > c[i - 1]) : !(c[i] < c[i - 1])) return i;
   return -1;
+}
+
+/* A box that selects no cell although it lies inside the file's extent is narrower than the spacing of the centres
+   around it; say so rather than "outside". */
+static PetscErrorCode HcBoxBetweenCentres_Private(HcReader r, const HcNCVar *v, const char what[], PetscReal lo, PetscReal hi,
+                                                  PetscReal below, PetscReal above, PetscBool between)
+{
+  PetscFunctionBegin;
+  PetscCheck(!between, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: variable '%s': the box (%s %g to %g) selects no cell: it lies between the cell centres %g and %g (%g apart); a "
+             "box must contain at least one cell centre",
+             v->file->path, v->name, what, (double)lo, (double)hi, (double)below, (double)above, (double)(above - below));
+  PetscFunctionReturn(0);
 }
 
 /* Select cells of one axis: file coordinates raw[], box [lo, hi] (hasbox), stride s.  Longitudes may wrap once in the
@@ -636,10 +673,7 @@ static PetscErrorCode HcAxisSelect_Private(HcReader r, const HcNCVar *v, int d, 
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc3(n, &u, n, &val, n, &ord));
-  for (PetscInt i = 0; i < n; i++)
-    PetscCheck(!PetscIsInfOrNanReal(raw[i]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: variable '%s': %s coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name, what,
-               ax->coord, i);
+  PetscCall(HcCoordinateCheck_Private(r, v, what, ax->coord, n, raw));
   /* file order -> increasing order (ord[k] = file index of the k-th smallest) */
   for (PetscInt i = 0; i < n; i++) u[i] = raw[i];
   if (lon)
@@ -700,6 +734,16 @@ static PetscErrorCode HcAxisSelect_Private(HcReader r, const HcNCVar *v, int d, 
       ax->idx[nsel] = ord[k];
       ax->c[nsel++] = x[k];
     }
+    if (!nsel) { /* the nearest centres below and above the box: neighbours when the box falls between two centres */
+      PetscInt below = 0, above = 0;
+
+      for (PetscInt k = 1; k < n; k++) {
+        if (x[k] > x[below]) below = k;
+        if (x[k] < x[above]) above = k;
+      }
+      PetscCall(HcBoxBetweenCentres_Private(r, v, what, lo, hi, val[below], val[above] + (above < below ? 360 : 0),
+                                            above == below + 1 || (periodic && below == n - 1 && above == 0)));
+    }
     PetscCheck(nsel, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "%s: variable '%s': the box longitudes %g to %g are outside the file's longitudes %g to %g", v->file->path,
                v->name, (double)lo, (double)hi, (double)val[0], (double)val[n - 1]);
@@ -716,6 +760,12 @@ static PetscErrorCode HcAxisSelect_Private(HcReader r, const HcNCVar *v, int d, 
         ax->idx[nsel] = ord[k];
         ax->c[nsel++] = val[k];
       }
+    if (!nsel && lo > val[0] && hi < val[n - 1]) {
+      PetscInt k = 0;
+
+      while (val[k + 1] < lo) k++;
+      PetscCall(HcBoxBetweenCentres_Private(r, v, what, lo, hi, val[k], val[k + 1], PETSC_TRUE));
+    }
     PetscCheck(nsel, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "%s: variable '%s': the box %s %g to %g is outside the file's %s %g to %g", v->file->path, v->name, what,
                (double)lo, (double)hi, what, (double)val[0], (double)val[n - 1]);
@@ -808,10 +858,7 @@ static PetscErrorCode HcNCVarTime_Private(HcReader r, HcNCVar *v)
     HcCallNetCDF(r->comm, v->file->path, tname, nc_get_var_double(v->file->ncid, cvar, v->tfile));
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "units", units, sizeof(units)));
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "calendar", calendar, sizeof(calendar)));
-    for (PetscInt k = 0; k < v->ntfile; k++)
-      PetscCheck(!PetscIsInfOrNanReal(v->tfile[k]), r->comm, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: variable '%s': time coordinate '%s' has a missing value at index %" PetscInt_FMT, v->file->path, v->name,
-                 tname, k);
+    PetscCall(HcCoordinateCheck_Private(r, v, "time", tname, v->ntfile, v->tfile));
     if (units[0])
       v->tfrom = HC_TIME_FROM_FILE;
     else {
@@ -1059,10 +1106,51 @@ static PetscInt HcNCVarSlabs_Private(HcReader r, const HcNCVar *v)
   return (v->pos[HC_ROLE_E] >= 0 ? r->nenv : 1) * (v->hastime ? r->nt : 1);
 }
 
+/* Where a value of field v lies: "lon 10, lat 5 (cell 2, 3), time step 4 (2000-01-05)" and the environment if several.
+   Slab is env * nt + k, as in HcScan. */
+static PetscErrorCode HcReaderCellText_Private(HcReader r, const HcNCVar *v, PetscInt i, PetscInt j, PetscInt slab, char buf[],
+                                               size_t len)
+{
+  const PetscInt e = slab / r->nt, k = slab % r->nt;
+  const char    *xw = v->type == HC_GRID_LATLON ? "lon" : "x", *yw = v->type == HC_GRID_LATLON ? "lat" : "y";
+  char           when[128] = "", envtxt[64] = "";
+
+  PetscFunctionBegin;
+  if (v->timeunits) PetscCall(HcTimeAxisFormat_Private(&v->tax, r->times[k], when, sizeof(when)));
+  if (r->nenv > 1) PetscCall(PetscSNPrintf(envtxt, sizeof(envtxt), ", environment %" PetscInt_FMT, e));
+  PetscCall(PetscSNPrintf(buf, len,
+                          "%s %g, %s %g (cell %" PetscInt_FMT ", %" PetscInt_FMT "), time step %" PetscInt_FMT "%s%s%s%s", xw,
+                          (double)v->ax[0].c[i], yw, (double)v->ax[1].c[j], i, j, v->hastime ? r->t0 + k : 0, when[0] ? " (" : "",
+                          when, when[0] ? ")" : "", envtxt));
+  PetscFunctionReturn(0);
+}
+
+/* Stop at the first value (slab, then cell in natural order) that is not sane; bad is this rank's first, key -1 if none. */
+static PetscErrorCode HcReaderReportInsane_Private(HcReader r, const HcNCVar *v, PetscInt64 key, PetscReal bad)
+{
+  const PetscInt64 ncell = (PetscInt64)v->ax[0].n * v->ax[1].n;
+  PetscInt64       gkey  = key < 0 ? INT64_MAX : key;
+  PetscReal        val;
+  char             where[256];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gkey, 1, MPIU_INT64, MPI_MIN, r->comm));
+  if (gkey == INT64_MAX) PetscFunctionReturn(0);
+  val = key == gkey ? bad : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &val, 1, MPIU_REAL, MPI_SUM, r->comm));
+  PetscCall(HcReaderCellText_Private(r, v, (PetscInt)(gkey % ncell % v->ax[0].n), (PetscInt)(gkey % ncell / v->ax[0].n),
+                                     (PetscInt)(gkey / ncell), where, sizeof(where)));
+  SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
+          "%s: variable '%s': the value %g at %s is out of range: data values must be finite and at most %g in magnitude",
+          v->file->path, v->name, (double)val, where, (double)PetscSqrtReal(PETSC_MAX_REAL));
+}
+
 static PetscErrorCode HcReaderScanVariable_Private(HcReader r, HcNCVar *v, PetscInt c, HcScan *sc)
 {
   const PetscInt nloc = r->xm * r->ym, ne = v->pos[HC_ROLE_E] >= 0 ? r->nenv : 1, nk = v->hastime ? r->nt : 1;
-  PetscReal      mm[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
+  const PetscInt nx = v->ax[0].n, ny = v->ax[1].n;
+  PetscReal      mm[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL}, bad = 0;
+  PetscInt64     badkey = -1;
 
   PetscFunctionBegin;
   for (PetscInt e = 0; e < ne; e++) {
@@ -1076,6 +1164,13 @@ static PetscErrorCode HcReaderScanVariable_Private(HcReader r, HcNCVar *v, Petsc
             sc->first[at] = e * r->nt + k;
             sc->why[at]   = r->kind[q];
           }
+        } else if (!HcValueSane_Private(r->slab[q])) {
+          const PetscInt64 key = ((PetscInt64)(e * r->nt + k) * ny + r->ys + q / r->xm) * nx + r->xs + q % r->xm;
+
+          if (badkey < 0 || key < badkey) {
+            badkey = key;
+            bad    = r->slab[q];
+          }
         } else {
           sc->sum[at] += r->slab[q];
           mm[0] = PetscMin(mm[0], r->slab[q]);
@@ -1084,6 +1179,7 @@ static PetscErrorCode HcReaderScanVariable_Private(HcReader r, HcNCVar *v, Petsc
       }
     }
   }
+  PetscCall(HcReaderReportInsane_Private(r, v, badkey, bad));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPI_MIN, r->comm));
   v->vmin = mm[0];
   v->vmax = -mm[1];
@@ -1126,19 +1222,14 @@ static PetscErrorCode HcReaderReportMissing_Private(HcReader r, const HcNCVar *v
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, info, 3, MPI_INT, MPI_MIN, r->comm));
     {
       const HcNCVar *v = &vars[info[0]];
-      const PetscInt e = info[1] / r->nt, k = info[1] % r->nt;
-      const char    *xw = v->type == HC_GRID_LATLON ? "lon" : "x", *yw = v->type == HC_GRID_LATLON ? "lat" : "y";
-      char           when[128] = "", envtxt[64] = "";
+      char           where[256];
 
-      if (v->timeunits) PetscCall(HcTimeAxisFormat_Private(&v->tax, r->times[k], when, sizeof(when)));
-      if (r->nenv > 1) PetscCall(PetscSNPrintf(envtxt, sizeof(envtxt), ", environment %" PetscInt_FMT, e));
+      PetscCall(HcReaderCellText_Private(r, v, i, j, info[1], where, sizeof(where)));
       SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
-              "%s: variable '%s': %s inside the ocean at %s %g, %s %g (cell %" PetscInt_FMT ", %" PetscInt_FMT
-              "), time step %" PetscInt_FMT "%s%s%s%s: '%s' has values at other steps%s in this cell, so it is not land. "
+              "%s: variable '%s': %s inside the ocean at %s: '%s' has values at other steps%s in this cell, so it is not land. "
               "Use -data_fill zero|mean to fill missing values",
-              v->file->path, v->name, info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", xw,
-              (double)v->ax[0].c[i], yw, (double)v->ax[1].c[j], i, j, v->hastime ? r->t0 + k : 0, when[0] ? " (" : "", when,
-              when[0] ? ")" : "", envtxt, v->name, r->nenv > 1 ? " or environments" : "");
+              v->file->path, v->name, info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", where, v->name,
+              r->nenv > 1 ? " or environments" : "");
     }
   }
   PetscFunctionReturn(0);

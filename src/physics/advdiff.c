@@ -1043,9 +1043,11 @@ static PetscErrorCode HcTermParametersChanged_AdvDiff(HcTerm term)
   PetscFunctionBegin;
   for (PetscInt c = 0; c < ad->nc; c++) {
     ad->K[c] = PetscExpReal(term->theta[c]);
+    /* a zero or infinite K comes from a log K that has run away (a diverging training), not from a user's value */
     PetscCheck(ad->K[c] > 0 && !PetscIsInfOrNanReal(ad->K[c]), term->comm, PETSC_ERR_FP,
-               "HcTerm '%s': diffusivity of field %s is %g (log K = %g)", term->name, term->grid->fieldnames[c], (double)ad->K[c],
-               (double)term->theta[c]);
+               "HcTerm '%s': the diffusivity of field %s is out of range: its parameter log K = %g gives K = %g; the parameter "
+               "has diverged (in a training: lower -train_lr)",
+               term->name, term->grid->fieldnames[c], (double)term->theta[c], (double)ad->K[c]);
   }
   if (!ad->velfield)
     PetscCheck(!PetscIsInfOrNanReal(term->theta[ad->nc]) && !PetscIsInfOrNanReal(term->theta[ad->nc + 1]), term->comm,

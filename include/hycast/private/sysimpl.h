@@ -22,4 +22,18 @@ PETSC_INTERN PetscLogEvent HC_MeanMLPApply, HC_MeanMLPJacobian, HC_MeanMLPJacobi
 PETSC_INTERN PetscLogEvent HC_SeasonalApply, HC_SeasonalJacobian, HC_SeasonalJacobianT, HC_SeasonalParamJacobian,
     HC_SeasonalParamJacobianT;
 
+/* Integer options with their text range-checked before PETSc parses it (PETSc 3.18 wraps values beyond PetscInt). */
+PETSC_INTERN PetscErrorCode HcOptionsInt_Private(PetscOptionItems *, const char[], const char[], const char[], PetscInt,
+                                                 PetscInt *, PetscBool *, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode HcOptionsIntArray_Private(PetscOptionItems *, const char[], const char[], const char[], PetscInt[],
+                                                      PetscInt *, PetscBool *);
+#undef PetscOptionsInt
+#undef PetscOptionsBoundedInt
+#undef PetscOptionsRangeInt
+#undef PetscOptionsIntArray
+#define PetscOptionsInt(a, b, c, d, e, f)            HcOptionsInt_Private(PetscOptionsObject, a, b, c, d, e, f, PETSC_MIN_INT, PETSC_MAX_INT)
+#define PetscOptionsBoundedInt(a, b, c, d, e, f, g)  HcOptionsInt_Private(PetscOptionsObject, a, b, c, d, e, f, g, PETSC_MAX_INT)
+#define PetscOptionsRangeInt(a, b, c, d, e, f, g, h) HcOptionsInt_Private(PetscOptionsObject, a, b, c, d, e, f, g, h)
+#define PetscOptionsIntArray(a, b, c, d, e, f)       HcOptionsIntArray_Private(PetscOptionsObject, a, b, c, d, e, f)
+
 #endif
