@@ -91,6 +91,11 @@ case $case in
   state-truncated)  resume; head -c 500 "$tmp/state.nc" > "$tmp/strunc.nc"; args=(-train_resume "$tmp/strunc.nc") ;;
   state-text)       resume; echo "epoch 3" > "$tmp/state.txt"; args=(-train_resume "$tmp/state.txt") ;;
   state-missing)    resume; args=(-train_resume "$tmp/nostate.nc") ;;
+  state-altered)    resume; size=$(stat -c %s "$tmp/state.nc") # one byte of the last parameter values changed
+                    printf '\x55' | dd of="$tmp/state.nc" bs=1 seek=$((size - 3)) conv=notrunc 2> /dev/null
+                    args=(-train_resume "$tmp/state.nc") ;;
+  state-other)      resume; cmd=("${cmd[@]}" -train_lr 0.02); args=(-train_resume "$tmp/state.nc") ;;
+  train-log-full)   gen; cmd=("${train[@]}" -train_epochs 1); args=(-train_log /dev/full) ;;
   # --- outputs
   unwritable)       nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst)
                     if [ "$(id -u)" = 0 ]; then out=/sys/hycast-test-output.nc   # root writes anywhere but in /sys

@@ -176,14 +176,14 @@ static int HcHashAttribute_Private(int nc, int var, const char name[], unsigned 
   return err;
 }
 
-static int HcModelFileDigest_Private(int nc, unsigned long long *digest)
+/* The digest of a NetCDF file: the global attributes named (absent ones hash as their name alone), then every variable
+   in file order (name, attributes, values as doubles).  Model files and training states carry it (HcNetCDFStamp). */
+int HcNetCDFDigest(int nc, const char *const globals[], int nglobals, unsigned long long *digest)
 {
-  static const char *const globals[] = {"title",       "model_architecture", "fields",         "grid_type",
-                                        "grid_radius", "grid_periodic_x",    "grid_periodic_y"};
-  unsigned long long       h         = 0xcbf29ce484222325ULL;
-  int                      nvars, err;
+  unsigned long long h = 0xcbf29ce484222325ULL;
+  int                nvars, err;
 
-  for (size_t k = 0; k < sizeof(globals) / sizeof(globals[0]); k++)
+  for (int k = 0; k < nglobals; k++)
     if ((err = HcHashAttribute_Private(nc, NC_GLOBAL, globals[k], &h))) return err;
   if ((err = nc_inq_nvars(nc, &nvars))) return err;
   for (int v = 0; v < nvars; v++) {
@@ -215,15 +215,15 @@ static int HcModelFileDigest_Private(int nc, unsigned long long *digest)
   return NC_NOERR;
 }
 
-/* Put the digest of a closed model file into it (called on the temporary file, before the rename). */
-static int HcModelFileStamp_Private(const char tmp[])
+/* Put the digest of a closed file into it as the attribute hycast_checksum (on the temporary file, before the rename). */
+int HcNetCDFStamp(const char tmp[], const char *const globals[], int nglobals)
 {
   unsigned long long digest;
   char               hex[32];
   int                nc, err;
 
   if ((err = nc_open(tmp, NC_NOWRITE, &nc))) return err;
-  err = HcModelFileDigest_Private(nc, &digest);
+  err = HcNetCDFDigest(nc, globals, nglobals, &digest);
   nc_close(nc);
   if (err) return err;
   snprintf(hex, sizeof(hex), "fnv1a64:%016llx", digest);
@@ -234,6 +234,25 @@ static int HcModelFileStamp_Private(const char tmp[])
   nc_close(nc);
   return err;
 }
+
+/* Does an open file's hycast_checksum match its contents?  1 yes, 0 no, -1 it has none, -2 it cannot be read. */
+int HcNetCDFCheckStamp(int nc, const char *const globals[], int nglobals)
+{
+  char               stored[64] = "", hex[32];
+  size_t             n;
+  unsigned long long digest;
+
+  if (nc_inq_attlen(nc, NC_GLOBAL, HC_CHECKSUM_ATTR, &n) || n >= sizeof(stored) ||
+      nc_get_att_text(nc, NC_GLOBAL, HC_CHECKSUM_ATTR, stored))
+    return -1;
+  if (HcNetCDFDigest(nc, globals, nglobals, &digest)) return -2;
+  snprintf(hex, sizeof(hex), "fnv1a64:%016llx", digest);
+  return strcmp(stored, hex) ? 0 : 1;
+}
+
+static const char *const hc_model_globals[] = {"title",       "model_architecture", "fields",         "grid_type",
+                                               "grid_radius", "grid_periodic_x",    "grid_periodic_y"};
+#define HC_MODEL_NGLOBALS ((int)(sizeof(hc_model_globals) / sizeof(hc_model_globals[0])))
 
 /* Rank 0 writes the whole file under a temporary name in the same directory and renames it at the end. */
 static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[], const char tmp[], const PetscScalar *mask,
@@ -335,7 +354,7 @@ static PetscErrorCode HcModelWriteFile_Private(HcModel model, const char path[],
   }
   *ncout = -1;
   HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", nc_close(nc));
-  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", HcModelFileStamp_Private(tmp));
+  HcCallNetCDF(PETSC_COMM_SELF, path, "(model file)", HcNetCDFStamp(tmp, hc_model_globals, HC_MODEL_NGLOBALS));
   PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "model file %s: cannot rename the temporary file %s",
              path, tmp);
   PetscFunctionReturn(0);
@@ -430,18 +449,12 @@ static PetscErrorCode HcOpenModelFile_Private(MPI_Comm comm, const char path[], 
       if (strncmp(title, "hycast model", 12))
         err = -1;
       else {
-        char               stored[64] = "", hex[32];
-        unsigned long long digest;
+        const int stamp = HcNetCDFCheckStamp(*nc, hc_model_globals, HC_MODEL_NGLOBALS);
 
-        if (nc_inq_attlen(*nc, NC_GLOBAL, HC_CHECKSUM_ATTR, &n) || n >= sizeof(stored) ||
-            nc_get_att_text(*nc, NC_GLOBAL, HC_CHECKSUM_ATTR, stored))
+        if (stamp == -1)
           err = -2;
-        else if (HcModelFileDigest_Private(*nc, &digest))
-          err = -3; /* a variable cannot be read: truncated */
-        else {
-          snprintf(hex, sizeof(hex), "fnv1a64:%016llx", digest);
-          if (strcmp(stored, hex)) err = -3;
-        }
+        else if (stamp != 1)
+          err = -3; /* altered, or a variable cannot be read: truncated */
       }
       if (err != NC_NOERR) nc_close(*nc);
     }

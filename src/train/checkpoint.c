@@ -7,7 +7,11 @@
 #include <hycast/private/trainimpl.h>
 #include <hycast/private/ioimpl.h>
 
-static const char *const hc_state_scalars[] = {"epoch",
+/* The global attributes read back: the title, the configuration and the scalars of the state; the checksum covers them
+   and every variable. */
+static const char *const hc_state_globals[] = {"title",
+                                               "configuration",
+                                               "epoch",
                                                "batch",
                                                "step",
                                                "failed_steps",
@@ -20,7 +24,9 @@ static const char *const hc_state_scalars[] = {"epoch",
                                                "tao_function_evaluations",
                                                "tao_history_exact",
                                                "tao_history_length"};
-#define HC_NSTATE 13
+#define HC_STATE_NGLOBALS ((int)(sizeof(hc_state_globals) / sizeof(hc_state_globals[0])))
+static const char *const *const hc_state_scalars = hc_state_globals + 2;
+#define HC_NSTATE (HC_STATE_NGLOBALS - 2)
 
 static void HcTrainerPackScalars_Private(HcTrainer tr, double s[HC_NSTATE])
 {
@@ -104,6 +110,7 @@ static PetscErrorCode HcTrainerWriteState_Private(HcTrainer tr, const char file[
     *nc = -1; /* gone, even when the close failed */
     HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", err);
   }
+  HcCallNetCDF(PETSC_COMM_SELF, file, "(training state)", HcNetCDFStamp(tmp, hc_state_globals, HC_STATE_NGLOBALS));
   PetscCheck(!rename(tmp, file), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename the temporary file %s", file, tmp);
   PetscFunctionReturn(0);
 }
@@ -214,6 +221,23 @@ static PetscErrorCode HcTrainerReadState_Private(HcTrainer tr, int nc, const cha
   s[10] = 0;
   s[11] = 1;
   s[12] = -1;
+  {
+    char      title[64] = "";
+    const int stamp     = HcNetCDFCheckStamp(nc, hc_state_globals, HC_STATE_NGLOBALS);
+
+    if (nc_inq_attlen(nc, NC_GLOBAL, "title", &alen) || alen >= sizeof(title) || nc_get_att_text(nc, NC_GLOBAL, "title", title) ||
+        strncmp(title, "hycast training state", 21)) {
+      *ok = 0;
+      PetscCall(PetscSNPrintf(msg, len, "not a hycast training state (no title 'hycast training state')"));
+    } else if (stamp == -1) {
+      *ok = 0;
+      PetscCall(PetscSNPrintf(msg, len, "it has no checksum (saved by an older hycast, or altered): start the training again"));
+    } else if (stamp != 1) {
+      *ok = 0;
+      PetscCall(PetscSNPrintf(msg, len, "its checksum does not match its contents: the file is truncated or altered"));
+    }
+    if (!*ok) PetscFunctionReturn(0);
+  }
   for (int k = 0; k < HC_NSTATE && *ok; k++)
     if (nc_get_att_double(nc, NC_GLOBAL, hc_state_scalars[k], &s[k]) != NC_NOERR && k < 10) {
       *ok = 0;
@@ -333,7 +357,8 @@ PetscErrorCode HcTrainerLoadState(HcTrainer tr, const char file[])
 
     if (err != NC_NOERR) {
       ok = 0;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "%s", nc_strerror(err)));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot be opened as NetCDF (%s): missing, truncated or not a training state",
+                              nc_strerror(err)));
     } else {
       PetscCall(HcTrainerReadState_Private(tr, nc, now, s, buf, &hist, &ok, msg, sizeof(msg)));
       nc_close(nc);

@@ -3,8 +3,10 @@
 #define _POSIX_C_SOURCE 200809L /* sigaction */
 #include <math.h>
 #include <signal.h>
+#include <errno.h>
 #include <ctype.h>
 #include <hycast/private/trainimpl.h>
+#include <hycast/private/ioimpl.h>
 
 const char *const        HcLossTypes[]      = {"erm", "aphynity", "leads", "vrex", "HcLossType", "HC_LOSS_", NULL};
 const char *const        HcSplits[]         = {"train", "validation", "test", "HcSplit", "HC_SPLIT_", NULL};
@@ -590,6 +592,8 @@ static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, si
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTrainerLogFlush_Private(HcTrainer);
+
 /* One progress line (and one CSV line): epoch, losses, gradient norm, lambda, physical parameters, time, ETA.  A
    training loss that could not be computed (no batch of the epoch, a failed TAO point) shows as n/a; a validation
    where windows failed as failed k/n (the CSV has inf). */
@@ -623,8 +627,30 @@ PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal t
     PetscCall(PetscFPrintf(tr->world, tr->log, "%" PetscInt_FMT ",%.10e,%.10e,%.6e,%.6e,%.6e,%.3f%s\n", epoch, (double)train,
                            (double)val, (double)gnorm, (double)tr->lambda, (double)HcTrainerLearningRate_Private(tr),
                            (double)elapsed, phys));
-    if (tr->log) fflush(tr->log);
   }
+  if (tr->logfile[0]) PetscCall(HcTrainerLogFlush_Private(tr)); /* collective: tr->log is open on rank 0 only */
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the CSV log's lines reached the file (a full disk shows here, not in fprintf), or one error naming it. */
+static PetscErrorCode HcTrainerLogFlush_Private(HcTrainer tr)
+{
+  int err = 0;
+
+  PetscFunctionBegin;
+  char msg[256] = "";
+
+  errno = 0;
+  if (tr->log && (fflush(tr->log) || ferror(tr->log))) {
+    /* PetscFPrintf() flushes too, so errno may be gone by now */
+    err = 1;
+    PetscCall(
+        PetscSNPrintf(msg, sizeof(msg), "%s",
+                      HcFileSystemFull(tr->logfile) ? "no space left on device" : (errno ? strerror(errno) : "a write error")));
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, tr->world));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, tr->world));
+  PetscCheck(!err, tr->world, PETSC_ERR_FILE_WRITE, "-train_log %s: cannot write: %s", tr->logfile, msg);
   PetscFunctionReturn(0);
 }
 
@@ -648,6 +674,7 @@ static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
     }
     PetscCall(PetscFPrintf(tr->world, tr->log, "\n"));
   }
+  PetscCall(HcTrainerLogFlush_Private(tr));
   PetscFunctionReturn(0);
 }
 
@@ -686,12 +713,20 @@ PetscErrorCode HcTrainerPollSignal_Private(HcTrainer tr, const char where[], Pet
   PetscFunctionReturn(0);
 }
 
+/* A real as text that reads back as the same number, as short as that allows (0.05, not 0.050000000000000003). */
+static const char *HcRealText_Private(PetscReal x, char buf[32])
+{
+  snprintf(buf, 32, "%.15g", (double)x);
+  if (strtod(buf, NULL) != (double)x) snprintf(buf, 32, "%.17g", (double)x);
+  return buf;
+}
+
 /* Everything that shapes a training state, one "key=value" line each (the key names the option, or the data): a state
    resumes only under the configuration it was saved with.  -train_epochs is not in it (a run may be extended), unless
    the cosine schedule depends on it. */
 PetscErrorCode HcTrainerConfiguration_Private(HcTrainer tr, char buf[], size_t len)
 {
-  char line[4096], arch[8192], *tok, *save, *opts;
+  char line[4096], arch[8192], *tok, *save, *opts, rt[4][32];
 
   PetscFunctionBegin;
   buf[0] = 0;
@@ -724,7 +759,7 @@ PetscErrorCode HcTrainerConfiguration_Private(HcTrainer tr, char buf[], size_t l
   HC_ADD("-train_optimizer=%s", HcOptimizerTypes[tr->opt]);
   HC_ADD("-train_window=%" PetscInt_FMT, tr->K);
   HC_ADD("-train_window_stride=%" PetscInt_FMT, tr->wstride);
-  HC_ADD("-train_split=%.17g,%.17g", (double)tr->split[0], (double)tr->split[1]);
+  HC_ADD("-train_split=%s,%s", HcRealText_Private(tr->split[0], rt[0]), HcRealText_Private(tr->split[1], rt[1]));
   HC_ADD("-train_max_windows=%" PetscInt_FMT, tr->maxwin);
   HC_ADD("-train_batch=%" PetscInt_FMT, tr->batch);
   HC_ADD("-train_seed=%" PetscInt_FMT, tr->seed);
@@ -736,21 +771,21 @@ PetscErrorCode HcTrainerConfiguration_Private(HcTrainer tr, char buf[], size_t l
   }
   HC_ADD("-train_params=%s", tr->nblocks ? arch : "all");
   if (tr->opt == HC_OPTIMIZER_ADAM) {
-    HC_ADD("-train_lr=%.17g", (double)tr->lr);
+    HC_ADD("-train_lr=%s", HcRealText_Private(tr->lr, rt[0]));
     HC_ADD("-train_lr_schedule=%s", HcLRSchedules[tr->schedule]);
-    if (tr->schedule == HC_LR_COSINE) HC_ADD("-train_lr_min=%.17g", (double)tr->lrmin);
+    if (tr->schedule == HC_LR_COSINE) HC_ADD("-train_lr_min=%s", HcRealText_Private(tr->lrmin, rt[0]));
     if (tr->schedule == HC_LR_COSINE) HC_ADD("-train_epochs=%" PetscInt_FMT, tr->epochs);
-    if (tr->schedule == HC_LR_EXPONENTIAL) HC_ADD("-train_lr_decay=%.17g", (double)tr->lrdecay);
-    HC_ADD("-train_clip=%.17g", (double)tr->clip);
-    HC_ADD("-train_adam_beta1=%.17g", (double)tr->beta1);
-    HC_ADD("-train_adam_beta2=%.17g", (double)tr->beta2);
+    if (tr->schedule == HC_LR_EXPONENTIAL) HC_ADD("-train_lr_decay=%s", HcRealText_Private(tr->lrdecay, rt[0]));
+    HC_ADD("-train_clip=%s", HcRealText_Private(tr->clip, rt[0]));
+    HC_ADD("-train_adam_beta1=%s", HcRealText_Private(tr->beta1, rt[0]));
+    HC_ADD("-train_adam_beta2=%s", HcRealText_Private(tr->beta2, rt[0]));
   }
   if (tr->loss == HC_LOSS_APHYNITY) {
-    HC_ADD("-train_aphynity_lambda=%.17g", (double)tr->lambda0);
-    HC_ADD("-train_aphynity_tau=%.17g", (double)tr->tau);
+    HC_ADD("-train_aphynity_lambda=%s", HcRealText_Private(tr->lambda0, rt[0]));
+    HC_ADD("-train_aphynity_tau=%s", HcRealText_Private(tr->tau, rt[0]));
   }
-  if (tr->loss == HC_LOSS_LEADS) HC_ADD("-train_leads_penalty=%.17g", (double)tr->leadsmu);
-  if (tr->loss == HC_LOSS_VREX) HC_ADD("-train_vrex_beta=%.17g", (double)tr->vrexbeta);
+  if (tr->loss == HC_LOSS_LEADS) HC_ADD("-train_leads_penalty=%s", HcRealText_Private(tr->leadsmu, rt[0]));
+  if (tr->loss == HC_LOSS_VREX) HC_ADD("-train_vrex_beta=%s", HcRealText_Private(tr->vrexbeta, rt[0]));
   /* TAO's own options (its type, line search, memory), as given; a value follows a name unless the next token is a
      name itself (a negative number is a value) */
   PetscCall(PetscOptionsGetAll(NULL, &opts));
@@ -773,10 +808,11 @@ PetscErrorCode HcTrainerConfiguration_Private(HcTrainer tr, char buf[], size_t l
   }
   HC_ADD("-data_vars=%s", arch);
   for (PetscInt e = 0; e < tr->nenv; e++)
-    HC_ADD("data environment %" PetscInt_FMT "=%s: %" PetscInt_FMT " observations, t = %.17g .. %.17g", e, tr->env[e].name,
-           tr->env[e].nt, (double)tr->env[e].t[0], (double)tr->env[e].t[tr->env[e].nt - 1]);
+    HC_ADD("data environment %" PetscInt_FMT "=%s: %" PetscInt_FMT " observations, t = %s .. %s", e, tr->env[e].name,
+           tr->env[e].nt, HcRealText_Private(tr->env[e].t[0], rt[0]), HcRealText_Private(tr->env[e].t[tr->env[e].nt - 1], rt[1]));
   for (PetscInt c = 0; c < tr->nc; c++)
-    HC_ADD("data normalisation of %s=mean %.17g, scale %.17g", tr->grid->fieldnames[c], (double)tr->mean[c], (double)tr->std[c]);
+    HC_ADD("data normalisation of %s=mean %s, scale %s", tr->grid->fieldnames[c], HcRealText_Private(tr->mean[c], rt[0]),
+           HcRealText_Private(tr->std[c], rt[1]));
 #undef HC_ADD
   PetscCheck(strlen(buf) + 1 < len, tr->comm, PETSC_ERR_SUP, "HcTrainer: the configuration of the training state is too long");
   PetscFunctionReturn(0);

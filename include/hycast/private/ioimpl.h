@@ -48,5 +48,9 @@ PETSC_INTERN PetscErrorCode HcTimeAxisSetUp_Private(MPI_Comm, const char[], cons
 PETSC_INTERN PetscErrorCode HcTimeAxisParseDate_Private(MPI_Comm, const HcTimeAxis *, const char[], const char[], PetscReal *);
 PETSC_INTERN PetscErrorCode HcTimeAxisFormat_Private(const HcTimeAxis *, PetscReal, char[], size_t);
 PETSC_INTERN PetscErrorCode HcTimeAxisOffset_Private(MPI_Comm, const HcTimeAxis *, const HcTimeAxis *, PetscReal *);
+/* a digest of a NetCDF file's named global attributes and every variable, kept in its attribute hycast_checksum */
+PETSC_INTERN int HcNetCDFDigest(int, const char *const[], int, unsigned long long *);
+PETSC_INTERN int HcNetCDFStamp(const char[], const char *const[], int);
+PETSC_INTERN int HcNetCDFCheckStamp(int, const char *const[], int);
 
 #endif
