@@ -21,6 +21,10 @@ SHELL        := /bin/bash
 .DEFAULT_GOAL := all
 
 BUILD        ?= build
+# The shared data directory (real observations the tests and experiments read, never copied here): the one place its
+# default is set; tests and configs read the exported variable.
+HYCAST_DATA  ?= $(abspath $(CURDIR)/../shared/data)
+export HYCAST_DATA
 PYTHON       ?= /usr/bin/python3
 PKG_CONFIG   ?= pkg-config
 OPTFLAGS     ?= -O3 -g

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make experiment-ersst: monthly sea-surface temperature of the North Atlantic (NOAA ERSST v5, 2-degree grid;
-../shared/data/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.  The models run on the
+$HYCAST_DATA/ersst/sst.mnmean.nc) with the hybrid model against the known physics alone.  The models run on the
 Atlantic 90 W - 0, 0 - 66 N and are scored on the box 60-20 W, 20-56 N (configs/ersst.yaml).
 
  1-3. train 2010-01 .. 2018-12 three models from the same first guesses:
@@ -25,7 +25,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pipeline import ROOT, Pipeline, leads_of, markdown_table, skill  # noqa: E402
 
 out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "out", "ersst"))
-data = os.environ.get("ERSST", os.path.join(ROOT, "..", "shared", "data", "ersst", "sst.mnmean.nc"))
+if "ERSST" not in os.environ and "HYCAST_DATA" not in os.environ:
+    sys.exit("experiment-ersst: HYCAST_DATA is not set (make sets it; or give the file with ERSST=path)")
+data = os.environ.get("ERSST", os.path.join(os.environ.get("HYCAST_DATA", ""), "ersst", "sst.mnmean.nc"))
 if not os.path.exists(data):
     sys.exit(f"experiment-ersst: {data}: no such file (give the ERSST v5 file sst.mnmean.nc with ERSST=path)")
 cfg = os.path.join(ROOT, "configs", "ersst.yaml")

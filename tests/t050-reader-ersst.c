@@ -1,5 +1,5 @@
 static const char help[] =
-    "Real data: NOAA ERSST v5 (../shared/data/ersst/sst.mnmean.nc; skipped with a message when absent).  A North Atlantic\n"
+    "Real data: NOAA ERSST v5 ($HYCAST_DATA/ersst/sst.mnmean.nc; skipped with a message when absent).  A North Atlantic\n"
     "box read on all ranks equals, bitwise, the same box read by each rank alone; the global grid's land fraction is about\n"
     "31%; with -t_samples, prints sample values (SAMPLE step lon lat value) for t051-ersst.sh to compare with ncdump.\n";
 
@@ -18,7 +18,7 @@ static PetscErrorCode OpenBox(MPI_Comm comm, const char file[], PetscBool box, H
 
 int main(int argc, char **argv)
 {
-  char        file[PETSC_MAX_PATH_LEN] = "../shared/data/ersst/sst.mnmean.nc";
+  char        file[PETSC_MAX_PATH_LEN] = "";
   PetscBool   exists, samples = PETSC_FALSE;
   MPI_Comm    comm;
   PetscMPIInt rank;
@@ -31,10 +31,20 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsString("-t_file", "ERSST v5 file", "", file, file, sizeof(file), NULL));
   PetscCall(PetscOptionsBool("-t_samples", "Print sample values for the comparison with ncdump", "", samples, &samples, NULL));
   PetscOptionsEnd();
+  if (!file[0]) { /* the shared data directory, as make exports it */
+    const char *dir = getenv("HYCAST_DATA");
+
+    if (!dir) {
+      PetscCall(PetscPrintf(comm, "SKIPPED: HYCAST_DATA is not set (make sets it) and no -t_file given\n"));
+      PetscCall(PetscFinalize());
+      return 0;
+    }
+    PetscCall(PetscSNPrintf(file, sizeof(file), "%s/ersst/sst.mnmean.nc", dir));
+  }
   PetscCall(PetscTestFile(file, 'r', &exists));
   if (!exists) {
     PetscCall(
-        PetscPrintf(comm, "SKIPPED: %s not found (real ERSST data is user-supplied; see ../shared/data/README.md)\n", file));
+        PetscPrintf(comm, "SKIPPED: %s not found (real ERSST data is user-supplied in $HYCAST_DATA)\n", file));
     PetscCall(PetscFinalize());
     return 0;
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real data: ERSST v5 values read by hycast agree with values extracted independently by ncdump, and hycast info reports
-# the global land fraction as about 31%, the time units as the file's, and refuses -data_time_units (the file has units).  Skipped (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
+# the global land fraction as about 31%, the time units as the file's, and refuses -data_time_units (the file has units).  Skipped (with the reason) when $HYCAST_DATA/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
 HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)

@@ -3,7 +3,7 @@
 #  - windows that fail in evaluation: the MSE of the others and how many failed (never 4.5e307 standing for them), or
 #    "failed" when all did, with the first failure's reason; the model is still written (training itself succeeded);
 #  - the set-up lines: the data's own observation interval in s, min, h or days (6 h; 28 .. 31 days for monthly data,
-#    ERSST too when ../shared/data has it), never an interval the model was not given ("observation interval 1. = ");
+#    ERSST too when $HYCAST_DATA has it), never an interval the model was not given ("observation interval 1. = ");
 #    forecast's line likewise;
 #  - that made-up interval no longer decides the time step: data 0.1 s apart train with -model_max_substeps 5, which an
 #    interval of 1 (22 steps) would exceed.
@@ -111,7 +111,7 @@ grep "hycast forecast" "$tmp/fc.log"
 check "forecast: 3 monthly steps of 28 .. 31 days" \
   '[ $code = 0 ] && grep -q "^hycast forecast: .* from 2001-01-01, 3 step(s) of 28 .. 31 days (1 RK step(s) each)$" "$tmp/fc.log"'
 
-ersst=../shared/data/ersst/sst.mnmean.nc
+ersst=${HYCAST_DATA:-HYCAST_DATA-is-not-set}/ersst/sst.mnmean.nc
 if [ -r "$ersst" ]; then
   train -data_file "$ersst" -data_vars sst -data_box 299,341,19,57 -train_optimizer tao -train_epochs 0 -o "$tmp/ersst.nc" \
     > "$tmp/ersst.log" 2>&1
@@ -120,7 +120,7 @@ if [ -r "$ersst" ]; then
   check "ERSST (monthly, 2010-01 .. 2020-08): 30.43 days on average, 28 .. 31" \
     '[ $code = 0 ] && grep -q "^  observation interval 30.43 days on average (varies 28 .. 31 days over the data) = 1 step(s) of 28 .. 31 days$" "$tmp/ersst.log"'
 else
-  echo "  skipped: the ERSST part ($ersst not found; real data is user-supplied, see ../shared/data/README.md)"
+  echo "  skipped: the ERSST part ($ersst not found; real data is user-supplied in $HYCAST_DATA, set by make)"
 fi
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

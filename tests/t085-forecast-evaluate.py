@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """hycast forecast and evaluate end to end: forecast files open with xarray, carry CF attributes and the input's time
-units and calendar (synthetic data, and real ERSST data when ../shared/data has it), on the model's grid, on a finer
+units and calendar (synthetic data, and real ERSST data when $HYCAST_DATA has it), on the model's grid, on a finer
 grid and as an ensemble; evaluate scores them; bad input (incompatible fields, a grid outside the model's domain, a
 lead beyond the truth's time range, mismatched calendars, an unwritable output) ends with one clear message, a
 non-zero exit and no output file."""
@@ -133,7 +133,7 @@ for args, msg, product in bad:
     check(len(errline) == 1 and msg in errline[0] and "PETSC ERROR" not in out and not os.path.exists(path(product)),
           f"{args[0]}: {errline[0] if errline else out.strip()[-200:]}")
 
-ersst = os.path.join(root, "..", "shared", "data", "ersst", "sst.mnmean.nc")
+ersst = os.path.join(os.environ.get("HYCAST_DATA", "HYCAST_DATA-is-not-set"), "ersst", "sst.mnmean.nc")
 if not os.path.exists(ersst):
     print(f"  (ERSST part SKIPPED: {ersst} is absent)")
 else:

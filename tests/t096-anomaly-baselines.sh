@@ -3,7 +3,7 @@
 # its climatology RMSE per lead equals hycast evaluate's climatology baseline (same cells, weights, dates), damped
 # persistence beats climatology at lead 1, every model has a finite RMSE at every lead, and bad input ends with one
 # message, a non-zero exit and no CSV.  Skipped
-# (with the reason) when ../shared/data/ersst/sst.mnmean.nc is absent.
+# (with the reason) when $HYCAST_DATA/ersst/sst.mnmean.nc is absent.
 set -u
 cd "$(dirname "$0")/.."
 HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN; SANITIZE=1 builds its own)
