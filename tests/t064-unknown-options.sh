@@ -31,10 +31,15 @@ refused extract-typo "did you mean -data_vars\?" "$tmp/e.nc" "$HYCAST" extract "
 refused info-typo "did you mean -data_box\?" - "$HYCAST" info "$tmp/data.nc" -data_bx 0,1,0,1
 refused forecast-typo "did you mean -forecast_steps\?" "$tmp/f.nc" "$HYCAST" forecast -model "$tmp/model.nc" -data "$tmp/data.nc" \
   -data_vars u,v -forecast_step 2 -o "$tmp/f.nc"
+refused foreign "-foo: unknown option: neither hycast's" "$tmp/t.nc" "$HYCAST" train -data_file "$tmp/data.nc" -data_vars u,v \
+  -train_window 2 -train_epochs 0 -foo 1 -o "$tmp/t.nc"
 check "no temporary file left" '[ -z "$(ls -A "$tmp" | grep -F .tmp.)" ]'
 
 "$HYCAST" simulate -simulate_steps 1 -ts_max_snes_failures 2 > "$tmp/petsc.log" 2>&1
 check "PETSc's own options still work" '[ $? = 0 ] && grep -q "total drift" "$tmp/petsc.log"'
+"$HYCAST" simulate -simulate_steps 1 -log_view ":$tmp/log_view.txt" -malloc_dump > "$tmp/late.log" 2>&1
+check "PETSc's options read only at the end (-log_view, -malloc_dump) are not refused and work" \
+  '[ $? = 0 ] && grep -q "total drift" "$tmp/late.log" && grep -q "PETSc Performance Summary" "$tmp/log_view.txt" && ! grep -q "PETSC ERROR" "$tmp/late.log"'
 printf 'simulate_steps: 1\nevaluate_leads: 3\ntrain_epochs: 2\n' > "$tmp/shared.yaml"
 "$HYCAST" simulate -options_file "$tmp/shared.yaml" > "$tmp/yaml.log" 2>&1
 check "an options file may hold other commands' options" '[ $? = 0 ] && grep -q "total drift" "$tmp/yaml.log"'

@@ -315,11 +315,106 @@ static PetscBool HcCommandTyped_Private(const char name[])
   return PETSC_FALSE;
 }
 
+/* Is this option name (without '-') of one of the families PETSc reads, at start-up, in its objects or at PetscFinalize()? */
+static PetscBool HcPetscFamily_Private(const char name[])
+{
+  static const char *const fams[] = {"ao",
+                                     "bag",
+                                     "blas",
+                                     "characteristic",
+                                     "check",
+                                     "citations",
+                                     "compare",
+                                     "cuda",
+                                     "da",
+                                     "debugger",
+                                     "device",
+                                     "display",
+                                     "dm",
+                                     "draw",
+                                     "error",
+                                     "exit",
+                                     "fp",
+                                     "get",
+                                     "help",
+                                     "hip",
+                                     "history",
+                                     "hwloc",
+                                     "info",
+                                     "is",
+                                     "kokkos",
+                                     "ksp",
+                                     "log",
+                                     "malloc",
+                                     "mat",
+                                     "matlab",
+                                     "memory",
+                                     "mpi",
+                                     "mpiuni",
+                                     "no",
+                                     "nox",
+                                     "not",
+                                     "objects",
+                                     "omp",
+                                     "on",
+                                     "openmp",
+                                     "options",
+                                     "papi",
+                                     "pc",
+                                     "petsc",
+                                     "petscsf",
+                                     "pf",
+                                     "python",
+                                     "random",
+                                     "saws",
+                                     "sf",
+                                     "shared",
+                                     "skip",
+                                     "sleep",
+                                     "snes",
+                                     "start",
+                                     "stop",
+                                     "suppress",
+                                     "sycl",
+                                     "tao",
+                                     "test",
+                                     "timeout",
+                                     "tmp",
+                                     "ts",
+                                     "use",
+                                     "vec",
+                                     "version",
+                                     "viewer",
+                                     "x",
+                                     "fftw",
+                                     "viennacl",
+                                     "dmda",
+                                     "dmplex",
+                                     "dmstag",
+                                     "dmswarm",
+                                     "petscpartitioner",
+                                     "partitioner",
+                                     "mg",
+                                     "pcmg",
+                                     "fieldsplit",
+                                     "sub"};
+  char                     fam[64];
+  size_t                   n = strcspn(name, "_");
+
+  if (n >= sizeof(fam)) return PETSC_FALSE;
+  memcpy(fam, name, n);
+  fam[n] = 0;
+  for (size_t k = 0; k < sizeof(fams) / sizeof(fams[0]); k++)
+    if (!strcmp(fam, fams[k])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
 /*@C
   HcCommandCheckOptions - after the command's objects have read their options and before the work starts: an option
   typed on the command line that nobody used and that is one of hycast's families (-train_*, -mlp_*, ...; PETSc's own under them,
 such as -train_tao_*, excepted) or within two edits of a hycast option is a mistake the user should hear about before hours of
-work, with the nearest known option.  Options of PETSc's own families are left to PETSc.
+work, with the nearest known option.  Options of PETSc's own families are left to PETSc; any other is nobody's and
+  stops the command too.
 @*/
 PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
 {
@@ -351,7 +446,16 @@ PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
         benv = (PetscBool)(de < d); /* the match is a term option under env_ */
       }
     }
-    if (!ours && (dist > 2 || 3 * dist > strlen(name))) continue; /* not ours, nor close to one of ours: PETSc's */
+    if (!ours && (dist > 2 || 3 * dist > strlen(name))) {
+      /* not ours, nor close to one of ours: PETSc's if it is of one of PETSc's families (some, such as -log_view, are read
+         only at the end), else nobody's */
+      if (HcPetscFamily_Private(name)) continue;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "-%s: unknown option: neither hycast's ('hycast <command> -help') nor of one of PETSc's families "
+                              "('hycast <command> -help petsc')",
+                              name));
+      break;
+    }
     if (!dist)
       PetscCall(PetscSNPrintf(msg, sizeof(msg),
                               "-%s: nothing in this run uses it (an option of a term not in -model_terms or -model_env_terms, or "

@@ -143,7 +143,8 @@ int main(int argc, char **argv)
   setvbuf(stdout, NULL, _IOLBF, 0);
   traceback = PETSC_FALSE;
   ierr      = PetscOptionsGetBool(NULL, NULL, "-hc_traceback", &traceback, NULL);
-  if (!ierr) ierr = PetscPopErrorHandler();
+  /* on top of the first, which stays: it was allocated before PetscInitialize, by malloc, and freeing it with PETSc's
+     tracing allocator (-malloc_debug, -malloc_dump) would be taken for corrupted memory */
   if (!ierr) ierr = PetscPushErrorHandler(HcErrorHandler, traceback ? (void *)1 : NULL);
   if (!ierr) ierr = cmd->run(PETSC_COMM_WORLD);
   HcHelpFilterFinish(PETSC_COMM_WORLD);
