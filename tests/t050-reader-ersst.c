@@ -43,8 +43,7 @@ int main(int argc, char **argv)
   }
   PetscCall(PetscTestFile(file, 'r', &exists));
   if (!exists) {
-    PetscCall(
-        PetscPrintf(comm, "SKIPPED: %s not found (real ERSST data is user-supplied in $HYCAST_DATA)\n", file));
+    PetscCall(PetscPrintf(comm, "SKIPPED: %s not found (real ERSST data is user-supplied in $HYCAST_DATA)\n", file));
     PetscCall(PetscFinalize());
     return 0;
   }
