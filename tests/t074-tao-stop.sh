@@ -6,15 +6,7 @@
 # it on to every rank).
 set -u
 cd "$(dirname "$0")/.."
-n=${1:-1}
-HYCAST=${HYCAST_BIN:-bin/hycast}  # the hycast under test (tests/run.py sets HYCAST_BIN)
-read -r -a MPI <<< "${MPIEXEC:-mpiexec}"
-hydra=0
-"${MPI[@]}" --version 2>/dev/null | grep -q "HYDRA" && hydra=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { if eval "$2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi; }
+. tests/train-signal.sh "${1:-1}"
 same() { # two model files: every parameter block equal to the bit
   /usr/bin/python3 - "$1" "$2" <<'PY'
 import sys, netCDF4, numpy
@@ -25,7 +17,6 @@ print(worst)
 sys.exit(0 if worst == 0 else 1)
 PY
 }
-if [ "$n" = 1 ]; then launch=(); else launch=("${MPI[@]}" -n "$n"); fi
 "$HYCAST" generate -generate_envs 2 -generate_steps 40 -grid_nx 24 -grid_ny 24 -generate_coarsen 1 -o "$tmp/data.nc" > /dev/null || exit 1
 args=(-data_file "$tmp/data.nc" -data_vars u,v -model_terms advdiff,mlp -mlp_hidden 6 -train_optimizer tao -train_window 3)
 
@@ -37,16 +28,7 @@ check "it keeps BLMVM's history without a warning" '! grep -q warning "$tmp/full
 # kill the ranks a second after it passes the signal on)
 stop() { # signal name, expected status on one rank
   rm -f "$tmp/state.nc" "$tmp/part.nc"
-  "${launch[@]}" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc" > "$tmp/part.log" 2>&1 &
-  local pid=$! code
-  for _ in $(seq 4000); do grep -q "^epoch    3" "$tmp/part.log" && break; sleep 0.05; done
-  kill -"$1" $pid
-  wait $pid
-  code=$?
-  echo "--- $1 (exit $code):"; grep -E "interrupted|saved" "$tmp/part.log"
-  if [ "$n" = 1 ]; then check "$1: exit status $2" "[ $code = $2 ]"
-  elif [ $hydra = 1 ]; then check "$1: stopped by the signal" 'grep -q "interrupted by signal" "$tmp/part.log"'
-  else check "$1: non-zero exit status ($code)" "[ $code != 0 ]"; fi
+  interrupt "$1" "$2" "$1" "$HYCAST" train "${args[@]}" -train_epochs 20 -o "$tmp/part.nc" -train_checkpoint "$tmp/state.nc"
   check "$1: stopped after a TAO iteration, the state saved" \
     'grep -Eq "(after|during) TAO iteration" "$tmp/part.log" && grep -q "continue with -train_resume" "$tmp/part.log"'
   check "$1: no model file" '[ ! -e "$tmp/part.nc" ]'
