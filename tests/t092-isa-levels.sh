@@ -3,8 +3,11 @@
 # -march=LEVEL, the kernels of that level only, in build/isa-LEVEL), runs the MLP's and the Fourier layer's product
 # tests with it, and compares the benchmark problem's F, loss and gradients (bench/hybrid-bench -bench_write) between
 # levels and with the usual build's kernels forced to each level (HYCAST_ISA).  Levels with fused multiply-adds
-# (x86-64-v3, x86-64-v4) must agree bit for bit with each other and with the usual build; the baseline and x86-64-v2
-# (no FMA) with each other, and with the others to 1e-12.  A level the CPU lacks is skipped with a line saying so.
+# (x86-64-v3, x86-64-v4) must agree bit for bit with each other in the usual build; the baseline's and x86-64-v2's kernels
+# (no FMA) with each other, and with the others to 1e-12.  A build for one level (make ISA) also lets GCC fuse
+# multiply-adds in the files' other loops: it agrees with the usual build to 1e-12, not bit for bit (measured: up to
+# 4e-16).  A level the CPU lacks is skipped with a line saying so.  The first run builds the library four times
+# (minutes); later runs rebuild only what changed.
 set -u
 cd "$(dirname "$0")/.."
 MPIEXEC=${MPIEXEC:-mpiexec}
@@ -82,11 +85,19 @@ for l in "${levels[@]}"; do
     write "$tmp/$l.$k" build/isa-$l/bench/hybrid-bench "${cases[$k]}"
     HYCAST_ISA=$l write "$tmp/forced-$l.$k" "$BUILD/bench/hybrid-bench" "${cases[$k]}"
     grep -q "level=$l " "$tmp/$l.$k/log" || { echo "FAILED: the $l build's kernels are not at $l"; fail=1; }
-    same "case $k: make ISA=$l and the usual build forced to $l (HYCAST_ISA)" "$tmp/$l.$k" "$tmp/forced-$l.$k"
+    close "case $k: make ISA=$l and the usual build" "$tmp/$l.$k" "$tmp/usual.$k"
     case $l in
-      x86-64-v3 | x86-64-v4) same "case $k: $l and the usual build" "$tmp/$l.$k" "$tmp/usual.$k" ;;
-      x86-64-v2) same "case $k: x86-64-v2 and the baseline" "$tmp/$l.$k" "$tmp/x86-64.$k" ;;
-      *) close "case $k: the baseline (no FMA) and the usual build" "$tmp/$l.$k" "$tmp/usual.$k" ;;
+      x86-64-v3 | x86-64-v4)
+        # case 1's Fourier layer has 6 channels: at x86-64-v3 parts of its rows run as vectors where x86-64-v4 runs
+        # scalar tails, fused differently (measured 1.5e-16); the benchmark's 16 channels agree bit for bit
+        if [ $k = 0 ]; then
+          same "case $k: the usual build's kernels forced to $l and its own" "$tmp/forced-$l.$k" "$tmp/usual.$k"
+        else
+          close "case $k: the usual build's kernels forced to $l and its own" "$tmp/forced-$l.$k" "$tmp/usual.$k"
+        fi
+        ;;
+      x86-64-v2) same "case $k: the usual build forced to x86-64-v2 and to x86-64" "$tmp/forced-$l.$k" "$tmp/forced-x86-64.$k" ;;
+      *) close "case $k: the usual build forced to the baseline (no FMA) and its own" "$tmp/forced-$l.$k" "$tmp/usual.$k" ;;
     esac
   done
 done
