@@ -97,6 +97,38 @@ else ifneq ($(SANITIZE),)
   $(error SANITIZE=$(SANITIZE): use SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer) or leave it unset)
 endif
 # ---- end SANITIZE=1
+# ---- the kernels' x86-64 level (docs/benchmarks.md, "Every x86-64 level").  By default the hot loops are compiled for
+# x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and the x86-64 baseline and the widest the CPU has is picked at load time.
+#   HC_CLONES=0     only the level of -march (the compiler's default: x86-64), e.g. for a compiler without target
+#                   attributes; objects in $(BUILD)/noclones, bin/hycast and lib/ relinked from them (as MPI=mpich)
+#   ISA=LEVEL       everything for LEVEL only (x86-64, x86-64-v2, x86-64-v3, x86-64-v4): -march=LEVEL, HC_CLONES=0,
+#                   objects, library and programs in build/isa-LEVEL (bin/ and lib/ untouched), so that any machine
+#                   that has LEVEL measures it: make bench ISA=x86-64-v3
+ISA          ?=
+HC_CLONES    ?= 1
+ISA_LEVELS   := x86-64 x86-64-v2 x86-64-v3 x86-64-v4
+ifneq ($(ISA),)
+  ifeq ($(filter $(ISA_LEVELS),$(ISA)),)
+    $(error ISA=$(ISA): one of $(ISA_LEVELS))
+  endif
+  override HC_CLONES := 0
+  ifneq ($(origin BUILD),command line)
+    BUILD    := $(BUILD)/isa-$(ISA)
+  endif
+  ISA_FLAGS  := -march=$(ISA)
+else ifeq ($(HC_CLONES),0)
+  ifneq ($(origin BUILD),command line)
+    BUILD    := $(BUILD)/noclones
+  endif
+else ifneq ($(HC_CLONES),1)
+  $(error HC_CLONES=$(HC_CLONES): 0 or 1)
+endif
+ifeq ($(HC_CLONES),0)
+  ISA_FLAGS  += -DHC_CLONES=0
+endif
+# ---- end of the kernels' level
+# bin/, lib/ of a sanitized or single-level build live in its own folder
+OUT_DIR      := $(if $(or $(ISA),$(filter 1,$(SANITIZE))),$(BUILD)/)
 NEED_CONFIG  := $(if $(MAKECMDGOALS),$(filter-out $(PLAIN_GOALS) print-%,$(MAKECMDGOALS)),all)
 ifneq ($(filter print-%,$(MAKECMDGOALS)),)
   NEED_CONFIG := print
@@ -130,8 +162,8 @@ ifneq ($(NEED_CONFIG),)
   MPIEXEC      ?= $(or $(firstword $(if $(PETSC_VARS),$(shell sed -n 's/^MPIEXEC = //p' $(PETSC_VARS)))),mpiexec)
 endif
 
-CPPFLAGS     := -Iinclude $(PETSC_CFLAGS) $(EXT_CFLAGS)
-CFLAGS       := $(OPTFLAGS) $(WARNFLAGS) -std=c99 -fPIC -MMD -MP $(SAN_FLAGS)
+CPPFLAGS     := -Iinclude -iquote src $(PETSC_CFLAGS) $(EXT_CFLAGS)
+CFLAGS       := $(OPTFLAGS) $(ISA_FLAGS) $(WARNFLAGS) -std=c99 -fPIC -MMD -MP $(SAN_FLAGS)
 LDLIBS       := $(PETSC_LIBS) $(EXT_LIBS) -lm
 
 LIB_SRCS     := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
@@ -153,7 +185,7 @@ HYCAST       := $(OUT_DIR)bin/hycast
 # Makefile) only when that changes, so that switching between make and make MPI=mpich relinks them (from that
 # flavour's objects).
 LINK_STAMP   := $(OUT_DIR)lib/.hycast-link
-LINK_ID      := $(or $(MPI),default) $(PETSC_PREFIX)
+LINK_ID      := $(or $(MPI),default) $(PETSC_PREFIX)$(if $(filter 0,$(HC_CLONES)), clones off)
 ifneq ($(filter-out print,$(NEED_CONFIG)),)
   $(shell mkdir -p $(dir $(LINK_STAMP)) && [ "$$(cat $(LINK_STAMP) 2>/dev/null)" = "$(LINK_ID)" ] || echo "$(LINK_ID)" > $(LINK_STAMP))
 endif
@@ -171,7 +203,9 @@ $(BUILD)/%.o: %.c
 # multiply-adds: -std=c99 turns contraction off, here it is turned back on (docs/benchmarks.md). The AVX2 and
 # AVX-512 clones of HC_KERNEL functions both use FMA and agree bit for bit; the baseline x86-64 clone, without FMA,
 # differs in the last bits.
-$(BUILD)/src/nn/network.o $(BUILD)/src/fno/fno.o: CFLAGS += -ffp-contract=fast
+# -fno-trapping-math (no change to any value: floating-point exceptions are not looked at) lets GCC vectorise the
+# tanh's clamp at AVX2 and the baseline ("control flow in loop" otherwise: the tanh rows ran scalar, 3x AVX-512's time).
+$(BUILD)/src/nn/network.o $(BUILD)/src/fno/fno.o: CFLAGS += -ffp-contract=fast -fno-trapping-math
 $(BUILD)/src/nn/network.o $(BUILD)/src/fno/fno.o: Makefile
 
 $(LINK_STAMP): ;
@@ -246,7 +280,8 @@ deps-bench:
 	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
 
 run-bench: $(BENCH_BINS)
-	$(Q)$(MPIEXEC_ROOT) MPIEXEC="$(MPIEXEC)" $(PYTHON) bench/run-bench.py --build $(BUILD) $(BENCH_ARGS)
+	$(Q)$(MPIEXEC_ROOT) MPIEXEC="$(MPIEXEC)" $(PYTHON) bench/run-bench.py --build $(BUILD) $(if $(ISA),--isa $(ISA)) \
+	  $(if $(filter 0,$(HC_CLONES)),--no-clones) $(BENCH_ARGS)
 
 format:
 	$(Q)clang-format -i $$(find src include tests bench -name '*.[ch]')

@@ -12,6 +12,7 @@ static const char help[] =
 #include <fftw3-mpi.h>
 #include <netcdf.h>
 #include "../tests/testutil.h"
+#include <hycast/private/kernelimpl.h>
 
 typedef enum { BENCH_RHS, BENCH_TRAIN, BENCH_FFT, BENCH_FORECAST } BenchMode;
 static const char *const BenchModes[] = {"rhs", "train", "fft", "forecast", "BenchMode", "BENCH_", NULL};
@@ -753,6 +754,9 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(bs.comm, &bs.size));
   PetscCallMPI(MPI_Comm_rank(bs.comm, &bs.rank));
   PetscCall(BenchGetOptions(bs.comm, &o));
+  /* the level the MLP's and the Fourier layer's kernels run at (kernelimpl.h): the CPU's, HYCAST_ISA's, or the build's */
+  PetscCall(PetscPrintf(bs.comm, "RESULT kernels median=0 reps=0 level=%s multi=%d\n",
+                        HcKernelLevelName_Private(HcKernelLevel_Private()), HC_MULTI));
   PetscCall(HcGridCreate(bs.comm, &bs.grid));
   PetscCall(HcGridSetFromOptions(bs.grid));
   PetscCall(HcGridSetUp(bs.grid));

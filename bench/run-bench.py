@@ -18,6 +18,8 @@ each other: per N, hycast's train step, PyTorch's, and (N < 256) hycast's again,
 """
 import argparse
 import datetime
+import glob
+import json
 import os
 import platform
 import re
@@ -46,7 +48,7 @@ def loadavg():
         return "?"
 
 
-def machine(python):
+def machine(python, args):
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() or platform.processor()
     fam = sh("lscpu | sed -n 's/^CPU family: *//p'"), sh("lscpu | sed -n 's/^Model: *//p'")
     flags = sh("grep -m1 '^flags' /proc/cpuinfo")
@@ -57,8 +59,10 @@ def machine(python):
     return {
         "CPU": f"{cpu} (family {fam[0]}, model {fam[1]}), {os.cpu_count()} cores, {isa}",
         "memory": mem,
-        "compiler": f"{cc} -> {ccv}; {sh(f'make -s -C {ROOT} print-OPTFLAGS').replace('OPTFLAGS=', '')} (hot loops also "
-        "compiled for x86-64-v3/v4 and picked at run time)",
+        "compiler": f"{cc} -> {ccv}; {sh(f'make -s -C {ROOT} print-OPTFLAGS').replace('OPTFLAGS=', '')}"
+        + (f" -march={args.isa}, kernels for that level only (make ISA={args.isa})" if args.isa else
+           " (kernels for one level only: HC_CLONES=0)" if args.no_clones else
+           " (kernels for x86-64-v4, x86-64-v3 and the baseline, the CPU's picked at run time)"),
         "PETSc": sh("pkg-config --modversion PETSc"),
         "MPI": sh("mpiexec --version | head -1"),
         "FFTW": sh("pkg-config --modversion fftw3"),
@@ -132,18 +136,26 @@ def main():
     ap.add_argument("--forecast-steps", type=int, default=1000)
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     ap.add_argument("--python", default=os.environ.get("PYTHON", "/usr/bin/python3"))
+    ap.add_argument("--isa", help="the x86-64 level the build was made for (make bench ISA=LEVEL): results go to "
+                    "bench/results-LEVEL.md, and bench/results.md's table of levels shows them")
+    ap.add_argument("--no-clones", action="store_true", help="the build has the kernels of one level only")
     args = ap.parse_args()
+    if args.isa and args.out == os.path.join(ROOT, "bench", "results.md"):
+        args.out = os.path.join(ROOT, "bench", f"results-{args.isa}.md")
     args.build = os.path.abspath(args.build)
     sizes = [int(n) for n in args.sizes.split(",")]
     big = max(sizes)
     R = Runner(args)
     reps = ["-bench_reps", str(args.reps), "-bench_warmup", "1"]
     start, load0 = time.time(), loadavg()
-    info = machine(args.python)
+    info = machine(args.python, args)
     print("machine:\n" + "\n".join(f"  {k}: {v}" for k, v in info.items()) + f"\n  load average at start: {load0}", flush=True)
     res = {}
     n = str(args.rhs_n)
     res["rhs"] = R.hycast("rhs", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "rhs"] + reps)
+    level = res["rhs"].get("kernels", {}).get("level", "?")
+    info["level of the MLP and Fourier-layer kernels (as run)"] = level + (
+        f" (HYCAST_ISA={os.environ['HYCAST_ISA']})" if os.environ.get("HYCAST_ISA") else "")
     # milliseconds per repetition: 25 alternated pairs, so that the medians ride out a burst of load on the shared host
     res["fft"] = R.hycast("fft", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "fft", "-bench_reps",
                                      str(max(args.reps, 25)), "-bench_warmup", "1"])
@@ -186,12 +198,58 @@ def main():
     head += [f"- {k}: {v}" for k, v in info.items()]
     head += [f"- load average (1, 5, 15 min) at start: {load0}; at the end: {load1} (the machine is shared: a load above "
              "0 means other processes took CPU time during the run)", f"- total time of the run: {elapsed / 60:.1f} min", ""]
+    summary = level_summary(res, sizes, level, info["CPU"], load0, load1)
+    with open(os.path.join(ROOT, "bench", f"levels-{level}.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    report += levels_table(args)
     text = "\n".join(head + report) + "\n"
     print("\n" + text)
     with open(args.out, "w") as f:
         f.write(text)
     print(f"written to {os.path.relpath(args.out, ROOT)}")
     return 0
+
+
+def level_summary(res, sizes, level, cpu, load0, load1):
+    """The figures issue 29 compares between x86-64 levels, for the table of levels (bench/levels-LEVEL.json)."""
+    s = {"level": level, "cpu": cpu, "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "load": f"{load0} / {load1}"}
+    s["mlp_kernel"] = get(res["rhs"], "rhs.mlp.kernel")
+    s["fno_kernel"] = get(res["rhs"], "rhs.fno.kernel")
+    tl, tb = get(res["fft"], "fft.layer"), get(res["fft"], "fft.bare")
+    s["fft_ratio"] = tl / tb if tl and tb else None
+    for N in sizes:
+        s[f"train_{N}"] = get(res["train"][N], "train")
+        s[f"torch_{N}"] = get(res["torch"].get(N, {}), "torch.train")
+    return s
+
+
+def levels_table(args):
+    """bench/results.md's table of the levels measured on this machine (make bench ISA=LEVEL, and make bench)."""
+    rows = []
+    for p in sorted(glob.glob(os.path.join(ROOT, "bench", "levels-*.json"))):
+        with open(p) as f:
+            rows.append(json.load(f))
+    if not rows:
+        return []
+    top = next((r for r in rows if r["level"] == "x86-64-v4"), None)
+    out = ["## Every x86-64 level", "",
+           "The last `make bench` of each level on this machine (`make bench ISA=LEVEL` builds the kernels for that level "
+           "only: bench/results-LEVEL.md; plain `make bench` runs the CPU's own level). Kernel times at N = 256 on 2 ranks; "
+           "x v4: the level's time over x86-64-v4's, from different runs (the load differs).", "",
+           "| level | run (load at start / end) | 'mlp' kernel | x v4 | 'fno' kernel | x v4 | Fourier layer / bare FFTs "
+           "| torch/hycast N = 64 | N = 128 |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: r["level"], reverse=True):
+        def x(k):
+            return "-" if not top or not r.get(k) or not top.get(k) else f"{r[k] / top[k]:.2f}"
+
+        def tr(N):
+            t, h = r.get(f"torch_{N}"), r.get(f"train_{N}")
+            return "-" if not t or not h else f"{t / h:.2f} ({fmt_t(h)})"
+
+        out.append(f"| {r['level']} | {r['date']} ({r['load']}) | {fmt_t(r.get('mlp_kernel'))} | {x('mlp_kernel')} | "
+                   f"{fmt_t(r.get('fno_kernel'))} | {x('fno_kernel')} | "
+                   f"{'-' if r.get('fft_ratio') is None else format(r['fft_ratio'], '.2f')} | {tr(64)} | {tr(128)} |")
+    return out + [""]
 
 
 def scaling(R, N, reps):

@@ -11,14 +11,106 @@
 #define HYCAST_KERNELIMPL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <petscsys.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__x86_64__) && defined(__linux__) && \
-    (__GNUC__ >= 11)
+#if !defined(HC_CLONES)
+#define HC_CLONES 1
+#endif
+
+#if HC_CLONES && defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__x86_64__) && \
+    defined(__linux__) && (__GNUC__ >= 11)
 #define HC_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define HC_KERNEL
+#endif
+
+/* Kernels written for one vector width, compiled once per x86-64 level (network.c, fno.c, fft.c): a file X-kernels.h
+   holds the functions, written with HcV (HC_VW reals, the level's register: 8 for AVX-512, 4 for AVX2, 2 for SSE2)
+   and named through HC_KFN; the .c file includes it once per level between the lines of HC_KERNEL_LEVELS_* below, and
+   calls a kernel with HC_KCALL(name, (args)), which picks the level of this CPU once (HcKernelLevel_Private).
+   target_clones could not do this: a clone shares its source with the others, so its vector types have one width, and
+   GCC keeps a vector type wider than the level's registers in memory (AVX2 ran the eight-wide MLP layers 20x slower
+   than AVX-512, docs/benchmarks.md).  Every kernel keeps the order of each sum whatever its width, so the levels with
+   fused multiply-adds (v3, v4) give the same bits; the baseline (no FMA) differs in the last bits.
+   HC_MULTI: several levels in one build (HC_CLONES, GCC on x86-64 Linux); otherwise the file is included once, for
+   the level the compiler targets (make ISA=LEVEL or HC_CLONES=0). */
+#if HC_CLONES && defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__x86_64__) && \
+    defined(__linux__) && (__GNUC__ >= 11)
+#define HC_MULTI 1
+#else
+#define HC_MULTI 0
+#endif
+
+/* The level this build's single kernels are for (HC_MULTI 0): what the compiler targets */
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define HC_LEVEL_TARGET 4
+#elif defined(__AVX2__) && defined(__FMA__)
+#define HC_LEVEL_TARGET 3
+#elif defined(__SSE4_2__) && defined(__POPCNT__)
+#define HC_LEVEL_TARGET 2
+#else
+#define HC_LEVEL_TARGET 1
+#endif
+
+/* The x86-64 level of the kernels in use: 4 (x86-64-v4, AVX-512), 3 (v3, AVX2 + FMA), 2 (v2) or 1 (baseline).  With
+   HC_MULTI, the highest this CPU has, or lower if the environment variable HYCAST_ISA names a lower level (x86-64,
+   x86-64-v2, x86-64-v3, x86-64-v4: the tests compare levels on one machine); a level above the CPU's is not used.
+   Decided once per file. */
+static inline int HcKernelLevel_Private(void)
+{
+#if HC_MULTI
+  static int level = 0;
+
+  if (!level) {
+    const char *want = getenv("HYCAST_ISA");
+    int         cpu  = __builtin_cpu_supports("x86-64-v4")   ? 4
+                       : __builtin_cpu_supports("x86-64-v3") ? 3
+                       : __builtin_cpu_supports("x86-64-v2") ? 2
+                                                             : 1;
+
+    level = cpu;
+    if (want && *want) {
+      int w = 0;
+
+      if (!strcmp(want, "x86-64"))
+        w = 1;
+      else if (!strcmp(want, "x86-64-v2"))
+        w = 2;
+      else if (!strcmp(want, "x86-64-v3"))
+        w = 3;
+      else if (!strcmp(want, "x86-64-v4"))
+        w = 4;
+      if (w && w < cpu) level = w;
+    }
+  }
+  return level;
+#else
+  return HC_LEVEL_TARGET;
+#endif
+}
+
+/* the level's name, and the width of the vectors its kernels use */
+static inline const char *HcKernelLevelName_Private(int level)
+{
+  return level >= 4 ? "x86-64-v4" : level == 3 ? "x86-64-v3" : level == 2 ? "x86-64-v2" : "x86-64";
+}
+
+#if HC_MULTI
+/* v2 has no wider registers than the baseline: both run the baseline's kernels (built for the -march of the build) */
+#define HC_KCALL(f, args)                          \
+  do {                                             \
+    const int hc_level_ = HcKernelLevel_Private(); \
+    if (hc_level_ >= 4)                            \
+      f##_v4 args;                                 \
+    else if (hc_level_ == 3)                       \
+      f##_v3 args;                                 \
+    else                                           \
+      f##_v1 args;                                 \
+  } while (0)
+#else
+#define HC_KCALL(f, args) f##_k args
 #endif
 
 /* Eight reals as one value: with GCC's vector types the compiler keeps them in vector registers and splits the operations
