@@ -86,12 +86,15 @@ class Runner:
                                                                                                         "hybrid-bench.yaml")]
         self.log = []
 
-    def run(self, label, cmd, timeout):
-        """Run cmd, echo its output, return the RESULT lines as {key: {median, reps, ...}} (None when it failed)."""
-        print(f"--- {label}: {' '.join(shlex.quote(c) for c in cmd)}", flush=True)
+    def run(self, label, cmd, timeout, env=None):
+        """Run cmd (with env's variables added), echo its output, return the RESULT lines as {key: {median, reps, ...}}
+        (None when it failed)."""
+        print(f"--- {label}: {' '.join(f'{k}={v}' for k, v in (env or {}).items())}"
+              f"{' ' if env else ''}{' '.join(shlex.quote(c) for c in cmd)}", flush=True)
         t0 = time.time()
         try:
-            p = subprocess.run(cmd, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+            p = subprocess.run(cmd, cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True,
+                               timeout=timeout)
             out, code = p.stdout + p.stderr, p.returncode
         except subprocess.TimeoutExpired:
             out, code = f"timed out after {timeout} s", -1
@@ -113,8 +116,8 @@ class Runner:
                 results["error"] = "killed (out of memory?)"
         return results
 
-    def hycast(self, label, ranks, opts, timeout=900):
-        return self.run(label, self.mpiexec + ["-n", str(ranks)] + self.bench + opts, timeout)
+    def hycast(self, label, ranks, opts, timeout=900, env=None):
+        return self.run(label, self.mpiexec + ["-n", str(ranks)] + self.bench + opts, timeout, env)
 
 
 def fmt_t(s):
@@ -190,8 +193,10 @@ def main():
                 first["median"] = statistics.median(first["reps"])
                 if "peak_bytes" in second:
                     first["peak_bytes"] = str(max(float(first.get("peak_bytes", 0)), float(second["peak_bytes"])))
+    res["levels"] = alternate_levels(R, args, sizes, res) if not args.isa and not args.no_clones else None
     elapsed, load1 = time.time() - start, loadavg()
     report = tables(res, sizes, big, args, torch_ok)
+    report += alternated_table(res, sizes, args)
     head = [f"# hycast benchmark results ({datetime.datetime.now().strftime('%Y-%m-%d %H:%M')})", "",
             "Produced by `make bench` (bench/run-bench.py); the problem and the figures are those of BENCHMARKS.md "
             "(docs/benchmarks.md). Medians of the repetitions, absolute times beside the ratios.", "", "## Machine", ""]
@@ -249,6 +254,77 @@ def levels_table(args):
         out.append(f"| {r['level']} | {r['date']} ({r['load']}) | {fmt_t(r.get('mlp_kernel'))} | {x('mlp_kernel')} | "
                    f"{fmt_t(r.get('fno_kernel'))} | {x('fno_kernel')} | "
                    f"{'-' if r.get('fft_ratio') is None else format(r['fft_ratio'], '.2f')} | {tr(64)} | {tr(128)} |")
+    return out + [""]
+
+
+LEVELS = ("x86-64-v4", "x86-64-v3", "x86-64")
+
+
+def cpu_levels():
+    """The x86-64 levels of LEVELS this CPU has (the kernels' levels: v2 runs the baseline's kernels)."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    need = {"x86-64-v4": {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl", "avx2", "fma"},
+            "x86-64-v3": {"avx2", "fma", "bmi2", "movbe"}, "x86-64": set()}
+    return [l for l in LEVELS if need[l] <= flags]
+
+
+def alternate_levels(R, args, sizes, res):
+    """Issue 29's comparisons between levels, made in this run: the usual build's kernels forced to each level the CPU
+    has (HYCAST_ISA), the levels alternated within each of 3 rounds, so that a burst of load falls on all of them:
+    the MLP and Fourier-layer kernels at N = rhs_n, the Fourier layer against its bare FFTs, and the train step at each
+    N of sizes below 256 (PyTorch's time of section 2, measured minutes apart, gives torch/hycast per level)."""
+    levels, n = cpu_levels(), str(args.rhs_n)
+    out = {l: {"mlp": [], "fno": [], "layer": [], "bare": [], **{N: [] for N in sizes if N < 256}} for l in levels}
+    for rnd in range(3):
+        for l in (levels if rnd % 2 == 0 else levels[::-1]):
+            env = {"HYCAST_ISA": l}
+            r = R.hycast(f"levels, round {rnd + 1} of 3: rhs at {l}", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "rhs",
+                                                                      "-bench_reps", "3", "-bench_warmup", "1"], env=env)
+            out[l]["mlp"] += [x for x in [get(r, "rhs.mlp.kernel")] if x]
+            out[l]["fno"] += [x for x in [get(r, "rhs.fno.kernel")] if x]
+            r = R.hycast(f"levels, round {rnd + 1} of 3: fft at {l}", 2, ["-grid_nx", n, "-grid_ny", n, "-bench_mode", "fft",
+                                                                      "-bench_reps", "9", "-bench_warmup", "1"], env=env)
+            out[l]["layer"] += [x for x in [get(r, "fft.layer")] if x]
+            out[l]["bare"] += [x for x in [get(r, "fft.bare")] if x]
+            for N in sizes:
+                if N < 256:
+                    r = R.hycast(f"levels, round {rnd + 1} of 3: train-step N={N} at {l}", 2,
+                                 ["-grid_nx", str(N), "-grid_ny", str(N), "-bench_mode", "train", "-bench_reps", "3",
+                                  "-bench_warmup", "1"], env=env)
+                    out[l][N] += (r.get("train") or {}).get("reps", [])
+    return out
+
+
+def alternated_table(res, sizes, args):
+    lv = res.get("levels")
+    if not lv:
+        return []
+    med = {l: {k: statistics.median(v) if v else None for k, v in d.items()} for l, d in lv.items()}
+    top = med[next(iter(med))]
+    Ns = [N for N in sizes if N < 256]
+    out = ["## 6. levels: the kernels at each x86-64 level in this run", "",
+           f"The usual build's MLP and Fourier-layer kernels forced to each level this CPU has (HYCAST_ISA), the levels "
+           f"alternated within each of 3 rounds; medians over the rounds. Kernel times (log events) at N = {args.rhs_n} on 2 "
+           f"ranks; x top: the level's time over the first row's. torch/hycast: PyTorch's time of section 2 over the "
+           f"level's train step.", "",
+           "| level | 'mlp' kernel | x top | 'fno' kernel | x top | Fourier layer / bare FFTs | " +
+           " | ".join(f"train N = {N}: hycast, torch/hycast" for N in Ns) + " |",
+           "|---|---|---|---|---|---|" + "---|" * len(Ns)]
+    for l, m in med.items():
+        def x(k):
+            return ratio(m[k], top[k])
+
+        cols = []
+        for N in Ns:
+            tt = get(res["torch"].get(N, {}), "torch.train")
+            cols.append(f"{fmt_t(m[N])}, {ratio(tt, m[N])}")
+        lay = ratio(m["layer"], m["bare"])
+        out.append(f"| {l} | {fmt_t(m['mlp'])} | {x('mlp')} | {fmt_t(m['fno'])} | {x('fno')} | {lay} | " + " | ".join(cols) + " |")
     return out + [""]
 
 

@@ -102,7 +102,14 @@ static inline __attribute__((always_inline)) PetscReal HC_KFN(HcFNODot_Private)(
     return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
   }
 #endif
-  for (PetscInt a = 0; a < W; a++) v += z[a] * r[a];
+  /* other widths: a chain of fused multiply-adds at the levels that have them, spelled out so that GCC cannot turn
+     it into vector products added one by one (it did at x86-64-v3, which then differed from x86-64-v4) */
+  for (PetscInt a = 0; a < W; a++)
+#if HC_VW >= 4
+    v = __builtin_fma(z[a], r[a], v);
+#else
+    v += z[a] * r[a];
+#endif
   return v;
 }
 
