@@ -804,10 +804,10 @@ static PetscErrorCode HcNCVarGeometry_Private(HcReader r, HcNCVar *v)
   }
   if (v->type == HC_GRID_LATLON) {
     const HcAxisSel *ay = &v->ax[1];
-    PetscCheck(ay->c[0] > -90 && ay->c[ay->n - 1] < 90, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "%s: variable '%s': selected latitudes %g to %g include a pole; cell centres must lie strictly inside (-90, 90) "
-               "(use -data_box)",
-               v->file->path, v->name, (double)ay->c[0], (double)ay->c[ay->n - 1]);
+    /* rows centred on a pole are fine (the grid closes the pole faces); beyond a pole is not a latitude */
+    PetscCheck(ay->c[0] >= -90 && ay->c[ay->n - 1] <= 90, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': latitudes '%s' run from %g to %g, beyond a pole; latitudes must lie within [-90, 90]",
+               v->file->path, v->name, ay->coord, (double)ay->c[0], (double)ay->c[ay->n - 1]);
   }
   PetscFunctionReturn(0);
 }
