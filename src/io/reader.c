@@ -19,8 +19,9 @@ static const char *const HcPeriodic[]    = {"auto", "none", "x", "y", "xy", NULL
 
 typedef enum { HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_T, HC_ROLE_E, HC_NROLES } HcRole;
 /* The time units of a variable with a time dimension: its coordinate's units attribute, or -data_time_units when the
-   coordinate has none, or -data_time_units as the spacing of the steps when there is no coordinate variable. */
-typedef enum { HC_TIME_FROM_FILE, HC_TIME_FROM_OPTION, HC_TIME_FROM_OPTION_STEPS } HcTimeFrom;
+   coordinate has none or units without a reference date ("hours"), or -data_time_units as the spacing of the steps when
+   there is no coordinate variable. */
+typedef enum { HC_TIME_FROM_FILE, HC_TIME_FROM_OPTION, HC_TIME_FROM_OPTION_STEPS, HC_TIME_FROM_OPTION_UNDATED } HcTimeFrom;
 static const char *const HcRoleNames[] = {"x (longitude)", "y (latitude)", "level", "time", "environment"};
 
 typedef struct {
@@ -60,7 +61,8 @@ typedef struct {
   HcGridType type;
   HcAxisSel  ax[2];
   PetscBool  hastime, timeunits;
-  HcTimeFrom tfrom; /* where the time units come from */
+  HcTimeFrom tfrom;        /* where the time units come from */
+  char       tundated[64]; /* HC_TIME_FROM_OPTION_UNDATED: the file's units, without a date */
   HcTimeAxis tax;
   PetscInt   ntfile;
   PetscReal *tfile; /* model seconds of every step in the file */
@@ -85,7 +87,10 @@ struct _p_HcReader {
   PetscBool  hastrange, haslevel;
   char       dates[2][64];
   PetscBool  hasdates;
-  char       timeunits[256]; /* -data_time_units: for time axes without units (empty: none given) */
+  char       timeunits[256];                      /* -data_time_units: for time axes without units (empty: none given) */
+  char       dimrole[HC_NROLES][NC_MAX_NAME + 1]; /* -data_dims: the dimension given each role ("": none) */
+  PetscBool  dimgeo[HC_NROLES];                   /* ... given as lon= or lat=: a geographic axis */
+  PetscBool  dimused[HC_NROLES];                  /* ... some variable read has that dimension */
   HcFillType fill;
   PetscBool  view;
   /* what was found */
@@ -249,6 +254,64 @@ PetscErrorCode HcReaderSetTimeUnits(HcReader r, const char units[])
   PetscFunctionReturn(0);
 }
 
+/* The roles -data_dims names: x and y are Cartesian or geographic as the file says, lon and lat always geographic. */
+static const char *const HcRoleWords[]  = {"time", "x", "y", "lon", "lat", "level", "env", NULL};
+static const HcRole      HcRoleOfWord[] = {HC_ROLE_T, HC_ROLE_X, HC_ROLE_Y, HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_E};
+
+/*@C
+  HcReaderSetDimensionRole - the dimension that has a role (time, x, y, lon, lat, level or env) in files that do not say
+  so with CF attributes: a time dimension named 'step' without a coordinate variable, say.  lon and lat are x and y
+  read as longitude and latitude whatever the coordinate's attributes.  The dimension's name, wherever it occurs in the
+  variables read, then has this role; a name that no variable read has is an error at set-up.  dim NULL or "": the role
+  comes from the files again.
+@*/
+PetscErrorCode HcReaderSetDimensionRole(HcReader r, const char role[], const char dim[])
+{
+  PetscInt k = 0;
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  while (HcRoleWords[k] && strcmp(HcRoleWords[k], role)) k++;
+  PetscCheck(HcRoleWords[k], r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_dims: unknown role '%s' (give ROLE=NAME with ROLE one of time, x, y, lon, lat, level, env)", role);
+  PetscCheck(!dim || strlen(dim) <= NC_MAX_NAME, r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_dims %s=%s: a dimension name has at most %d characters", role, dim, NC_MAX_NAME);
+  for (int q = 0; dim && dim[0] && q < HC_NROLES; q++)
+    PetscCheck(q == (int)HcRoleOfWord[k] || strcmp(r->dimrole[q], dim), r->comm, PETSC_ERR_ARG_WRONG,
+               "-data_dims: dimension '%s' is given two roles (%s and %s)", dim, HcRoleNames[q], HcRoleNames[HcRoleOfWord[k]]);
+  PetscCall(PetscStrncpy(r->dimrole[HcRoleOfWord[k]], dim ? dim : "", sizeof(r->dimrole[0])));
+  r->dimgeo[HcRoleOfWord[k]] = (PetscBool)(k == 3 || k == 4);
+  PetscFunctionReturn(0);
+}
+
+/* -data_dims ROLE=NAME,...: each role at most once. */
+static PetscErrorCode HcReaderParseDimensionRoles_Private(HcReader r, PetscInt n, char *items[])
+{
+  PetscBool seen[HC_NROLES] = {PETSC_FALSE};
+
+  PetscFunctionBegin;
+  for (int q = 0; q < HC_NROLES; q++) { /* the option replaces every role set before */
+    r->dimrole[q][0] = 0;
+    r->dimgeo[q]     = PETSC_FALSE;
+  }
+  for (PetscInt k = 0; k < n; k++) {
+    char    *eq = strchr(items[k], '=');
+    PetscInt w  = 0;
+
+    PetscCheck(eq && eq != items[k] && eq[1], r->comm, PETSC_ERR_ARG_WRONG,
+               "-data_dims '%s': give ROLE=NAME, e.g. -data_dims time=step (ROLE one of time, x, y, lon, lat, level, env)",
+               items[k]);
+    *eq = 0;
+    while (HcRoleWords[w] && strcmp(HcRoleWords[w], items[k])) w++;
+    PetscCheck(!HcRoleWords[w] || !seen[HcRoleOfWord[w]], r->comm, PETSC_ERR_ARG_WRONG, "-data_dims: the role %s is given twice",
+               HcRoleNames[HcRoleOfWord[w]]);
+    PetscCall(HcReaderSetDimensionRole(r, items[k], eq + 1));
+    seen[HcRoleOfWord[w]] = PETSC_TRUE;
+    *eq                   = '=';
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcReaderSetFromOptions(HcReader r)
 {
   char     *names[HC_READER_MAX_VARS], *dates[2];
@@ -297,6 +360,18 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
                                "attribute; no coordinate variable: step k at k units). Default none: such an axis is refused. "
                                "A file's own units are never overridden (giving the option then is an error)",
                                "HcReaderSetTimeUnits", r->timeunits, r->timeunits, sizeof(r->timeunits), NULL));
+  n = 2 * HC_NROLES;
+  PetscCall(PetscOptionsStringArray("-data_dims",
+                                    "Roles of dimensions that the files do not mark (no axis, standard_name or units attribute): "
+                                    "ROLE=NAME,... with ROLE time, x, y, lon, lat (x and y as longitude and latitude), level or "
+                                    "env, e.g. time=step. Default none: roles from the files' attributes and dimension names",
+                                    "HcReaderSetDimensionRole", names, &n, &flg));
+  if (flg) {
+    PetscErrorCode ierr = HcReaderParseDimensionRoles_Private(r, n, names);
+
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
+    PetscCall(ierr);
+  }
   PetscCall(PetscOptionsInt("-data_level", "Index of the level for variables with a vertical dimension", "HcReaderSetLevel",
                             r->level, &r->level, &flg));
   if (flg) r->haslevel = PETSC_TRUE;
@@ -554,12 +629,19 @@ static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char
       PetscCall(HcNCHasAttribute_Private(r, f, cvar, dname, "positive", &positive));
     }
     role = HcClassifyDimension_Private(dname, axis, sn, units, positive, &geo);
+    for (int q = 0; q < HC_NROLES; q++) /* -data_dims overrides the file */
+      if (r->dimrole[q][0] && !strcmp(r->dimrole[q], dname)) {
+        role          = (HcRole)q;
+        geo           = (PetscBool)(geo || r->dimgeo[q]);
+        r->dimused[q] = PETSC_TRUE;
+      }
     if (role == HC_NROLES) {
       PetscCheck(
           len == 1, r->comm, PETSC_ERR_FILE_UNEXPECTED,
           "%s: variable '%s': dimension '%s' (size %zu) is not recognised as time, level, environment, latitude or longitude "
-          "(give its coordinate variable an 'axis' or 'standard_name' attribute)",
-          f->path, name, dname, len);
+          "(name its role with -data_dims, e.g. -data_dims time=%s, or give its coordinate variable an 'axis' or "
+          "'standard_name' attribute)",
+          f->path, name, dname, len, dname);
       continue; /* a singleton dimension: index 0 */
     }
     PetscCheck(v->pos[role] < 0, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': dimensions '%s' and '%s' are both %s",
@@ -579,7 +661,8 @@ static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char
              f->path, name, shape, v->pos[HC_ROLE_X] < 0 ? "longitude (x)" : "latitude (y)");
   PetscCheck(
       v->ax[0].geographic == v->ax[1].geographic, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-      "%s: variable '%s': '%s' is %sa longitude but '%s' is %sa latitude; use both geographic or both Cartesian coordinates",
+      "%s: variable '%s': '%s' is %sa longitude but '%s' is %sa latitude; use both geographic or both Cartesian coordinates "
+      "(-data_dims lon=NAME,lat=NAME reads two dimensions as longitude and latitude)",
       f->path, name, v->dimname[HC_ROLE_X], v->ax[0].geographic ? "" : "not ", v->dimname[HC_ROLE_Y],
       v->ax[1].geographic ? "" : "not ");
   v->type = v->ax[0].geographic ? HC_GRID_LATLON : HC_GRID_CARTESIAN;
@@ -859,9 +942,25 @@ static PetscErrorCode HcNCVarTime_Private(HcReader r, HcNCVar *v)
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "units", units, sizeof(units)));
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "calendar", calendar, sizeof(calendar)));
     PetscCall(HcCoordinateCheck_Private(r, v, "time", tname, v->ntfile, v->tfile));
-    if (units[0])
+    if (units[0] && HcTimeUnitsDated_Private(units))
       v->tfrom = HC_TIME_FROM_FILE;
-    else {
+    else if (units[0]) { /* "hours", "1", "step": values in some unit, but not dates */
+      const PetscReal sec      = HcTimeUnitSeconds_Private(units);
+      char            word[64] = "days";
+
+      if (sec > 0) PetscCall(PetscStrncpy(word, units, sizeof(word)));
+      PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': its time coordinate '%s' has units '%s', without a reference date, so its values are not "
+                 "dates; give the units with -data_time_units '<unit> since <date>', e.g. -data_time_units '%s since 2000-01-01'",
+                 v->file->path, v->name, tname, units, word);
+      PetscCheck(sec <= 0 || sec == HcTimeUnitSeconds_Private(r->timeunits), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': -data_time_units '%s' contradicts the units '%s' of its time coordinate '%s'; give "
+                 "-data_time_units '%s since <date>'",
+                 v->file->path, v->name, r->timeunits, units, tname, units);
+      v->tfrom = HC_TIME_FROM_OPTION_UNDATED;
+      PetscCall(PetscStrncpy(v->tundated, units, sizeof(v->tundated)));
+      PetscCall(PetscStrncpy(units, r->timeunits, sizeof(units)));
+    } else {
       PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
                  "%s: variable '%s': its time coordinate '%s' has no units attribute, so its values are not times; give "
                  "their units with -data_time_units '<unit> since <date>', e.g. -data_time_units 'days since 2000-01-01'",
@@ -1451,16 +1550,11 @@ PetscErrorCode HcReaderSetUp(HcReader r)
   if (r->setupcalled) PetscFunctionReturn(0);
   PetscCheck(r->path[0], r->comm, PETSC_ERR_ARG_WRONG,
              "HcReader: no input file (give it with -data_file or as the first argument)");
-  if (r->timeunits[0]) {
-    char lower[sizeof(r->timeunits)];
-
-    HcLower_Private(r->timeunits, lower, sizeof(lower));
-    PetscCheck(strstr(lower, " since ") || strstr(lower, " after "), r->comm, PETSC_ERR_ARG_WRONG,
-               "-data_time_units '%s': give '<unit> since <date>', e.g. 'days since 2000-01-01'; model times are seconds "
-               "since a date, so a bare unit is not enough (for undated data any date will do: hycast generate writes "
-               "'seconds since 2000-01-01 00:00:00')",
-               r->timeunits);
-  }
+  PetscCheck(!r->timeunits[0] || HcTimeUnitsDated_Private(r->timeunits), r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_time_units '%s': give '<unit> since <date>', e.g. 'days since 2000-01-01'; model times are seconds since a "
+             "date, so a bare unit is not enough (for undated data any date will do: hycast generate writes 'seconds since "
+             "2000-01-01 00:00:00')",
+             r->timeunits);
   PetscCall(HcNCFileOpen_Private(r, &r->main, r->path, r->nvars ? r->names[0] : "(default)"));
   if (!r->nvars) PetscCall(HcReaderDefaultVariables_Private(r));
   for (PetscInt c = 0; c < r->nvars; c++) {
@@ -1520,6 +1614,10 @@ PetscErrorCode HcReaderSetUp(HcReader r)
     }
   }
   PetscCall(HcReaderCheckTimeUnitsUsed_Private(r));
+  for (int q = 0; q < HC_NROLES; q++)
+    PetscCheck(!r->dimrole[q][0] || r->dimused[q], r->comm, PETSC_ERR_ARG_WRONG,
+               "%s: -data_dims gives the role %s to dimension '%s', but no variable read has a dimension '%s'",
+               r->var[0].file->path, HcRoleNames[q], r->dimrole[q], r->dimrole[q]);
 
   PetscCall(PetscMalloc6(r->xm * r->ym, &r->slab, r->xm * r->ym, &r->rbuf, r->xm * r->ym, &r->kind, r->nvars * r->xm * r->ym,
                          &r->fillv, PetscMax(1, r->naux) * r->xm * r->ym, &r->afill, r->xm * r->ym, &r->land));
@@ -1856,6 +1954,11 @@ PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
     else if (v->tfrom == HC_TIME_FROM_OPTION)
       PetscCall(PetscViewerASCIIPrintf(viewer, "time units: from -data_time_units (the time coordinate '%s' has no units)\n",
                                        v->dimname[HC_ROLE_T]));
+    else if (v->tfrom == HC_TIME_FROM_OPTION_UNDATED)
+      PetscCall(PetscViewerASCIIPrintf(viewer,
+                                       "time units: from -data_time_units (the time coordinate '%s' has units '%s', without a "
+                                       "date)\n",
+                                       v->dimname[HC_ROLE_T], v->tundated));
     else
       PetscCall(PetscViewerASCIIPrintf(viewer,
                                        "time units: from -data_time_units (no time coordinate variable: step k is k units "
