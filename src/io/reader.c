@@ -1701,8 +1701,8 @@ static PetscErrorCode HcReaderJoinPieces_Private(HcReader r, const char opt[], P
 
     PetscCheck(a->hastime, r->comm, PETSC_ERR_FILE_UNEXPECTED,
                "%s: variable '%s' has no time dimension, but %s has it in %" PetscInt_FMT
-               " files (%s, %s, ...); only a time series can be split over files: give one of them",
-               a->file->path, a->name, opt, m, p[0].file->path, p[1].file->path);
+               " files (%s, %s%s); only a time series can be split over files: give one of them",
+               a->file->path, a->name, opt, m, p[0].file->path, p[1].file->path, m > 2 ? ", ..." : "");
     PetscCheck(
         a->tfrom != HC_TIME_FROM_OPTION_STEPS, r->comm, PETSC_ERR_FILE_UNEXPECTED,
         "%s: variable '%s': the time dimension '%s' has no coordinate variable, so its steps have no dates and the %" PetscInt_FMT
