@@ -440,11 +440,12 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
                                "A file's own units are never overridden (giving the option then is an error)",
                                "HcReaderSetTimeUnits", r->timeunits, r->timeunits, sizeof(r->timeunits), NULL));
   n = 2 * HC_NROLES;
-  PetscCall(PetscOptionsStringArray("-data_dims",
-                                    "Roles of dimensions that the files do not mark (no axis, standard_name or units attribute): "
-                                    "ROLE=NAME,... with ROLE time, x, y, lon, lat (x and y as longitude and latitude), level or "
-                                    "env, e.g. time=step. Default none: roles from the files' attributes and dimension names",
-                                    "HcReaderSetDimensionRole", names, &n, &flg));
+  PetscCall(PetscOptionsStringArray(
+      "-data_dims",
+      "Roles of dimensions that the files do not mark (no axis, standard_name or units attribute): "
+      "ROLE=NAME,... with ROLE time, x, y, lon, lat (lon, lat: x, y read as longitude, latitude), level or "
+      "env, e.g. time=step. Default none: roles from the files' attributes and dimension names",
+      "HcReaderSetDimensionRole", names, &n, &flg));
   if (flg) {
     PetscErrorCode perr = HcReaderParseDimensionRoles_Private(r, n, names);
 
