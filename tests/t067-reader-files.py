@@ -184,6 +184,22 @@ check(code == 0 and grep(out, r"^  time units: from -data_time_units \(the time 
       "with -data_time_units 'hours since 2010-01-01': 2010-01-01 00:00 .. 12:00, info says where the units came from")
 
 
+# --- real data (NOAA ERSST v5, when present): two years cut into two files read back as one series
+ersst = os.path.join(os.environ.get("HYCAST_DATA", os.path.join(root, "..", "shared", "data")), "ersst", "sst.mnmean.nc")
+if os.path.exists(ersst):
+    box = ["-data_box", "300,340,20,50"]
+    ok = all(succeeded(["extract", ersst] + box + ["-data_dates", d, "-o", o], f"ERSST {d} extracted to {o}")[0]
+             for d, o in (("2010-01-01,2010-12-31", "e2010.nc"), ("2011-01-01,2011-12-31", "e2011.nc"),
+                          ("2010-01-01,2011-12-31", "e-both.nc")))
+    ok = ok and succeeded(["extract", "e2011.nc,e2010.nc", "-o", "e-joined.nc"], "the two yearly files read as one")[0]
+    if ok:
+        with netCDF4.Dataset(os.path.join(tmp, "e-both.nc")) as a, netCDF4.Dataset(os.path.join(tmp, "e-joined.nc")) as b:
+            same = a["sst"].shape == b["sst"].shape and np.array_equal(np.ma.filled(a["sst"][:], -1), np.ma.filled(b["sst"][:], -1))
+            check(same and list(a["time"][:]) == list(b["time"][:]) and a["time"].units == b["time"].units,
+                  f"ERSST 2010 and 2011 from two files: {b['sst'].shape[0]} months, the same values and times as one extract")
+else:
+    print(f"  (ERSST not found at {ersst}: the real-data check is skipped)")
+
 # --- poles: physics-only forecasts on rows centred on the poles (10 degrees) and rows reaching them (-89 .. 89, 2 deg)
 def areas(lat_centres, nlon):
     """cell areas / R^2 as HcGrid makes them: faces half-way, the outer ones half a spacing out, cut at +-90"""
