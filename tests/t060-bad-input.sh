@@ -20,6 +20,8 @@ nc() { ncgen -k "$2" -o "$tmp/$1.nc" "tests/data/$1.cdl"; }
 # edited NAME FROM KIND SED: tests/data/FROM.cdl changed by the sed script, as $tmp/NAME.nc of NetCDF kind KIND
 edited() { sed "$4" "tests/data/$2.cdl" | ncgen -k "$3" -o "$tmp/$1.nc"; }
 prep() { "$@" >> "$tmp/prep.log" 2>&1 || { cat "$tmp/prep.log"; exit 0; }; }
+# series SEDB [SEDA]: a.nc and b.nc from bad-nan-ocean without its NaN, b.nc (and a.nc) edited; the data files a.nc,b.nc
+series() { edited a bad-nan-ocean 1 "s/NaNf/1/; ${2:-}"; edited b bad-nan-ocean 3 "s/NaNf/1/; $1"; args=("$tmp/a.nc,$tmp/b.nc" -data_vars sst); }
 gen() { prep "$HYCAST" generate -generate_envs 1 -generate_steps 6 -grid_nx 8 -grid_ny 8 -generate_coarsen 1 -o "$tmp/gen.nc"; }
 model() { gen; prep "$HYCAST" train -data_file "$tmp/gen.nc" -data_vars u,v -train_epochs 0 -train_window 1 -o "$tmp/model.nc"; }
 craft() { prep /usr/bin/python3 tests/craft-model.py "$tmp/model.nc" "$@"; }
@@ -65,6 +67,30 @@ case $case in
   time-units-file)  nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_time_units "days since 1990-01-01") ;;
   time-units-bare)  nc time-no-units 1; args=("$tmp/time-no-units.nc" -data_vars sst -data_time_units days) ;;
   bad-date)         nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_dates 2000-02-30,2000-12-31) ;;
+  # --- several files (issue 25): a.nc holds days 0, 1; b.nc is a second piece of the series, edited by SED
+  series-gap)       series 's/time = 0, 1 ;/time = 5, 6 ;/' ;;
+  series-overlap)   series 's/time = 0, 1 ;/time = 1, 2 ;/' ;;
+  series-grid)      series 's/time = 0, 1 ;/time = 2, 3 ;/; s/lat = -20, 0, 20/lat = -20, 0, 25/' ;;
+  series-units)     series 's/time = 0, 1 ;/time = 2, 3 ;/; s/float sst(time, lat, lon) ;/& sst:units = "K" ;/' \
+                      's/float sst(time, lat, lon) ;/& sst:units = "degC" ;/' ;;
+  series-calendar)  series 's/time = 0, 1 ;/time = 2, 3 ;/; s/time:units = "days since 2000-01-01" ;/& time:calendar = "noleap" ;/' ;;
+  series-no-units)  series 's/time = 0, 1 ;/time = 2, 3 ;/; s/ time:units = "days since 2000-01-01" ;//' \
+                      's/ time:units = "days since 2000-01-01" ;//' ;;
+  series-nan)       edited a bad-nan-ocean 1 's/NaNf/1/'; edited b bad-nan-ocean 3 's/time = 0, 1 ;/time = 2, 3 ;/'
+                    args=("$tmp/a.nc,$tmp/b.nc" -data_vars sst) ;;
+  files-no-variable) series 's/time = 0, 1 ;/time = 2, 3 ;/'; args=("$tmp/a.nc,$tmp/b.nc" -data_vars sal) ;;
+  files-twice)      series 's/time = 0, 1 ;/time = 2, 3 ;/'; args=("$tmp/a.nc,$tmp/b.nc,$tmp/a.nc" -data_vars sst) ;;
+  files-static)     nc aux 3; cp "$tmp/aux.nc" "$tmp/aux2.nc"
+                    args=("$tmp/aux.nc" -data_vars sst -data_aux_file "$tmp/aux.nc,$tmp/aux2.nc" -data_aux_vars v) ;;
+  # --- dimension roles and time units (issue 25)
+  step-dim)         edited step time-no-coord 1 's/time/step/g'; args=("$tmp/step.nc" -data_vars sst) ;;
+  step-no-units)    edited step time-no-coord 1 's/time/step/g'; args=("$tmp/step.nc" -data_vars sst -data_dims time=step) ;;
+  dims-unused)      nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_dims time=step) ;;
+  dims-malformed)   nc ll-packed 1; args=("$tmp/ll-packed.nc" -data_vars sst -data_dims time) ;;
+  time-undated)     edited undated time-no-units 1 's/time:calendar = "noleap" ;/& time:units = "hours" ;/'
+                    args=("$tmp/undated.nc" -data_vars sst) ;;
+  time-undated-wrong) edited undated time-no-units 1 's/time:calendar = "noleap" ;/& time:units = "hours" ;/'
+                    args=("$tmp/undated.nc" -data_vars sst -data_time_units "days since 2000-01-01") ;;
   # --- options
   grid-nx-overflow) cmd=("$HYCAST" simulate); args=(-grid_nx 99999999999); out= ;;
   epochs-overflow)  gen; cmd=("${train[@]}"); args=(-train_epochs 99999999999) ;;

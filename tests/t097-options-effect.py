@@ -248,6 +248,8 @@ def reader_entries(cmd, vars_value="u", vars_error=None, time_range="0,14", aux_
         "-data_view": V("", report="prints what the reader found"),
         # every input here has time units: the option is refused rather than ignored (reader-time-units tests its use)
         "-data_time_units": V("days since 2000-01-01", error=r"-data_time_units"),
+        # the roles of the inputs' dimensions swapped: x read as y and y as x (reader-files tests a dimension without them)
+        "-data_dims": V("x=y,y=x"),
     }
 
 

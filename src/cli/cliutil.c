@@ -238,31 +238,48 @@ void HcHelpFilterFinish(MPI_Comm comm)
 @*/
 PetscErrorCode HcCommandCheckOutput(MPI_Comm comm, const char what[], const char out[])
 {
-  static const char *const single[] = {"-data_file", "-data_aux_file", "-data",       "-truth",
-                                       "-model",     "-adapt",         "-train_init", "-train_resume"};
-  static const char *const lists[]  = {"-models", "-forecast", "-train_data"};
+  static const char *const single[] = {"-data", "-truth", "-model", "-adapt", "-train_init", "-train_resume"};
+  /* lists of files: the data files (-data_file, -data_aux_file, -data and -truth may name several, separated by commas) */
+  static const char *const lists[] = {"-models", "-forecast", "-train_data", "-data_file", "-data_aux_file"};
+  const int                nsingle = sizeof(single) / sizeof(single[0]), nlists = sizeof(lists) / sizeof(lists[0]);
   char                     buf[sizeof(single) / sizeof(single[0]) + 1][PETSC_MAX_PATH_LEN];
-  char                    *many[3][64];
-  const char              *inputs[sizeof(single) / sizeof(single[0]) + 1 + 3 * 64];
-  PetscInt                 n = 0, nmany[3];
+  char                    *many[sizeof(lists) / sizeof(lists[0])][257], **split[sizeof(single) / sizeof(single[0]) + 1];
+  int                      nsplit[sizeof(single) / sizeof(single[0]) + 1];
+  const char             **inputs;
+  PetscInt                 n = 0, nmany[sizeof(lists) / sizeof(lists[0])], max = 0;
   PetscBool                flg;
 
   PetscFunctionBegin;
+  /* the positional file and the single-file options, split at commas like the reader's file lists */
   PetscCall(HcCommandGetFile(buf[0], sizeof(buf[0]), &flg));
-  if (flg) inputs[n++] = buf[0];
-  for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++) {
+  if (!flg) buf[0][0] = 0;
+  for (int k = 0; k < nsingle; k++) {
+    buf[k + 1][0] = 0;
     if (!strcmp(what, "-train_checkpoint") && !strcmp(single[k], "-train_resume")) continue; /* resumed and saved again */
     PetscCall(PetscOptionsGetString(NULL, NULL, single[k], buf[k + 1], sizeof(buf[k + 1]), &flg));
-    if (flg) inputs[n++] = buf[k + 1];
   }
-  for (int k = 0; k < 3; k++) {
-    nmany[k] = 64;
+  for (int k = 0; k <= nsingle; k++) {
+    nsplit[k] = 0;
+    split[k]  = NULL;
+    if (buf[k][0]) PetscCall(PetscStrToArray(buf[k], ',', &nsplit[k], &split[k]));
+    max += nsplit[k];
+  }
+  for (int k = 0; k < nlists; k++) {
+    nmany[k] = 257;
     PetscCall(PetscOptionsGetStringArray(NULL, NULL, lists[k], many[k], &nmany[k], &flg));
     if (!flg) nmany[k] = 0;
-    for (PetscInt q = 0; q < nmany[k]; q++) inputs[n++] = many[k][q];
+    max += nmany[k];
   }
+  PetscCall(PetscMalloc1(max + 1, &inputs));
+  for (int k = 0; k <= nsingle; k++)
+    for (int q = 0; q < nsplit[k]; q++) inputs[n++] = split[k][q];
+  for (int k = 0; k < nlists; k++)
+    for (PetscInt q = 0; q < nmany[k]; q++) inputs[n++] = many[k][q];
   PetscCall(HcCheckOutputFile(comm, what, out, n, inputs));
-  for (int k = 0; k < 3; k++)
+  PetscCall(PetscFree(inputs));
+  for (int k = 0; k <= nsingle; k++)
+    if (split[k]) PetscCall(PetscStrToArrayDestroy(nsplit[k], split[k]));
+  for (int k = 0; k < nlists; k++)
     for (PetscInt q = 0; q < nmany[k]; q++) PetscCall(PetscFree(many[k][q]));
   PetscFunctionReturn(0);
 }

@@ -367,8 +367,11 @@ static PetscErrorCode HcGridSetUpMetrics_Private(HcGrid grid)
     yw[j] = (yf[j + 1] - yf[j]) * s;
     yd[j] = (j < ny - 1 ? grid->yc[j + 1] - grid->yc[j] : grid->yc[0] + yper - grid->yc[ny - 1]) * s;
     cc[j] = latlon ? PetscCosReal(grid->yc[j] * deg) : 1;
-    cf[j] = latlon ? PetscCosReal(yf[j + 1] * deg) : 1;
+    cf[j] = latlon ? (PetscAbsReal(yf[j + 1]) >= 90 ? 0 : PetscCosReal(yf[j + 1] * deg)) : 1; /* a pole face has no length */
     ya[j] = latlon ? grid->radius * (PetscSinReal(yf[j + 1] * deg) - PetscSinReal(yf[j] * deg)) : yw[j];
+    /* A row centred on a pole is a ring of wedges of the polar cap: cos(lat) at its centre is 0, so its x metric is the
+       mean of cos(lat) over the cell, area / (R dlon * R dlat), which keeps zonal distances and fluxes finite. */
+    if (latlon && PetscAbsReal(grid->yc[j]) >= 90 && yw[j] > 0) cc[j] = ya[j] / yw[j];
   }
   if (!grid->periodic[0]) xd[nx - 1] = xd[nx - 2];
   if (!grid->periodic[1]) yd[ny - 1] = yd[ny - 2];
@@ -393,8 +396,8 @@ static PetscErrorCode HcGridSetUpMetrics_Private(HcGrid grid)
     ya[ny - 1 + k] = ya[hi];
   }
   for (PetscInt j = 0; j < ny; j++)
-    PetscCheck(ya[j] > 0 && yw[j] > 0, grid->comm, PETSC_ERR_ARG_WRONG,
-               "HcGrid: row %" PetscInt_FMT " (y = %g) has no area; lat-lon centres must lie strictly inside (-90, 90)", j,
+    PetscCheck(ya[j] > 0 && yw[j] > 0 && cc[j] > 0, grid->comm, PETSC_ERR_ARG_WRONG,
+               "HcGrid: row %" PetscInt_FMT " (y = %g) has no area; lat-lon centres must lie within [-90, 90]", j,
                (double)grid->yc[j]);
   m->xw = xw;
   m->xd = xd;
@@ -451,9 +454,16 @@ PetscErrorCode HcGridSetUp(HcGrid grid)
     for (PetscInt j = 0; j < grid->ny; j++) grid->yc[j] = box[2] + (j + 0.5) * (box[3] - box[2]) / grid->ny;
   }
   if (grid->type == HC_GRID_LATLON) {
-    PetscCheck(grid->yc[0] > -90 && grid->yc[grid->ny - 1] < 90, grid->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "HcGrid: latitudes must lie strictly inside (-90, 90), got [%g, %g]", (double)grid->yc[0],
-               (double)grid->yc[grid->ny - 1]);
+    /* Rows centred on a pole or reaching it are allowed (faces are cut at +-90, where they have no length): the pole
+       faces are walls, so nothing flows through them, and every cell keeps a positive area. */
+    if (grid->coords_set)
+      PetscCheck(grid->yc[0] >= -90 && grid->yc[grid->ny - 1] <= 90, grid->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "HcGrid: latitudes must lie within [-90, 90], got [%g, %g]", (double)grid->yc[0],
+                 (double)grid->yc[grid->ny - 1]);
+    else
+      PetscCheck(grid->box[2] >= -90 && grid->box[3] <= 90, grid->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "HcGrid: latitudes must lie within [-90, 90], got the domain %g to %g", (double)grid->box[2],
+                 (double)grid->box[3]);
     if (grid->periodic[0])
       PetscCheck(grid->xc[grid->nx - 1] - grid->xc[0] < 360, grid->comm, PETSC_ERR_ARG_WRONG,
                  "HcGrid: periodic longitudes span 360 degrees or more");

@@ -200,11 +200,36 @@ static PetscErrorCode HcCalendarFromName_Private(MPI_Comm comm, const char file[
           file, var, name);
 }
 
+/* The first word of units, lower case, and where the rest begins (after blanks). */
+static const char *HcTimeUnitWord_Private(const char units[], char word[], size_t len)
+{
+  const char *s = units, *rest;
+  size_t      n;
+
+  while (*s == ' ') s++;
+  for (n = 0; s[n] && s[n] != ' ' && n < len - 1; n++) word[n] = (char)tolower((unsigned char)s[n]);
+  word[n] = 0;
+  rest    = s + n;
+  while (*rest == ' ') rest++;
+  return rest;
+}
+
 /*
-  HcTimeAxisSetUp_Private - decode CF time units and calendar (NULL or empty: "standard", CF's default).
+  HcTimeUnitsDated_Private - the units are "<unit> since <date>" (or "after"), not a bare unit.
 */
-PetscErrorCode HcTimeAxisSetUp_Private(MPI_Comm comm, const char file[], const char var[], const char units[],
-                                       const char calendar[], HcTimeAxis *ax)
+PetscBool HcTimeUnitsDated_Private(const char units[])
+{
+  char        word[64];
+  const char *since = HcTimeUnitWord_Private(units, word, sizeof(word));
+
+  return HcStrCaseEq_Private(since, "since ", 6) || HcStrCaseEq_Private(since, "after ", 6) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/*
+  HcTimeUnitSeconds_Private - seconds in the unit that units begin with (weeks to seconds), 0 for an unknown unit and for
+  months and years, which have no fixed length.
+*/
+PetscReal HcTimeUnitSeconds_Private(const char units[])
 {
   static const struct {
     const char *name;
@@ -214,25 +239,31 @@ PetscErrorCode HcTimeAxisSetUp_Private(MPI_Comm comm, const char file[], const c
       {"hrs", 3600},     {"hr", 3600},     {"h", 3600},     {"minutes", 60}, {"minute", 60}, {"mins", 60},    {"min", 60},
       {"seconds", 1},    {"second", 1},    {"secs", 1},     {"sec", 1},      {"s", 1},
   };
+  char word[64];
+
+  (void)HcTimeUnitWord_Private(units, word, sizeof(word));
+  for (size_t k = 0; k < sizeof(unitnames) / sizeof(unitnames[0]); k++)
+    if (!strcmp(word, unitnames[k].name)) return unitnames[k].sec;
+  return 0;
+}
+
+/*
+  HcTimeAxisSetUp_Private - decode CF time units and calendar (NULL or empty: "standard", CF's default).
+*/
+PetscErrorCode HcTimeAxisSetUp_Private(MPI_Comm comm, const char file[], const char var[], const char units[],
+                                       const char calendar[], HcTimeAxis *ax)
+{
   char        word[64];
-  const char *s = units, *since;
-  size_t      n;
+  const char *since = HcTimeUnitWord_Private(units, word, sizeof(word));
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ax, sizeof(*ax)));
   PetscCall(PetscStrncpy(ax->units, units, sizeof(ax->units)));
   PetscCall(PetscStrncpy(ax->calendar, calendar && calendar[0] ? calendar : "standard", sizeof(ax->calendar)));
   PetscCall(HcCalendarFromName_Private(comm, file, var, ax->calendar, &ax->cal));
-  while (*s == ' ') s++;
-  for (n = 0; s[n] && s[n] != ' ' && n < sizeof(word) - 1; n++) word[n] = (char)tolower((unsigned char)s[n]);
-  word[n] = 0;
-  since   = s + n;
-  while (*since == ' ') since++;
-  PetscCheck(HcStrCaseEq_Private(since, "since ", 6) || HcStrCaseEq_Private(since, "after ", 6), comm, PETSC_ERR_FILE_UNEXPECTED,
+  PetscCheck(HcTimeUnitsDated_Private(units), comm, PETSC_ERR_FILE_UNEXPECTED,
              "%s: variable '%s': time units '%s' are not of the form '<unit> since <date>'", file, var, units);
-  ax->unitsec = 0;
-  for (size_t k = 0; k < sizeof(unitnames) / sizeof(unitnames[0]); k++)
-    if (!strcmp(word, unitnames[k].name)) ax->unitsec = unitnames[k].sec;
+  ax->unitsec = HcTimeUnitSeconds_Private(units);
   PetscCheck(strcmp(word, "months") && strcmp(word, "month") && strcmp(word, "years") && strcmp(word, "year"), comm,
              PETSC_ERR_FILE_UNEXPECTED,
              "%s: variable '%s': time units '%s': months and years have no fixed length in CF (UDUNITS makes them 30.44 and "

@@ -13,14 +13,16 @@
 const char *const        HcReaderFills[] = {"none", "zero", "mean", "HcReaderFill", "HC_FILL_", NULL};
 static const char *const HcPeriodic[]    = {"auto", "none", "x", "y", "xy", NULL};
 
-#define HC_READER_MAX_VARS 16
-#define HC_MAX_MISSING     8
-#define HC_MAX_RUNS        2 /* x-runs of one rank: two when a box crosses the periodic edge */
+#define HC_READER_MAX_VARS  16
+#define HC_READER_MAX_FILES 256
+#define HC_MAX_MISSING      8
+#define HC_MAX_RUNS         2 /* x-runs of one rank: two when a box crosses the periodic edge */
 
 typedef enum { HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_T, HC_ROLE_E, HC_NROLES } HcRole;
 /* The time units of a variable with a time dimension: its coordinate's units attribute, or -data_time_units when the
-   coordinate has none, or -data_time_units as the spacing of the steps when there is no coordinate variable. */
-typedef enum { HC_TIME_FROM_FILE, HC_TIME_FROM_OPTION, HC_TIME_FROM_OPTION_STEPS } HcTimeFrom;
+   coordinate has none or units without a reference date ("hours"), or -data_time_units as the spacing of the steps when
+   there is no coordinate variable. */
+typedef enum { HC_TIME_FROM_FILE, HC_TIME_FROM_OPTION, HC_TIME_FROM_OPTION_STEPS, HC_TIME_FROM_OPTION_UNDATED } HcTimeFrom;
 static const char *const HcRoleNames[] = {"x (longitude)", "y (latitude)", "level", "time", "environment"};
 
 typedef struct {
@@ -46,7 +48,7 @@ typedef struct {
   PetscBool rev; /* file order runs against the grid's */
 } HcRun;
 
-typedef struct {
+typedef struct HcNCVar_ {
   char       name[NC_MAX_NAME + 1];
   HcNCFile  *file;
   int        varid, ndims;
@@ -60,7 +62,8 @@ typedef struct {
   HcGridType type;
   HcAxisSel  ax[2];
   PetscBool  hastime, timeunits;
-  HcTimeFrom tfrom; /* where the time units come from */
+  HcTimeFrom tfrom;        /* where the time units come from */
+  char       tundated[64]; /* HC_TIME_FROM_OPTION_UNDATED: the file's units, without a date */
   HcTimeAxis tax;
   PetscInt   ntfile;
   PetscReal *tfile; /* model seconds of every step in the file */
@@ -69,6 +72,10 @@ typedef struct {
   PetscReal  vmin, vmax;
   PetscInt64 nfilled;
   PetscInt64 nabsent; /* cells where this field has no value at any selected step while the data has values: land */
+  /* a time series over several files: this is its first piece in date order, tfile/ntfile are the whole series */
+  PetscInt         npiece;          /* files the variable comes from (1 when one) */
+  struct HcNCVar_ *piece;           /* the other npiece - 1 pieces, in date order */
+  PetscInt        *tpiece, *tlocal; /* per step of the series: its piece (0 this one, p piece[p - 1]) and step there */
 } HcNCVar;
 
 struct _p_HcReader {
@@ -76,7 +83,8 @@ struct _p_HcReader {
   PetscMPIInt rank;
   char       *prefix;
   /* what to read */
-  char       path[PETSC_MAX_PATH_LEN], auxpath[PETSC_MAX_PATH_LEN];
+  char     **paths, **auxpaths; /* -data_file, -data_aux_file (none: the data files) */
+  PetscInt   npaths, nauxpaths;
   char      *names[HC_READER_MAX_VARS], *auxnames[HC_READER_MAX_VARS];
   PetscInt   nvars, naux;
   PetscReal  box[4];
@@ -85,11 +93,16 @@ struct _p_HcReader {
   PetscBool  hastrange, haslevel;
   char       dates[2][64];
   PetscBool  hasdates;
-  char       timeunits[256]; /* -data_time_units: for time axes without units (empty: none given) */
+  char       timeunits[256];                      /* -data_time_units: for time axes without units (empty: none given) */
+  char       dimrole[HC_NROLES][NC_MAX_NAME + 1]; /* -data_dims: the dimension given each role ("": none) */
+  PetscBool  dimgeo[HC_NROLES];                   /* ... given as lon= or lat=: a geographic axis */
+  PetscBool  dimused[HC_NROLES];                  /* ... some variable read has that dimension */
   HcFillType fill;
   PetscBool  view;
   /* what was found */
-  HcNCFile   main, aux;
+  HcNCFile  *files;             /* every file opened: the data files, then auxiliary files that are not among them */
+  PetscInt   nfiles, ndata;     /* files[0, ndata): the data files */
+  PetscInt  *auxfile, nauxfile; /* the files that hold auxiliary variables (indices into files) */
   HcNCVar    var[HC_READER_MAX_VARS], avar[HC_READER_MAX_VARS];
   PetscInt   nenv, t0, nt;
   PetscReal *times; /* model seconds of the selected steps */
@@ -136,11 +149,58 @@ PetscErrorCode HcReaderSetOptionsPrefix(HcReader r, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcReaderSetPaths_Private(HcReader r, const char opt[], PetscInt n, const char *const in[], char ***paths,
+                                               PetscInt *npaths)
+{
+  PetscFunctionBegin;
+  PetscCheck(n <= HC_READER_MAX_FILES, r->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: at most %d files, got %" PetscInt_FMT, opt,
+             HC_READER_MAX_FILES, n);
+  for (PetscInt k = 0; k < n; k++)
+    PetscCheck(in[k][0], r->comm, PETSC_ERR_ARG_WRONG, "%s: file %" PetscInt_FMT " of the list has an empty name", opt, k + 1);
+  for (PetscInt k = 0; k < *npaths; k++) PetscCall(PetscFree((*paths)[k]));
+  PetscCall(PetscFree(*paths));
+  PetscCall(PetscCalloc1(n + 1, paths));
+  for (PetscInt k = 0; k < n; k++) PetscCall(PetscStrallocpy(in[k], &(*paths)[k]));
+  *npaths = n;
+  PetscFunctionReturn(0);
+}
+
+/* A comma-separated list of files (one file: no comma), as -data_file takes it. */
+static PetscErrorCode HcReaderSetPathList_Private(HcReader r, const char opt[], const char list[], char ***paths,
+                                                  PetscInt *npaths)
+{
+  int    n     = 0;
+  char **items = NULL;
+
+  PetscFunctionBegin;
+  if (list && list[0]) PetscCall(PetscStrToArray(list, ',', &n, &items));
+  PetscCall(HcReaderSetPaths_Private(r, opt, n, (const char *const *)items, paths, npaths));
+  if (items) PetscCall(PetscStrToArrayDestroy(n, items));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetFile - the data file, or several separated by commas (HcReaderSetFiles()).
+@*/
 PetscErrorCode HcReaderSetFile(HcReader r, const char path[])
 {
   PetscFunctionBegin;
   PetscCall(HcReaderCheckNotSetUp_Private(r));
-  PetscCall(PetscStrncpy(r->path, path, sizeof(r->path)));
+  PetscCall(HcReaderSetPathList_Private(r, "-data_file", path, &r->paths, &r->npaths));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcReaderSetFiles - the data files: the variables may be spread over them (one file per variable, as CMIP and ERA5
+  deliver them), and a variable found in several files is one time series (one file per year, say): the files are put
+  in date order by their times, and a gap or an overlap between them is an error.  Files that hold the same variable
+  must agree on its grid, units and calendar.  Nothing read from a file names another file.
+@*/
+PetscErrorCode HcReaderSetFiles(HcReader r, PetscInt n, const char *const paths[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  PetscCall(HcReaderSetPaths_Private(r, "-data_file", n, paths, &r->paths, &r->npaths));
   PetscFunctionReturn(0);
 }
 
@@ -167,14 +227,15 @@ PetscErrorCode HcReaderSetVariables(HcReader r, PetscInt n, const char *const na
 }
 
 /*@C
-  HcReaderSetAuxiliary - auxiliary fields (velocity components, say) from path (NULL: the data file), checked to be on
-  the same grid as the data; HcReaderReadAuxiliary() reads them.
+  HcReaderSetAuxiliary - auxiliary fields (velocity components, say) from path, one file or several separated by
+  commas as in HcReaderSetFiles() (NULL or "": the data files), checked to be on the same grid and at the same times as
+  the data; HcReaderReadAuxiliary() reads them.
 @*/
 PetscErrorCode HcReaderSetAuxiliary(HcReader r, const char path[], PetscInt n, const char *const names[])
 {
   PetscFunctionBegin;
   PetscCall(HcReaderCheckNotSetUp_Private(r));
-  PetscCall(PetscStrncpy(r->auxpath, path ? path : "", sizeof(r->auxpath)));
+  PetscCall(HcReaderSetPathList_Private(r, "-data_aux_file", path, &r->auxpaths, &r->nauxpaths));
   PetscCall(HcReaderSetNames_Private(r, n, names, r->auxnames, &r->naux));
   PetscFunctionReturn(0);
 }
@@ -249,6 +310,83 @@ PetscErrorCode HcReaderSetTimeUnits(HcReader r, const char units[])
   PetscFunctionReturn(0);
 }
 
+/* The roles -data_dims names: x and y are Cartesian or geographic as the file says, lon and lat always geographic. */
+static const char *const HcRoleWords[]  = {"time", "x", "y", "lon", "lat", "level", "env", NULL};
+static const HcRole      HcRoleOfWord[] = {HC_ROLE_T, HC_ROLE_X, HC_ROLE_Y, HC_ROLE_X, HC_ROLE_Y, HC_ROLE_Z, HC_ROLE_E};
+
+/*@C
+  HcReaderSetDimensionRole - the dimension that has a role (time, x, y, lon, lat, level or env) in files that do not say
+  so with CF attributes: a time dimension named 'step' without a coordinate variable, say.  lon and lat are x and y
+  read as longitude and latitude whatever the coordinate's attributes.  The dimension's name, wherever it occurs in the
+  variables read, then has this role; a name that no variable read has is an error at set-up.  dim NULL or "": the role
+  comes from the files again.
+@*/
+PetscErrorCode HcReaderSetDimensionRole(HcReader r, const char role[], const char dim[])
+{
+  PetscInt k = 0;
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderCheckNotSetUp_Private(r));
+  while (HcRoleWords[k] && strcmp(HcRoleWords[k], role)) k++;
+  PetscCheck(HcRoleWords[k], r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_dims: unknown role '%s' (give ROLE=NAME with ROLE one of time, x, y, lon, lat, level, env)", role);
+  PetscCheck(!dim || strlen(dim) <= NC_MAX_NAME, r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_dims %s=%s: a dimension name has at most %d characters", role, dim, NC_MAX_NAME);
+  for (int q = 0; dim && dim[0] && q < HC_NROLES; q++)
+    PetscCheck(q == (int)HcRoleOfWord[k] || strcmp(r->dimrole[q], dim), r->comm, PETSC_ERR_ARG_WRONG,
+               "-data_dims: dimension '%s' is given two roles (%s and %s)", dim, HcRoleNames[q], HcRoleNames[HcRoleOfWord[k]]);
+  PetscCall(PetscStrncpy(r->dimrole[HcRoleOfWord[k]], dim ? dim : "", sizeof(r->dimrole[0])));
+  r->dimgeo[HcRoleOfWord[k]] = (PetscBool)(k == 3 || k == 4);
+  PetscFunctionReturn(0);
+}
+
+/* -data_dims ROLE=NAME,...: each role at most once. */
+static PetscErrorCode HcReaderParseDimensionRoles_Private(HcReader r, PetscInt n, char *items[])
+{
+  PetscBool seen[HC_NROLES] = {PETSC_FALSE};
+
+  PetscFunctionBegin;
+  for (int q = 0; q < HC_NROLES; q++) { /* the option replaces every role set before */
+    r->dimrole[q][0] = 0;
+    r->dimgeo[q]     = PETSC_FALSE;
+  }
+  for (PetscInt k = 0; k < n; k++) {
+    char    *eq = strchr(items[k], '=');
+    PetscInt w  = 0;
+
+    PetscCheck(eq && eq != items[k] && eq[1], r->comm, PETSC_ERR_ARG_WRONG,
+               "-data_dims '%s': give ROLE=NAME, e.g. -data_dims time=step (ROLE one of time, x, y, lon, lat, level, env)",
+               items[k]);
+    *eq = 0;
+    while (HcRoleWords[w] && strcmp(HcRoleWords[w], items[k])) w++;
+    PetscCheck(!HcRoleWords[w] || !seen[HcRoleOfWord[w]], r->comm, PETSC_ERR_ARG_WRONG, "-data_dims: the role %s is given twice",
+               HcRoleNames[HcRoleOfWord[w]]);
+    PetscCall(HcReaderSetDimensionRole(r, items[k], eq + 1));
+    seen[HcRoleOfWord[w]] = PETSC_TRUE;
+    *eq                   = '=';
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A list of files from the options (one more than allowed is asked for, so that a longer list is refused, not cut). */
+static PetscErrorCode HcReaderOptionsFiles_Private(PetscOptionItems *PetscOptionsObject, HcReader r, const char opt[],
+                                                   const char text[], const char man[], char ***paths, PetscInt *npaths)
+{
+  char     *items[HC_READER_MAX_FILES + 1];
+  PetscInt  n = HC_READER_MAX_FILES + 1;
+  PetscBool flg;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsStringArray(opt, text, man, items, &n, &flg));
+  if (flg) {
+    PetscErrorCode perr = HcReaderSetPaths_Private(r, opt, n, (const char *const *)items, paths, npaths);
+
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(items[k]));
+    PetscCall(perr);
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcReaderSetFromOptions(HcReader r)
 {
   char     *names[HC_READER_MAX_VARS], *dates[2];
@@ -258,8 +396,12 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
   PetscFunctionBegin;
   PetscCall(HcReaderCheckNotSetUp_Private(r));
   PetscOptionsBegin(r->comm, r->prefix, "NetCDF input (HcReader)", "HcReader");
-  PetscCall(PetscOptionsString("-data_file", "NetCDF file to read (classic, 64-bit offset or NetCDF-4)", "HcReaderSetFile",
-                               r->path, r->path, sizeof(r->path), NULL));
+  PetscCall(
+      HcReaderOptionsFiles_Private(PetscOptionsObject, r, "-data_file",
+                                   "NetCDF file(s) to read (classic, 64-bit offset or NetCDF-4), separated by commas: the "
+                                   "variables may be spread over the files, and a variable in several files is one time "
+                                   "series, the files put in date order. Default none (commands take it as first argument too)",
+                                   "HcReaderSetFiles", &r->paths, &r->npaths));
   n = HC_READER_MAX_VARS;
   PetscCall(PetscOptionsStringArray(
       "-data_vars", "Variables to read, one field each (default: every data variable with the dimensions of the first one)",
@@ -297,6 +439,19 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
                                "attribute; no coordinate variable: step k at k units). Default none: such an axis is refused. "
                                "A file's own units are never overridden (giving the option then is an error)",
                                "HcReaderSetTimeUnits", r->timeunits, r->timeunits, sizeof(r->timeunits), NULL));
+  n = 2 * HC_NROLES;
+  PetscCall(PetscOptionsStringArray(
+      "-data_dims",
+      "Roles of dimensions that the files do not mark (no axis, standard_name or units attribute): "
+      "ROLE=NAME,... with ROLE time, x, y, lon, lat (lon, lat: x, y read as longitude, latitude), level or "
+      "env, e.g. time=step. Default none: roles from the files' attributes and dimension names",
+      "HcReaderSetDimensionRole", names, &n, &flg));
+  if (flg) {
+    PetscErrorCode perr = HcReaderParseDimensionRoles_Private(r, n, names);
+
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
+    PetscCall(perr);
+  }
   PetscCall(PetscOptionsInt("-data_level", "Index of the level for variables with a vertical dimension", "HcReaderSetLevel",
                             r->level, &r->level, &flg));
   if (flg) r->haslevel = PETSC_TRUE;
@@ -309,8 +464,10 @@ PetscErrorCode HcReaderSetFromOptions(HcReader r)
                              "Missing values inside the ocean: none (an error), zero, or the cell's mean over time (a cell where "
                              "some field has no value at any time is land)",
                              "HcReaderSetFill", HcReaderFills, (PetscEnum)r->fill, (PetscEnum *)&r->fill, NULL));
-  PetscCall(PetscOptionsString("-data_aux_file", "File of the auxiliary fields (default: the data file)", "HcReaderSetAuxiliary",
-                               r->auxpath, r->auxpath, sizeof(r->auxpath), NULL));
+  PetscCall(HcReaderOptionsFiles_Private(PetscOptionsObject, r, "-data_aux_file",
+                                         "File(s) of the auxiliary fields, separated by commas as for -data_file. Default: the "
+                                         "data files",
+                                         "HcReaderSetAuxiliary", &r->auxpaths, &r->nauxpaths));
   n = HC_READER_MAX_VARS;
   PetscCall(PetscOptionsStringArray("-data_aux_vars",
                                     "Auxiliary variables (e.g. velocity components), on the same grid as the data",
@@ -554,12 +711,19 @@ static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char
       PetscCall(HcNCHasAttribute_Private(r, f, cvar, dname, "positive", &positive));
     }
     role = HcClassifyDimension_Private(dname, axis, sn, units, positive, &geo);
+    for (int q = 0; q < HC_NROLES; q++) /* -data_dims overrides the file */
+      if (r->dimrole[q][0] && !strcmp(r->dimrole[q], dname)) {
+        role          = (HcRole)q;
+        geo           = (PetscBool)(geo || r->dimgeo[q]);
+        r->dimused[q] = PETSC_TRUE;
+      }
     if (role == HC_NROLES) {
       PetscCheck(
           len == 1, r->comm, PETSC_ERR_FILE_UNEXPECTED,
           "%s: variable '%s': dimension '%s' (size %zu) is not recognised as time, level, environment, latitude or longitude "
-          "(give its coordinate variable an 'axis' or 'standard_name' attribute)",
-          f->path, name, dname, len);
+          "(name its role with -data_dims, e.g. -data_dims time=%s, or give its coordinate variable an 'axis' or "
+          "'standard_name' attribute)",
+          f->path, name, dname, len, dname);
       continue; /* a singleton dimension: index 0 */
     }
     PetscCheck(v->pos[role] < 0, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': dimensions '%s' and '%s' are both %s",
@@ -579,7 +743,8 @@ static PetscErrorCode HcNCVarInquire_Private(HcReader r, HcNCFile *f, const char
              f->path, name, shape, v->pos[HC_ROLE_X] < 0 ? "longitude (x)" : "latitude (y)");
   PetscCheck(
       v->ax[0].geographic == v->ax[1].geographic, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-      "%s: variable '%s': '%s' is %sa longitude but '%s' is %sa latitude; use both geographic or both Cartesian coordinates",
+      "%s: variable '%s': '%s' is %sa longitude but '%s' is %sa latitude; use both geographic or both Cartesian coordinates "
+      "(-data_dims lon=NAME,lat=NAME reads two dimensions as longitude and latitude)",
       f->path, name, v->dimname[HC_ROLE_X], v->ax[0].geographic ? "" : "not ", v->dimname[HC_ROLE_Y],
       v->ax[1].geographic ? "" : "not ");
   v->type = v->ax[0].geographic ? HC_GRID_LATLON : HC_GRID_CARTESIAN;
@@ -804,10 +969,10 @@ static PetscErrorCode HcNCVarGeometry_Private(HcReader r, HcNCVar *v)
   }
   if (v->type == HC_GRID_LATLON) {
     const HcAxisSel *ay = &v->ax[1];
-    PetscCheck(ay->c[0] > -90 && ay->c[ay->n - 1] < 90, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "%s: variable '%s': selected latitudes %g to %g include a pole; cell centres must lie strictly inside (-90, 90) "
-               "(use -data_box)",
-               v->file->path, v->name, (double)ay->c[0], (double)ay->c[ay->n - 1]);
+    /* rows centred on a pole are fine (the grid closes the pole faces); beyond a pole is not a latitude */
+    PetscCheck(ay->c[0] >= -90 && ay->c[ay->n - 1] <= 90, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': latitudes '%s' run from %g to %g, beyond a pole; latitudes must lie within [-90, 90]",
+               v->file->path, v->name, ay->coord, (double)ay->c[0], (double)ay->c[ay->n - 1]);
   }
   PetscFunctionReturn(0);
 }
@@ -859,9 +1024,25 @@ static PetscErrorCode HcNCVarTime_Private(HcReader r, HcNCVar *v)
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "units", units, sizeof(units)));
     PetscCall(HcNCGetText_Private(r, v->file, cvar, tname, "calendar", calendar, sizeof(calendar)));
     PetscCall(HcCoordinateCheck_Private(r, v, "time", tname, v->ntfile, v->tfile));
-    if (units[0])
+    if (units[0] && HcTimeUnitsDated_Private(units))
       v->tfrom = HC_TIME_FROM_FILE;
-    else {
+    else if (units[0]) { /* "hours", "1", "step": values in some unit, but not dates */
+      const PetscReal sec      = HcTimeUnitSeconds_Private(units);
+      char            word[64] = "days";
+
+      if (sec > 0) PetscCall(PetscStrncpy(word, units, sizeof(word)));
+      PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': its time coordinate '%s' has units '%s', without a reference date, so its values are not "
+                 "dates; give the units with -data_time_units '<unit> since <date>', e.g. -data_time_units '%s since 2000-01-01'",
+                 v->file->path, v->name, tname, units, word);
+      PetscCheck(sec <= 0 || sec == HcTimeUnitSeconds_Private(r->timeunits), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': -data_time_units '%s' contradicts the units '%s' of its time coordinate '%s'; give "
+                 "-data_time_units '%s since <date>'",
+                 v->file->path, v->name, r->timeunits, units, tname, units);
+      v->tfrom = HC_TIME_FROM_OPTION_UNDATED;
+      PetscCall(PetscStrncpy(v->tundated, units, sizeof(v->tundated)));
+      PetscCall(PetscStrncpy(units, r->timeunits, sizeof(units)));
+    } else {
       PetscCheck(r->timeunits[0], r->comm, PETSC_ERR_FILE_UNEXPECTED,
                  "%s: variable '%s': its time coordinate '%s' has no units attribute, so its values are not times; give "
                  "their units with -data_time_units '<unit> since <date>', e.g. -data_time_units 'days since 2000-01-01'",
@@ -889,14 +1070,18 @@ static PetscErrorCode HcReaderCheckTimeUnitsUsed_Private(HcReader r)
   PetscFunctionBegin;
   if (!r->timeunits[0]) PetscFunctionReturn(0);
   for (PetscInt c = 0; c < r->nvars + r->naux; c++) {
-    const HcNCVar *v = c < r->nvars ? &r->var[c] : &r->avar[c - r->nvars];
+    const HcNCVar *s = c < r->nvars ? &r->var[c] : &r->avar[c - r->nvars];
 
-    if (v->hastime && v->tfrom != HC_TIME_FROM_FILE) PetscFunctionReturn(0);
-    if (v->hastime && !first) first = v;
+    for (PetscInt q = 0; q < s->npiece; q++) { /* every file of a time series */
+      const HcNCVar *v = q ? &s->piece[q - 1] : s;
+
+      if (v->hastime && v->tfrom != HC_TIME_FROM_FILE) PetscFunctionReturn(0);
+      if (v->hastime && !first) first = v;
+    }
   }
   PetscCheck(first, r->comm, PETSC_ERR_ARG_WRONG,
-             "%s: variable '%s': -data_time_units '%s' given, but no variable read has a time dimension", r->path, r->var[0].name,
-             r->timeunits);
+             "%s: variable '%s': -data_time_units '%s' given, but no variable read has a time dimension", r->var[0].file->path,
+             r->var[0].name, r->timeunits);
   SETERRQ(r->comm, PETSC_ERR_ARG_WRONG,
           "%s: variable '%s': -data_time_units '%s' given, but the time coordinate '%s' has its own units '%s'; the file's "
           "units are never overridden: remove -data_time_units",
@@ -954,17 +1139,19 @@ static PetscErrorCode HcNCVarCompareGrid_Private(HcReader r, const HcNCVar *a, c
              "%s: variable '%s': on a %s grid, but '%s' of %s is on a %s grid", b->file->path, b->name, HcGridTypes[b->type],
              a->name, a->file->path, HcGridTypes[a->type]);
   for (int d = 0; d < 2; d++) {
-    const char *what = d ? "latitude" : "longitude";
+    const char *what                   = a->type == HC_GRID_LATLON ? (d ? "latitude" : "longitude") : (d ? "y" : "x");
+    char        coord[NC_MAX_NAME + 8] = "";
 
+    if (b->ax[d].coord[0]) PetscCall(PetscSNPrintf(coord, sizeof(coord), " ('%s')", b->ax[d].coord));
     PetscCheck(a->ax[d].n == b->ax[d].n, r->comm, PETSC_ERR_FILE_UNEXPECTED,
                "%s: variable '%s': on another grid than '%s' of %s: %" PetscInt_FMT
-               " selected cells along %s instead of %" PetscInt_FMT,
-               b->file->path, b->name, a->name, a->file->path, b->ax[d].n, what, a->ax[d].n);
+               " selected cells along %s%s instead of %" PetscInt_FMT,
+               b->file->path, b->name, a->name, a->file->path, b->ax[d].n, what, coord, a->ax[d].n);
     for (PetscInt i = 0; i < a->ax[d].n; i++) {
       const PetscReal tol = 1e-6 * PetscMax(1, PetscAbsReal(a->ax[d].c[i]));
       PetscCheck(PetscAbsReal(a->ax[d].c[i] - b->ax[d].c[i]) <= tol, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: variable '%s': on another grid than '%s' of %s: %s of cell %" PetscInt_FMT " is %g instead of %g",
-                 b->file->path, b->name, a->name, a->file->path, what, i, (double)b->ax[d].c[i], (double)a->ax[d].c[i]);
+                 "%s: variable '%s': on another grid than '%s' of %s: %s%s of cell %" PetscInt_FMT " is %g instead of %g",
+                 b->file->path, b->name, a->name, a->file->path, what, coord, i, (double)b->ax[d].c[i], (double)a->ax[d].c[i]);
     }
   }
   PetscFunctionReturn(0);
@@ -1044,6 +1231,12 @@ static PetscErrorCode HcNCVarReadSlab_Private(HcReader r, const HcNCVar *v, Pets
   PetscReal *buf = r->rbuf;
 
   PetscFunctionBegin;
+  if (v->npiece > 1) { /* a time series over files: the piece that holds step k, and k in its file */
+    const PetscInt p = v->tpiece[k];
+
+    k = v->tlocal[k];
+    if (p) v = &v->piece[p - 1];
+  }
   PetscCall(PetscLogEventBegin(HC_NCRead, 0, 0, 0, 0));
   for (int d = 0; d < v->ndims; d++) {
     start[d]  = 0;
@@ -1125,6 +1318,15 @@ static PetscErrorCode HcReaderCellText_Private(HcReader r, const HcNCVar *v, Pet
   PetscFunctionReturn(0);
 }
 
+/* The file that holds slab (env * nt + k, as in HcScan) of v: a time series may come from several. */
+static const char *HcNCVarPathAt_Private(HcReader r, const HcNCVar *v, PetscInt slab)
+{
+  PetscInt p = 0;
+
+  if (v->npiece > 1 && v->hastime) p = v->tpiece[r->t0 + slab % r->nt];
+  return p ? v->piece[p - 1].file->path : v->file->path;
+}
+
 /* Stop at the first value (slab, then cell in natural order) that is not sane; bad is this rank's first, key -1 if none. */
 static PetscErrorCode HcReaderReportInsane_Private(HcReader r, const HcNCVar *v, PetscInt64 key, PetscReal bad)
 {
@@ -1142,7 +1344,8 @@ static PetscErrorCode HcReaderReportInsane_Private(HcReader r, const HcNCVar *v,
                                      (PetscInt)(gkey / ncell), where, sizeof(where)));
   SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
           "%s: variable '%s': the value %g at %s is out of range: data values must be finite and at most %g in magnitude",
-          v->file->path, v->name, (double)val, where, (double)PetscSqrtReal(PETSC_MAX_REAL));
+          HcNCVarPathAt_Private(r, v, (PetscInt)(gkey / ncell)), v->name, (double)val, where,
+          (double)PetscSqrtReal(PETSC_MAX_REAL));
 }
 
 static PetscErrorCode HcReaderScanVariable_Private(HcReader r, HcNCVar *v, PetscInt c, HcScan *sc)
@@ -1228,7 +1431,8 @@ static PetscErrorCode HcReaderReportMissing_Private(HcReader r, const HcNCVar *v
       SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
               "%s: variable '%s': %s inside the ocean at %s: '%s' has values at other steps%s in this cell, so it is not land. "
               "Use -data_fill zero|mean to fill missing values",
-              v->file->path, v->name, info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", where, v->name,
+              HcNCVarPathAt_Private(r, v, info[1]), v->name,
+              info[2] == 1 ? "NaN" : "a missing value (_FillValue or missing_value)", where, v->name,
               r->nenv > 1 ? " or environments" : "");
     }
   }
@@ -1389,40 +1593,80 @@ static PetscErrorCode HcReaderScan_Private(HcReader r)
 
 /* ---------------------------------------------------------------- set-up */
 
-/* Default fields: every data variable (two or more dimensions, not cell bounds) with the same dimensions as the first. */
+/* Open every file once: the data files, then the auxiliary files that are not data files too. */
+static PetscErrorCode HcReaderOpenFiles_Private(HcReader r)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(r->npaths + r->nauxpaths, &r->files));
+  PetscCall(PetscMalloc1(PetscMax(r->npaths, r->nauxpaths), &r->auxfile));
+  for (PetscInt k = 0; k < r->npaths; k++) {
+    for (PetscInt q = 0; q < k; q++)
+      PetscCheck(strcmp(r->paths[q], r->paths[k]), r->comm, PETSC_ERR_ARG_WRONG, "-data_file lists %s twice", r->paths[k]);
+    PetscCall(HcNCFileOpen_Private(r, &r->files[r->nfiles++], r->paths[k], r->nvars ? r->names[0] : "(default)"));
+  }
+  r->ndata = r->nfiles;
+  for (PetscInt k = 0; k < r->nauxpaths; k++) {
+    PetscInt f = 0;
+
+    for (PetscInt q = 0; q < k; q++)
+      PetscCheck(strcmp(r->auxpaths[q], r->auxpaths[k]), r->comm, PETSC_ERR_ARG_WRONG, "-data_aux_file lists %s twice",
+                 r->auxpaths[k]);
+    while (f < r->nfiles && strcmp(r->files[f].path, r->auxpaths[k])) f++;
+    if (f == r->nfiles)
+      PetscCall(HcNCFileOpen_Private(r, &r->files[r->nfiles++], r->auxpaths[k], r->naux ? r->auxnames[0] : "(none)"));
+    r->auxfile[r->nauxfile++] = f;
+  }
+  if (!r->nauxpaths)
+    for (PetscInt k = 0; k < r->ndata; k++) r->auxfile[r->nauxfile++] = k;
+  PetscFunctionReturn(0);
+}
+
+/* Default fields: in each data file, every data variable (two or more dimensions, not cell bounds) with the same
+   dimensions as its first; a name found in several files (a time series split over them) is one field. */
 static PetscErrorCode HcReaderDefaultVariables_Private(HcReader r)
 {
   static const char *const bounds[] = {"nv", "bnds", "nbnd", "nb2", "bounds", "vertices", "d2", NULL};
   const char              *names[HC_READER_MAX_VARS];
-  int                      first[NC_MAX_VAR_DIMS], nfirst = -1;
   PetscInt                 n = 0;
 
   PetscFunctionBegin;
-  for (int v = 0; v < r->main.nvars && n < HC_READER_MAX_VARS; v++) {
-    int       nd, dims[NC_MAX_VAR_DIMS];
-    PetscBool skip = PETSC_FALSE;
+  for (PetscInt k = 0; k < r->ndata; k++) {
+    const HcNCFile *f = &r->files[k];
+    int             first[NC_MAX_VAR_DIMS], nfirst = -1;
 
-    HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_varndims(r->main.ncid, v, &nd));
-    if (nd < 2 || nd > NC_MAX_VAR_DIMS) continue;
-    HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_vardimid(r->main.ncid, v, dims));
-    for (int d = 0; d < nd; d++) {
-      char dname[NC_MAX_NAME + 1];
+    for (int v = 0; v < f->nvars; v++) {
+      int       nd, dims[NC_MAX_VAR_DIMS];
+      PetscBool skip = PETSC_FALSE;
 
-      HcCallNetCDF(r->comm, r->main.path, r->main.varnames[v], nc_inq_dimname(r->main.ncid, dims[d], dname));
-      if (HcStrIn_Private(dname, bounds)) skip = PETSC_TRUE;
+      HcCallNetCDF(r->comm, f->path, f->varnames[v], nc_inq_varndims(f->ncid, v, &nd));
+      if (nd < 2 || nd > NC_MAX_VAR_DIMS) continue;
+      HcCallNetCDF(r->comm, f->path, f->varnames[v], nc_inq_vardimid(f->ncid, v, dims));
+      for (int d = 0; d < nd; d++) {
+        char dname[NC_MAX_NAME + 1];
+
+        HcCallNetCDF(r->comm, f->path, f->varnames[v], nc_inq_dimname(f->ncid, dims[d], dname));
+        if (HcStrIn_Private(dname, bounds)) skip = PETSC_TRUE;
+      }
+      if (skip) continue;
+      if (nfirst < 0) {
+        nfirst = nd;
+        for (int d = 0; d < nd; d++) first[d] = dims[d];
+      } else if (nd != nfirst)
+        continue;
+      for (int d = 0; d < nd; d++)
+        if (dims[d] != first[d]) skip = PETSC_TRUE;
+      for (PetscInt q = 0; q < n && !skip; q++)
+        if (!strcmp(names[q], f->varnames[v])) skip = PETSC_TRUE;
+      if (skip) continue;
+      PetscCheck(n < HC_READER_MAX_VARS, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "%s: more than %d data variables in the file(s); name the variable(s) with -data_vars", f->path,
+                 HC_READER_MAX_VARS);
+      names[n++] = f->varnames[v];
     }
-    if (skip) continue;
-    if (nfirst < 0) {
-      nfirst = nd;
-      for (int d = 0; d < nd; d++) first[d] = dims[d];
-    } else if (nd != nfirst)
-      continue;
-    for (int d = 0; d < nd; d++)
-      if (dims[d] != first[d]) skip = PETSC_TRUE;
-    if (!skip) names[n++] = r->main.varnames[v];
   }
   PetscCheck(n > 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: the file has no data variable (two or more dimensions); name the variable(s) with -data_vars", r->main.path);
+             "%s: the file has no data variable (two or more dimensions); name the variable(s) with -data_vars",
+             r->files[0].path);
   PetscCall(HcReaderSetNames_Private(r, n, names, r->names, &r->nvars));
   PetscFunctionReturn(0);
 }
@@ -1438,6 +1682,169 @@ static PetscErrorCode HcReaderSetUpVariable_Private(HcReader r, HcNCFile *f, con
     PetscCheck(r->level >= 0 && r->level < (PetscInt)v->len[HC_ROLE_Z], r->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "%s: variable '%s': -data_level %" PetscInt_FMT " is not within the levels 0..%zu of dimension '%s'", f->path,
                name, r->level, v->len[HC_ROLE_Z] - 1, v->dimname[HC_ROLE_Z]);
+  v->npiece = 1;
+  PetscFunctionReturn(0);
+}
+
+/* Pieces p[0..m) of one variable from m files, each set up on its own: they must be parts of one time series (same
+   grid, units, calendar and environments; dated times, increasing in each file).  Put in date order, with no overlap
+   and no gap (a step between two files larger than 1.5 times the largest step inside a file, or, when every file holds
+   one step, than the smallest step between files), and joined into v: the first piece in date order, holding the
+   others and the times of the whole series on its own time axis. */
+static PetscErrorCode HcReaderJoinPieces_Private(HcReader r, const char opt[], PetscInt m, HcNCVar p[], HcNCVar *v)
+{
+  PetscInt  *order, total = 0, f;
+  PetscReal *off, dmax = 0, jmin = PETSC_MAX_REAL;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < m; q++) {
+    const HcNCVar *a = &p[q];
+
+    PetscCheck(a->hastime, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s' has no time dimension, but %s has it in %" PetscInt_FMT
+               " files (%s, %s%s); only a time series can be split over files: give one of them",
+               a->file->path, a->name, opt, m, p[0].file->path, p[1].file->path, m > 2 ? ", ..." : "");
+    PetscCheck(
+        a->tfrom != HC_TIME_FROM_OPTION_STEPS, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+        "%s: variable '%s': the time dimension '%s' has no coordinate variable, so its steps have no dates and the %" PetscInt_FMT
+        " files of %s that hold '%s' cannot be put in date order; give each file a time coordinate",
+        a->file->path, a->name, a->dimname[HC_ROLE_T], m, opt, a->name);
+    for (PetscInt k = 1; k < a->ntfile; k++)
+      PetscCheck(a->tfile[k] > a->tfile[k - 1], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: variable '%s': time coordinate '%s' is not increasing at step %" PetscInt_FMT
+                 " (%g after %g); the files of a time series are put in date order by their times",
+                 a->file->path, a->name, a->dimname[HC_ROLE_T], k, (double)(a->tfile[k] / a->tax.unitsec),
+                 (double)(a->tfile[k - 1] / a->tax.unitsec));
+    for (PetscInt k = 1; k < a->ntfile; k++) dmax = PetscMax(dmax, a->tfile[k] - a->tfile[k - 1]);
+    if (!q) continue;
+    PetscCall(HcNCVarCompareGrid_Private(r, &p[0], a));
+    PetscCheck(a->tax.cal == p[0].tax.cal, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': time in the %s calendar, but in the %s calendar in %s; the files of a time series must share "
+               "their calendar",
+               a->file->path, a->name, a->tax.calendar, p[0].tax.calendar, p[0].file->path);
+    PetscCheck(!strcmp(a->units, p[0].units), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': units '%s', but '%s' in %s; the files of a time series must give it in the same units",
+               a->file->path, a->name, a->units, p[0].units, p[0].file->path);
+    PetscCheck(a->pos[HC_ROLE_E] < 0 ? p[0].pos[HC_ROLE_E] < 0
+                                     : p[0].pos[HC_ROLE_E] >= 0 && a->len[HC_ROLE_E] == p[0].len[HC_ROLE_E],
+               r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': its environments differ from those in %s", a->file->path,
+               a->name, p[0].file->path);
+  }
+  /* date order: start times on the first file's axis; then every time on the axis of the earliest file */
+  PetscCall(PetscMalloc2(m, &order, m, &off));
+  for (PetscInt q = 0; q < m; q++) {
+    PetscCall(HcTimeAxisOffset_Private(r->comm, &p[0].tax, &p[q].tax, &off[q]));
+    order[q] = q;
+  }
+  for (PetscInt q = 1; q < m; q++)
+    for (PetscInt k = q; k > 0 && p[order[k]].tfile[0] + off[order[k]] < p[order[k - 1]].tfile[0] + off[order[k - 1]]; k--) {
+      const PetscInt t = order[k];
+
+      order[k]     = order[k - 1];
+      order[k - 1] = t;
+    }
+  f = order[0];
+  for (PetscInt q = 0; q < m; q++) PetscCall(HcTimeAxisOffset_Private(r->comm, &p[f].tax, &p[q].tax, &off[q]));
+  for (PetscInt i = 0; i + 1 < m; i++) {
+    const HcNCVar  *a = &p[order[i]], *b = &p[order[i + 1]];
+    const PetscReal end = a->tfile[a->ntfile - 1] + off[order[i]], start = b->tfile[0] + off[order[i + 1]];
+    char            d[4][64];
+
+    if (start > end) {
+      jmin = PetscMin(jmin, start - end);
+      continue;
+    }
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, a->tfile[0] + off[order[i]], d[0], sizeof(d[0])));
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, end, d[1], sizeof(d[1])));
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, start, d[2], sizeof(d[2])));
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, b->tfile[b->ntfile - 1] + off[order[i + 1]], d[3], sizeof(d[3])));
+    SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
+            "%s: variable '%s': its times %s .. %s overlap those of %s, %s .. %s; each time step must come from one file only",
+            b->file->path, b->name, d[2], d[3], a->file->path, d[0], d[1]);
+  }
+  if (dmax == 0) dmax = jmin; /* one step per file: the series' interval is the smallest step between files */
+  for (PetscInt i = 0; i + 1 < m; i++) {
+    const HcNCVar  *a = &p[order[i]], *b = &p[order[i + 1]];
+    const PetscReal end = a->tfile[a->ntfile - 1] + off[order[i]], start = b->tfile[0] + off[order[i + 1]];
+    char            d[2][64], gap[64], step[64];
+
+    if (start - end <= 1.5 * dmax) continue;
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, end, d[0], sizeof(d[0])));
+    PetscCall(HcTimeAxisFormat_Private(&p[f].tax, start, d[1], sizeof(d[1])));
+    PetscCall(HcFormatDuration(start - end, PETSC_TRUE, gap, sizeof(gap)));
+    PetscCall(HcFormatDuration(dmax, PETSC_TRUE, step, sizeof(step)));
+    SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
+            "%s: variable '%s': a gap in time: it begins at %s, %s after the end of %s (%s), while the series' steps are at "
+            "most %s; is a file missing from %s?",
+            b->file->path, b->name, d[1], gap, a->file->path, d[0], step, opt);
+  }
+  /* join: v is the earliest piece, the others follow it in date order */
+  for (PetscInt q = 0; q < m; q++) total += p[q].ntfile;
+  *v        = p[f];
+  v->npiece = m;
+  PetscCall(PetscMalloc1(m - 1, &v->piece));
+  PetscCall(PetscMalloc3(total, &v->tfile, total, &v->tpiece, total, &v->tlocal));
+  v->ntfile = 0;
+  for (PetscInt i = 0; i < m; i++) {
+    const HcNCVar *a = &p[order[i]];
+
+    if (i) v->piece[i - 1] = *a;
+    for (PetscInt k = 0; k < a->ntfile; k++, v->ntfile++) {
+      v->tfile[v->ntfile]  = a->tfile[k] + off[order[i]];
+      v->tpiece[v->ntfile] = i;
+      v->tlocal[v->ntfile] = k;
+    }
+  }
+  PetscCall(PetscFree(p[f].tfile)); /* the first piece's own times, now part of the series */
+  PetscCall(PetscFree2(order, off));
+  PetscFunctionReturn(0);
+}
+
+/* Variable name from the files list[0..n) (opt: the option that names them): from the one file that has it, or, when
+   several have it, a time series over them (HcReaderJoinPieces_Private). */
+static PetscErrorCode HcReaderSetUpSeries_Private(HcReader r, const char opt[], PetscInt n, const PetscInt list[],
+                                                  const char name[], HcNCVar *v)
+{
+  PetscInt *hold, m = 0;
+  HcNCVar  *p;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &hold));
+  for (PetscInt k = 0; k < n; k++)
+    if (HcNCFileFindVar_Private(&r->files[list[k]], name) >= 0) hold[m++] = list[k];
+  if (m <= 1 && (m == 1 || n == 1)) { /* no such variable in one file: HcNCVarInquire_Private says so */
+    PetscCall(HcReaderSetUpVariable_Private(r, &r->files[m ? hold[0] : list[0]], name, v));
+    PetscCall(PetscFree(hold));
+    PetscFunctionReturn(0);
+  }
+  if (!m) {
+    char list2[4096] = "", vars[2048];
+
+    for (PetscInt k = 0; k < n; k++) {
+      PetscCall(HcNCFileListVars_Private(&r->files[list[k]], vars, sizeof(vars)));
+      PetscCall(PetscStrlcat(list2, k ? "; " : "", sizeof(list2)));
+      PetscCall(PetscStrlcat(list2, r->files[list[k]].path, sizeof(list2)));
+      PetscCall(PetscStrlcat(list2, ": ", sizeof(list2)));
+      PetscCall(PetscStrlcat(list2, vars, sizeof(list2)));
+    }
+    SETERRQ(r->comm, PETSC_ERR_FILE_UNEXPECTED,
+            "%s, ...: variable '%s': no such variable in any of the %" PetscInt_FMT " files of %s (%s)", r->files[list[0]].path,
+            name, n, opt, list2);
+  }
+  PetscCall(PetscCalloc1(m, &p));
+  for (PetscInt q = 0; q < m; q++) PetscCall(HcReaderSetUpVariable_Private(r, &r->files[hold[q]], name, &p[q]));
+  PetscCall(HcReaderJoinPieces_Private(r, opt, m, p, v));
+  PetscCall(PetscFree(p));
+  PetscCall(PetscFree(hold));
+  PetscFunctionReturn(0);
+}
+
+/* The slabs of every piece of v (HcNCVarSetUpSlab_Private). */
+static PetscErrorCode HcNCVarSetUpSlabs_Private(HcReader r, HcNCVar *v)
+{
+  PetscFunctionBegin;
+  PetscCall(HcNCVarSetUpSlab_Private(r, v));
+  for (PetscInt q = 1; q < v->npiece; q++) PetscCall(HcNCVarSetUpSlab_Private(r, &v->piece[q - 1]));
   PetscFunctionReturn(0);
 }
 
@@ -1446,31 +1853,30 @@ PetscErrorCode HcReaderSetUp(HcReader r)
   const char *names[HC_READER_MAX_VARS];
   PetscBool   anylevel = PETSC_FALSE;
   HcNCVar    *v0;
+  PetscInt   *data;
 
   PetscFunctionBegin;
   if (r->setupcalled) PetscFunctionReturn(0);
-  PetscCheck(r->path[0], r->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(r->npaths, r->comm, PETSC_ERR_ARG_WRONG,
              "HcReader: no input file (give it with -data_file or as the first argument)");
-  if (r->timeunits[0]) {
-    char lower[sizeof(r->timeunits)];
-
-    HcLower_Private(r->timeunits, lower, sizeof(lower));
-    PetscCheck(strstr(lower, " since ") || strstr(lower, " after "), r->comm, PETSC_ERR_ARG_WRONG,
-               "-data_time_units '%s': give '<unit> since <date>', e.g. 'days since 2000-01-01'; model times are seconds "
-               "since a date, so a bare unit is not enough (for undated data any date will do: hycast generate writes "
-               "'seconds since 2000-01-01 00:00:00')",
-               r->timeunits);
-  }
-  PetscCall(HcNCFileOpen_Private(r, &r->main, r->path, r->nvars ? r->names[0] : "(default)"));
+  PetscCheck(!r->timeunits[0] || HcTimeUnitsDated_Private(r->timeunits), r->comm, PETSC_ERR_ARG_WRONG,
+             "-data_time_units '%s': give '<unit> since <date>', e.g. 'days since 2000-01-01'; model times are seconds since a "
+             "date, so a bare unit is not enough (for undated data any date will do: hycast generate writes 'seconds since "
+             "2000-01-01 00:00:00')",
+             r->timeunits);
+  PetscCall(HcReaderOpenFiles_Private(r));
   if (!r->nvars) PetscCall(HcReaderDefaultVariables_Private(r));
+  PetscCall(PetscMalloc1(r->ndata, &data));
+  for (PetscInt k = 0; k < r->ndata; k++) data[k] = k;
   for (PetscInt c = 0; c < r->nvars; c++) {
-    PetscCall(HcReaderSetUpVariable_Private(r, &r->main, r->names[c], &r->var[c]));
+    PetscCall(HcReaderSetUpSeries_Private(r, "-data_file", r->ndata, data, r->names[c], &r->var[c]));
     if (r->var[c].pos[HC_ROLE_Z] >= 0) anylevel = PETSC_TRUE;
     names[c] = r->names[c];
   }
+  PetscCall(PetscFree(data));
   v0 = &r->var[0];
   PetscCheck(!r->haslevel || anylevel, r->comm, PETSC_ERR_ARG_WRONG,
-             "%s: variable '%s': -data_level given, but no variable has a level dimension", r->path, v0->name);
+             "%s: variable '%s': -data_level given, but no variable has a level dimension", v0->file->path, v0->name);
   PetscCall(HcReaderSelectTimes_Private(r));
   r->nenv = v0->pos[HC_ROLE_E] >= 0 ? (PetscInt)v0->len[HC_ROLE_E] : 1;
   for (PetscInt c = 0; c < r->nvars; c++) {
@@ -1478,14 +1884,14 @@ PetscErrorCode HcReaderSetUp(HcReader r)
 
     PetscCall(HcNCVarCompareGrid_Private(r, v0, v));
     PetscCheck(v->hastime == v0->hastime, r->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' %s a time dimension but '%s' %s",
-               r->path, v->name, v->hastime ? "has" : "has no", v0->name, v0->hastime ? "has" : "has not");
+               v->file->path, v->name, v->hastime ? "has" : "has no", v0->name, v0->hastime ? "has" : "has not");
     PetscCall(HcReaderCompareTime_Private(r, v));
     PetscCheck((v->pos[HC_ROLE_E] >= 0 ? (PetscInt)v->len[HC_ROLE_E] : 1) == r->nenv, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: variable '%s': its environments differ from those of '%s'", r->path, v->name, v0->name);
+               "%s: variable '%s': its environments differ from those of '%s'", v->file->path, v->name, v0->name);
   }
   PetscCheck(r->env >= 0 && r->env < r->nenv, r->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "%s: variable '%s': -data_env %" PetscInt_FMT " is not within the file's environments 0..%" PetscInt_FMT, r->path,
-             v0->name, r->env, r->nenv - 1);
+             "%s: variable '%s': -data_env %" PetscInt_FMT " is not within the file's environments 0..%" PetscInt_FMT,
+             v0->file->path, v0->name, r->env, r->nenv - 1);
 
   /* the grid, from the coordinate variables */
   PetscCall(HcGridCreate(r->comm, &r->grid));
@@ -1495,31 +1901,26 @@ PetscErrorCode HcReaderSetUp(HcReader r)
   PetscCall(HcGridSetFields(r->grid, r->nvars, names));
   PetscCall(HcGridSetUp(r->grid));
   PetscCall(HcGridGetOwnership(r->grid, &r->xs, &r->ys, &r->xm, &r->ym));
-  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarSetUpSlab_Private(r, &r->var[c]));
+  for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarSetUpSlabs_Private(r, &r->var[c]));
 
   /* auxiliary fields */
-  if (r->naux) {
-    HcNCFile *f = &r->main;
-    PetscBool same;
+  for (PetscInt c = 0; c < r->naux; c++) {
+    HcNCVar *a = &r->avar[c];
 
-    PetscCall(PetscStrcmp(r->auxpath, r->path, &same));
-    if (r->auxpath[0] && !same) {
-      PetscCall(HcNCFileOpen_Private(r, &r->aux, r->auxpath, r->auxnames[0]));
-      f = &r->aux;
-    }
-    for (PetscInt c = 0; c < r->naux; c++) {
-      HcNCVar *a = &r->avar[c];
-
-      PetscCall(HcReaderSetUpVariable_Private(r, f, r->auxnames[c], a));
-      PetscCall(HcNCVarCompareGrid_Private(r, v0, a));
-      PetscCall(HcReaderCompareTime_Private(r, a));
-      PetscCheck(a->pos[HC_ROLE_E] < 0 || (PetscInt)a->len[HC_ROLE_E] == r->nenv, r->comm, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: variable '%s': %zu environments, but the data has %" PetscInt_FMT, f->path, a->name, a->len[HC_ROLE_E],
-                 r->nenv);
-      PetscCall(HcNCVarSetUpSlab_Private(r, a));
-    }
+    PetscCall(HcReaderSetUpSeries_Private(r, r->nauxpaths ? "-data_aux_file" : "-data_file", r->nauxfile, r->auxfile,
+                                          r->auxnames[c], a));
+    PetscCall(HcNCVarCompareGrid_Private(r, v0, a));
+    PetscCall(HcReaderCompareTime_Private(r, a));
+    PetscCheck(a->pos[HC_ROLE_E] < 0 || (PetscInt)a->len[HC_ROLE_E] == r->nenv, r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: variable '%s': %zu environments, but the data has %" PetscInt_FMT, a->file->path, a->name, a->len[HC_ROLE_E],
+               r->nenv);
+    PetscCall(HcNCVarSetUpSlabs_Private(r, a));
   }
   PetscCall(HcReaderCheckTimeUnitsUsed_Private(r));
+  for (int q = 0; q < HC_NROLES; q++)
+    PetscCheck(!r->dimrole[q][0] || r->dimused[q], r->comm, PETSC_ERR_ARG_WRONG,
+               "%s: -data_dims gives the role %s to dimension '%s', but no variable read has a dimension '%s'",
+               r->var[0].file->path, HcRoleNames[q], r->dimrole[q], r->dimrole[q]);
 
   PetscCall(PetscMalloc6(r->xm * r->ym, &r->slab, r->xm * r->ym, &r->rbuf, r->xm * r->ym, &r->kind, r->nvars * r->xm * r->ym,
                          &r->fillv, PetscMax(1, r->naux) * r->xm * r->ym, &r->afill, r->xm * r->ym, &r->land));
@@ -1661,7 +2062,7 @@ PetscErrorCode HcReaderParseDate(HcReader r, const char date[], PetscReal *t)
   PetscFunctionBegin;
   PetscCall(HcReaderCheckSetUp_Private(r));
   PetscCheck(r->var[0].timeunits, r->comm, PETSC_ERR_ARG_WRONG, "%s: variable '%s': no time units, so dates cannot be decoded",
-             r->path, r->var[0].name);
+             r->var[0].file->path, r->var[0].name);
   PetscCall(HcTimeAxisParseDate_Private(r->comm, &r->var[0].tax, "HcReaderParseDate", date, t));
   PetscFunctionReturn(0);
 }
@@ -1786,6 +2187,16 @@ static PetscErrorCode HcNCVarView_Private(HcReader r, const HcNCVar *v, PetscVie
                                    v->units[0] ? "]" : "", dims));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (v->long_name[0]) PetscCall(PetscViewerASCIIPrintf(viewer, "long_name: %s\n", v->long_name));
+  if (v->npiece > 1) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "a time series over %" PetscInt_FMT " files, in date order:\n", v->npiece));
+    for (PetscInt k0 = 0, k1; k0 < v->ntfile; k0 = k1 + 1) { /* steps k0..k1 come from one file */
+      const PetscInt q = v->tpiece[k0];
+
+      for (k1 = k0; k1 + 1 < v->ntfile && v->tpiece[k1 + 1] == q;) k1++;
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  steps %" PetscInt_FMT "..%" PetscInt_FMT ": %s\n", k0, k1,
+                                       (q ? &v->piece[q - 1] : v)->file->path));
+    }
+  }
   if (v->ax[1].flipped)
     PetscCall(PetscViewerASCIIPrintf(viewer, "%s runs %s in the file: flipped\n", v->dimname[HC_ROLE_Y],
                                      v->type == HC_GRID_LATLON ? "north to south" : "downwards"));
@@ -1818,14 +2229,22 @@ PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
   if (!isascii) PetscFunctionReturn(0);
   v = &r->var[0];
-  PetscCall(PetscViewerASCIIPrintf(viewer, "HcReader: %s (%s), %" PetscInt_FMT " field(s)\n", r->path,
-                                   HcFormatName_Private(r->main.format), r->nvars));
+  if (r->nfiles == 1)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "HcReader: %s (%s), %" PetscInt_FMT " field(s)\n", r->files[0].path,
+                                     HcFormatName_Private(r->files[0].format), r->nvars));
+  else
+    PetscCall(
+        PetscViewerASCIIPrintf(viewer, "HcReader: %" PetscInt_FMT " files, %" PetscInt_FMT " field(s)\n", r->nfiles, r->nvars));
   PetscCall(PetscViewerASCIIPushTab(viewer));
-  {
+  for (PetscInt k = 0; k < r->nfiles; k++) {
     char list[4096];
 
-    PetscCall(HcNCFileListVars_Private(&r->main, list, sizeof(list)));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "variables in the file: %s\n", list));
+    PetscCall(HcNCFileListVars_Private(&r->files[k], list, sizeof(list)));
+    if (r->nfiles == 1)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "variables in the file: %s\n", list));
+    else
+      PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s%s): variables %s\n", r->files[k].path,
+                                       HcFormatName_Private(r->files[k].format), k < r->ndata ? "" : ", auxiliary", list));
   }
   for (PetscInt c = 0; c < r->nvars; c++) PetscCall(HcNCVarView_Private(r, &r->var[c], viewer));
   if (r->hasbox)
@@ -1856,6 +2275,11 @@ PetscErrorCode HcReaderView(HcReader r, PetscViewer viewer)
     else if (v->tfrom == HC_TIME_FROM_OPTION)
       PetscCall(PetscViewerASCIIPrintf(viewer, "time units: from -data_time_units (the time coordinate '%s' has no units)\n",
                                        v->dimname[HC_ROLE_T]));
+    else if (v->tfrom == HC_TIME_FROM_OPTION_UNDATED)
+      PetscCall(PetscViewerASCIIPrintf(viewer,
+                                       "time units: from -data_time_units (the time coordinate '%s' has units '%s', without a "
+                                       "date)\n",
+                                       v->dimname[HC_ROLE_T], v->tundated));
     else
       PetscCall(PetscViewerASCIIPrintf(viewer,
                                        "time units: from -data_time_units (no time coordinate variable: step k is k units "
@@ -1888,7 +2312,12 @@ static PetscErrorCode HcNCVarDestroy_Private(HcNCVar *v)
 {
   PetscFunctionBegin;
   for (int d = 0; d < 2; d++) PetscCall(PetscFree2(v->ax[d].idx, v->ax[d].c));
-  PetscCall(PetscFree(v->tfile));
+  if (v->npiece > 1) {
+    for (PetscInt q = 0; q < v->npiece - 1; q++) PetscCall(HcNCVarDestroy_Private(&v->piece[q]));
+    PetscCall(PetscFree(v->piece));
+    PetscCall(PetscFree3(v->tfile, v->tpiece, v->tlocal));
+  } else
+    PetscCall(PetscFree(v->tfile));
   PetscFunctionReturn(0);
 }
 
@@ -1904,8 +2333,13 @@ PetscErrorCode HcReaderDestroy(HcReader *reader)
   for (PetscInt c = 0; c < r->naux; c++) PetscCall(HcNCVarDestroy_Private(&r->avar[c]));
   for (PetscInt c = 0; c < r->nvars; c++) PetscCall(PetscFree(r->names[c]));
   for (PetscInt c = 0; c < r->naux; c++) PetscCall(PetscFree(r->auxnames[c]));
-  PetscCall(HcNCFileClose_Private(r, &r->main));
-  PetscCall(HcNCFileClose_Private(r, &r->aux));
+  for (PetscInt k = 0; k < r->nfiles; k++) PetscCall(HcNCFileClose_Private(r, &r->files[k]));
+  PetscCall(PetscFree(r->files));
+  PetscCall(PetscFree(r->auxfile));
+  for (PetscInt k = 0; k < r->npaths; k++) PetscCall(PetscFree(r->paths[k]));
+  for (PetscInt k = 0; k < r->nauxpaths; k++) PetscCall(PetscFree(r->auxpaths[k]));
+  PetscCall(PetscFree(r->paths));
+  PetscCall(PetscFree(r->auxpaths));
   PetscCall(PetscFree6(r->slab, r->rbuf, r->kind, r->fillv, r->afill, r->land));
   PetscCall(PetscFree(r->times));
   PetscCall(HcGridDestroy(&r->grid));

@@ -48,6 +48,8 @@ PETSC_INTERN PetscErrorCode HcTimeAxisSetUp_Private(MPI_Comm, const char[], cons
 PETSC_INTERN PetscErrorCode HcTimeAxisParseDate_Private(MPI_Comm, const HcTimeAxis *, const char[], const char[], PetscReal *);
 PETSC_INTERN PetscErrorCode HcTimeAxisFormat_Private(const HcTimeAxis *, PetscReal, char[], size_t);
 PETSC_INTERN PetscErrorCode HcTimeAxisOffset_Private(MPI_Comm, const HcTimeAxis *, const HcTimeAxis *, PetscReal *);
+PETSC_INTERN PetscBool      HcTimeUnitsDated_Private(const char[]);
+PETSC_INTERN PetscReal      HcTimeUnitSeconds_Private(const char[]);
 /* a digest of a NetCDF file's named global attributes and every variable, kept in its attribute hycast_checksum */
 PETSC_INTERN int HcNetCDFDigest(int, const char *const[], int, unsigned long long *);
 PETSC_INTERN int HcNetCDFStamp(const char[], const char *const[], int);
