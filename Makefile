@@ -250,7 +250,7 @@ demo: deps
 run-demo: $(HYCAST)
 	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) configs/demo.py $(DEMO_OUT)
 
-# The longer experiments (docs/experiments/NAME.md) (configs/*.py; minutes to tens of minutes each), output in out/NAME/
+# The longer experiments (docs/experiments/: one page each) (configs/*.py; minutes to tens of minutes each), output in out/NAME/
 $(addprefix experiment-,$(EXPERIMENTS)): experiment-%: $(HYCAST)
 	$(Q)MPIEXEC="$(MPIEXEC)" $(PYTHON) configs/$*.py out/$*
 
