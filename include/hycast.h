@@ -97,6 +97,9 @@ PETSC_EXTERN PetscErrorCode    HcTermApplyJacobianTranspose(HcTerm, Vec, Vec);
 PETSC_EXTERN PetscErrorCode    HcTermApplyParameterJacobian(HcTerm, const PetscReal[], Vec);
 PETSC_EXTERN PetscErrorCode    HcTermApplyParameterJacobianTranspose(HcTerm, Vec, PetscReal[]);
 PETSC_EXTERN PetscErrorCode    HcTermEstimateRates(HcTerm, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode    HcTermHasInitializeFromStates(HcTerm, PetscBool *);
+PETSC_EXTERN PetscErrorCode    HcTermInitializeFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[],
+                                                          size_t);
 PETSC_EXTERN PetscErrorCode    HcTermView(HcTerm, PetscViewer);
 PETSC_EXTERN PetscErrorCode    HcTermReference(HcTerm);
 PETSC_EXTERN PetscErrorCode    HcTermDestroy(HcTerm *);

@@ -379,6 +379,58 @@ PetscErrorCode HcTermEstimateRates(HcTerm term, PetscReal *adv, PetscReal *dif)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTermHasInitializeFromStates - whether the term's type takes parameters from data before training
+  (HcTermInitializeFromStates(): e.g. a seasonal or reference cycle).
+@*/
+PetscErrorCode HcTermHasInitializeFromStates(HcTerm term, PetscBool *has)
+{
+  PetscFunctionBegin;
+  *has = term->ops.initfromstates ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermInitializeFromStates - set the parameters the term's type takes from data from observed states u[0..n) at model
+  times t[0..n) (the same times on every rank); the others are left alone.  *what (may be NULL) names what was set and
+  detail (len chars, may be NULL) says how, for a line of the training log.  An error for a type without this operation.
+@*/
+PetscErrorCode HcTermInitializeFromStates(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[], const char **what,
+                                          char detail[], size_t len)
+{
+  const char *w = NULL;
+  char        buf[8];
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCheck(term->ops.initfromstates, term->comm, PETSC_ERR_SUP, "HcTerm '%s' (type %s) takes no parameters from data",
+             term->name, term->type_name);
+  PetscCall(term->ops.initfromstates(term, n, t, u, &w, detail ? detail : buf, detail ? len : sizeof(buf)));
+  if (what) *what = w;
+  PetscFunctionReturn(0);
+}
+
+/* For the types whose data initialisation is a cycle of K phases set by setcycle (seasonal, meanmlp): detail = "states
+   per phase c0,c1,...", how many states each phase was set from. */
+PetscErrorCode HcTermInitializeCycle_Private(HcTerm term, PetscInt K, HcTermSetCycleFn setcycle, PetscInt n, const PetscReal t[],
+                                             const Vec u[], char detail[], size_t len)
+{
+  PetscInt *count;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(K, &count));
+  PetscCall(setcycle(term, n, t, u, count));
+  PetscCall(PetscStrncpy(detail, "states per phase ", len));
+  for (PetscInt q = 0; q < K; q++) {
+    char item[32];
+
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
+    PetscCall(PetscStrlcat(detail, item, len));
+  }
+  PetscCall(PetscFree(count));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTermView(HcTerm term, PetscViewer viewer)
 {
   PetscBool isascii;

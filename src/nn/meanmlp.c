@@ -425,6 +425,9 @@ static PetscErrorCode HcTermDestroy_MeanMLP(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTermInitializeFromStates_MeanMLP(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[],
+                                                         size_t);
+
 PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
 {
   HcMeanMLP *mm;
@@ -454,7 +457,8 @@ PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
                           .paramjacobian          = HcTermParamJacobian_MeanMLP,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_MeanMLP,
                           .estimaterates          = HcTermEstimateRates_MeanMLP,
-                          .architecture           = HcTermArchitecture_MeanMLP};
+                          .architecture           = HcTermArchitecture_MeanMLP,
+                          .initfromstates         = HcTermInitializeFromStates_MeanMLP};
   PetscFunctionReturn(0);
 }
 
@@ -594,5 +598,17 @@ PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm term, PetscInt n, const Pe
   PetscCall(HcTermSetParameters(term, theta));
   PetscCall(PetscFree(cnt));
   PetscCall(PetscFree(theta));
+  PetscFunctionReturn(0);
+}
+
+/* before training: the reference cycle from the training states' domain means */
+static PetscErrorCode HcTermInitializeFromStates_MeanMLP(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[],
+                                                         const char **what, char detail[], size_t len)
+{
+  HcMeanMLP *mm = (HcMeanMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermInitializeCycle_Private(term, mm->K, HcTermMeanMLPSetCycleFromStates, n, t, u, detail, len));
+  *what = "reference cycle (domain means)";
   PetscFunctionReturn(0);
 }

@@ -353,6 +353,9 @@ static PetscErrorCode HcTermDestroy_Seasonal(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTermInitializeFromStates_Seasonal(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[],
+                                                          size_t);
+
 PetscErrorCode HcTermCreate_Seasonal(HcTerm term)
 {
   HcSeasonal *se;
@@ -381,7 +384,8 @@ PetscErrorCode HcTermCreate_Seasonal(HcTerm term)
                           .paramjacobian          = HcTermParamJacobian_Seasonal,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_Seasonal,
                           .estimaterates          = HcTermEstimateRates_Seasonal,
-                          .architecture           = HcTermArchitecture_Seasonal};
+                          .architecture           = HcTermArchitecture_Seasonal,
+                          .initfromstates         = HcTermInitializeFromStates_Seasonal};
   PetscFunctionReturn(0);
 }
 
@@ -575,5 +579,17 @@ PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm term, PetscInt n, const P
   PetscCall(PetscFree(theta));
   PetscCall(PetscFree(cnt));
   PetscCall(PetscFree(sum));
+  PetscFunctionReturn(0);
+}
+
+/* before training: the cycle from the training states */
+static PetscErrorCode HcTermInitializeFromStates_Seasonal(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[],
+                                                          const char **what, char detail[], size_t len)
+{
+  HcSeasonal *se = (HcSeasonal *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermInitializeCycle_Private(term, se->K, HcTermSeasonalSetCycleFromStates, n, t, u, detail, len));
+  *what = "seasonal cycle";
   PetscFunctionReturn(0);
 }

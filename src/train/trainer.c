@@ -359,71 +359,63 @@ PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], P
 }
 
 /*@C
-  HcTrainerInitializeCycles - set the cycle of the model's seasonal terms from the training part of the data
-  (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to it;
-  an environment's own term uses its environment only), and the reference cycle of its meanmlp terms
-  (HcTermMeanMLPSetCycleFromStates(): per phase, the mean of those states' domain means), before training.  envonly:
-  only the terms of an environment (-adapt: the shared ones come from the model file).  Call after HcTrainerSetUp();
-  a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without such a term.
+  HcTrainerInitializeCycles - before training, set what the model's terms take from data (HcTermInitializeFromStates():
+  the cycle of a seasonal term, the reference cycle of a meanmlp term) from the training part of the data: the training
+  states of every environment, or an environment's own for its terms.  envonly: only the terms of an environment
+  (-adapt: the shared ones come from the model file).  Call after HcTrainerSetUp(); a resumed trainer (-train_resume)
+  keeps the parameters of its state file.  Does nothing without such a term.
 @*/
 PetscErrorCode HcTrainerInitializeCycles(HcTrainer tr, PetscBool envonly)
 {
   HcModel    model = tr->model;
-  PetscInt   ntot = 0, n, *count, K, ncycle = 0; /* ncycle: terms with a cycle to set */
+  PetscInt   ntot = 0, n, nterms, ninit = 0; /* ninit: terms to initialise */
   PetscReal *times;
   Vec       *states;
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
-  for (PetscInt k = 0; k < model->nterms; k++) {
-    PetscBool is, ismean;
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm    t;
+    PetscBool has;
+    PetscInt  env;
 
-    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMSEASONAL, &is));
-    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMMEANMLP, &ismean));
-    ncycle += (is || ismean) && (!envonly || model->terms[k]->env >= 0);
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermHasInitializeFromStates(t, &has));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    ninit += has && (!envonly || env >= 0);
   }
-  if (!ncycle) PetscFunctionReturn(0);
+  if (!ninit) PetscFunctionReturn(0);
   if (tr->resume[0]) {
     PetscCall(PetscPrintf(tr->world, "seasonal and reference cycles: kept from the training state %s\n", tr->resume));
     PetscFunctionReturn(0);
   }
   for (PetscInt e = 0; e < tr->nenv; e++) ntot += tr->env[e].split[0];
   PetscCall(PetscMalloc2(PetscMax(ntot, 1), &times, PetscMax(ntot, 1), &states));
-  for (PetscInt k = 0; k < model->nterms; k++) {
-    HcTerm    t = model->terms[k];
-    PetscBool is, ismean;
-    char      counts[1024] = "";
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm      t;
+    PetscBool   has;
+    PetscInt    env;
+    const char *name, *what;
+    char        detail[1024];
 
-    PetscCall(PetscStrcmp(t->type_name, HCTERMSEASONAL, &is));
-    PetscCall(PetscStrcmp(t->type_name, HCTERMMEANMLP, &ismean));
-    if ((!is && !ismean) || (envonly && t->env < 0)) continue;
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermHasInitializeFromStates(t, &has));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    PetscCall(HcTermGetName(t, &name));
+    if (!has || (envonly && env < 0)) continue;
     n = 0;
     for (PetscInt e = 0; e < tr->nenv; e++) {
-      if (t->env >= 0 && t->env != e) continue;
+      if (env >= 0 && env != e) continue;
       for (PetscInt s = 0; s < tr->env[e].split[0]; s++) {
         times[n]    = tr->env[e].t[s];
         states[n++] = tr->env[e].y[s];
       }
     }
-    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the cycle of term '%s'", t->name);
-    if (is)
-      PetscCall(HcTermSeasonalGetPhases(t, &K, NULL, NULL));
-    else
-      PetscCall(HcTermMeanMLPGetPhases(t, &K, NULL, NULL));
-    PetscCall(PetscMalloc1(K, &count));
-    if (is)
-      PetscCall(HcTermSeasonalSetCycleFromStates(t, n, times, states, count));
-    else
-      PetscCall(HcTermMeanMLPSetCycleFromStates(t, n, times, states, count));
-    for (PetscInt q = 0; q < K; q++) {
-      char item[32];
-
-      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
-      PetscCall(PetscStrlcat(counts, item, sizeof(counts)));
-    }
-    PetscCall(PetscPrintf(tr->world, "%s of term '%s' set from %" PetscInt_FMT " training state(s): states per phase %s\n",
-                          is ? "seasonal cycle" : "reference cycle (domain means)", t->name, n, counts));
-    PetscCall(PetscFree(count));
+    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the cycle of term '%s'", name);
+    PetscCall(HcTermInitializeFromStates(t, n, times, states, &what, detail, sizeof(detail)));
+    PetscCall(
+        PetscPrintf(tr->world, "%s of term '%s' set from %" PetscInt_FMT " training state(s): %s\n", what, name, n, detail));
   }
   PetscCall(PetscFree2(times, states));
   /* the optimiser's copy of the parameters, and the model's step and linearisation caches */

@@ -20,7 +20,11 @@
    Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
      recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
      record(t, uloc, f, rec)         f += F(u), as apply, and write into rec (n reals) what restore needs
-     restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass */
+     restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass
+   Optional, for parameters a type takes from data before training (HcTermInitializeFromStates; the trainer calls it
+   for every term that has it, so that a new type needs no change there):
+     initfromstates(n, t, u, &what, detail, len)   set them from states u[0..n) at times t[0..n); *what names them and
+                                                   detail says how (a line of the training log) */
 typedef struct {
   PetscErrorCode (*setfromoptions)(HcTerm, PetscOptionItems *);
   PetscErrorCode (*setup)(HcTerm);
@@ -40,6 +44,7 @@ typedef struct {
   PetscErrorCode (*restore)(HcTerm, PetscReal, Vec, const PetscReal[]);
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
   PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
+  PetscErrorCode (*initfromstates)(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[], size_t);
 } HcTermOps;
 
 struct _p_HcTerm {
@@ -83,6 +88,9 @@ PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
 PETSC_INTERN PetscErrorCode HcTermSetFromOptionsTitled_Private(HcTerm, const char[]);
+typedef PetscErrorCode (*HcTermSetCycleFn)(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
+PETSC_INTERN PetscErrorCode HcTermInitializeCycle_Private(HcTerm, PetscInt, HcTermSetCycleFn, PetscInt, const PetscReal[],
+                                                          const Vec[], char[], size_t);
 PETSC_INTERN PetscErrorCode HcTermGetRegisteredTypes_Private(PetscInt *, char *const **);
 PETSC_INTERN PetscErrorCode HcTermTypesDestroy_Private(void);
 
