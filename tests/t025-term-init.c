@@ -1,8 +1,9 @@
 static const char help[] =
-    "Terms initialised from data through their operation (HcTermInitializeFromStates), not by type name: a term type\n"
-    "registered here, outside the library, records what the trainer hands it (HcTrainerInitializeCycles): the training\n"
-    "states of every environment for a shared term, of its own environment for an environment's term, only the latter\n"
-    "with envonly; a type without the operation is left alone and refuses the call.\n";
+    "What the term registry and the term operations give a type registered outside the library (here, by the test):\n"
+    "its log events (HcProbeApply, ..., named from the type, next to the built-in types' HcPhysicsApply, ...), and its\n"
+    "initialisation from data (HcTermInitializeFromStates), called by the trainer (HcTrainerInitializeCycles) for any\n"
+    "type that has it: the training states of every environment for a shared term, of its own environment for an\n"
+    "environment's term, only the latter with envonly; a type without the operation is left alone and refuses the call.\n";
 
 /* a term type of its own needs the ops table, as PETSc's own types need their private headers */
 #include <hycast/private/termimpl.h>
@@ -47,7 +48,10 @@ static PetscErrorCode Nothing_Probe(HcTerm term, Vec a, Vec b)
 
 static PetscErrorCode Apply_Probe(HcTerm term, PetscReal t, Vec u, Vec f)
 {
-  return 0;
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ParamJacobian_Probe(HcTerm term, const PetscReal d[], Vec y)
@@ -107,6 +111,41 @@ static PetscErrorCode Setup(HcGrid grid, PetscReal times[2][NT], Vec y[2][NT], H
   PetscFunctionReturn(0);
 }
 
+/* every type has its five events under its log name; the probe's apply counts in its own */
+static PetscErrorCode CheckEvents(MPI_Comm comm, HcGrid grid)
+{
+  const char *const names[] = {"HcProbeApply", "HcProbeJac",    "HcProbeJacT", "HcProbeJacP",    "HcProbeJacPT", "HcPhysicsApply",
+                               "HcMLPJacT",    "HcMeanMLPJacP", "HcFNOJacPT",  "HcReactionJacT", "HcSeasonalJac"};
+  HcTerm            t;
+  Vec               u, f;
+  PetscLogEvent     ev;
+  PetscEventPerfInfo info;
+  PetscBool          all = PETSC_TRUE;
+
+  PetscFunctionBeginUser;
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+    ev = -1;
+    PetscCall(PetscLogEventGetId(names[k], &ev));
+    if (ev < 0) PetscCall(PetscPrintf(comm, "  no log event %s\n", names[k]));
+    all = (PetscBool)(all && ev >= 0);
+  }
+  PetscCall(HcTestCheck(comm, all, "log events of the probe type and of the built-in types registered"));
+  PetscCall(HcTermCreate(grid, &t));
+  PetscCall(HcTermSetType(t, "probe"));
+  PetscCall(HcTermSetUp(t));
+  PetscCall(PetscLogEventGetId("HcProbeApply", &ev));
+  PetscCall(HcTestCheck(comm, (PetscBool)(t->events[HC_TERM_EVENT_APPLY] == ev), "a probe term logs in HcProbeApply"));
+  PetscCall(HcGridCreateGlobalVector(grid, &u));
+  PetscCall(VecDuplicate(u, &f));
+  PetscCall(HcTermApply(t, 0, u, f));
+  PetscCall(PetscLogEventGetPerfInfo(PETSC_DETERMINE, ev, &info));
+  PetscCall(HcTestCheck(comm, (PetscBool)(info.count == 1), "HcProbeApply counted %d apply (want 1)", info.count));
+  PetscCall(VecDestroy(&f));
+  PetscCall(VecDestroy(&u));
+  PetscCall(HcTermDestroy(&t));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CheckProbe(MPI_Comm comm, HcModel model, const char name[], const PetscReal want[3], const char when[])
 {
   HcTerm           t;
@@ -132,6 +171,7 @@ int main(int argc, char **argv)
   int       status;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscLogDefaultBegin()); /* event counts */
   comm = PETSC_COMM_WORLD;
   PetscCall(HcInitializePackage());
   PetscCall(HcTermRegister("probe", Create_Probe));
@@ -147,6 +187,7 @@ int main(int argc, char **argv)
       }
     }
 
+  PetscCall(CheckEvents(comm, grid));
   PetscCall(Setup(grid, times, y, &model, &tr));
   {
     HcTerm    t;

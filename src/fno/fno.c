@@ -285,7 +285,7 @@ static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscRe
   HcCplx            *H = fno->X, *Xin = fno->Xin;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   if (rec) {
@@ -298,7 +298,7 @@ static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscRe
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, f));
-  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -315,7 +315,7 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   const PetscScalar *x;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
@@ -326,7 +326,7 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   fno->Hl     = fno->Hlin;
   fno->Xl     = fno->Xinlin;
   fno->hvalid = PETSC_TRUE;
-  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -402,7 +402,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscScalar       *o;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
   PetscCall(HcFNOScatterIn_Private(term, vloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
@@ -418,7 +418,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (4 * fno->nc + 2 * W + 1) + 8.0 * fno->nmode * W * W));
-  PetscCall(PetscLogEventEnd(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -458,7 +458,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscBool          dummy;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, wloc));
   PetscCall(HcFNOScaleInput_Private(fno));
   PetscCall(VecGetArrayRead(fno->sin, &x));
@@ -478,7 +478,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, fno->gout, &go));
   PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_TRUE, &dummy));
   fno->stashed = PETSC_TRUE;
-  PetscCall(PetscLogEventEnd(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -504,7 +504,7 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscScalar     *o;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
   PetscCall(HcFNOEnsureLifted_Private(term));
   HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
@@ -526,7 +526,7 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (6 * fno->nc + 4 * W + 3) + 16.0 * fno->nmode * W * W));
-  PetscCall(PetscLogEventEnd(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -544,7 +544,7 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
   PetscBool       same = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   if (fno->stashed) PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_FALSE, &same));
   if (!same) {
     const PetscScalar *x;
@@ -588,7 +588,7 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
   }
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * (W + C + 1) +
                           2.0 * W * W * (C + 1)));
-  PetscCall(PetscLogEventEnd(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -1,21 +1,48 @@
 /* HcTerm: one additive term of the right-hand side, its type chosen from HcTermList. */
+#include <ctype.h>
 #include <hycast/private/termimpl.h>
 
 PetscFunctionList HcTermList = NULL;
 
-/* the registered type names in order, for -help (a PetscFunctionList cannot be walked through the public API) */
+/* the registered type names in order, for -help (a PetscFunctionList cannot be walked through the public API), and each
+   type's log events */
 #define HC_MAX_TERM_TYPES 32
-static char    *hc_term_types[HC_MAX_TERM_TYPES];
-static PetscInt hc_nterm_types = 0;
+static char         *hc_term_types[HC_MAX_TERM_TYPES];
+static PetscLogEvent hc_term_events[HC_MAX_TERM_TYPES][HC_TERM_NUM_EVENTS];
+static PetscInt      hc_nterm_types = 0;
 
+/*@C
+  HcTermRegister - add a term type: HcTermSetType(term, name) calls create(term), which fills in the term's ops
+  (hycast/private/termimpl.h).  The type gets its log events, Hc<Name>Apply, Hc<Name>Jac, ... (Name: name capitalised).
+@*/
 PetscErrorCode HcTermRegister(const char name[], PetscErrorCode (*create)(HcTerm))
 {
-  PetscBool known = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(HcTermRegisterNamed_Private(name, NULL, create));
+  PetscFunctionReturn(0);
+}
+
+/* HcTermRegister() with the name of the type's log events (NULL: the type name capitalised) */
+PetscErrorCode HcTermRegisterNamed_Private(const char name[], const char logname[], PetscErrorCode (*create)(HcTerm))
+{
+  static const char *const suffix[HC_TERM_NUM_EVENTS] = {"Apply", "Jac", "JacT", "JacP", "JacPT"};
+  PetscBool                known                      = PETSC_FALSE;
 
   PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
   PetscCall(PetscFunctionListAdd(&HcTermList, name, create));
   for (PetscInt k = 0; k < hc_nterm_types && !known; k++) PetscCall(PetscStrcmp(hc_term_types[k], name, &known));
-  if (!known && hc_nterm_types < HC_MAX_TERM_TYPES) PetscCall(PetscStrallocpy(name, &hc_term_types[hc_nterm_types++]));
+  if (known) PetscFunctionReturn(0);
+  PetscCheck(hc_nterm_types < HC_MAX_TERM_TYPES, PETSC_COMM_SELF, PETSC_ERR_SUP, "HcTermRegister: at most %d term types",
+             HC_MAX_TERM_TYPES);
+  for (int e = 0; e < HC_TERM_NUM_EVENTS; e++) {
+    char ev[64];
+
+    PetscCall(PetscSNPrintf(ev, sizeof(ev), "Hc%s%s", logname ? logname : name, suffix[e]));
+    if (!logname) ev[2] = (char)toupper((unsigned char)ev[2]);
+    PetscCall(PetscLogEventRegister(ev, HC_CLASSID, &hc_term_events[hc_nterm_types][e]));
+  }
+  PetscCall(PetscStrallocpy(name, &hc_term_types[hc_nterm_types++]));
   PetscFunctionReturn(0);
 }
 
@@ -65,6 +92,12 @@ PetscErrorCode HcTermSetType(HcTerm term, HcTermType type)
   PetscCall(PetscFunctionListFind(HcTermList, type, &create));
   PetscCheck(create, term->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "HcTerm: unknown term type '%s' (known: see -help)", type);
   PetscCall(PetscStrallocpy(type, &term->type_name));
+  for (PetscInt k = 0; k < hc_nterm_types && !term->events; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(hc_term_types[k], type, &same));
+    if (same) term->events = hc_term_events[k];
+  }
   PetscCall(create(term));
   if (!term->name) PetscCall(PetscStrallocpy(type, &term->name));
   PetscFunctionReturn(0);

@@ -146,13 +146,13 @@ static PetscErrorCode HcTermApply_MeanMLP(HcTerm term, PetscReal t, Vec uloc, Ve
   PetscReal  n[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMeanMLPInput_Private(term, t, uloc, mm->fcache, NULL));
   PetscCall(HcMLPNetForwardBlock_Private(&mm->net, term->theta, mm->net.nlayers, mm->fcache, PETSC_FALSE, mm->out));
   for (PetscInt c = 0; c < mm->nc; c++) n[c] = mm->oscale * mm->out[c * HC_MLP_BLOCK];
   PetscCall(HcMeanMLPSpread_Private(term, n, PETSC_FALSE, f));
   PetscCall(PetscLogFlops(mm->net.flops));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -220,10 +220,10 @@ static PetscErrorCode HcTermJacobian_MeanMLP(HcTerm term, Vec vloc, Vec y)
   PetscReal dm[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMeanMLPDomainMeans_Private(term, vloc, dm, NULL));
   PetscCall(HcMeanMLPTangent_Private(term, dm, NULL, y));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -234,11 +234,11 @@ static PetscErrorCode HcTermJacobianTranspose_MeanMLP(HcTerm term, Vec wloc, Vec
   PetscReal  gin[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMeanMLPAdjoint_Private(term, wloc, PETSC_TRUE, gin, NULL));
   for (PetscInt f = 0; f < mm->nc; f++) gin[f] *= mm->iscale / mm->atot;
   PetscCall(HcMeanMLPSpread_Private(term, gin, PETSC_TRUE, yloc));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -249,11 +249,11 @@ static PetscErrorCode HcTermParamJacobian_MeanMLP(HcTerm term, const PetscReal d
   PetscReal  dc[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   for (PetscInt f = 0; f < mm->nc; f++)
     dc[f] = -(mm->wl[0] * dtheta[mm->cyc + mm->kl[0] * mm->nc + f] + mm->wl[1] * dtheta[mm->cyc + mm->kl[1] * mm->nc + f]);
   PetscCall(HcMeanMLPTangent_Private(term, dc, dtheta, y));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -263,13 +263,13 @@ static PetscErrorCode HcTermParamJacobianTranspose_MeanMLP(HcTerm term, Vec wloc
   PetscReal  gin[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   /* linear in w: this rank's share of every sum, as the caller adds the ranks' gradients */
   PetscCall(HcMeanMLPAdjoint_Private(term, wloc, PETSC_FALSE, gin, mm->lanes));
   PetscCall(HcMLPNetReduceLanes_Private(&mm->net, mm->lanes, grad));
   for (PetscInt q = 0; q < 2; q++)
     for (PetscInt f = 0; f < mm->nc; f++) grad[mm->cyc + mm->kl[q] * mm->nc + f] -= mm->wl[q] * mm->iscale * gin[f];
-  PetscCall(PetscLogEventEnd(HC_MeanMLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

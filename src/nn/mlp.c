@@ -412,9 +412,9 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
 static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, NULL));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -470,7 +470,7 @@ static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
 
   PetscFunctionBegin;
   if (!mlp->lazy) PetscFunctionReturn(0);
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   if (!mlp->cache) PetscCall(PetscMalloc1((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache));
   HcMLPTimeFeatures(mlp, mlp->tlin, tf);
   PetscCall(DMDAVecGetArrayDOFRead(term->grid->da, mlp->ulin, &u));
@@ -479,7 +479,7 @@ static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
   PetscCall(DMDAVecRestoreArrayDOFRead(term->grid->da, mlp->ulin, &u));
   mlp->lazy = PETSC_FALSE;
   PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp))));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -512,9 +512,9 @@ static PetscErrorCode HcTermRecordSize_MLP(HcTerm term, PetscInt *n)
 static PetscErrorCode HcTermRecord_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, rec));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -652,36 +652,36 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
 static PetscErrorCode HcTermJacobian_MLP(HcTerm term, Vec vloc, Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMLPTangentSweep_Private(term, vloc, NULL, y));
-  PetscCall(PetscLogEventEnd(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermJacobianTranspose_MLP(HcTerm term, Vec wloc, Vec yloc)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMLPAdjointSweep_Private(term, wloc, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobian_MLP(HcTerm term, const PetscReal dtheta[], Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMLPTangentSweep_Private(term, NULL, dtheta, y));
-  PetscCall(PetscLogEventEnd(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobianTranspose_MLP(HcTerm term, Vec wloc, PetscReal grad[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMLPAdjointSweep_Private(term, wloc, NULL, grad));
-  PetscCall(PetscLogEventEnd(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -142,9 +142,9 @@ static PetscErrorCode HcSeasonalSweep_Private(HcTerm term, HcSeasonalProduct wha
 static PetscErrorCode HcTermApply_Seasonal(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_F, t, uloc, NULL, NULL, f, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -163,9 +163,9 @@ static PetscErrorCode HcTermJacobian_Seasonal(HcTerm term, Vec vloc, Vec y)
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_JV, se->tlin, NULL, vloc, NULL, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -174,9 +174,9 @@ static PetscErrorCode HcTermJacobianTranspose_Seasonal(HcTerm term, Vec wloc, Ve
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_JTW, se->tlin, NULL, wloc, NULL, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -185,9 +185,9 @@ static PetscErrorCode HcTermParamJacobian_Seasonal(HcTerm term, const PetscReal 
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_PDTH, se->tlin, se->ulin, NULL, dtheta, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -196,9 +196,9 @@ static PetscErrorCode HcTermParamJacobianTranspose_Seasonal(HcTerm term, Vec wlo
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_PTW, se->tlin, se->ulin, wloc, NULL, NULL, g));
-  PetscCall(PetscLogEventEnd(HC_SeasonalParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

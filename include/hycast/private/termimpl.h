@@ -25,6 +25,17 @@
    for every term that has it, so that a new type needs no change there):
      initfromstates(n, t, u, &what, detail, len)   set them from states u[0..n) at times t[0..n); *what names them and
                                                    detail says how (a line of the training log) */
+/* The log events each term type gets from its registration (HcTermRegister), for its implementation to log its work
+   in: Hc<Name>Apply (F, and linearisations that cost a forward pass), Hc<Name>Jac, JacT, JacP, JacPT (the products). */
+typedef enum {
+  HC_TERM_EVENT_APPLY,
+  HC_TERM_EVENT_JACOBIAN,
+  HC_TERM_EVENT_JACOBIAN_T,
+  HC_TERM_EVENT_PARAM_JACOBIAN,
+  HC_TERM_EVENT_PARAM_JACOBIAN_T,
+  HC_TERM_NUM_EVENTS
+} HcTermEvent;
+
 typedef struct {
   PetscErrorCode (*setfromoptions)(HcTerm, PetscOptionItems *);
   PetscErrorCode (*setup)(HcTerm);
@@ -48,22 +59,23 @@ typedef struct {
 } HcTermOps;
 
 struct _p_HcTerm {
-  MPI_Comm   comm;
-  PetscInt   refct;
-  char      *type_name, *name, *prefix;
-  HcGrid     grid;
-  HcTermOps  ops;
-  void      *data;
-  PetscInt   nparam;
-  PetscReal *theta;      /* this term's parameters, owned here, replicated on every rank */
-  char     **paramnames; /* nparam names, "block.name[i]" style without the block */
-  PetscBool  setupcalled;
-  PetscInt   env;       /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
-  PetscBool  learned;   /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
-  PetscInt   nreport;   /* the leading parameters that are scalar coefficients, shown in training progress lines and logs
-                           (all of them unless the type says otherwise, e.g. not the per-cell values of a seasonal cycle) */
-  PetscBool *fixed;     /* per parameter, or NULL: held fixed by training whatever -train_params says */
-  PetscBool  gridbound; /* parameters per cell: the term can be loaded from a model file only on the model's own grid */
+  MPI_Comm             comm;
+  PetscInt             refct;
+  char                *type_name, *name, *prefix;
+  HcGrid               grid;
+  HcTermOps            ops;
+  void                *data;
+  const PetscLogEvent *events; /* the type's, HcTermEvent order */
+  PetscInt             nparam;
+  PetscReal           *theta;      /* this term's parameters, owned here, replicated on every rank */
+  char               **paramnames; /* nparam names, "block.name[i]" style without the block */
+  PetscBool            setupcalled;
+  PetscInt             env;     /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
+  PetscBool            learned; /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
+  PetscInt             nreport; /* the leading parameters that are scalar coefficients, shown in training progress lines and logs
+                                   (all of them unless the type says otherwise, e.g. not the per-cell values of a seasonal cycle) */
+  PetscBool *fixed;             /* per parameter, or NULL: held fixed by training whatever -train_params says */
+  PetscBool  gridbound;         /* parameters per cell: the term can be loaded from a model file only on the model's own grid */
   /* linearisation point of the stand-alone product functions (the model keeps its own) */
   Vec       ulin;
   PetscReal tlin;
@@ -91,6 +103,7 @@ PETSC_INTERN PetscErrorCode HcTermSetFromOptionsTitled_Private(HcTerm, const cha
 typedef PetscErrorCode (*HcTermSetCycleFn)(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
 PETSC_INTERN PetscErrorCode HcTermInitializeCycle_Private(HcTerm, PetscInt, HcTermSetCycleFn, PetscInt, const PetscReal[],
                                                           const Vec[], char[], size_t);
+PETSC_INTERN PetscErrorCode HcTermRegisterNamed_Private(const char[], const char[], PetscErrorCode (*)(HcTerm));
 PETSC_INTERN PetscErrorCode HcTermGetRegisteredTypes_Private(PetscInt *, char *const **);
 PETSC_INTERN PetscErrorCode HcTermTypesDestroy_Private(void);
 
