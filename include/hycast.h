@@ -350,4 +350,33 @@ PETSC_EXTERN PetscErrorCode HcWriterFinish(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);
 PETSC_EXTERN PetscErrorCode HcWriterDestroy(HcWriter *);
 
+/* ---------------------------------------------------------------- forecast skill (src/eval/)
+
+   Forecasts scored against a truth (hycast evaluate): per table (a model's hindcasts, forecast files, and the baselines
+   persistence and climatology), field and lead, the area-weighted RMSE, bias and anomaly correlation over the scored
+   cells; anomalies from a climatology of the truth, by calendar month for monthly data. */
+
+typedef struct _p_HcEval *HcEval;
+#define HC_EVAL_MAX_MODELS 16
+#define HC_EVAL_MAX_LEADS  128
+
+PETSC_EXTERN PetscErrorCode HcEvalCreate(MPI_Comm, HcEval *);
+PETSC_EXTERN PetscErrorCode HcEvalSetTruthFile(HcEval, const char[]);
+PETSC_EXTERN PetscErrorCode HcEvalSetBox(HcEval, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcEvalSetClimatology(HcEval, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcEvalSetUp(HcEval);
+PETSC_EXTERN PetscErrorCode HcEvalGetTruth(HcEval, HcReader *, PetscInt *, const PetscReal *[], const Vec *[]);
+PETSC_EXTERN PetscErrorCode HcEvalGetNumScoredCells(HcEval, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalGetDateRange(HcEval, const char[], const char *const[], PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalSetHindcasts(HcEval, PetscInt, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcEvalAddHindcasts(HcEval, const char[], HcModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalAddForecastFiles(HcEval, PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcEvalGetClimatology(HcEval, PetscInt *, PetscInt *, PetscBool *);
+PETSC_EXTERN PetscErrorCode HcEvalGetNumTables(HcEval, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalGetStatistics(HcEval, PetscInt, PetscInt, PetscInt, const char **, PetscReal *, PetscReal *,
+                                                PetscReal *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalView(HcEval, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcEvalWriteCSV(HcEval, const char[]);
+PETSC_EXTERN PetscErrorCode HcEvalDestroy(HcEval *);
+
 #endif
