@@ -272,6 +272,21 @@ PETSC_EXTERN const char *const HcReactionTypes[];
 PETSC_EXTERN PetscErrorCode    HcTermReactionSetType(HcTerm, HcReactionType);
 PETSC_EXTERN PetscErrorCode    HcTermReactionGetType(HcTerm, HcReactionType *);
 
+/* ---------------------------------------------------------------- synthetic datasets (src/synth/)
+
+   Known advection-diffusion plus a hidden reaction (-generate_problem) on several environments that differ in their
+   coefficients, integrated on a fine grid and written there and as r x r block averages (hycast generate). */
+
+typedef struct _p_HcGenerator *HcGenerator;
+
+PETSC_EXTERN PetscErrorCode HcGeneratorCreate(MPI_Comm, HcGenerator *);
+PETSC_EXTERN PetscErrorCode HcGeneratorSetFromOptions(HcGenerator);
+PETSC_EXTERN PetscErrorCode HcGeneratorSetOutput(HcGenerator, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcGeneratorSetUp(HcGenerator);
+PETSC_EXTERN PetscErrorCode HcGeneratorView(HcGenerator, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcGeneratorGenerate(HcGenerator);
+PETSC_EXTERN PetscErrorCode HcGeneratorDestroy(HcGenerator *);
+
 /* ---------------------------------------------------------------- Newtonian restoring to a seasonal cycle (docs/seasonal.md)
 
    F_c(u, t) = mask * (dc_c/dt - r_c (u_c - c_c(t))): the state follows a periodic, piecewise-linear cycle c given by K
