@@ -242,6 +242,7 @@ PETSC_EXTERN PetscErrorCode HcTrainerCreate(HcModel, HcTrainer *);
 PETSC_EXTERN PetscErrorCode HcTrainerSetGroups(HcTrainer, MPI_Comm, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode HcTrainerAddEnvironment(HcTrainer, const char[], PetscInt, const PetscReal[], Vec[]);
 PETSC_EXTERN PetscErrorCode HcTrainerSetFromOptions(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerSetAdaptation(HcTrainer, PetscBool);
 PETSC_EXTERN PetscErrorCode HcTrainerSetUp(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerTrain(HcTrainer);
 PETSC_EXTERN PetscErrorCode HcTrainerEvaluate(HcTrainer, HcSplit, PetscReal *, PetscReal[]);

@@ -176,6 +176,7 @@ PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
   PetscCall(PetscOptionsStringArray("-train_params", "Parameter blocks to train (names from the model's view); default: all", "",
                                     tr->blocks, &tr->nblocks, &flg));
   if (!flg) tr->nblocks = 0;
+  tr->blocksset = flg;
   PetscCall(PetscOptionsString(
       "-train_checkpoint",
       "Save the training state to this file (atomically) every -train_checkpoint_every epochs and when interrupted", "",
@@ -284,6 +285,42 @@ static PetscErrorCode HcTrainerMakeWindows_Private(HcTrainer tr)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTrainerSetAdaptation - adapt a trained model to a new environment: its shared terms keep what they learned (e.g.
+  HcModelLoadSharedParameters()) and only its environment terms are trained, unless -train_params names the blocks to
+  train.  Call before HcTrainerSetUp().
+@*/
+PetscErrorCode HcTrainerSetAdaptation(HcTrainer tr, PetscBool adapt)
+{
+  PetscFunctionBegin;
+  PetscCheck(!tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainerSetAdaptation: call before HcTrainerSetUp()");
+  tr->adapt = adapt;
+  PetscFunctionReturn(0);
+}
+
+/* The blocks to train when adapting: those of the environment terms. */
+static PetscErrorCode HcTrainerSetEnvironmentBlocks_Private(HcTrainer tr)
+{
+  PetscInt nterms;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetNumTerms(tr->model, &nterms));
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm      t;
+    PetscInt    e;
+    const char *name;
+
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermGetEnvironment(t, &e));
+    if (e < 0) continue;
+    PetscCheck(tr->nblocks < 64, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTrainer: at most 64 parameter blocks to train");
+    PetscCall(HcTermGetName(t, &name));
+    PetscCall(PetscStrallocpy(name, &tr->blocks[tr->nblocks++]));
+  }
+  PetscCheck(tr->nblocks, tr->comm, PETSC_ERR_ARG_INCOMP, "HcTrainer: adaptation, but the model has no environment terms to fit");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTrainerSetUp(HcTrainer tr)
 {
   const PetscInt P = tr->model->nparam;
@@ -316,6 +353,7 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   PetscCall(VecDuplicate(tr->f, &tr->r));
   PetscCall(VecDuplicateVecs(tr->f, tr->K, &tr->wstates));
   PetscCall(PetscCalloc1(tr->nenv * (HC_ENVSUM_GRAD + P), &tr->envsum));
+  if (tr->adapt && !tr->blocksset) PetscCall(HcTrainerSetEnvironmentBlocks_Private(tr));
   PetscCall(PetscMalloc1(P, &tr->trainable));
   for (PetscInt i = 0; i < P; i++) tr->trainable[i] = tr->nblocks ? PETSC_FALSE : PETSC_TRUE;
   for (PetscInt b = 0; b < tr->nblocks; b++) {
