@@ -115,14 +115,26 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm, PetscBool);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetOverlap(HcTerm, PetscBool);
 
+/* The activation of the learned terms' hidden layers (mlp, meanmlp) and of the Fourier layer (fno); gelu is the exact
+   z Phi(z).  HcMLPActivation, HcFNOActivation and their HC_MLP_* / HC_FNO_* values are older names of it. */
+typedef enum { HC_ACTIVATION_TANH, HC_ACTIVATION_GELU, HC_ACTIVATION_RELU } HcActivation;
+PETSC_EXTERN const char *const HcActivations[];
+typedef HcActivation           HcMLPActivation, HcFNOActivation;
+#define HC_MLP_TANH      HC_ACTIVATION_TANH
+#define HC_MLP_GELU      HC_ACTIVATION_GELU
+#define HC_MLP_RELU      HC_ACTIVATION_RELU
+#define HC_FNO_TANH      HC_ACTIVATION_TANH
+#define HC_FNO_GELU      HC_ACTIVATION_GELU
+#define HC_FNO_RELU      HC_ACTIVATION_RELU
+#define HcMLPActivations HcActivations
+#define HcFNOActivations HcActivations
+
 /* The neural correction N: a pointwise multilayer perceptron on physical local features (u, grad u, Laplacian u per
    field, optional static and time features), its outputs multiplied by the land mask (docs/mlp.md). */
 #define HCTERMMLP "mlp"
-typedef enum { HC_MLP_TANH, HC_MLP_GELU, HC_MLP_RELU } HcMLPActivation;
-PETSC_EXTERN const char *const HcMLPActivations[];
 
 PETSC_EXTERN PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[]);
-PETSC_EXTERN PetscErrorCode HcTermMLPSetActivation(HcTerm, HcMLPActivation);
+PETSC_EXTERN PetscErrorCode HcTermMLPSetActivation(HcTerm, HcActivation);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetStaticFeatures(HcTerm, PetscInt, const char *const[]);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetTimeFeatures(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetTrendFeature(HcTerm, PetscReal, PetscReal);
@@ -138,19 +150,16 @@ PETSC_EXTERN PetscErrorCode HcTermMLPEvaluate(HcTerm, PetscInt, const PetscReal[
    area-weighted mean of each field over the active cells, C a reference cycle (K phases of a period) set from the
    training data and held fixed, N a dense network; the same correction in every cell. */
 #define HCTERMMEANMLP "meanmlp"
-PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[], HcMLPActivation);
+PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm, PetscInt, const PetscInt[], HcActivation);
 PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetPhases(HcTerm, PetscInt, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMeanMLPGetPhases(HcTerm, PetscInt *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetScales(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetInitialization(HcTerm, PetscInt, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
 /* The Fourier layer (one FNO block): mask * P(sigma(SpectralConv(h) + Wp h + bp)), h = mask * L(mask * u); see docs/fno.md. */
-typedef enum { HC_FNO_TANH, HC_FNO_GELU, HC_FNO_RELU } HcFNOActivation;
-PETSC_EXTERN const char *const HcFNOActivations[];
-
 PETSC_EXTERN PetscErrorCode HcTermFNOSetWidth(HcTerm, PetscInt);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetModes(HcTerm, PetscInt, PetscInt);
-PETSC_EXTERN PetscErrorCode HcTermFNOSetActivation(HcTerm, HcFNOActivation);
+PETSC_EXTERN PetscErrorCode HcTermFNOSetActivation(HcTerm, HcActivation);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetInitialization(HcTerm, PetscInt, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermFNOGetTransformSizes(HcTerm, PetscInt *, PetscInt *);

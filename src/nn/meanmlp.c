@@ -18,12 +18,12 @@
 
 typedef struct {
   /* architecture (options) */
-  PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
-  HcMLPActivation act;
-  PetscInt        K;
-  PetscReal       period, origin;
-  PetscReal       iscale, oscale, initscale;
-  PetscInt        seed;
+  PetscInt     nhidden, widths[HC_MLP_MAX_HIDDEN];
+  HcActivation act;
+  PetscInt     K;
+  PetscReal    period, origin;
+  PetscReal    iscale, oscale, initscale;
+  PetscInt     seed;
   /* set up */
   HcMLPNet   net;
   PetscInt   nc, cyc;                                            /* fields; offset of the reference cycle in theta */
@@ -305,7 +305,7 @@ static PetscErrorCode HcTermSetFromOptions_MeanMLP(HcTerm term, PetscOptionItems
                                "HcTermMeanMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
   if (flg) PetscCall(HcMLPParseHidden_Private(term, "meanmlp_hidden", hidden, &mm->nhidden, mm->widths));
   PetscCall(PetscOptionsEnum("-meanmlp_activation", "Activation of the hidden layers", "HcTermMeanMLPSetHiddenLayers",
-                             HcMLPActivations, (PetscEnum)mm->act, (PetscEnum *)&mm->act, NULL));
+                             HcActivations, (PetscEnum)mm->act, (PetscEnum *)&mm->act, NULL));
   PetscCall(PetscOptionsInt("-meanmlp_phases", "Values of the reference cycle C per period (12: monthly)",
                             "HcTermMeanMLPSetPhases", mm->K, &mm->K, NULL));
   PetscCheck(mm->K >= 1, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smeanmlp_phases must be >= 1, got %" PetscInt_FMT, pre, mm->K);
@@ -390,7 +390,7 @@ static PetscErrorCode HcTermView_MeanMLP(HcTerm term, PetscViewer viewer)
                                    "network: %" PetscInt_FMT " input(s), %" PetscInt_FMT " hidden layer(s), %s; s = %g, S = %g; "
                                    "reference cycle C: %" PetscInt_FMT
                                    " phases per period %g, origin %g, held fixed in training\n",
-                                   mm->nc, mm->nhidden, HcMLPActivations[mm->act], (double)mm->iscale, (double)mm->oscale, mm->K,
+                                   mm->nc, mm->nhidden, HcActivations[mm->act], (double)mm->iscale, (double)mm->oscale, mm->K,
                                    (double)mm->period, (double)mm->origin));
   PetscFunctionReturn(0);
 }
@@ -408,7 +408,7 @@ static PetscErrorCode HcTermArchitecture_MeanMLP(HcTerm term, char buf[], size_t
   PetscCall(PetscSNPrintf(item, sizeof(item),
                           " -meanmlp_activation %s -meanmlp_phases %" PetscInt_FMT
                           " -meanmlp_period %.17g -meanmlp_origin %.17g -meanmlp_input_scale %.17g -meanmlp_output_scale %.17g",
-                          HcMLPActivations[mm->act], mm->K, (double)mm->period, (double)mm->origin, (double)mm->iscale,
+                          HcActivations[mm->act], mm->K, (double)mm->period, (double)mm->origin, (double)mm->iscale,
                           (double)mm->oscale));
   PetscCall(PetscStrlcat(buf, item, len));
   PetscFunctionReturn(0);
@@ -436,7 +436,7 @@ PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
   PetscCall(PetscNew(&mm));
   mm->nhidden   = 1;
   mm->widths[0] = 8;
-  mm->act       = HC_MLP_TANH;
+  mm->act       = HC_ACTIVATION_TANH;
   mm->K         = 12;
   mm->period    = 365.25 * 86400;
   mm->iscale    = 1;
@@ -485,7 +485,7 @@ PetscErrorCode HcTermMeanMLPSetPhases(HcTerm term, PetscInt K, PetscReal period,
   HcTermMeanMLPSetHiddenLayers - widths of the hidden layers (n = 0: a linear map) and their activation (before
   HcTermSetUp()).
 @*/
-PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt widths[], HcMLPActivation act)
+PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt widths[], HcActivation act)
 {
   HcMeanMLP *mm = (HcMeanMLP *)term->data;
 

@@ -36,14 +36,14 @@ typedef struct {
 
 typedef struct {
   /* architecture (options) */
-  PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
-  HcMLPActivation act;
-  PetscBool       usestatic[HC_MLP_NSTATIC];
-  PetscReal       tperiod, torigin;
-  PetscReal       trscale, trorigin; /* the trend feature (t - trorigin) / trscale, when trscale > 0 */
-  PetscReal       fscale[3], oscale;
-  PetscInt        seed;
-  PetscReal       initscale;
+  PetscInt     nhidden, widths[HC_MLP_MAX_HIDDEN];
+  HcActivation act;
+  PetscBool    usestatic[HC_MLP_NSTATIC];
+  PetscReal    tperiod, torigin;
+  PetscReal    trscale, trorigin; /* the trend feature (t - trorigin) / trscale, when trscale > 0 */
+  PetscReal    fscale[3], oscale;
+  PetscInt     seed;
+  PetscReal    initscale;
   /* set up */
   HcMLPNet      net;
   PetscInt      nc, nfeat;
@@ -820,7 +820,7 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
                                "HcTermMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
   if (flg) PetscCall(HcMLPParseHidden_Private(term, "mlp_hidden", hidden, &mlp->nhidden, mlp->widths));
   PetscCall(PetscOptionsEnum("-mlp_activation", "Activation of the hidden layers (gelu: exact x Phi(x))",
-                             "HcTermMLPSetActivation", HcMLPActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
+                             "HcTermMLPSetActivation", HcActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
   PetscCall(PetscOptionsStringArray("-mlp_static",
                                     "Static features, any of: mask (fraction of open faces), lat (sin lat; scaled y on Cartesian "
                                     "grids), lon (sin and cos of lon; of 2 pi x / width on Cartesian grids); default none",
@@ -1035,7 +1035,7 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
   PetscFunctionBegin;
   if (!term->setupcalled) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP, %" PetscInt_FMT " hidden layer(s), %s activation (not set up)\n",
-                                     mlp->nhidden, HcMLPActivations[mlp->act]));
+                                     mlp->nhidden, HcActivations[mlp->act]));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscSNPrintf(line, sizeof(line), "%" PetscInt_FMT " inputs", mlp->net.n[0]));
@@ -1043,7 +1043,7 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
     PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT, mlp->net.n[l]));
   PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT " outputs", mlp->nc));
   PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP %s, %s activation%s, %" PetscInt_FMT " parameters\n", line,
-                                   HcMLPActivations[mlp->act], mlp->act == HC_MLP_GELU ? " (exact x Phi(x))" : "",
+                                   HcActivations[mlp->act], mlp->act == HC_ACTIVATION_GELU ? " (exact x Phi(x))" : "",
                                    mlp->net.nparam));
   line[0] = 0;
   for (PetscInt k = 0; k < mlp->nfeat; k++)
@@ -1119,7 +1119,7 @@ static PetscErrorCode HcTermArchitecture_MLP(HcTerm term, char buf[], size_t len
   PetscCall(PetscStrlcat(buf, "-mlp_hidden ", len));
   PetscCall(HcMLPFormatHidden_Private(mlp->nhidden, mlp->widths, item, sizeof(item)));
   PetscCall(PetscStrlcat(buf, item, len));
-  PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcMLPActivations[mlp->act]));
+  PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcActivations[mlp->act]));
   PetscCall(PetscStrlcat(buf, item, len));
   for (PetscInt s = 0, first = 1; s < HC_MLP_NSTATIC; s++) {
     if (!mlp->usestatic[s]) continue;
@@ -1150,7 +1150,7 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
   mlp->nhidden   = 2;
   mlp->widths[0] = 32;
   mlp->widths[1] = 32;
-  mlp->act       = HC_MLP_TANH;
+  mlp->act       = HC_ACTIVATION_TANH;
   mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
   mlp->initscale = 0.1; /* a hybrid model starts close to its physics */
   mlp->maskstate = -1;
@@ -1216,7 +1216,7 @@ PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HcTermMLPSetActivation(HcTerm term, HcMLPActivation act)
+PetscErrorCode HcTermMLPSetActivation(HcTerm term, HcActivation act)
 {
   PetscFunctionBegin;
   PetscCall(HcTermMLPCheckNotSetUp_Private(term));
