@@ -42,7 +42,7 @@ struct _p_HcModel {
   PetscBool  trajectory; /* TS currently records a trajectory (gradient runs) */
   PetscInt   adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
 
-  /* stage cache (adjoint.c): the linearisations of a gradient's forward run, recorded at its RHS evaluations and
+  /* stage cache (stagecache.c): the linearisations of a gradient's forward run, recorded at its RHS evaluations and
      restored when the adjoint linearises at the same stage; slot k = rectime[k] and this rank's u, then each term's
      record at recoff[term] (recoff[term + 1] - recoff[term] reals, 0: the term linearises as usual) */
   PetscReal  adjcache;  /* MB per rank the cache may use (0: off) */
@@ -84,6 +84,7 @@ static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
 PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
 PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_INTERN PetscErrorCode HcModelStepsPerInterval_Private(HcModel, PetscReal, PetscInt *);
+PETSC_INTERN PetscErrorCode HcModelPrepareCache_Private(HcModel, PetscInt);
 PETSC_INTERN PetscErrorCode HcModelRecordSlot_Private(HcModel, PetscReal, Vec, PetscReal **);
 PETSC_INTERN PetscErrorCode HcModelFindSlot_Private(HcModel, PetscReal, Vec, PetscInt *);
 PETSC_INTERN PetscErrorCode HcModelReduceParameters_Private(HcModel, Vec);

@@ -17,7 +17,8 @@
    Optional, for a term that can get the ghosts it needs itself, faster than a ghosted copy (HcTermApply, and a model
    with this one active term; otherwise the model shares one exchange among its terms):
      applyglobal(t, u, f, &done)     f = F(u) from the global u; done false: not here (layout, mask), use uloc
-   Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
+   Optional, for terms whose linearisation costs a forward pass (the model's stage cache for the adjoint,
+   src/model/stagecache.c):
      recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
      record(t, uloc, f, rec)         f += F(u), as apply, and write into rec (n reals) what restore needs
      restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass
@@ -59,27 +60,28 @@ typedef struct {
 } HcTermOps;
 
 struct _p_HcTerm {
-  MPI_Comm             comm;
-  PetscInt             refct;
-  char                *type_name, *name, *prefix;
-  HcGrid               grid;
-  HcTermOps            ops;
-  void                *data;
-  const PetscLogEvent *events; /* the type's, HcTermEvent order */
-  PetscInt             nparam;
-  PetscReal           *theta;      /* this term's parameters, owned here, replicated on every rank */
-  char               **paramnames; /* nparam names, "block.name[i]" style without the block */
-  PetscBool            setupcalled;
-  PetscInt             env;     /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
-  PetscBool            learned; /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
-  PetscInt             nreport; /* the leading parameters that are scalar coefficients, shown in training progress lines and logs
-                                   (all of them unless the type says otherwise, e.g. not the per-cell values of a seasonal cycle) */
-  PetscBool *fixed;             /* per parameter, or NULL: held fixed by training whatever -train_params says */
-  PetscBool  gridbound;         /* parameters per cell: the term can be loaded from a model file only on the model's own grid */
+  MPI_Comm   comm;
+  PetscInt   refct;
+  char      *type_name, *name, *prefix;
+  HcGrid     grid;
+  HcTermOps  ops;
+  void      *data;
+  PetscInt   nparam;
+  PetscReal *theta;      /* this term's parameters, owned here, replicated on every rank */
+  char     **paramnames; /* nparam names, "block.name[i]" style without the block */
+  PetscBool  setupcalled;
+  PetscInt   env;       /* environment this term belongs to (LEADS G_e), or -1 for a term shared by all */
+  PetscBool  learned;   /* a learned correction (MLP, FNO), as opposed to known physics; set by the type */
+  PetscInt   nreport;   /* the leading parameters that are scalar coefficients, shown in training progress lines and logs
+                           (all of them unless the type says otherwise, e.g. not the per-cell values of a seasonal cycle) */
+  PetscBool *fixed;     /* per parameter, or NULL: held fixed by training whatever -train_params says */
+  PetscBool  gridbound; /* parameters per cell: the term can be loaded from a model file only on the model's own grid */
   /* linearisation point of the stand-alone product functions (the model keeps its own) */
   Vec       ulin;
   PetscReal tlin;
   PetscBool linearized;
+  /* the type's log events (HcTermEvent order), from the registry */
+  const PetscLogEvent *events;
 };
 
 /* Types that draw random initial parameters offset their seed by env + 1, so that environments start differently
