@@ -88,6 +88,8 @@ PETSC_EXTERN PetscErrorCode    HcTermGetEnvironment(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode    HcTermIsLearned(HcTerm, PetscBool *);
 PETSC_EXTERN PetscErrorCode    HcTermGetNumParameters(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode    HcTermGetParameterName(HcTerm, PetscInt, const char **);
+PETSC_EXTERN PetscErrorCode    HcTermGetNumReportedParameters(HcTerm, PetscInt *);
+PETSC_EXTERN PetscErrorCode    HcTermGetFixedParameters(HcTerm, const PetscBool *[]);
 PETSC_EXTERN PetscErrorCode    HcTermGetParameters(HcTerm, const PetscReal *[]);
 PETSC_EXTERN PetscErrorCode    HcTermSetParameters(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode    HcTermApply(HcTerm, PetscReal, Vec, Vec);

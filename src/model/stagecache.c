@@ -6,6 +6,7 @@
    linearisations restore): the adjoint (src/adjoint/) only prepares it for a gradient's forward run, so that the model never
    calls into the adjoint. */
 #include <hycast/private/modelimpl.h>
+#include <hycast/private/termimpl.h>
 
 /* Slots for the coming run of `stages` RHS evaluations: each term's record size (a term records if it does on any rank,
    so that every rank restores or recomputes the same terms: the Fourier layer's recomputation is collective), and as

@@ -251,6 +251,30 @@ PetscErrorCode HcTermGetNumParameters(HcTerm term, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTermGetNumReportedParameters - the leading parameters that are scalar coefficients (all unless the type says
+  otherwise, e.g. not the per-cell values of a seasonal cycle): what training shows in its progress lines and logs.
+@*/
+PetscErrorCode HcTermGetNumReportedParameters(HcTerm term, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *n = term->nreport;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermGetFixedParameters - per parameter, whether the term holds it fixed (training leaves it alone whatever
+  -train_params says, e.g. a seasonal cycle with -seasonal_learn_cycle 0); NULL when none is.
+@*/
+PetscErrorCode HcTermGetFixedParameters(HcTerm term, const PetscBool *fixed[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *fixed = term->fixed;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTermGetParameterName(HcTerm term, PetscInt k, const char **name)
 {
   PetscFunctionBegin;

@@ -364,11 +364,15 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   }
   /* parameters a term holds fixed (e.g. a seasonal cycle with -seasonal_learn_cycle 0) */
   for (PetscInt k = 0; k < tr->model->nterms; k++) {
-    HcTerm t = tr->model->terms[k];
+    HcTerm           t;
+    const PetscBool *fixed;
+    PetscInt         n;
 
-    if (!t->fixed) continue;
-    for (PetscInt i = 0; i < t->nparam; i++)
-      if (t->fixed[i]) tr->trainable[tr->model->poff[k] + i] = PETSC_FALSE;
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermGetFixedParameters(t, &fixed));
+    PetscCall(HcTermGetNumParameters(t, &n));
+    for (PetscInt i = 0; fixed && i < n; i++)
+      if (fixed[i]) tr->trainable[tr->model->poff[k] + i] = PETSC_FALSE;
   }
   tr->lambda      = tr->lambda0;
   tr->setupcalled = PETSC_TRUE;
@@ -602,20 +606,31 @@ static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, si
   PetscFunctionBegin;
   buf[0] = 0;
   for (PetscInt k = 0; k < tr->model->nterms; k++) {
-    HcTerm t = tr->model->terms[k];
+    HcTerm           t;
+    PetscBool        learned;
+    PetscInt         nreport, env;
+    const char      *tname;
+    const PetscReal *theta;
 
-    if (t->learned) continue;
-    for (PetscInt i = 0; i < t->nreport; i++) {
-      const char *name = t->paramnames[i];
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermIsLearned(t, &learned));
+    if (learned) continue;
+    PetscCall(HcTermGetNumReportedParameters(t, &nreport));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    PetscCall(HcTermGetName(t, &tname));
+    PetscCall(HcTermGetParameters(t, &theta));
+    for (PetscInt i = 0; i < nreport; i++) {
+      const char *name;
       PetscBool   islog;
       char        item[256];
 
+      PetscCall(HcTermGetParameterName(t, i, &name));
       PetscCall(PetscStrbeginswith(name, "log_", &islog));
       if (csv)
-        PetscCall(PetscSNPrintf(item, sizeof(item), ",%.10g", (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+        PetscCall(PetscSNPrintf(item, sizeof(item), ",%.10g", (double)(islog ? PetscExpReal(theta[i]) : theta[i])));
       else
-        PetscCall(PetscSNPrintf(item, sizeof(item), " %s%s%s=%.4g", t->env >= 0 ? t->name : "", t->env >= 0 ? ":" : "",
-                                islog ? name + 4 : name, (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+        PetscCall(PetscSNPrintf(item, sizeof(item), " %s%s%s=%.4g", env >= 0 ? tname : "", env >= 0 ? ":" : "",
+                                islog ? name + 4 : name, (double)(islog ? PetscExpReal(theta[i]) : theta[i])));
       PetscCall(PetscStrlcat(buf, item, len));
     }
   }
@@ -692,14 +707,23 @@ static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
   if (tr->epoch == 0) {
     PetscCall(PetscFPrintf(tr->world, tr->log, "epoch,train_loss,val_mse,grad_norm,lambda,lr,seconds"));
     for (PetscInt k = 0; k < tr->model->nterms; k++) {
-      HcTerm t = tr->model->terms[k];
+      HcTerm      t;
+      PetscBool   learned;
+      PetscInt    nreport;
+      const char *tname;
 
-      if (t->learned) continue;
-      for (PetscInt i = 0; i < t->nreport; i++) {
-        PetscBool islog;
+      PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+      PetscCall(HcTermIsLearned(t, &learned));
+      if (learned) continue;
+      PetscCall(HcTermGetNumReportedParameters(t, &nreport));
+      PetscCall(HcTermGetName(t, &tname));
+      for (PetscInt i = 0; i < nreport; i++) {
+        const char *name;
+        PetscBool   islog;
 
-        PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));
-        PetscCall(PetscFPrintf(tr->world, tr->log, ",%s.%s", t->name, islog ? t->paramnames[i] + 4 : t->paramnames[i]));
+        PetscCall(HcTermGetParameterName(t, i, &name));
+        PetscCall(PetscStrbeginswith(name, "log_", &islog));
+        PetscCall(PetscFPrintf(tr->world, tr->log, ",%s.%s", tname, islog ? name + 4 : name));
       }
     }
     PetscCall(PetscFPrintf(tr->world, tr->log, "\n"));
@@ -1018,8 +1042,12 @@ static PetscErrorCode HcTrainerCheckResult_Private(HcTrainer tr)
   if (bad != PETSC_MAX_INT) {
     const char *block = "?";
 
-    for (PetscInt k = 0; k < tr->model->nterms; k++)
-      if (bad >= tr->model->poff[k] && bad < tr->model->poff[k + 1]) block = tr->model->terms[k]->name;
+    for (PetscInt k = 0; k < tr->model->nterms; k++) {
+      HcTerm t;
+
+      PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+      if (bad >= tr->model->poff[k] && bad < tr->model->poff[k + 1]) PetscCall(HcTermGetName(t, &block));
+    }
     SETERRQ(tr->world, PETSC_ERR_NOT_CONVERGED,
             "HcTrainer: training failed: the final parameters are not finite (parameter %" PetscInt_FMT " of block '%s')%s%s",
             bad, block, tr->failmsg[0] ? "; the first failure: " : "", tr->failmsg);

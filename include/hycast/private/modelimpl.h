@@ -2,7 +2,7 @@
 #ifndef HYCAST_MODELIMPL_H
 #define HYCAST_MODELIMPL_H
 
-#include <hycast/private/termimpl.h>
+#include <hycast/private/gridimpl.h> /* the terms' internals stay with the model's sources (termimpl.h) */
 
 #define HC_MAX_TERMS 32
 #define HC_MAX_INFO  16
@@ -72,15 +72,7 @@ struct _p_HcModel {
 };
 
 /* A term contributes when it is shared or belongs to the current environment, and matches the selection. */
-static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
-{
-  if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_ENVIRONMENT && !(term->learned && term->env >= 0)) return PETSC_FALSE;
-  return PETSC_TRUE;
-}
-
+PETSC_INTERN PetscBool      HcModelTermActive_Private(HcModel, HcTerm);
 PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
 PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_INTERN PetscErrorCode HcModelStepsPerInterval_Private(HcModel, PetscReal, PetscInt *);
