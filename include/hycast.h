@@ -114,8 +114,6 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
-PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetFastPath(HcTerm, PetscBool);
-PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetOverlap(HcTerm, PetscBool);
 
 /* The activation of the learned terms' hidden layers (mlp, meanmlp) and of the Fourier layer (fno); gelu is the exact
    z Phi(z).  HcMLPActivation, HcFNOActivation and their HC_MLP_* / HC_FNO_* values are older names of it. */
@@ -143,7 +141,6 @@ PETSC_EXTERN PetscErrorCode HcTermMLPSetTrendFeature(HcTerm, PetscReal, PetscRea
 PETSC_EXTERN PetscErrorCode HcTermMLPSetFeatureScale(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetOutputScale(HcTerm, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermMLPSetInitialization(HcTerm, PetscInt, PetscReal);
-PETSC_EXTERN PetscErrorCode HcTermMLPSetRowBlocks(HcTerm, PetscBool);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetNumFeatures(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcTermMLPGetFeatureName(HcTerm, PetscInt, const char **);
 PETSC_EXTERN PetscErrorCode HcTermMLPComputeFeatures(HcTerm, PetscReal, Vec, Vec);

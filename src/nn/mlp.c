@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hycast/private/mlpimpl.h>
+#include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
 
 typedef enum { HC_MLP_STATIC_MASK, HC_MLP_STATIC_LAT, HC_MLP_STATIC_LON, HC_MLP_NSTATIC } HcMLPStaticKind;

@@ -6,6 +6,7 @@
    carry no flux, so the area-weighted total of each field is conserved up to inflow of v.  Parameters:
    theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field). */
 #include <hycast/private/termimpl.h>
+#include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
 
 const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
