@@ -1,4 +1,8 @@
-/* hycast: hybrid physics + machine-learning models of climate and ocean fields on PETSc. */
+/* hycast: hybrid physics + machine-learning models of climate and ocean fields on PETSc.
+
+   Ordered by layer, each using only those above it: the package, grids, NetCDF input and output, the terms of the
+   right-hand side (the physics, then the learned ones), the model, training, and what is built on them (synthetic
+   datasets, forecast skill). */
 #ifndef HYCAST_H
 #define HYCAST_H
 
@@ -64,6 +68,74 @@ PETSC_EXTERN PetscErrorCode    HcRegridApply(HcRegrid, Vec, Vec);
 PETSC_EXTERN PetscErrorCode    HcRegridDestroy(HcRegrid *);
 PETSC_EXTERN PetscErrorCode    HcGridDestroy(HcGrid *);
 
+/* Multi-resolution: conservative block averages. */
+PETSC_EXTERN PetscErrorCode HcGridCreateCoarse(HcGrid, PetscInt, HcGrid *);
+PETSC_EXTERN PetscErrorCode HcGridCoarsenVector(HcGrid, HcGrid, Vec, Vec);
+
+/* ---------------------------------------------------------------- NetCDF input (CF conventions) */
+
+typedef struct _p_HcReader *HcReader;
+typedef enum { HC_FILL_NONE, HC_FILL_ZERO, HC_FILL_MEAN } HcFillType;
+PETSC_EXTERN const char *const HcReaderFills[];
+
+PETSC_EXTERN PetscErrorCode HcReaderCreate(MPI_Comm, HcReader *);
+PETSC_EXTERN PetscErrorCode HcReaderSetOptionsPrefix(HcReader, const char[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetFile(HcReader, const char[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetVariables(HcReader, PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetAuxiliary(HcReader, const char[], PetscInt, const char *const[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetBox(HcReader, PetscReal, PetscReal, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcReaderSetTimeRange(HcReader, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetStride(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetLevel(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderSetFill(HcReader, HcFillType);
+PETSC_EXTERN PetscErrorCode HcReaderSetTimeUnits(HcReader, const char[]);
+PETSC_EXTERN PetscErrorCode HcReaderSetFromOptions(HcReader);
+PETSC_EXTERN PetscErrorCode HcReaderSetUp(HcReader);
+PETSC_EXTERN PetscErrorCode HcReaderGetGrid(HcReader, HcGrid *);
+PETSC_EXTERN PetscErrorCode HcReaderGetTimes(HcReader, PetscInt *, const PetscReal *[]);
+PETSC_EXTERN PetscErrorCode HcReaderGetTimeUnits(HcReader, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderFormatTime(HcReader, PetscReal, char[], size_t);
+PETSC_EXTERN PetscErrorCode HcReaderParseDate(HcReader, const char[], PetscReal *);
+PETSC_EXTERN PetscErrorCode HcReaderGetNumEnvironments(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderSetEnvironment(HcReader, PetscInt);
+PETSC_EXTERN PetscErrorCode HcReaderGetEnvironment(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderGetNumAuxiliary(HcReader, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcReaderGetFieldAttributes(HcReader, PetscInt, const char **, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderGetCoordinateUnits(HcReader, const char **, const char **);
+PETSC_EXTERN PetscErrorCode HcReaderGetValueRange(HcReader, PetscInt, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcReaderGetReadCount(HcReader, PetscInt64 *);
+PETSC_EXTERN PetscErrorCode HcReaderRead(HcReader, PetscInt, Vec);
+PETSC_EXTERN PetscErrorCode HcReaderCreateAuxiliaryVector(HcReader, Vec *);
+PETSC_EXTERN PetscErrorCode HcReaderReadAuxiliary(HcReader, PetscInt, Vec);
+PETSC_EXTERN PetscErrorCode HcReaderView(HcReader, PetscViewer);
+PETSC_EXTERN PetscErrorCode HcReaderDestroy(HcReader *);
+
+/* ---------------------------------------------------------------- NetCDF output (CF-1.8, written atomically) */
+
+typedef struct _p_HcWriter *HcWriter;
+
+PETSC_EXTERN PetscErrorCode HcWriterCreate(HcGrid, const char[], HcWriter *);
+PETSC_EXTERN PetscErrorCode HcWriterSetOptionsPrefix(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetFromOptions(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterSetTimeUnits(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetNumEnvironments(HcWriter, PetscInt);
+PETSC_EXTERN PetscErrorCode HcWriterSetFieldAttributes(HcWriter, PetscInt, const char[], const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetCoordinateUnits(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetAttributeText(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetAttributeReals(HcWriter, const char[], PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetHistory(HcWriter, const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetEnvironmentName(HcWriter, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcWriterSetForecastReference(HcWriter, PetscReal);
+PETSC_EXTERN PetscErrorCode HcWriterSetUp(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterWrite(HcWriter, PetscInt, PetscInt, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode HcWriterFinish(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);
+PETSC_EXTERN PetscErrorCode HcWriterDestroy(HcWriter *);
+/* outputs never destroy: refuse a path that is not a regular file or is one of the inputs */
+PETSC_EXTERN PetscErrorCode HcCheckOutputFile(MPI_Comm, const char[], const char[], PetscInt, const char *const[]);
+PETSC_EXTERN PetscBool      HcWriterHasFailedHandle(void);
+PETSC_EXTERN PetscBool      HcFileSystemFull(const char[]);
+
 /* ---------------------------------------------------------------- terms of the right-hand side */
 
 /* One additive term F(u; theta) of du/dt with its products: J v, J^T w, (dF/dtheta) dtheta and (dF/dtheta)^T w. */
@@ -114,6 +186,31 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
+
+/* ---------------------------------------------------------------- pointwise reactions (hidden terms of synthetic data) */
+
+#define HCTERMREACTION "reaction"
+typedef enum { HC_REACTION_FHN, HC_REACTION_GRAYSCOTT, HC_REACTION_LOGISTIC } HcReactionType;
+PETSC_EXTERN const char *const HcReactionTypes[];
+PETSC_EXTERN PetscErrorCode    HcTermReactionSetType(HcTerm, HcReactionType);
+PETSC_EXTERN PetscErrorCode    HcTermReactionGetType(HcTerm, HcReactionType *);
+
+/* ---------------------------------------------------------------- Newtonian restoring to a seasonal cycle (docs/seasonal.md)
+
+   F_c(u, t) = mask * (dc_c/dt - r_c (u_c - c_c(t))): the state follows a periodic, piecewise-linear cycle c given by K
+   values per cell at equally spaced phases of a period P, and relaxes to it at rate r_c = exp(rho_c).  Known physics
+   (not penalised by APHYNITY); its cycle values are per cell, so a model with it runs on its own grid only. */
+
+#define HCTERMSEASONAL "seasonal"
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetPhases(HcTerm, PetscInt, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhases(HcTerm, PetscInt *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetRate(HcTerm, PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetLearnCycle(HcTerm, PetscBool);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhase(HcTerm, PetscReal, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalEvaluateCycle(HcTerm, PetscReal, Vec, Vec);
+PETSC_EXTERN PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
+
+/* ---------------------------------------------------------------- learned terms: MLP, mean-MLP, Fourier layer */
 
 /* The activation of the learned terms' hidden layers (mlp, meanmlp) and of the Fourier layer (fno); gelu is the exact
    z Phi(z).  HcMLPActivation, HcFNOActivation and their HC_MLP_* / HC_FNO_* values are older names of it. */
@@ -224,10 +321,6 @@ PETSC_EXTERN PetscErrorCode HcModelSetNormalization(HcModel, const PetscReal[], 
 PETSC_EXTERN PetscErrorCode HcModelGetNormalization(HcModel, PetscBool *, const PetscReal *[], const PetscReal *[]);
 PETSC_EXTERN PetscErrorCode HcModelSetInfo(HcModel, const char[], const char[]);
 PETSC_EXTERN PetscErrorCode HcModelWrite(HcModel, const char[]);
-/* outputs never destroy: refuse a path that is not a regular file or is one of the inputs */
-PETSC_EXTERN PetscErrorCode HcCheckOutputFile(MPI_Comm, const char[], const char[], PetscInt, const char *const[]);
-PETSC_EXTERN PetscBool      HcWriterHasFailedHandle(void);
-PETSC_EXTERN PetscBool      HcFileSystemFull(const char[]);
 PETSC_EXTERN PetscErrorCode HcGridCreateFromModelFile(MPI_Comm, const char[], HcGrid *);
 PETSC_EXTERN PetscErrorCode HcModelCreateFromFile(HcGrid, const char[], const char[], HcModel *);
 PETSC_EXTERN PetscErrorCode HcModelLoadParameters(HcModel, const char[]);
@@ -267,19 +360,9 @@ PETSC_EXTERN PetscErrorCode HcTrainerWasInterrupted(HcTrainer, PetscBool *);
 PETSC_EXTERN PetscErrorCode HcTrainerGetInterruptSignal(HcTrainer, int *);
 PETSC_EXTERN PetscErrorCode HcTrainerView(HcTrainer, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcTrainerDestroy(HcTrainer *);
-
-/* ---------------------------------------------------------------- multi-resolution: conservative block averages */
-
-PETSC_EXTERN PetscErrorCode HcGridCreateCoarse(HcGrid, PetscInt, HcGrid *);
-PETSC_EXTERN PetscErrorCode HcGridCoarsenVector(HcGrid, HcGrid, Vec, Vec);
-
-/* ---------------------------------------------------------------- pointwise reactions (hidden terms of synthetic data) */
-
-#define HCTERMREACTION "reaction"
-typedef enum { HC_REACTION_FHN, HC_REACTION_GRAYSCOTT, HC_REACTION_LOGISTIC } HcReactionType;
-PETSC_EXTERN const char *const HcReactionTypes[];
-PETSC_EXTERN PetscErrorCode    HcTermReactionSetType(HcTerm, HcReactionType);
-PETSC_EXTERN PetscErrorCode    HcTermReactionGetType(HcTerm, HcReactionType *);
+PETSC_EXTERN PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer);
+PETSC_EXTERN PetscErrorCode HcTrainerInitializeCycles(HcTrainer, PetscBool);
+PETSC_EXTERN PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer, const char[], PetscInt *);
 
 /* ---------------------------------------------------------------- synthetic datasets (src/synth/)
 
@@ -295,84 +378,6 @@ PETSC_EXTERN PetscErrorCode HcGeneratorSetUp(HcGenerator);
 PETSC_EXTERN PetscErrorCode HcGeneratorView(HcGenerator, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcGeneratorGenerate(HcGenerator);
 PETSC_EXTERN PetscErrorCode HcGeneratorDestroy(HcGenerator *);
-
-/* ---------------------------------------------------------------- Newtonian restoring to a seasonal cycle (docs/seasonal.md)
-
-   F_c(u, t) = mask * (dc_c/dt - r_c (u_c - c_c(t))): the state follows a periodic, piecewise-linear cycle c given by K
-   values per cell at equally spaced phases of a period P, and relaxes to it at rate r_c = exp(rho_c).  Known physics
-   (not penalised by APHYNITY); its cycle values are per cell, so a model with it runs on its own grid only. */
-
-#define HCTERMSEASONAL "seasonal"
-PETSC_EXTERN PetscErrorCode HcTermSeasonalSetPhases(HcTerm, PetscInt, PetscReal, PetscReal);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhases(HcTerm, PetscInt *, PetscReal *, PetscReal *);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalSetRate(HcTerm, PetscInt, const PetscReal[]);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalSetLearnCycle(HcTerm, PetscBool);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalGetPhase(HcTerm, PetscReal, PetscReal *);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalEvaluateCycle(HcTerm, PetscReal, Vec, Vec);
-PETSC_EXTERN PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
-PETSC_EXTERN PetscErrorCode HcTrainerInitializeSeasonalCycle(HcTrainer);
-PETSC_EXTERN PetscErrorCode HcTrainerInitializeCycles(HcTrainer, PetscBool);
-PETSC_EXTERN PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer, const char[], PetscInt *);
-
-/* ---------------------------------------------------------------- NetCDF input (CF conventions) */
-
-typedef struct _p_HcReader *HcReader;
-typedef enum { HC_FILL_NONE, HC_FILL_ZERO, HC_FILL_MEAN } HcFillType;
-PETSC_EXTERN const char *const HcReaderFills[];
-
-PETSC_EXTERN PetscErrorCode HcReaderCreate(MPI_Comm, HcReader *);
-PETSC_EXTERN PetscErrorCode HcReaderSetOptionsPrefix(HcReader, const char[]);
-PETSC_EXTERN PetscErrorCode HcReaderSetFile(HcReader, const char[]);
-PETSC_EXTERN PetscErrorCode HcReaderSetVariables(HcReader, PetscInt, const char *const[]);
-PETSC_EXTERN PetscErrorCode HcReaderSetAuxiliary(HcReader, const char[], PetscInt, const char *const[]);
-PETSC_EXTERN PetscErrorCode HcReaderSetBox(HcReader, PetscReal, PetscReal, PetscReal, PetscReal);
-PETSC_EXTERN PetscErrorCode HcReaderSetTimeRange(HcReader, PetscInt, PetscInt);
-PETSC_EXTERN PetscErrorCode HcReaderSetStride(HcReader, PetscInt);
-PETSC_EXTERN PetscErrorCode HcReaderSetLevel(HcReader, PetscInt);
-PETSC_EXTERN PetscErrorCode HcReaderSetFill(HcReader, HcFillType);
-PETSC_EXTERN PetscErrorCode HcReaderSetTimeUnits(HcReader, const char[]);
-PETSC_EXTERN PetscErrorCode HcReaderSetFromOptions(HcReader);
-PETSC_EXTERN PetscErrorCode HcReaderSetUp(HcReader);
-PETSC_EXTERN PetscErrorCode HcReaderGetGrid(HcReader, HcGrid *);
-PETSC_EXTERN PetscErrorCode HcReaderGetTimes(HcReader, PetscInt *, const PetscReal *[]);
-PETSC_EXTERN PetscErrorCode HcReaderGetTimeUnits(HcReader, const char **, const char **);
-PETSC_EXTERN PetscErrorCode HcReaderFormatTime(HcReader, PetscReal, char[], size_t);
-PETSC_EXTERN PetscErrorCode HcReaderParseDate(HcReader, const char[], PetscReal *);
-PETSC_EXTERN PetscErrorCode HcReaderGetNumEnvironments(HcReader, PetscInt *);
-PETSC_EXTERN PetscErrorCode HcReaderSetEnvironment(HcReader, PetscInt);
-PETSC_EXTERN PetscErrorCode HcReaderGetEnvironment(HcReader, PetscInt *);
-PETSC_EXTERN PetscErrorCode HcReaderGetNumAuxiliary(HcReader, PetscInt *);
-PETSC_EXTERN PetscErrorCode HcReaderGetFieldAttributes(HcReader, PetscInt, const char **, const char **, const char **);
-PETSC_EXTERN PetscErrorCode HcReaderGetCoordinateUnits(HcReader, const char **, const char **);
-PETSC_EXTERN PetscErrorCode HcReaderGetValueRange(HcReader, PetscInt, PetscReal *, PetscReal *);
-PETSC_EXTERN PetscErrorCode HcReaderGetReadCount(HcReader, PetscInt64 *);
-PETSC_EXTERN PetscErrorCode HcReaderRead(HcReader, PetscInt, Vec);
-PETSC_EXTERN PetscErrorCode HcReaderCreateAuxiliaryVector(HcReader, Vec *);
-PETSC_EXTERN PetscErrorCode HcReaderReadAuxiliary(HcReader, PetscInt, Vec);
-PETSC_EXTERN PetscErrorCode HcReaderView(HcReader, PetscViewer);
-PETSC_EXTERN PetscErrorCode HcReaderDestroy(HcReader *);
-
-/* ---------------------------------------------------------------- NetCDF output (CF-1.8, written atomically) */
-
-typedef struct _p_HcWriter *HcWriter;
-
-PETSC_EXTERN PetscErrorCode HcWriterCreate(HcGrid, const char[], HcWriter *);
-PETSC_EXTERN PetscErrorCode HcWriterSetOptionsPrefix(HcWriter, const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetFromOptions(HcWriter);
-PETSC_EXTERN PetscErrorCode HcWriterSetTimeUnits(HcWriter, const char[], const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetNumEnvironments(HcWriter, PetscInt);
-PETSC_EXTERN PetscErrorCode HcWriterSetFieldAttributes(HcWriter, PetscInt, const char[], const char[], const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetCoordinateUnits(HcWriter, const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetAttributeText(HcWriter, const char[], const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetAttributeReals(HcWriter, const char[], PetscInt, const PetscReal[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetHistory(HcWriter, const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetEnvironmentName(HcWriter, const char[], const char[]);
-PETSC_EXTERN PetscErrorCode HcWriterSetForecastReference(HcWriter, PetscReal);
-PETSC_EXTERN PetscErrorCode HcWriterSetUp(HcWriter);
-PETSC_EXTERN PetscErrorCode HcWriterWrite(HcWriter, PetscInt, PetscInt, PetscReal, Vec);
-PETSC_EXTERN PetscErrorCode HcWriterFinish(HcWriter);
-PETSC_EXTERN PetscErrorCode HcWriterClose(HcWriter);
-PETSC_EXTERN PetscErrorCode HcWriterDestroy(HcWriter *);
 
 /* ---------------------------------------------------------------- forecast skill (src/eval/)
 
