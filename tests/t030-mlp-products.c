@@ -22,11 +22,11 @@ static PetscErrorCode LandMax(HcGrid grid, Vec u, PetscReal *mx)
 }
 
 typedef struct {
-  HcGridType      type;
-  PetscBool       px, py, mask, features;
-  HcMLPActivation act;
-  PetscInt        nhidden, widths[3];
-  PetscBool       pointwise; /* gradient and Laplacian inputs switched off (feature scales 0) */
+  HcGridType   type;
+  PetscBool    px, py, mask, features;
+  HcActivation act;
+  PetscInt     nhidden, widths[3];
+  PetscBool    pointwise; /* gradient and Laplacian inputs switched off (feature scales 0) */
 } Case;
 
 static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
@@ -46,7 +46,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
     PetscCall(PetscSNPrintf(arch + (l ? strlen(arch) : 0), sizeof(arch) - (l ? strlen(arch) : 0),
                             l ? ",%" PetscInt_FMT : "%" PetscInt_FMT, cs->widths[l]));
   PetscCall(PetscPrintf(comm, "%s %s%s, %s, hidden %s%s%s\n", HcGridTypes[cs->type], cs->px ? "periodic-x" : "walls-x",
-                        cs->py ? " periodic-y" : "", HcMLPActivations[cs->act], arch, cs->mask ? ", land" : "",
+                        cs->py ? " periodic-y" : "", HcActivations[cs->act], arch, cs->mask ? ", land" : "",
                         cs->features ? ", static+time features" : ""));
   PetscCall(HcTestCreateGrid(comm, cs->type, 23, 17, 2, cs->px, cs->py, &grid));
   if (cs->mask) PetscCall(HcTestSetIrregularMask(grid, 7, 0.12));
@@ -57,8 +57,8 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(HcTermMLPSetInitialization(term, 11, 0.8));
   t = latlon ? 4.0e5 : 0.3;
   /* relu is not differentiable at 0: a small step keeps the central differences from straddling a kink */
-  hu = cs->act == HC_MLP_RELU ? 1e-8 : 1e-6;
-  hp = cs->act == HC_MLP_RELU ? 1e-8 : 1e-5;
+  hu = cs->act == HC_ACTIVATION_RELU ? 1e-8 : 1e-6;
+  hp = cs->act == HC_ACTIVATION_RELU ? 1e-8 : 1e-5;
   if (cs->features) {
     PetscCall(HcTermMLPSetStaticFeatures(term, 3, statics));
     PetscCall(HcTermMLPSetTimeFeatures(term, latlon ? 86400 * 365.0 : 2.0, latlon ? 1e5 : 0.1));
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
           cs.py        = (geo == 0 && type == HC_GRID_CARTESIAN) ? PETSC_TRUE : PETSC_FALSE;
           cs.mask      = geo == 1 || feat == 1 ? PETSC_TRUE : PETSC_FALSE;
           cs.features  = feat ? PETSC_TRUE : PETSC_FALSE;
-          cs.act       = (HcMLPActivation)act;
+          cs.act       = (HcActivation)act;
           cs.nhidden   = depths[(act + geo + feat) % 3][0];
           cs.widths[0] = depths[(act + geo + feat) % 3][1];
           cs.widths[1] = depths[(act + geo + feat) % 3][2];
@@ -199,12 +199,13 @@ int main(int argc, char **argv)
         }
   {
     /* no hidden layer: the network is one affine map */
-    Case cs = {HC_GRID_CARTESIAN, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_MLP_TANH, 0, {0, 0, 0}, PETSC_FALSE};
+    Case cs = {HC_GRID_CARTESIAN,  PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE,
+               HC_ACTIVATION_TANH, 0,           {0, 0, 0},   PETSC_FALSE};
     PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
   }
   {
     /* a pointwise closure N(u) (a reaction): no gradient or Laplacian inputs, on a masked lat-lon grid */
-    Case cs = {HC_GRID_LATLON, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_MLP_GELU, 2, {6, 4, 0}, PETSC_TRUE};
+    Case cs = {HC_GRID_LATLON, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, HC_ACTIVATION_GELU, 2, {6, 4, 0}, PETSC_TRUE};
     PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
   }
   PetscCall(HcTestFinish(PETSC_COMM_WORLD, &status));

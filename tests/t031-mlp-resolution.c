@@ -123,7 +123,7 @@ static PetscErrorCode ResolutionError(MPI_Comm comm, Geometry geo, PetscInt n, P
   PetscCall(HcTermCreate(grid, &term));
   PetscCall(HcTermSetType(term, HCTERMMLP));
   PetscCall(HcTermMLPSetHiddenLayers(term, 2, widths));
-  PetscCall(HcTermMLPSetActivation(term, geo == STRETCHED ? HC_MLP_GELU : HC_MLP_TANH));
+  PetscCall(HcTermMLPSetActivation(term, geo == STRETCHED ? HC_ACTIVATION_GELU : HC_ACTIVATION_TANH));
   PetscCall(HcTermMLPSetInitialization(term, 3, 1));
   PetscCall(HcTermMLPSetFeatureScale(term, scale)); /* the same on every grid: part of the architecture */
   if (geo == BAND) {
@@ -234,7 +234,7 @@ static PetscErrorCode SameOnEveryRankCount(HcGridType type)
     PetscCall(HcTermCreate(grid[k], &term[k]));
     PetscCall(HcTermSetType(term[k], HCTERMMLP));
     PetscCall(HcTermMLPSetHiddenLayers(term[k], 3, widths));
-    PetscCall(HcTermMLPSetActivation(term[k], HC_MLP_GELU));
+    PetscCall(HcTermMLPSetActivation(term[k], HC_ACTIVATION_GELU));
     PetscCall(HcTermMLPSetStaticFeatures(term[k], 3, statics));
     PetscCall(HcTermMLPSetTimeFeatures(term[k], 10, 1));
     PetscCall(HcTermMLPSetInitialization(term[k], 20240611, 1));

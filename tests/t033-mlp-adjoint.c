@@ -42,7 +42,7 @@ static PetscErrorCode CheckDirection(HcModel model, Vec p0, Vec dp, PetscReal h,
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool periodic, PetscBool land, HcMLPActivation act,
+static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool periodic, PetscBool land, HcActivation act,
                               PetscReal tobs)
 {
   MPI_Comm        comm = PETSC_COMM_WORLD;
@@ -176,9 +176,10 @@ int main(int argc, char **argv)
   int status;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  PetscCall(RunCase("Cartesian, periodic, tanh, time features", HC_GRID_CARTESIAN, PETSC_TRUE, PETSC_FALSE, HC_MLP_TANH, 0.1));
+  PetscCall(
+      RunCase("Cartesian, periodic, tanh, time features", HC_GRID_CARTESIAN, PETSC_TRUE, PETSC_FALSE, HC_ACTIVATION_TANH, 0.1));
   PetscCall(RunCase("lat-lon regional box with land, gelu, static features (m, s)", HC_GRID_LATLON, PETSC_FALSE, PETSC_TRUE,
-                    HC_MLP_GELU, 2 * 86400.0));
+                    HC_ACTIVATION_GELU, 2 * 86400.0));
   PetscCall(HcTestFinish(PETSC_COMM_WORLD, &status));
   PetscCall(PetscFinalize());
   return status;

@@ -34,7 +34,7 @@ static PetscErrorCode BuildTerm(MPI_Comm comm, const Case *cs, HcGrid *grid, HcT
   PetscCall(HcTestSetIrregularMask(*grid, 7, 0.15));
   PetscCall(HcTermCreate(*grid, term));
   PetscCall(HcTermSetType(*term, HCTERMMEANMLP));
-  PetscCall(HcTermMeanMLPSetHiddenLayers(*term, 1, hidden, HC_MLP_TANH));
+  PetscCall(HcTermMeanMLPSetHiddenLayers(*term, 1, hidden, HC_ACTIVATION_TANH));
   PetscCall(HcTermMeanMLPSetPhases(*term, K, P, T0));
   PetscCall(HcTermMeanMLPSetScales(*term, SIN, SOUT));
   PetscCall(HcTermMeanMLPSetInitialization(*term, 4, 1));
@@ -324,7 +324,7 @@ static PetscErrorCode RunModel(MPI_Comm comm, PetscReal t)
   PetscCall(HcTermDestroy(&tm));
   PetscCall(HcTermCreate(grid, &tm));
   PetscCall(HcTermSetType(tm, HCTERMMEANMLP));
-  PetscCall(HcTermMeanMLPSetHiddenLayers(tm, 1, hidden, HC_MLP_GELU));
+  PetscCall(HcTermMeanMLPSetHiddenLayers(tm, 1, hidden, HC_ACTIVATION_GELU));
   PetscCall(HcTermMeanMLPSetPhases(tm, K, P, T0));
   PetscCall(HcTermMeanMLPSetScales(tm, 1, 1e-6));
   PetscCall(HcTermMeanMLPSetInitialization(tm, 2, 1));

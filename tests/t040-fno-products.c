@@ -7,12 +7,12 @@ static const char help[] =
 #include "testutil.h"
 
 typedef struct {
-  const char     *label;
-  HcGridType      type;
-  PetscInt        nx, ny, mx, my;
-  PetscBool       px, py, land;
-  HcFNOActivation act;
-  PetscInt        width; /* 0: 4; 8 and 16 take the vectorised kernels (W = 8 nv) */
+  const char  *label;
+  HcGridType   type;
+  PetscInt     nx, ny, mx, my;
+  PetscBool    px, py, land;
+  HcActivation act;
+  PetscInt     width; /* 0: 4; 8 and 16 take the vectorised kernels (W = 8 nv) */
 } Case;
 
 /* Random parameters (not the initialisation), so that biases and every spectral weight matter. */
@@ -213,7 +213,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(PetscPrintf(comm,
                         "%s, %s, %" PetscInt_FMT " x %" PetscInt_FMT " cells (transform %" PetscInt_FMT " x %" PetscInt_FMT
                         "), modes %" PetscInt_FMT ",%" PetscInt_FMT "%s, width %" PetscInt_FMT ", %" PetscInt_FMT " parameters\n",
-                        cs->label, HcFNOActivations[cs->act], cs->nx, cs->ny, NX, NY, cs->mx, cs->my, cs->land ? ", land" : "",
+                        cs->label, HcActivations[cs->act], cs->nx, cs->ny, NX, NY, cs->mx, cs->my, cs->land ? ", land" : "",
                         cs->width ? cs->width : 4, np));
   PetscCall(RandomizeParameters(term, 11, 0.5));
   PetscCall(PetscMalloc4(np, &dth, np, &gth, np, &th0, np, &th));
@@ -270,13 +270,17 @@ int main(int argc, char **argv)
 {
   /* the periodic case keeps the most modes the grid allows: kx up to 6 < 14/2, ky = -5 the Nyquist wavenumber of 10 */
   const Case geo[] = {
-      {"cartesian periodic-x periodic-y", HC_GRID_CARTESIAN, 14, 10, 7, 5, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH, 0},
-      {"cartesian walls", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
-      {"cartesian periodic-x walls-y", HC_GRID_CARTESIAN, 13, 11, 3, 4, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
-      {"latlon global (periodic-x)", HC_GRID_LATLON, 16, 9, 5, 3, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
-      {"latlon regional (walls)", HC_GRID_LATLON, 12, 10, 4, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 0},
-      {"cartesian walls, width 16", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_TANH, 16},
-      {"cartesian periodic, width 8", HC_GRID_CARTESIAN, 14, 10, 5, 4, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH, 8},
+      {"cartesian periodic-x periodic-y", HC_GRID_CARTESIAN, 14, 10, 7, 5, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE,
+       HC_ACTIVATION_TANH, 0},
+      {"cartesian walls", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_TANH, 0},
+      {"cartesian periodic-x walls-y", HC_GRID_CARTESIAN, 13, 11, 3, 4, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_TANH,
+       0},
+      {"latlon global (periodic-x)", HC_GRID_LATLON, 16, 9, 5, 3, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_TANH, 0},
+      {"latlon regional (walls)", HC_GRID_LATLON, 12, 10, 4, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_TANH, 0},
+      {"cartesian walls, width 16", HC_GRID_CARTESIAN, 14, 11, 4, 3, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_TANH,
+       16},
+      {"cartesian periodic, width 8", HC_GRID_CARTESIAN, 14, 10, 5, 4, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_ACTIVATION_TANH,
+       8},
   };
   int status;
 
@@ -285,7 +289,7 @@ int main(int argc, char **argv)
     for (int act = 0; act < 3; act++) {
       Case cs = geo[g];
 
-      cs.act = (HcFNOActivation)act;
+      cs.act = (HcActivation)act;
       PetscCall(RunCase(PETSC_COMM_WORLD, &cs));
     }
   PetscCall(HcTestFinish(PETSC_COMM_WORLD, &status));

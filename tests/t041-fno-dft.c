@@ -7,16 +7,16 @@ static const char help[] =
 #include "testutil.h"
 
 typedef struct {
-  const char     *label;
-  PetscInt        nx, ny, mx, my;
-  PetscBool       px, py, land;
-  HcFNOActivation act;
+  const char  *label;
+  PetscInt     nx, ny, mx, my;
+  PetscBool    px, py, land;
+  HcActivation act;
 } Case;
 
-static PetscReal Activate(HcFNOActivation act, PetscReal z)
+static PetscReal Activate(HcActivation act, PetscReal z)
 {
-  if (act == HC_FNO_TANH) return tanh(z);
-  if (act == HC_FNO_GELU) return 0.5 * z * (1 + erf(z / sqrt(2.0)));
+  if (act == HC_ACTIVATION_TANH) return tanh(z);
+  if (act == HC_ACTIVATION_GELU) return 0.5 * z * (1 + erf(z / sqrt(2.0)));
   return z > 0 ? z : 0;
 }
 
@@ -143,7 +143,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
                         "%s, %s, %" PetscInt_FMT " x %" PetscInt_FMT " cells, transform %" PetscInt_FMT " x %" PetscInt_FMT
                         ", modes %" PetscInt_FMT ",%" PetscInt_FMT
                         "%s: S vs naive DFT rel diff %.1e (naive imaginary residue %.0e)",
-                        cs->label, HcFNOActivations[cs->act], cs->nx, cs->ny, NX, NY, cs->mx, cs->my, cs->land ? ", land" : "",
+                        cs->label, HcActivations[cs->act], cs->nx, cs->ny, NX, NY, cs->mx, cs->my, cs->land ? ", land" : "",
                         (double)rel, (double)imagmax));
   if (!rank) {
     PetscCall(PetscFree2(ref, m1));
@@ -162,11 +162,11 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
 int main(int argc, char **argv)
 {
   const Case cases[] = {
-      {"periodic", 12, 10, 4, 3, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH},
-      {"periodic, largest modes", 12, 10, 6, 5, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, HC_FNO_GELU},
-      {"walls (padded)", 12, 10, 5, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_FNO_GELU},
-      {"periodic-x walls-y", 12, 10, 3, 6, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_FNO_RELU},
-      {"walls-x periodic-y", 11, 10, 7, 2, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, HC_FNO_TANH},
+      {"periodic", 12, 10, 4, 3, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, HC_ACTIVATION_TANH},
+      {"periodic, largest modes", 12, 10, 6, 5, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, HC_ACTIVATION_GELU},
+      {"walls (padded)", 12, 10, 5, 4, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_GELU},
+      {"periodic-x walls-y", 12, 10, 3, 6, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, HC_ACTIVATION_RELU},
+      {"walls-x periodic-y", 11, 10, 7, 2, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, HC_ACTIVATION_TANH},
   };
   int status;
 

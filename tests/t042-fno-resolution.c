@@ -112,7 +112,7 @@ static PetscErrorCode EvaluateLayer(MPI_Comm comm, PetscInt nx, PetscInt ny, Pet
   PetscCall(HcTermSetType(term, HCTERMFNO));
   PetscCall(HcTermFNOSetWidth(term, WIDTH));
   PetscCall(HcTermFNOSetModes(term, MX, MY));
-  PetscCall(HcTermFNOSetActivation(term, HC_FNO_TANH));
+  PetscCall(HcTermFNOSetActivation(term, HC_ACTIVATION_TANH));
   PetscCall(HcTermFNOSetInitialization(term, 42, 0.4));
   PetscCall(HcTermSetUp(term));
   PetscCall(HcTermGetNumParameters(term, np));

@@ -14,6 +14,7 @@ static const char help[] =
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <hycast/private/switches.h>
 #include "testutil.h"
 
 /* The term's view as text on every rank (the view goes through a file: HcTermView writes to ASCII viewers only). */

@@ -244,36 +244,19 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   PetscCall(PetscPrintf(world, "\n"));
 
   if (adapt[0]) {
-    /* one new environment: the model's environment terms, fitted; everything shared read from the file */
-    PetscBool set;
-
+    /* one new environment: the model's environment terms, fitted (HcTrainerSetAdaptation); everything shared read
+       from the file */
     PetscCheck(nenv == 1, world, PETSC_ERR_ARG_WRONG,
                "-adapt: give the data of one new environment (-train_envs e), got %" PetscInt_FMT, nenv);
     PetscCall(HcModelCreateFromFile(grid, adapt, "-model_envs 1", &model));
     PetscCall(HcModelSetUp(model));
     PetscCall(HcModelLoadSharedParameters(model, adapt));
     {
-      PetscInt nenvm, nterms;
-      char     blocks[4096] = "";
+      PetscInt nenvm;
 
       PetscCall(HcModelGetNumEnvironments(model, &nenvm));
       PetscCheck(nenvm == 1, world, PETSC_ERR_ARG_INCOMP,
                  "-adapt %s: the model has no environment terms to fit (trained without -model_env_terms)", adapt);
-      PetscCall(PetscOptionsHasName(NULL, NULL, "-train_params", &set));
-      PetscCall(HcModelGetNumTerms(model, &nterms));
-      for (PetscInt k = 0; k < nterms && !set; k++) {
-        HcTerm      t;
-        PetscInt    e;
-        const char *name;
-
-        PetscCall(HcModelGetTermByIndex(model, k, &t));
-        PetscCall(HcTermGetEnvironment(t, &e));
-        if (e < 0) continue;
-        PetscCall(HcTermGetName(t, &name));
-        if (blocks[0]) PetscCall(PetscStrlcat(blocks, ",", sizeof(blocks)));
-        PetscCall(PetscStrlcat(blocks, name, sizeof(blocks)));
-      }
-      if (!set) PetscCall(PetscOptionsSetValue(NULL, "-train_params", blocks));
     }
   } else {
     PetscCall(HcModelCreate(grid, &model));
@@ -284,6 +267,7 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
 
   PetscCall(HcTrainerCreate(model, &tr));
   if (ngroups > 1) PetscCall(HcTrainerSetGroups(tr, world, ngroups, group));
+  if (adapt[0]) PetscCall(HcTrainerSetAdaptation(tr, PETSC_TRUE));
   PetscCall(HcTrainerSetFromOptions(tr));
   {
     const char *units;

@@ -21,19 +21,17 @@
 #error "hycast's Fourier layer needs a PETSc with real scalars"
 #endif
 
-const char *const HcFNOActivations[] = {"tanh", "gelu", "relu", "HcFNOActivation", "HC_FNO_", NULL};
-
 static const char *const HcFNOPlanTypes[] = {"estimate", "measure"};
 
 typedef double complex HcCplx;
 
 typedef struct {
   /* options */
-  PetscInt        width, mx, my, seed;
-  HcFNOActivation act;
-  PetscReal       initscale;
-  PetscReal       oscale; /* S = mask * oscale * (P s + bP): per day on lat-lon grids, where time is in seconds */
-  PetscBool       measure;
+  PetscInt     width, mx, my, seed;
+  HcActivation act;
+  PetscReal    initscale;
+  PetscReal    oscale; /* S = mask * oscale * (P s + bP): per day on lat-lon grids, where time is in seconds */
+  PetscBool    measure;
 
   PetscInt   nc, nx, ny; /* grid */
   PetscInt   NX, NY;     /* transform grid: doubled along non-periodic directions (zero padding) */
@@ -77,15 +75,17 @@ typedef struct {
   PetscReal *wsave, *wslab;
 } HcFNO;
 
-static inline PetscReal HcFNOActivate(HcFNOActivation act, PetscReal z, PetscReal *dz)
+/* the MLP's activation (network.c, HcMLPActivate) but for GELU's erf argument, z / sqrt(2) here and z sqrt(2) / 2
+   there: the two round differently in most last bits, so one function for both would change one term's results */
+static inline PetscReal HcFNOActivate(HcActivation act, PetscReal z, PetscReal *dz)
 {
   switch (act) {
-    case HC_FNO_TANH: {
+    case HC_ACTIVATION_TANH: {
       const PetscReal t = HcTanh_Private(z);
       *dz               = 1 - t * t;
       return t;
     }
-    case HC_FNO_GELU: {
+    case HC_ACTIVATION_GELU: {
       const PetscReal Phi = 0.5 * (1 + erf(z / PETSC_SQRT2));
       *dz                 = Phi + z * PetscExpReal(-0.5 * z * z) / PetscSqrtReal(2 * PETSC_PI);
       return z * Phi;
@@ -285,7 +285,7 @@ static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscRe
   HcCplx            *H = fno->X, *Xin = fno->Xin;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   if (rec) {
@@ -298,7 +298,7 @@ static PetscErrorCode HcFNOForward_Private(HcTerm term, Vec uloc, Vec f, PetscRe
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, f));
-  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -315,7 +315,7 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   const PetscScalar *x;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, uloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
   PetscCall(PetscArraycpy(fno->xlin, x, fno->ncell * (fno->nc + 1)));
@@ -326,7 +326,7 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
   fno->Hl     = fno->Hlin;
   fno->Xl     = fno->Xinlin;
   fno->hvalid = PETSC_TRUE;
-  PetscCall(PetscLogEventEnd(HC_FNOApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -336,7 +336,7 @@ static PetscErrorCode HcTermLinearize_FNO(HcTerm term, PetscReal t, Vec uloc)
 
 static PetscInt HcFNORecordSlopes_Private(const HcFNO *fno)
 {
-  return fno->act == HC_FNO_TANH ? 0 : 1;
+  return fno->act == HC_ACTIVATION_TANH ? 0 : 1;
 }
 
 static PetscErrorCode HcTermRecordSize_FNO(HcTerm term, PetscInt *n)
@@ -402,7 +402,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscScalar       *o;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
   PetscCall(HcFNOScatterIn_Private(term, vloc));
   PetscCall(VecGetArrayRead(fno->sin, &x));
@@ -418,7 +418,7 @@ static PetscErrorCode HcTermJacobian_FNO(HcTerm term, Vec vloc, Vec y)
   PetscCall(VecRestoreArrayRead(fno->sin, &x));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (4 * fno->nc + 2 * W + 1) + 8.0 * fno->nmode * W * W));
-  PetscCall(PetscLogEventEnd(HC_FNOJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -458,7 +458,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscBool          dummy;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcFNOScatterIn_Private(term, wloc));
   PetscCall(HcFNOScaleInput_Private(fno));
   PetscCall(VecGetArrayRead(fno->sin, &x));
@@ -478,7 +478,7 @@ static PetscErrorCode HcTermJacobianTranspose_FNO(HcTerm term, Vec wloc, Vec ylo
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, fno->gout, &go));
   PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_TRUE, &dummy));
   fno->stashed = PETSC_TRUE;
-  PetscCall(PetscLogEventEnd(HC_FNOJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -504,7 +504,7 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscScalar     *o;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   fno->stashed = PETSC_FALSE;
   PetscCall(HcFNOEnsureLifted_Private(term));
   HcFNOTranspose_Private(W, C, dth + fno->oA, fno->dAT);
@@ -526,7 +526,7 @@ static PetscErrorCode HcTermParamJacobian_FNO(HcTerm term, const PetscReal dth[]
   PetscCall(VecRestoreArray(fno->sout, &o));
   PetscCall(HcFNOScatterOutAdd_Private(fno, y));
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * W * (6 * fno->nc + 4 * W + 3) + 16.0 * fno->nmode * W * W));
-  PetscCall(PetscLogEventEnd(HC_FNOParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -544,7 +544,7 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
   PetscBool       same = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   if (fno->stashed) PetscCall(HcFNOSameInput_Private(term, wloc, PETSC_FALSE, &same));
   if (!same) {
     const PetscScalar *x;
@@ -588,7 +588,7 @@ static PetscErrorCode HcTermParamJacobianTranspose_FNO(HcTerm term, Vec wloc, Pe
   }
   PetscCall(PetscLogFlops((PetscLogDouble)fno->ncell * (4.0 * W * C + 2.0 * W * W) + 8.0 * fno->nmode * W * (W + C + 1) +
                           2.0 * W * W * (C + 1)));
-  PetscCall(PetscLogEventEnd(HC_FNOParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -612,7 +612,7 @@ static PetscErrorCode HcTermEstimateRates_FNO(HcTerm term, PetscReal *radv, Pets
 
   PetscFunctionBegin;
   for (PetscInt g = 0; g < nmodes; g++) rmax = PetscMax(rmax, HcFrobenius_Private(2 * W * W, th + fno->oR + 2 * W * W * g));
-  if (fno->act == HC_FNO_GELU) dmax = 0.5 * (1 + erf(1.0)) + PETSC_SQRT2 * PetscExpReal(-1) / PetscSqrtReal(2 * PETSC_PI);
+  if (fno->act == HC_ACTIVATION_GELU) dmax = 0.5 * (1 + erf(1.0)) + PETSC_SQRT2 * PetscExpReal(-1) / PetscSqrtReal(2 * PETSC_PI);
   *radv = HcFrobenius_Private(C * W, th + fno->oP) * dmax * (rmax + HcFrobenius_Private(W * W, th + fno->oWp)) *
           HcFrobenius_Private(W * C, th + fno->oA) * fno->oscale;
   *rdif = 0;
@@ -641,7 +641,7 @@ static PetscErrorCode HcTermSetFromOptions_FNO(HcTerm term, PetscOptionItems *Pe
     fno->my = modes[1];
   }
   PetscCall(PetscOptionsEnum("-fno_activation", "Activation after the sum of the spectral and pointwise paths",
-                             "HcTermFNOSetActivation", HcFNOActivations, (PetscEnum)fno->act, (PetscEnum *)&fno->act, NULL));
+                             "HcTermFNOSetActivation", HcActivations, (PetscEnum)fno->act, (PetscEnum *)&fno->act, NULL));
   PetscCall(PetscOptionsInt("-fno_seed", "Seed of the parameter initialisation (the same values on every rank and rank count)",
                             "HcTermFNOSetInitialization", fno->seed, &fno->seed, NULL));
   PetscCall(PetscOptionsReal("-fno_init_scale", "Initial parameters are uniform in [-scale, scale)", "HcTermFNOSetInitialization",
@@ -866,7 +866,7 @@ static PetscErrorCode HcTermView_FNO(HcTerm term, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer,
                                    "Fourier layer: width %" PetscInt_FMT ", modes kx in [0,%" PetscInt_FMT
                                    ") x ky in [-%" PetscInt_FMT ",%" PetscInt_FMT "), activation %s\n",
-                                   W, fno->mx, fno->my, fno->my, HcFNOActivations[fno->act]));
+                                   W, fno->mx, fno->my, fno->my, HcActivations[fno->act]));
   PetscCall(PetscViewerASCIIPrintf(viewer, "initialisation: uniform in [-%g, %g), seed %" PetscInt_FMT "\n",
                                    (double)fno->initscale, (double)fno->initscale, fno->seed));
   if (!term->setupcalled) PetscFunctionReturn(0);
@@ -924,7 +924,7 @@ static PetscErrorCode HcTermArchitecture_FNO(HcTerm term, char buf[], size_t len
   PetscCall(PetscSNPrintf(buf, len,
                           "-fno_width %" PetscInt_FMT " -fno_modes %" PetscInt_FMT ",%" PetscInt_FMT
                           " -fno_activation %s -fno_output_scale %.17g",
-                          fno->width, fno->mx, fno->my, HcFNOActivations[fno->act], (double)fno->oscale));
+                          fno->width, fno->mx, fno->my, HcActivations[fno->act], (double)fno->oscale));
   PetscFunctionReturn(0);
 }
 
@@ -937,7 +937,7 @@ PetscErrorCode HcTermCreate_FNO(HcTerm term)
   fno->width     = 16;
   fno->mx        = 12;
   fno->my        = 12;
-  fno->act       = HC_FNO_TANH;
+  fno->act       = HC_ACTIVATION_TANH;
   fno->initscale = 0.1;
   fno->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
   term->data     = fno;
@@ -994,7 +994,7 @@ PetscErrorCode HcTermFNOSetModes(HcTerm term, PetscInt mx, PetscInt my)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HcTermFNOSetActivation(HcTerm term, HcFNOActivation act)
+PetscErrorCode HcTermFNOSetActivation(HcTerm term, HcActivation act)
 {
   PetscFunctionBegin;
   PetscCall(HcTermFNOCheckNotSetUp_Private(term));

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include <unistd.h>
 #include <hycast/private/modelimpl.h>
+#include <hycast/private/termimpl.h>
 #include <hycast/private/ioimpl.h>
 
 #define HC_ARCH_LEN 8192

@@ -1,6 +1,7 @@
 /* HcModel: du/dt = sum of terms, their parameters packed into one vector, integrated by a PETSc TS (explicit RK). */
 #include <complex.h>
 #include <hycast/private/modelimpl.h>
+#include <hycast/private/termimpl.h>
 
 const char *const HcTermSelections[] = {"all", "physics", "learned", "environment", "HcTermSelection", "HC_TERMS_", NULL};
 
@@ -35,6 +36,15 @@ PetscErrorCode HcModelCreate(HcGrid grid, HcModel *model)
 /*@C
   HcModelAddTerm - add a term to the right-hand side; its parameters become the block named after the term.
 @*/
+PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
+{
+  if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
+  if (model->selection == HC_TERMS_ENVIRONMENT && !(term->learned && term->env >= 0)) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
 PetscErrorCode HcModelAddTerm(HcModel model, HcTerm term)
 {
   PetscFunctionBegin;

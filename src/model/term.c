@@ -1,21 +1,48 @@
 /* HcTerm: one additive term of the right-hand side, its type chosen from HcTermList. */
+#include <ctype.h>
 #include <hycast/private/termimpl.h>
 
 PetscFunctionList HcTermList = NULL;
 
-/* the registered type names in order, for -help (a PetscFunctionList cannot be walked through the public API) */
+/* the registered type names in order, for -help (a PetscFunctionList cannot be walked through the public API), and each
+   type's log events */
 #define HC_MAX_TERM_TYPES 32
-static char    *hc_term_types[HC_MAX_TERM_TYPES];
-static PetscInt hc_nterm_types = 0;
+static char         *hc_term_types[HC_MAX_TERM_TYPES];
+static PetscLogEvent hc_term_events[HC_MAX_TERM_TYPES][HC_TERM_NUM_EVENTS];
+static PetscInt      hc_nterm_types = 0;
 
+/*@C
+  HcTermRegister - add a term type: HcTermSetType(term, name) calls create(term), which fills in the term's ops
+  (hycast/private/termimpl.h).  The type gets its log events, Hc<Name>Apply, Hc<Name>Jac, ... (Name: name capitalised).
+@*/
 PetscErrorCode HcTermRegister(const char name[], PetscErrorCode (*create)(HcTerm))
 {
-  PetscBool known = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(HcTermRegisterNamed_Private(name, NULL, create));
+  PetscFunctionReturn(0);
+}
+
+/* HcTermRegister() with the name of the type's log events (NULL: the type name capitalised) */
+PetscErrorCode HcTermRegisterNamed_Private(const char name[], const char logname[], PetscErrorCode (*create)(HcTerm))
+{
+  static const char *const suffix[HC_TERM_NUM_EVENTS] = {"Apply", "Jac", "JacT", "JacP", "JacPT"};
+  PetscBool                known                      = PETSC_FALSE;
 
   PetscFunctionBegin;
+  PetscCall(HcInitializePackage());
   PetscCall(PetscFunctionListAdd(&HcTermList, name, create));
   for (PetscInt k = 0; k < hc_nterm_types && !known; k++) PetscCall(PetscStrcmp(hc_term_types[k], name, &known));
-  if (!known && hc_nterm_types < HC_MAX_TERM_TYPES) PetscCall(PetscStrallocpy(name, &hc_term_types[hc_nterm_types++]));
+  if (known) PetscFunctionReturn(0);
+  PetscCheck(hc_nterm_types < HC_MAX_TERM_TYPES, PETSC_COMM_SELF, PETSC_ERR_SUP, "HcTermRegister: at most %d term types",
+             HC_MAX_TERM_TYPES);
+  for (int e = 0; e < HC_TERM_NUM_EVENTS; e++) {
+    char ev[64];
+
+    PetscCall(PetscSNPrintf(ev, sizeof(ev), "Hc%s%s", logname ? logname : name, suffix[e]));
+    if (!logname) ev[2] = (char)toupper((unsigned char)ev[2]);
+    PetscCall(PetscLogEventRegister(ev, HC_CLASSID, &hc_term_events[hc_nterm_types][e]));
+  }
+  PetscCall(PetscStrallocpy(name, &hc_term_types[hc_nterm_types++]));
   PetscFunctionReturn(0);
 }
 
@@ -65,6 +92,12 @@ PetscErrorCode HcTermSetType(HcTerm term, HcTermType type)
   PetscCall(PetscFunctionListFind(HcTermList, type, &create));
   PetscCheck(create, term->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "HcTerm: unknown term type '%s' (known: see -help)", type);
   PetscCall(PetscStrallocpy(type, &term->type_name));
+  for (PetscInt k = 0; k < hc_nterm_types && !term->events; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(hc_term_types[k], type, &same));
+    if (same) term->events = hc_term_events[k];
+  }
   PetscCall(create(term));
   if (!term->name) PetscCall(PetscStrallocpy(type, &term->name));
   PetscFunctionReturn(0);
@@ -215,6 +248,30 @@ PetscErrorCode HcTermGetNumParameters(HcTerm term, PetscInt *n)
   PetscFunctionBegin;
   PetscCall(HcTermCheckSetUp_Private(term));
   *n = term->nparam;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermGetNumReportedParameters - the leading parameters that are scalar coefficients (all unless the type says
+  otherwise, e.g. not the per-cell values of a seasonal cycle): what training shows in its progress lines and logs.
+@*/
+PetscErrorCode HcTermGetNumReportedParameters(HcTerm term, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *n = term->nreport;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermGetFixedParameters - per parameter, whether the term holds it fixed (training leaves it alone whatever
+  -train_params says, e.g. a seasonal cycle with -seasonal_learn_cycle 0); NULL when none is.
+@*/
+PetscErrorCode HcTermGetFixedParameters(HcTerm term, const PetscBool *fixed[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  *fixed = term->fixed;
   PetscFunctionReturn(0);
 }
 
@@ -376,6 +433,58 @@ PetscErrorCode HcTermEstimateRates(HcTerm term, PetscReal *adv, PetscReal *dif)
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, r, 2, MPIU_REAL, MPI_MAX, term->comm));
   *adv = r[0];
   *dif = r[1];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermHasInitializeFromStates - whether the term's type takes parameters from data before training
+  (HcTermInitializeFromStates(): e.g. a seasonal or reference cycle).
+@*/
+PetscErrorCode HcTermHasInitializeFromStates(HcTerm term, PetscBool *has)
+{
+  PetscFunctionBegin;
+  *has = term->ops.initfromstates ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermInitializeFromStates - set the parameters the term's type takes from data from observed states u[0..n) at model
+  times t[0..n) (the same times on every rank); the others are left alone.  *what (may be NULL) names what was set and
+  detail (len chars, may be NULL) says how, for a line of the training log.  An error for a type without this operation.
+@*/
+PetscErrorCode HcTermInitializeFromStates(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[], const char **what,
+                                          char detail[], size_t len)
+{
+  const char *w = NULL;
+  char        buf[8];
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckSetUp_Private(term));
+  PetscCheck(term->ops.initfromstates, term->comm, PETSC_ERR_SUP, "HcTerm '%s' (type %s) takes no parameters from data",
+             term->name, term->type_name);
+  PetscCall(term->ops.initfromstates(term, n, t, u, &w, detail ? detail : buf, detail ? len : sizeof(buf)));
+  if (what) *what = w;
+  PetscFunctionReturn(0);
+}
+
+/* For the types whose data initialisation is a cycle of K phases set by setcycle (seasonal, meanmlp): detail = "states
+   per phase c0,c1,...", how many states each phase was set from. */
+PetscErrorCode HcTermInitializeCycle_Private(HcTerm term, PetscInt K, HcTermSetCycleFn setcycle, PetscInt n, const PetscReal t[],
+                                             const Vec u[], char detail[], size_t len)
+{
+  PetscInt *count;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(K, &count));
+  PetscCall(setcycle(term, n, t, u, count));
+  PetscCall(PetscStrncpy(detail, "states per phase ", len));
+  for (PetscInt q = 0; q < K; q++) {
+    char item[32];
+
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
+    PetscCall(PetscStrlcat(detail, item, len));
+  }
+  PetscCall(PetscFree(count));
   PetscFunctionReturn(0);
 }
 

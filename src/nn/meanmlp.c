@@ -18,12 +18,12 @@
 
 typedef struct {
   /* architecture (options) */
-  PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
-  HcMLPActivation act;
-  PetscInt        K;
-  PetscReal       period, origin;
-  PetscReal       iscale, oscale, initscale;
-  PetscInt        seed;
+  PetscInt     nhidden, widths[HC_MLP_MAX_HIDDEN];
+  HcActivation act;
+  PetscInt     K;
+  PetscReal    period, origin;
+  PetscReal    iscale, oscale, initscale;
+  PetscInt     seed;
   /* set up */
   HcMLPNet   net;
   PetscInt   nc, cyc;                                            /* fields; offset of the reference cycle in theta */
@@ -146,13 +146,13 @@ static PetscErrorCode HcTermApply_MeanMLP(HcTerm term, PetscReal t, Vec uloc, Ve
   PetscReal  n[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMeanMLPInput_Private(term, t, uloc, mm->fcache, NULL));
   PetscCall(HcMLPNetForwardBlock_Private(&mm->net, term->theta, mm->net.nlayers, mm->fcache, PETSC_FALSE, mm->out));
   for (PetscInt c = 0; c < mm->nc; c++) n[c] = mm->oscale * mm->out[c * HC_MLP_BLOCK];
   PetscCall(HcMeanMLPSpread_Private(term, n, PETSC_FALSE, f));
   PetscCall(PetscLogFlops(mm->net.flops));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -220,10 +220,10 @@ static PetscErrorCode HcTermJacobian_MeanMLP(HcTerm term, Vec vloc, Vec y)
   PetscReal dm[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMeanMLPDomainMeans_Private(term, vloc, dm, NULL));
   PetscCall(HcMeanMLPTangent_Private(term, dm, NULL, y));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -234,11 +234,11 @@ static PetscErrorCode HcTermJacobianTranspose_MeanMLP(HcTerm term, Vec wloc, Vec
   PetscReal  gin[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMeanMLPAdjoint_Private(term, wloc, PETSC_TRUE, gin, NULL));
   for (PetscInt f = 0; f < mm->nc; f++) gin[f] *= mm->iscale / mm->atot;
   PetscCall(HcMeanMLPSpread_Private(term, gin, PETSC_TRUE, yloc));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -249,11 +249,11 @@ static PetscErrorCode HcTermParamJacobian_MeanMLP(HcTerm term, const PetscReal d
   PetscReal  dc[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   for (PetscInt f = 0; f < mm->nc; f++)
     dc[f] = -(mm->wl[0] * dtheta[mm->cyc + mm->kl[0] * mm->nc + f] + mm->wl[1] * dtheta[mm->cyc + mm->kl[1] * mm->nc + f]);
   PetscCall(HcMeanMLPTangent_Private(term, dc, dtheta, y));
-  PetscCall(PetscLogEventEnd(HC_MeanMLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -263,13 +263,13 @@ static PetscErrorCode HcTermParamJacobianTranspose_MeanMLP(HcTerm term, Vec wloc
   PetscReal  gin[HC_MAX_FIELDS];
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MeanMLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   /* linear in w: this rank's share of every sum, as the caller adds the ranks' gradients */
   PetscCall(HcMeanMLPAdjoint_Private(term, wloc, PETSC_FALSE, gin, mm->lanes));
   PetscCall(HcMLPNetReduceLanes_Private(&mm->net, mm->lanes, grad));
   for (PetscInt q = 0; q < 2; q++)
     for (PetscInt f = 0; f < mm->nc; f++) grad[mm->cyc + mm->kl[q] * mm->nc + f] -= mm->wl[q] * mm->iscale * gin[f];
-  PetscCall(PetscLogEventEnd(HC_MeanMLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -305,7 +305,7 @@ static PetscErrorCode HcTermSetFromOptions_MeanMLP(HcTerm term, PetscOptionItems
                                "HcTermMeanMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
   if (flg) PetscCall(HcMLPParseHidden_Private(term, "meanmlp_hidden", hidden, &mm->nhidden, mm->widths));
   PetscCall(PetscOptionsEnum("-meanmlp_activation", "Activation of the hidden layers", "HcTermMeanMLPSetHiddenLayers",
-                             HcMLPActivations, (PetscEnum)mm->act, (PetscEnum *)&mm->act, NULL));
+                             HcActivations, (PetscEnum)mm->act, (PetscEnum *)&mm->act, NULL));
   PetscCall(PetscOptionsInt("-meanmlp_phases", "Values of the reference cycle C per period (12: monthly)",
                             "HcTermMeanMLPSetPhases", mm->K, &mm->K, NULL));
   PetscCheck(mm->K >= 1, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%smeanmlp_phases must be >= 1, got %" PetscInt_FMT, pre, mm->K);
@@ -390,7 +390,7 @@ static PetscErrorCode HcTermView_MeanMLP(HcTerm term, PetscViewer viewer)
                                    "network: %" PetscInt_FMT " input(s), %" PetscInt_FMT " hidden layer(s), %s; s = %g, S = %g; "
                                    "reference cycle C: %" PetscInt_FMT
                                    " phases per period %g, origin %g, held fixed in training\n",
-                                   mm->nc, mm->nhidden, HcMLPActivations[mm->act], (double)mm->iscale, (double)mm->oscale, mm->K,
+                                   mm->nc, mm->nhidden, HcActivations[mm->act], (double)mm->iscale, (double)mm->oscale, mm->K,
                                    (double)mm->period, (double)mm->origin));
   PetscFunctionReturn(0);
 }
@@ -408,7 +408,7 @@ static PetscErrorCode HcTermArchitecture_MeanMLP(HcTerm term, char buf[], size_t
   PetscCall(PetscSNPrintf(item, sizeof(item),
                           " -meanmlp_activation %s -meanmlp_phases %" PetscInt_FMT
                           " -meanmlp_period %.17g -meanmlp_origin %.17g -meanmlp_input_scale %.17g -meanmlp_output_scale %.17g",
-                          HcMLPActivations[mm->act], mm->K, (double)mm->period, (double)mm->origin, (double)mm->iscale,
+                          HcActivations[mm->act], mm->K, (double)mm->period, (double)mm->origin, (double)mm->iscale,
                           (double)mm->oscale));
   PetscCall(PetscStrlcat(buf, item, len));
   PetscFunctionReturn(0);
@@ -425,6 +425,9 @@ static PetscErrorCode HcTermDestroy_MeanMLP(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTermInitializeFromStates_MeanMLP(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[],
+                                                         size_t);
+
 PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
 {
   HcMeanMLP *mm;
@@ -433,7 +436,7 @@ PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
   PetscCall(PetscNew(&mm));
   mm->nhidden   = 1;
   mm->widths[0] = 8;
-  mm->act       = HC_MLP_TANH;
+  mm->act       = HC_ACTIVATION_TANH;
   mm->K         = 12;
   mm->period    = 365.25 * 86400;
   mm->iscale    = 1;
@@ -454,7 +457,8 @@ PetscErrorCode HcTermCreate_MeanMLP(HcTerm term)
                           .paramjacobian          = HcTermParamJacobian_MeanMLP,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_MeanMLP,
                           .estimaterates          = HcTermEstimateRates_MeanMLP,
-                          .architecture           = HcTermArchitecture_MeanMLP};
+                          .architecture           = HcTermArchitecture_MeanMLP,
+                          .initfromstates         = HcTermInitializeFromStates_MeanMLP};
   PetscFunctionReturn(0);
 }
 
@@ -481,7 +485,7 @@ PetscErrorCode HcTermMeanMLPSetPhases(HcTerm term, PetscInt K, PetscReal period,
   HcTermMeanMLPSetHiddenLayers - widths of the hidden layers (n = 0: a linear map) and their activation (before
   HcTermSetUp()).
 @*/
-PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt widths[], HcMLPActivation act)
+PetscErrorCode HcTermMeanMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt widths[], HcActivation act)
 {
   HcMeanMLP *mm = (HcMeanMLP *)term->data;
 
@@ -594,5 +598,17 @@ PetscErrorCode HcTermMeanMLPSetCycleFromStates(HcTerm term, PetscInt n, const Pe
   PetscCall(HcTermSetParameters(term, theta));
   PetscCall(PetscFree(cnt));
   PetscCall(PetscFree(theta));
+  PetscFunctionReturn(0);
+}
+
+/* before training: the reference cycle from the training states' domain means */
+static PetscErrorCode HcTermInitializeFromStates_MeanMLP(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[],
+                                                         const char **what, char detail[], size_t len)
+{
+  HcMeanMLP *mm = (HcMeanMLP *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermInitializeCycle_Private(term, mm->K, HcTermMeanMLPSetCycleFromStates, n, t, u, detail, len));
+  *what = "reference cycle (domain means)";
   PetscFunctionReturn(0);
 }

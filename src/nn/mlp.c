@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hycast/private/mlpimpl.h>
+#include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
 
 typedef enum { HC_MLP_STATIC_MASK, HC_MLP_STATIC_LAT, HC_MLP_STATIC_LON, HC_MLP_NSTATIC } HcMLPStaticKind;
@@ -36,14 +37,14 @@ typedef struct {
 
 typedef struct {
   /* architecture (options) */
-  PetscInt        nhidden, widths[HC_MLP_MAX_HIDDEN];
-  HcMLPActivation act;
-  PetscBool       usestatic[HC_MLP_NSTATIC];
-  PetscReal       tperiod, torigin;
-  PetscReal       trscale, trorigin; /* the trend feature (t - trorigin) / trscale, when trscale > 0 */
-  PetscReal       fscale[3], oscale;
-  PetscInt        seed;
-  PetscReal       initscale;
+  PetscInt     nhidden, widths[HC_MLP_MAX_HIDDEN];
+  HcActivation act;
+  PetscBool    usestatic[HC_MLP_NSTATIC];
+  PetscReal    tperiod, torigin;
+  PetscReal    trscale, trorigin; /* the trend feature (t - trorigin) / trscale, when trscale > 0 */
+  PetscReal    fscale[3], oscale;
+  PetscInt     seed;
+  PetscReal    initscale;
   /* set up */
   HcMLPNet      net;
   PetscInt      nc, nfeat;
@@ -412,9 +413,9 @@ static PetscErrorCode HcMLPForwardSweep_Private(HcTerm term, PetscReal t, Vec ul
 static PetscErrorCode HcTermApply_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, NULL));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -470,7 +471,7 @@ static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
 
   PetscFunctionBegin;
   if (!mlp->lazy) PetscFunctionReturn(0);
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   if (!mlp->cache) PetscCall(PetscMalloc1((size_t)mlp->nblock * mlp->net.cachesize * HC_MLP_BLOCK, &mlp->cache));
   HcMLPTimeFeatures(mlp, mlp->tlin, tf);
   PetscCall(DMDAVecGetArrayDOFRead(term->grid->da, mlp->ulin, &u));
@@ -479,7 +480,7 @@ static PetscErrorCode HcMLPFillCache_Private(HcTerm term)
   PetscCall(DMDAVecRestoreArrayDOFRead(term->grid->da, mlp->ulin, &u));
   mlp->lazy = PETSC_FALSE;
   PetscCall(PetscLogFlops(mlp->nact * (mlp->net.flops + HcMLPFeatureFlops(mlp))));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -512,9 +513,9 @@ static PetscErrorCode HcTermRecordSize_MLP(HcTerm term, PetscInt *n)
 static PetscErrorCode HcTermRecord_MLP(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscReal rec[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcMLPForwardSweep_Private(term, t, uloc, f, rec));
-  PetscCall(PetscLogEventEnd(HC_MLPApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -652,36 +653,36 @@ static PetscErrorCode HcMLPAdjointSweep_Private(HcTerm term, Vec wloc, Vec yloc,
 static PetscErrorCode HcTermJacobian_MLP(HcTerm term, Vec vloc, Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMLPTangentSweep_Private(term, vloc, NULL, y));
-  PetscCall(PetscLogEventEnd(HC_MLPJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermJacobianTranspose_MLP(HcTerm term, Vec wloc, Vec yloc)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMLPAdjointSweep_Private(term, wloc, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_MLPJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobian_MLP(HcTerm term, const PetscReal dtheta[], Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcMLPTangentSweep_Private(term, NULL, dtheta, y));
-  PetscCall(PetscLogEventEnd(HC_MLPParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobianTranspose_MLP(HcTerm term, Vec wloc, PetscReal grad[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcMLPAdjointSweep_Private(term, wloc, NULL, grad));
-  PetscCall(PetscLogEventEnd(HC_MLPParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -820,7 +821,7 @@ static PetscErrorCode HcTermSetFromOptions_MLP(HcTerm term, PetscOptionItems *Pe
                                "HcTermMLPSetHiddenLayers", hidden, hidden, sizeof(hidden), &flg));
   if (flg) PetscCall(HcMLPParseHidden_Private(term, "mlp_hidden", hidden, &mlp->nhidden, mlp->widths));
   PetscCall(PetscOptionsEnum("-mlp_activation", "Activation of the hidden layers (gelu: exact x Phi(x))",
-                             "HcTermMLPSetActivation", HcMLPActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
+                             "HcTermMLPSetActivation", HcActivations, (PetscEnum)mlp->act, (PetscEnum *)&mlp->act, NULL));
   PetscCall(PetscOptionsStringArray("-mlp_static",
                                     "Static features, any of: mask (fraction of open faces), lat (sin lat; scaled y on Cartesian "
                                     "grids), lon (sin and cos of lon; of 2 pi x / width on Cartesian grids); default none",
@@ -1035,7 +1036,7 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
   PetscFunctionBegin;
   if (!term->setupcalled) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP, %" PetscInt_FMT " hidden layer(s), %s activation (not set up)\n",
-                                     mlp->nhidden, HcMLPActivations[mlp->act]));
+                                     mlp->nhidden, HcActivations[mlp->act]));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscSNPrintf(line, sizeof(line), "%" PetscInt_FMT " inputs", mlp->net.n[0]));
@@ -1043,7 +1044,7 @@ static PetscErrorCode HcTermView_MLP(HcTerm term, PetscViewer viewer)
     PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT, mlp->net.n[l]));
   PetscCall(PetscSNPrintf(line + strlen(line), sizeof(line) - strlen(line), " -> %" PetscInt_FMT " outputs", mlp->nc));
   PetscCall(PetscViewerASCIIPrintf(viewer, "pointwise MLP %s, %s activation%s, %" PetscInt_FMT " parameters\n", line,
-                                   HcMLPActivations[mlp->act], mlp->act == HC_MLP_GELU ? " (exact x Phi(x))" : "",
+                                   HcActivations[mlp->act], mlp->act == HC_ACTIVATION_GELU ? " (exact x Phi(x))" : "",
                                    mlp->net.nparam));
   line[0] = 0;
   for (PetscInt k = 0; k < mlp->nfeat; k++)
@@ -1119,7 +1120,7 @@ static PetscErrorCode HcTermArchitecture_MLP(HcTerm term, char buf[], size_t len
   PetscCall(PetscStrlcat(buf, "-mlp_hidden ", len));
   PetscCall(HcMLPFormatHidden_Private(mlp->nhidden, mlp->widths, item, sizeof(item)));
   PetscCall(PetscStrlcat(buf, item, len));
-  PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcMLPActivations[mlp->act]));
+  PetscCall(PetscSNPrintf(item, sizeof(item), " -mlp_activation %s", HcActivations[mlp->act]));
   PetscCall(PetscStrlcat(buf, item, len));
   for (PetscInt s = 0, first = 1; s < HC_MLP_NSTATIC; s++) {
     if (!mlp->usestatic[s]) continue;
@@ -1150,7 +1151,7 @@ PetscErrorCode HcTermCreate_MLP(HcTerm term)
   mlp->nhidden   = 2;
   mlp->widths[0] = 32;
   mlp->widths[1] = 32;
-  mlp->act       = HC_MLP_TANH;
+  mlp->act       = HC_ACTIVATION_TANH;
   mlp->oscale    = term->grid->type == HC_GRID_LATLON ? 1.0 / 86400 : 1;
   mlp->initscale = 0.1; /* a hybrid model starts close to its physics */
   mlp->maskstate = -1;
@@ -1216,7 +1217,7 @@ PetscErrorCode HcTermMLPSetHiddenLayers(HcTerm term, PetscInt n, const PetscInt 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HcTermMLPSetActivation(HcTerm term, HcMLPActivation act)
+PetscErrorCode HcTermMLPSetActivation(HcTerm term, HcActivation act)
 {
   PetscFunctionBegin;
   PetscCall(HcTermMLPCheckNotSetUp_Private(term));

@@ -4,30 +4,31 @@
 #include <hycast/private/mlpimpl.h>
 #include <hycast/private/kernelimpl.h>
 
-const char *const HcMLPActivations[] = {"tanh", "gelu", "relu", "HcMLPActivation", "HC_MLP_", NULL};
+/* the one list of activations, of the MLP's hidden layers and of the Fourier layer */
+const char *const HcActivations[] = {"tanh", "gelu", "relu", "HcActivation", "HC_ACTIVATION_", NULL};
 
 /* Largest |sigma'(z)|: 1 for tanh and relu; for exact GELU, Phi(z) + z phi(z) peaks at z = sqrt(2) with 1.12890. */
-static PetscReal HcMLPActivationLipschitz(HcMLPActivation act)
+static PetscReal HcMLPActivationLipschitz(HcActivation act)
 {
-  return act == HC_MLP_GELU ? 1.1290 : 1.0;
+  return act == HC_ACTIVATION_GELU ? 1.1290 : 1.0;
 }
 
 /* a = sigma(z) and, when d is given, d = sigma'(z).  GELU is the exact z Phi(z), Phi the standard normal CDF. */
-static inline PetscReal HcMLPActivate(HcMLPActivation act, PetscReal z, PetscReal *d)
+static inline PetscReal HcMLPActivate(HcActivation act, PetscReal z, PetscReal *d)
 {
   switch (act) {
-    case HC_MLP_TANH: {
+    case HC_ACTIVATION_TANH: {
       /* through a vectorisable exp, many times cheaper than libm's tanh; absolute error a few 1e-16, exact limits +-1 */
       const PetscReal a = HcTanh_Private(z);
       if (d) *d = 1 - a * a;
       return a;
     }
-    case HC_MLP_GELU: {
+    case HC_ACTIVATION_GELU: {
       const PetscReal Phi = 0.5 * (1 + PetscErfReal(z * PETSC_SQRT2 / 2));
       if (d) *d = Phi + z * PetscExpReal(-0.5 * z * z) / PetscSqrtReal(2 * PETSC_PI);
       return z * Phi;
     }
-    case HC_MLP_RELU:
+    case HC_ACTIVATION_RELU:
     default:
       if (d) *d = z > 0 ? 1 : 0;
       return z > 0 ? z : 0;
@@ -35,7 +36,7 @@ static inline PetscReal HcMLPActivate(HcMLPActivation act, PetscReal z, PetscRea
 }
 
 PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *net, PetscInt nin, PetscInt nhidden, const PetscInt widths[], PetscInt nout,
-                                     HcMLPActivation act)
+                                     HcActivation act)
 {
   PetscInt off = 0, hoff = 0;
 
@@ -55,7 +56,7 @@ PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *net, PetscInt nin, PetscInt nhidd
     net->boff[l] = off + net->n[l + 1] * net->n[l];
     off          = net->boff[l] + net->n[l + 1];
     net->hoff[l] = hoff;
-    if (l < nhidden) hoff += (act == HC_MLP_TANH ? 1 : 2) * net->n[l + 1]; /* tanh' = 1 - tanh^2: no slope rows */
+    if (l < nhidden) hoff += (act == HC_ACTIVATION_TANH ? 1 : 2) * net->n[l + 1]; /* tanh' = 1 - tanh^2: no slope rows */
     net->flops += 2.0 * net->n[l + 1] * net->n[l] + (l < nhidden ? 10.0 * net->n[l + 1] : 0);
   }
   for (PetscInt l = 0; l <= net->nlayers; l++) net->maxw = PetscMax(net->maxw, net->n[l]);
@@ -154,7 +155,7 @@ PetscErrorCode HcMLPNetForwardBlock_Private(const HcMLPNet *net, const PetscReal
 
     HC_KCALL(HcMLPAffineBlock, (nin, nout, theta + net->woff[l], theta + net->boff[l], x, PETSC_FALSE, z));
     if (l < net->nlayers - 1)
-      HC_KCALL(HcMLPActivateBlock, (net->act, nout, z, slopes && net->act != HC_MLP_TANH ? z + nout * HC_B : NULL));
+      HC_KCALL(HcMLPActivateBlock, (net->act, nout, z, slopes && net->act != HC_ACTIVATION_TANH ? z + nout * HC_B : NULL));
     x = z;
   }
   PetscFunctionReturn(0);

@@ -6,6 +6,7 @@
    carry no flux, so the area-weighted total of each field is conserved up to inflow of v.  Parameters:
    theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field). */
 #include <hycast/private/termimpl.h>
+#include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
 
 const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
@@ -807,9 +808,9 @@ static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, Vec uloc, Vec f, Petsc
   HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, insert};
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
-  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -850,15 +851,15 @@ static PetscErrorCode HcTermApplyGlobal_AdvDiff(HcTerm term, PetscReal t, Vec u,
   PetscCall(VecGetArrayRead(u, &ua));
   PetscCall(VecGetArray(f, &F));
   PetscCall(HcGridRowsBegin_Private(g, ua, ad->rows));
-  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   HcAdvDiffFastSweepSetUp(term, &wt, &sw);
   HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ib, ie, F);
-  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcGridRowsEnd_Private(g));
-  PetscCall(PetscLogEventBegin(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ys, ib, F);
   HcAdvDiffFastSweepRows(term, &sw, ad->rows, rb, PETSC_FALSE, ie, ye, F);
-  PetscCall(PetscLogEventEnd(HC_PhysicsApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(VecRestoreArray(f, &F));
   PetscCall(VecRestoreArrayRead(u, &ua));
   PetscFunctionReturn(0);
@@ -879,18 +880,18 @@ static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
   HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_PhysicsJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcAdvDiffFluxDivergence_Private(term, vloc, y, &wt));
-  PetscCall(PetscLogEventEnd(HC_PhysicsJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, Vec yloc)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_PhysicsJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_PhysicsJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -902,23 +903,23 @@ static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal d
   HcFluxWeights wt = {PETSC_FALSE, dalpha, beta, PETSC_FALSE};
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_PhysicsParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   for (PetscInt c = 0; c < ad->nc; c++) beta[c] = ad->K[c] * dtheta[c];
   if (!ad->velfield) {
     dalpha[0] = dtheta[ad->nc];
     dalpha[1] = dtheta[ad->nc + 1];
   }
   PetscCall(HcAdvDiffFluxDivergence_Private(term, ad->ulin, y, &wt));
-  PetscCall(PetscLogEventEnd(HC_PhysicsParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, PetscReal g[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_PhysicsParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, NULL, g));
-  PetscCall(PetscLogEventEnd(HC_PhysicsParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -144,9 +144,9 @@ static PetscErrorCode HcReactionSweep_Private(HcTerm term, HcReactionProduct wha
 static PetscErrorCode HcTermApply_Reaction(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_ReactionApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcReactionSweep_Private(term, HC_REACTION_F, uloc, NULL, NULL, f, NULL));
-  PetscCall(PetscLogEventEnd(HC_ReactionApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -160,36 +160,36 @@ static PetscErrorCode HcTermLinearize_Reaction(HcTerm term, PetscReal t, Vec ulo
 static PetscErrorCode HcTermJacobian_Reaction(HcTerm term, Vec vloc, Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcReactionSweep_Private(term, HC_REACTION_JV, ((HcReaction *)term->data)->ulin, vloc, NULL, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermJacobianTranspose_Reaction(HcTerm term, Vec wloc, Vec yloc)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcReactionSweep_Private(term, HC_REACTION_JTW, ((HcReaction *)term->data)->ulin, wloc, NULL, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobian_Reaction(HcTerm term, const PetscReal dtheta[], Vec y)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcReactionSweep_Private(term, HC_REACTION_PDTH, ((HcReaction *)term->data)->ulin, NULL, dtheta, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermParamJacobianTranspose_Reaction(HcTerm term, Vec wloc, PetscReal g[])
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcReactionSweep_Private(term, HC_REACTION_PTW, ((HcReaction *)term->data)->ulin, wloc, NULL, NULL, g));
-  PetscCall(PetscLogEventEnd(HC_ReactionProducts, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -142,9 +142,9 @@ static PetscErrorCode HcSeasonalSweep_Private(HcTerm term, HcSeasonalProduct wha
 static PetscErrorCode HcTermApply_Seasonal(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_F, t, uloc, NULL, NULL, f, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalApply, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -163,9 +163,9 @@ static PetscErrorCode HcTermJacobian_Seasonal(HcTerm term, Vec vloc, Vec y)
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_JV, se->tlin, NULL, vloc, NULL, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -174,9 +174,9 @@ static PetscErrorCode HcTermJacobianTranspose_Seasonal(HcTerm term, Vec wloc, Ve
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_JTW, se->tlin, NULL, wloc, NULL, yloc, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -185,9 +185,9 @@ static PetscErrorCode HcTermParamJacobian_Seasonal(HcTerm term, const PetscReal 
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_PDTH, se->tlin, se->ulin, NULL, dtheta, y, NULL));
-  PetscCall(PetscLogEventEnd(HC_SeasonalParamJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -196,9 +196,9 @@ static PetscErrorCode HcTermParamJacobianTranspose_Seasonal(HcTerm term, Vec wlo
   HcSeasonal *se = (HcSeasonal *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(HC_SeasonalParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcSeasonalSweep_Private(term, HC_SEASONAL_PTW, se->tlin, se->ulin, wloc, NULL, NULL, g));
-  PetscCall(PetscLogEventEnd(HC_SeasonalParamJacobianT, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -353,6 +353,9 @@ static PetscErrorCode HcTermDestroy_Seasonal(HcTerm term)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HcTermInitializeFromStates_Seasonal(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[],
+                                                          size_t);
+
 PetscErrorCode HcTermCreate_Seasonal(HcTerm term)
 {
   HcSeasonal *se;
@@ -381,7 +384,8 @@ PetscErrorCode HcTermCreate_Seasonal(HcTerm term)
                           .paramjacobian          = HcTermParamJacobian_Seasonal,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_Seasonal,
                           .estimaterates          = HcTermEstimateRates_Seasonal,
-                          .architecture           = HcTermArchitecture_Seasonal};
+                          .architecture           = HcTermArchitecture_Seasonal,
+                          .initfromstates         = HcTermInitializeFromStates_Seasonal};
   PetscFunctionReturn(0);
 }
 
@@ -575,5 +579,17 @@ PetscErrorCode HcTermSeasonalSetCycleFromStates(HcTerm term, PetscInt n, const P
   PetscCall(PetscFree(theta));
   PetscCall(PetscFree(cnt));
   PetscCall(PetscFree(sum));
+  PetscFunctionReturn(0);
+}
+
+/* before training: the cycle from the training states */
+static PetscErrorCode HcTermInitializeFromStates_Seasonal(HcTerm term, PetscInt n, const PetscReal t[], const Vec u[],
+                                                          const char **what, char detail[], size_t len)
+{
+  HcSeasonal *se = (HcSeasonal *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermInitializeCycle_Private(term, se->K, HcTermSeasonalSetCycleFromStates, n, t, u, detail, len));
+  *what = "seasonal cycle";
   PetscFunctionReturn(0);
 }

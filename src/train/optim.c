@@ -379,14 +379,19 @@ PetscErrorCode HcTrainerTao_Private(HcTrainer tr)
   /* log-parametrised coefficients (log_*) stay within exp(+-40): one the data cannot see (a diffusivity below the
      grid's resolution) would otherwise run to exp(-1000) = 0 in a few quasi-Newton steps */
   for (PetscInt k = 0; k < tr->model->nterms; k++) {
-    HcTerm   t = tr->model->terms[k];
-    PetscInt off, np;
+    HcTerm      t;
+    PetscInt    off, np;
+    const char *tname;
 
-    PetscCall(HcModelGetParameterBlock(tr->model, t->name, &off, &np));
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermGetName(t, &tname));
+    PetscCall(HcModelGetParameterBlock(tr->model, tname, &off, &np));
     for (PetscInt i = 0; i < np && off + i < n; i++) {
-      PetscBool islog;
+      const char *name;
+      PetscBool   islog;
 
-      PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));
+      PetscCall(HcTermGetParameterName(t, i, &name));
+      PetscCall(PetscStrbeginswith(name, "log_", &islog));
       if (islog && tr->trainable[off + i]) {
         l[off + i] = PetscMin(-40, x[off + i]);
         u[off + i] = PetscMax(40, x[off + i]);

@@ -176,6 +176,7 @@ PetscErrorCode HcTrainerSetFromOptions(HcTrainer tr)
   PetscCall(PetscOptionsStringArray("-train_params", "Parameter blocks to train (names from the model's view); default: all", "",
                                     tr->blocks, &tr->nblocks, &flg));
   if (!flg) tr->nblocks = 0;
+  tr->blocksset = flg;
   PetscCall(PetscOptionsString(
       "-train_checkpoint",
       "Save the training state to this file (atomically) every -train_checkpoint_every epochs and when interrupted", "",
@@ -284,6 +285,42 @@ static PetscErrorCode HcTrainerMakeWindows_Private(HcTrainer tr)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTrainerSetAdaptation - adapt a trained model to a new environment: its shared terms keep what they learned (e.g.
+  HcModelLoadSharedParameters()) and only its environment terms are trained, unless -train_params names the blocks to
+  train.  Call before HcTrainerSetUp().
+@*/
+PetscErrorCode HcTrainerSetAdaptation(HcTrainer tr, PetscBool adapt)
+{
+  PetscFunctionBegin;
+  PetscCheck(!tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainerSetAdaptation: call before HcTrainerSetUp()");
+  tr->adapt = adapt;
+  PetscFunctionReturn(0);
+}
+
+/* The blocks to train when adapting: those of the environment terms. */
+static PetscErrorCode HcTrainerSetEnvironmentBlocks_Private(HcTrainer tr)
+{
+  PetscInt nterms;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetNumTerms(tr->model, &nterms));
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm      t;
+    PetscInt    e;
+    const char *name;
+
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermGetEnvironment(t, &e));
+    if (e < 0) continue;
+    PetscCheck(tr->nblocks < 64, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTrainer: at most 64 parameter blocks to train");
+    PetscCall(HcTermGetName(t, &name));
+    PetscCall(PetscStrallocpy(name, &tr->blocks[tr->nblocks++]));
+  }
+  PetscCheck(tr->nblocks, tr->comm, PETSC_ERR_ARG_INCOMP, "HcTrainer: adaptation, but the model has no environment terms to fit");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTrainerSetUp(HcTrainer tr)
 {
   const PetscInt P = tr->model->nparam;
@@ -316,6 +353,7 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   PetscCall(VecDuplicate(tr->f, &tr->r));
   PetscCall(VecDuplicateVecs(tr->f, tr->K, &tr->wstates));
   PetscCall(PetscCalloc1(tr->nenv * (HC_ENVSUM_GRAD + P), &tr->envsum));
+  if (tr->adapt && !tr->blocksset) PetscCall(HcTrainerSetEnvironmentBlocks_Private(tr));
   PetscCall(PetscMalloc1(P, &tr->trainable));
   for (PetscInt i = 0; i < P; i++) tr->trainable[i] = tr->nblocks ? PETSC_FALSE : PETSC_TRUE;
   for (PetscInt b = 0; b < tr->nblocks; b++) {
@@ -326,11 +364,15 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   }
   /* parameters a term holds fixed (e.g. a seasonal cycle with -seasonal_learn_cycle 0) */
   for (PetscInt k = 0; k < tr->model->nterms; k++) {
-    HcTerm t = tr->model->terms[k];
+    HcTerm           t;
+    const PetscBool *fixed;
+    PetscInt         n;
 
-    if (!t->fixed) continue;
-    for (PetscInt i = 0; i < t->nparam; i++)
-      if (t->fixed[i]) tr->trainable[tr->model->poff[k] + i] = PETSC_FALSE;
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermGetFixedParameters(t, &fixed));
+    PetscCall(HcTermGetNumParameters(t, &n));
+    for (PetscInt i = 0; fixed && i < n; i++)
+      if (fixed[i]) tr->trainable[tr->model->poff[k] + i] = PETSC_FALSE;
   }
   tr->lambda      = tr->lambda0;
   tr->setupcalled = PETSC_TRUE;
@@ -359,71 +401,63 @@ PetscErrorCode HcTrainerLoadInitialParameters(HcTrainer tr, const char path[], P
 }
 
 /*@C
-  HcTrainerInitializeCycles - set the cycle of the model's seasonal terms from the training part of the data
-  (HcTermSeasonalSetCycleFromStates(): per phase, the mean of the training states of every environment nearest to it;
-  an environment's own term uses its environment only), and the reference cycle of its meanmlp terms
-  (HcTermMeanMLPSetCycleFromStates(): per phase, the mean of those states' domain means), before training.  envonly:
-  only the terms of an environment (-adapt: the shared ones come from the model file).  Call after HcTrainerSetUp();
-  a resumed trainer (-train_resume) keeps the parameters of its state file.  Does nothing without such a term.
+  HcTrainerInitializeCycles - before training, set what the model's terms take from data (HcTermInitializeFromStates():
+  the cycle of a seasonal term, the reference cycle of a meanmlp term) from the training part of the data: the training
+  states of every environment, or an environment's own for its terms.  envonly: only the terms of an environment
+  (-adapt: the shared ones come from the model file).  Call after HcTrainerSetUp(); a resumed trainer (-train_resume)
+  keeps the parameters of its state file.  Does nothing without such a term.
 @*/
 PetscErrorCode HcTrainerInitializeCycles(HcTrainer tr, PetscBool envonly)
 {
   HcModel    model = tr->model;
-  PetscInt   ntot = 0, n, *count, K, ncycle = 0; /* ncycle: terms with a cycle to set */
+  PetscInt   ntot = 0, n, nterms, ninit = 0; /* ninit: terms to initialise */
   PetscReal *times;
   Vec       *states;
 
   PetscFunctionBegin;
   PetscCheck(tr->setupcalled, tr->comm, PETSC_ERR_ORDER, "HcTrainer: call HcTrainerSetUp() first");
-  for (PetscInt k = 0; k < model->nterms; k++) {
-    PetscBool is, ismean;
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm    t;
+    PetscBool has;
+    PetscInt  env;
 
-    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMSEASONAL, &is));
-    PetscCall(PetscStrcmp(model->terms[k]->type_name, HCTERMMEANMLP, &ismean));
-    ncycle += (is || ismean) && (!envonly || model->terms[k]->env >= 0);
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermHasInitializeFromStates(t, &has));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    ninit += has && (!envonly || env >= 0);
   }
-  if (!ncycle) PetscFunctionReturn(0);
+  if (!ninit) PetscFunctionReturn(0);
   if (tr->resume[0]) {
     PetscCall(PetscPrintf(tr->world, "seasonal and reference cycles: kept from the training state %s\n", tr->resume));
     PetscFunctionReturn(0);
   }
   for (PetscInt e = 0; e < tr->nenv; e++) ntot += tr->env[e].split[0];
   PetscCall(PetscMalloc2(PetscMax(ntot, 1), &times, PetscMax(ntot, 1), &states));
-  for (PetscInt k = 0; k < model->nterms; k++) {
-    HcTerm    t = model->terms[k];
-    PetscBool is, ismean;
-    char      counts[1024] = "";
+  for (PetscInt k = 0; k < nterms; k++) {
+    HcTerm      t;
+    PetscBool   has;
+    PetscInt    env;
+    const char *name, *what;
+    char        detail[1024];
 
-    PetscCall(PetscStrcmp(t->type_name, HCTERMSEASONAL, &is));
-    PetscCall(PetscStrcmp(t->type_name, HCTERMMEANMLP, &ismean));
-    if ((!is && !ismean) || (envonly && t->env < 0)) continue;
+    PetscCall(HcModelGetTermByIndex(model, k, &t));
+    PetscCall(HcTermHasInitializeFromStates(t, &has));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    PetscCall(HcTermGetName(t, &name));
+    if (!has || (envonly && env < 0)) continue;
     n = 0;
     for (PetscInt e = 0; e < tr->nenv; e++) {
-      if (t->env >= 0 && t->env != e) continue;
+      if (env >= 0 && env != e) continue;
       for (PetscInt s = 0; s < tr->env[e].split[0]; s++) {
         times[n]    = tr->env[e].t[s];
         states[n++] = tr->env[e].y[s];
       }
     }
-    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the cycle of term '%s'", t->name);
-    if (is)
-      PetscCall(HcTermSeasonalGetPhases(t, &K, NULL, NULL));
-    else
-      PetscCall(HcTermMeanMLPGetPhases(t, &K, NULL, NULL));
-    PetscCall(PetscMalloc1(K, &count));
-    if (is)
-      PetscCall(HcTermSeasonalSetCycleFromStates(t, n, times, states, count));
-    else
-      PetscCall(HcTermMeanMLPSetCycleFromStates(t, n, times, states, count));
-    for (PetscInt q = 0; q < K; q++) {
-      char item[32];
-
-      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, q ? "," : "", count[q]));
-      PetscCall(PetscStrlcat(counts, item, sizeof(counts)));
-    }
-    PetscCall(PetscPrintf(tr->world, "%s of term '%s' set from %" PetscInt_FMT " training state(s): states per phase %s\n",
-                          is ? "seasonal cycle" : "reference cycle (domain means)", t->name, n, counts));
-    PetscCall(PetscFree(count));
+    PetscCheck(n > 0, tr->comm, PETSC_ERR_ARG_SIZ, "HcTrainer: no training state to initialise the cycle of term '%s'", name);
+    PetscCall(HcTermInitializeFromStates(t, n, times, states, &what, detail, sizeof(detail)));
+    PetscCall(
+        PetscPrintf(tr->world, "%s of term '%s' set from %" PetscInt_FMT " training state(s): %s\n", what, name, n, detail));
   }
   PetscCall(PetscFree2(times, states));
   /* the optimiser's copy of the parameters, and the model's step and linearisation caches */
@@ -572,20 +606,31 @@ static PetscErrorCode HcTrainerPhysicsString_Private(HcTrainer tr, char *buf, si
   PetscFunctionBegin;
   buf[0] = 0;
   for (PetscInt k = 0; k < tr->model->nterms; k++) {
-    HcTerm t = tr->model->terms[k];
+    HcTerm           t;
+    PetscBool        learned;
+    PetscInt         nreport, env;
+    const char      *tname;
+    const PetscReal *theta;
 
-    if (t->learned) continue;
-    for (PetscInt i = 0; i < t->nreport; i++) {
-      const char *name = t->paramnames[i];
+    PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+    PetscCall(HcTermIsLearned(t, &learned));
+    if (learned) continue;
+    PetscCall(HcTermGetNumReportedParameters(t, &nreport));
+    PetscCall(HcTermGetEnvironment(t, &env));
+    PetscCall(HcTermGetName(t, &tname));
+    PetscCall(HcTermGetParameters(t, &theta));
+    for (PetscInt i = 0; i < nreport; i++) {
+      const char *name;
       PetscBool   islog;
       char        item[256];
 
+      PetscCall(HcTermGetParameterName(t, i, &name));
       PetscCall(PetscStrbeginswith(name, "log_", &islog));
       if (csv)
-        PetscCall(PetscSNPrintf(item, sizeof(item), ",%.10g", (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+        PetscCall(PetscSNPrintf(item, sizeof(item), ",%.10g", (double)(islog ? PetscExpReal(theta[i]) : theta[i])));
       else
-        PetscCall(PetscSNPrintf(item, sizeof(item), " %s%s%s=%.4g", t->env >= 0 ? t->name : "", t->env >= 0 ? ":" : "",
-                                islog ? name + 4 : name, (double)(islog ? PetscExpReal(t->theta[i]) : t->theta[i])));
+        PetscCall(PetscSNPrintf(item, sizeof(item), " %s%s%s=%.4g", env >= 0 ? tname : "", env >= 0 ? ":" : "",
+                                islog ? name + 4 : name, (double)(islog ? PetscExpReal(theta[i]) : theta[i])));
       PetscCall(PetscStrlcat(buf, item, len));
     }
   }
@@ -662,14 +707,23 @@ static PetscErrorCode HcTrainerOpenLog_Private(HcTrainer tr)
   if (tr->epoch == 0) {
     PetscCall(PetscFPrintf(tr->world, tr->log, "epoch,train_loss,val_mse,grad_norm,lambda,lr,seconds"));
     for (PetscInt k = 0; k < tr->model->nterms; k++) {
-      HcTerm t = tr->model->terms[k];
+      HcTerm      t;
+      PetscBool   learned;
+      PetscInt    nreport;
+      const char *tname;
 
-      if (t->learned) continue;
-      for (PetscInt i = 0; i < t->nreport; i++) {
-        PetscBool islog;
+      PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+      PetscCall(HcTermIsLearned(t, &learned));
+      if (learned) continue;
+      PetscCall(HcTermGetNumReportedParameters(t, &nreport));
+      PetscCall(HcTermGetName(t, &tname));
+      for (PetscInt i = 0; i < nreport; i++) {
+        const char *name;
+        PetscBool   islog;
 
-        PetscCall(PetscStrbeginswith(t->paramnames[i], "log_", &islog));
-        PetscCall(PetscFPrintf(tr->world, tr->log, ",%s.%s", t->name, islog ? t->paramnames[i] + 4 : t->paramnames[i]));
+        PetscCall(HcTermGetParameterName(t, i, &name));
+        PetscCall(PetscStrbeginswith(name, "log_", &islog));
+        PetscCall(PetscFPrintf(tr->world, tr->log, ",%s.%s", tname, islog ? name + 4 : name));
       }
     }
     PetscCall(PetscFPrintf(tr->world, tr->log, "\n"));
@@ -988,8 +1042,12 @@ static PetscErrorCode HcTrainerCheckResult_Private(HcTrainer tr)
   if (bad != PETSC_MAX_INT) {
     const char *block = "?";
 
-    for (PetscInt k = 0; k < tr->model->nterms; k++)
-      if (bad >= tr->model->poff[k] && bad < tr->model->poff[k + 1]) block = tr->model->terms[k]->name;
+    for (PetscInt k = 0; k < tr->model->nterms; k++) {
+      HcTerm t;
+
+      PetscCall(HcModelGetTermByIndex(tr->model, k, &t));
+      if (bad >= tr->model->poff[k] && bad < tr->model->poff[k + 1]) PetscCall(HcTermGetName(t, &block));
+    }
     SETERRQ(tr->world, PETSC_ERR_NOT_CONVERGED,
             "HcTrainer: training failed: the final parameters are not finite (parameter %" PetscInt_FMT " of block '%s')%s%s",
             bad, block, tr->failmsg[0] ? "; the first failure: " : "", tr->failmsg);

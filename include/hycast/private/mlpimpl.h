@@ -14,16 +14,16 @@
 #define HC_MLP_LANES      8 /* parameter gradients are summed in this many lanes (network.c) */
 #define HC_MLP_MAX_HIDDEN 64
 typedef struct {
-  PetscInt        nlayers;            /* affine layers: the hidden ones and the output layer */
-  PetscInt       *n;                  /* nlayers + 1 sizes */
-  PetscInt       *woff, *boff, *hoff; /* per layer: W_l and b_l in theta; a_l in a cell's cache, after the input */
-  PetscInt        nparam, maxw;       /* number of parameters; largest layer width (inputs included) */
-  PetscInt        cachesize;          /* rows of a block's cache (reals per cell) */
-  PetscLogDouble  flops;              /* floating-point operations of one forward pass */
-  HcMLPActivation act;
+  PetscInt       nlayers;            /* affine layers: the hidden ones and the output layer */
+  PetscInt      *n;                  /* nlayers + 1 sizes */
+  PetscInt      *woff, *boff, *hoff; /* per layer: W_l and b_l in theta; a_l in a cell's cache, after the input */
+  PetscInt       nparam, maxw;       /* number of parameters; largest layer width (inputs included) */
+  PetscInt       cachesize;          /* rows of a block's cache (reals per cell) */
+  PetscLogDouble flops;              /* floating-point operations of one forward pass */
+  HcActivation   act;
 } HcMLPNet;
 
-PETSC_INTERN PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *, PetscInt, PetscInt, const PetscInt[], PetscInt, HcMLPActivation);
+PETSC_INTERN PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *, PetscInt, PetscInt, const PetscInt[], PetscInt, HcActivation);
 PETSC_INTERN PetscErrorCode HcMLPNetDestroy_Private(HcMLPNet *);
 PETSC_INTERN PetscErrorCode HcMLPNetInitialize_Private(const HcMLPNet *, PetscInt, PetscReal, PetscReal[]);
 PETSC_INTERN PetscErrorCode HcMLPNetParameterName_Private(const HcMLPNet *, PetscInt, char[], size_t);

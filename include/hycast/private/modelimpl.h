@@ -2,7 +2,7 @@
 #ifndef HYCAST_MODELIMPL_H
 #define HYCAST_MODELIMPL_H
 
-#include <hycast/private/termimpl.h>
+#include <hycast/private/gridimpl.h> /* the terms' internals stay with the model's sources (termimpl.h) */
 
 #define HC_MAX_TERMS 32
 #define HC_MAX_INFO  16
@@ -42,7 +42,7 @@ struct _p_HcModel {
   PetscBool  trajectory; /* TS currently records a trajectory (gradient runs) */
   PetscInt   adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
 
-  /* stage cache (adjoint.c): the linearisations of a gradient's forward run, recorded at its RHS evaluations and
+  /* stage cache (stagecache.c): the linearisations of a gradient's forward run, recorded at its RHS evaluations and
      restored when the adjoint linearises at the same stage; slot k = rectime[k] and this rank's u, then each term's
      record at recoff[term] (recoff[term + 1] - recoff[term] reals, 0: the term linearises as usual) */
   PetscReal  adjcache;  /* MB per rank the cache may use (0: off) */
@@ -72,18 +72,11 @@ struct _p_HcModel {
 };
 
 /* A term contributes when it is shared or belongs to the current environment, and matches the selection. */
-static inline PetscBool HcModelTermActive_Private(HcModel model, HcTerm term)
-{
-  if (term->env >= 0 && term->env != model->env) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_PHYSICS && term->learned) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_LEARNED && !term->learned) return PETSC_FALSE;
-  if (model->selection == HC_TERMS_ENVIRONMENT && !(term->learned && term->env >= 0)) return PETSC_FALSE;
-  return PETSC_TRUE;
-}
-
+PETSC_INTERN PetscBool      HcModelTermActive_Private(HcModel, HcTerm);
 PETSC_INTERN PetscErrorCode HcModelPrepareTimeStep_Private(HcModel);
 PETSC_INTERN PetscErrorCode HcModelRunForward_Private(HcModel, PetscInt, const PetscReal[], Vec, Vec[]);
 PETSC_INTERN PetscErrorCode HcModelStepsPerInterval_Private(HcModel, PetscReal, PetscInt *);
+PETSC_INTERN PetscErrorCode HcModelPrepareCache_Private(HcModel, PetscInt);
 PETSC_INTERN PetscErrorCode HcModelRecordSlot_Private(HcModel, PetscReal, Vec, PetscReal **);
 PETSC_INTERN PetscErrorCode HcModelFindSlot_Private(HcModel, PetscReal, Vec, PetscInt *);
 PETSC_INTERN PetscErrorCode HcModelReduceParameters_Private(HcModel, Vec);

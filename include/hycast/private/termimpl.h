@@ -17,10 +17,26 @@
    Optional, for a term that can get the ghosts it needs itself, faster than a ghosted copy (HcTermApply, and a model
    with this one active term; otherwise the model shares one exchange among its terms):
      applyglobal(t, u, f, &done)     f = F(u) from the global u; done false: not here (layout, mask), use uloc
-   Optional, for terms whose linearisation costs a forward pass (the adjoint's stage cache, src/adjoint/):
+   Optional, for terms whose linearisation costs a forward pass (the model's stage cache for the adjoint,
+   src/model/stagecache.c):
      recordsize(&n)                  reals per point on this rank that record/restore need (0: nothing worth keeping)
      record(t, uloc, f, rec)         f += F(u), as apply, and write into rec (n reals) what restore needs
-     restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass */
+     restore(t, uloc, rec)           linearize(t, uloc) from what record wrote at the same (t, u): no forward pass
+   Optional, for parameters a type takes from data before training (HcTermInitializeFromStates; the trainer calls it
+   for every term that has it, so that a new type needs no change there):
+     initfromstates(n, t, u, &what, detail, len)   set them from states u[0..n) at times t[0..n); *what names them and
+                                                   detail says how (a line of the training log) */
+/* The log events each term type gets from its registration (HcTermRegister), for its implementation to log its work
+   in: Hc<Name>Apply (F, and linearisations that cost a forward pass), Hc<Name>Jac, JacT, JacP, JacPT (the products). */
+typedef enum {
+  HC_TERM_EVENT_APPLY,
+  HC_TERM_EVENT_JACOBIAN,
+  HC_TERM_EVENT_JACOBIAN_T,
+  HC_TERM_EVENT_PARAM_JACOBIAN,
+  HC_TERM_EVENT_PARAM_JACOBIAN_T,
+  HC_TERM_NUM_EVENTS
+} HcTermEvent;
+
 typedef struct {
   PetscErrorCode (*setfromoptions)(HcTerm, PetscOptionItems *);
   PetscErrorCode (*setup)(HcTerm);
@@ -40,6 +56,7 @@ typedef struct {
   PetscErrorCode (*restore)(HcTerm, PetscReal, Vec, const PetscReal[]);
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
   PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
+  PetscErrorCode (*initfromstates)(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[], size_t);
 } HcTermOps;
 
 struct _p_HcTerm {
@@ -63,6 +80,8 @@ struct _p_HcTerm {
   Vec       ulin;
   PetscReal tlin;
   PetscBool linearized;
+  /* the type's log events (HcTermEvent order), from the registry */
+  const PetscLogEvent *events;
 };
 
 /* Types that draw random initial parameters offset their seed by env + 1, so that environments start differently
@@ -83,6 +102,10 @@ PETSC_INTERN PetscErrorCode HcTermSetNumParameters_Private(HcTerm, PetscInt);
 PETSC_INTERN PetscErrorCode HcTermSetParameterName_Private(HcTerm, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode HcTermCheckType_Private(HcTerm, const char[]);
 PETSC_INTERN PetscErrorCode HcTermSetFromOptionsTitled_Private(HcTerm, const char[]);
+typedef PetscErrorCode (*HcTermSetCycleFn)(HcTerm, PetscInt, const PetscReal[], const Vec[], PetscInt[]);
+PETSC_INTERN PetscErrorCode HcTermInitializeCycle_Private(HcTerm, PetscInt, HcTermSetCycleFn, PetscInt, const PetscReal[],
+                                                          const Vec[], char[], size_t);
+PETSC_INTERN PetscErrorCode HcTermRegisterNamed_Private(const char[], const char[], PetscErrorCode (*)(HcTerm));
 PETSC_INTERN PetscErrorCode HcTermGetRegisteredTypes_Private(PetscInt *, char *const **);
 PETSC_INTERN PetscErrorCode HcTermTypesDestroy_Private(void);
 

@@ -47,6 +47,8 @@ struct _p_HcTrainer {
   char            checkpoint[PETSC_MAX_PATH_LEN], resume[PETSC_MAX_PATH_LEN], logfile[PETSC_MAX_PATH_LEN];
   char           *blocks[64];
   PetscInt        nblocks;
+  PetscBool       blocksset; /* -train_params was given */
+  PetscBool       adapt;     /* HcTrainerSetAdaptation(): without -train_params, the environment terms' blocks */
   PetscBool      *trainable; /* per parameter */
 
   /* normalisation: per field, over the active cells of the training part */
