@@ -15,6 +15,7 @@
 #include <string.h>
 #include <hycast/private/termimpl.h>
 #include <hycast/private/kernelimpl.h>
+#include <hycast/private/activation.h>
 #include "fft.h"
 
 #if defined(PETSC_USE_COMPLEX)
@@ -75,23 +76,10 @@ typedef struct {
   PetscReal *wsave, *wslab;
 } HcFNO;
 
-/* the MLP's activation (network.c, HcMLPActivate) but for GELU's erf argument, z / sqrt(2) here and z sqrt(2) / 2
-   there: the two round differently in most last bits, so one function for both would change one term's results */
+/* the activation shared with the MLP (activation.h) */
 static inline PetscReal HcFNOActivate(HcActivation act, PetscReal z, PetscReal *dz)
 {
-  switch (act) {
-    case HC_ACTIVATION_TANH: {
-      const PetscReal t = HcTanh_Private(z);
-      *dz               = 1 - t * t;
-      return t;
-    }
-    case HC_ACTIVATION_GELU: {
-      const PetscReal Phi = 0.5 * (1 + erf(z / PETSC_SQRT2));
-      *dz                 = Phi + z * PetscExpReal(-0.5 * z * z) / PetscSqrtReal(2 * PETSC_PI);
-      return z * Phi;
-    }
-    default: *dz = z > 0 ? 1 : 0; return z > 0 ? z : 0;
-  }
+  return HcActivate(act, z, dz);
 }
 
 /* ---- layout exchange */

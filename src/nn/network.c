@@ -3,6 +3,7 @@
    and a bound on the input-output derivatives.  These run inside the cell loops: no allocation. */
 #include <hycast/private/mlpimpl.h>
 #include <hycast/private/kernelimpl.h>
+#include <hycast/private/activation.h>
 
 /* the one list of activations, of the MLP's hidden layers and of the Fourier layer */
 const char *const HcActivations[] = {"tanh", "gelu", "relu", "HcActivation", "HC_ACTIVATION_", NULL};
@@ -13,26 +14,10 @@ static PetscReal HcMLPActivationLipschitz(HcActivation act)
   return act == HC_ACTIVATION_GELU ? 1.1290 : 1.0;
 }
 
-/* a = sigma(z) and, when d is given, d = sigma'(z).  GELU is the exact z Phi(z), Phi the standard normal CDF. */
+/* the activation shared with the Fourier layer (activation.h) */
 static inline PetscReal HcMLPActivate(HcActivation act, PetscReal z, PetscReal *d)
 {
-  switch (act) {
-    case HC_ACTIVATION_TANH: {
-      /* through a vectorisable exp, many times cheaper than libm's tanh; absolute error a few 1e-16, exact limits +-1 */
-      const PetscReal a = HcTanh_Private(z);
-      if (d) *d = 1 - a * a;
-      return a;
-    }
-    case HC_ACTIVATION_GELU: {
-      const PetscReal Phi = 0.5 * (1 + PetscErfReal(z * PETSC_SQRT2 / 2));
-      if (d) *d = Phi + z * PetscExpReal(-0.5 * z * z) / PetscSqrtReal(2 * PETSC_PI);
-      return z * Phi;
-    }
-    case HC_ACTIVATION_RELU:
-    default:
-      if (d) *d = z > 0 ? 1 : 0;
-      return z > 0 ? z : 0;
-  }
+  return HcActivate(act, z, d);
 }
 
 PetscErrorCode HcMLPNetSetUp_Private(HcMLPNet *net, PetscInt nin, PetscInt nhidden, const PetscInt widths[], PetscInt nout,
