@@ -108,7 +108,7 @@ static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, 
   PetscReal   val, test, *venv, *tenv, norm = (PetscReal)NAN;
   PetscInt    nterms, nval, ntest, vfailed, tfailed, *vfenv, *tfenv;
   PetscBool   learned = PETSC_FALSE;
-  char        b0[64], b1[64], vwhy[1024], twhy[1024];
+  char        b0[64], b1[64], vwhy[1024], twhy[1024], line[512];
   const char *why;
 
   PetscFunctionBegin;
@@ -129,12 +129,14 @@ static PetscErrorCode HcTrainReport(HcTrainer tr, HcModel model, PetscInt nenv, 
     learned = learned || l;
   }
   if (learned) PetscCall(HcTrainerEvaluateNorm(tr, HC_SPLIT_TEST, HC_TERMS_LEARNED, &norm));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: validation MSE %s, test MSE %s (normalised)", label,
-                        HcTrainFormatMSE(val, vfailed, nval, b0), HcTrainFormatMSE(test, tfailed, ntest, b1)));
+  /* one call per line: a line printed in pieces can be split by an error line that mpiexec forwards in between */
+  PetscCall(PetscSNPrintf(line, sizeof(line), "%s: validation MSE %s, test MSE %s (normalised)", label,
+                          HcTrainFormatMSE(val, vfailed, nval, b0), HcTrainFormatMSE(test, tfailed, ntest, b1)));
   if (learned)
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", norm of the learned part on test forecasts %s",
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s, norm of the learned part on test forecasts %s\n", line,
                           HcTrainFormatMSE(norm, PetscIsInfReal(norm) ? tfailed : 0, 0, b0)));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
+  else
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", line));
   if (nenv > 1)
     for (PetscInt e = 0; e < nenv; e++)
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  environment %2" PetscInt_FMT " %-40s validation %s  test %s\n", e, names[e],
@@ -238,10 +240,16 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
   else
     comm = world;
   PetscCall(HcTrainReadData(comm, &d, &grid, &reader, &nenv, nt, times, states, names));
-  PetscCall(PetscPrintf(world, "data: %" PetscInt_FMT " environment(s)", nenv));
-  for (PetscInt e = 0; e < nenv; e++)
-    PetscCall(PetscPrintf(world, "%s %s (%" PetscInt_FMT " states)", e ? "," : "", names[e], nt[e]));
-  PetscCall(PetscPrintf(world, "\n"));
+  {
+    char line[4096], item[PETSC_MAX_PATH_LEN + 64];
+
+    PetscCall(PetscSNPrintf(line, sizeof(line), "data: %" PetscInt_FMT " environment(s)", nenv));
+    for (PetscInt e = 0; e < nenv; e++) {
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s %s (%" PetscInt_FMT " states)", e ? "," : "", names[e], nt[e]));
+      PetscCall(PetscStrlcat(line, item, sizeof(line)));
+    }
+    PetscCall(PetscPrintf(world, "%s\n", line));
+  }
 
   if (adapt[0]) {
     /* one new environment: the model's environment terms, fitted (HcTrainerSetAdaptation); everything shared read

@@ -485,10 +485,12 @@ PetscErrorCode HcGeneratorGenerate(HcGenerator g)
   if (g->wcoarse) PetscCall(HcWriterFinish(g->wcoarse));
   PetscCall(HcWriterClose(g->wfine));
   if (g->wcoarse) PetscCall(HcWriterClose(g->wcoarse));
-  PetscCall(PetscPrintf(comm, "wrote %s (fine, %" PetscInt_FMT " x %" PetscInt_FMT ")", g->fine, nx, ny));
   if (g->coarse)
-    PetscCall(PetscPrintf(comm, " and %s (coarse, %" PetscInt_FMT " x %" PetscInt_FMT ")", g->out, nx / g->r, ny / g->r));
-  PetscCall(PetscPrintf(comm, "\n"));
+    PetscCall(PetscPrintf(
+        comm, "wrote %s (fine, %" PetscInt_FMT " x %" PetscInt_FMT ") and %s (coarse, %" PetscInt_FMT " x %" PetscInt_FMT ")\n",
+        g->fine, nx, ny, g->out, nx / g->r, ny / g->r));
+  else
+    PetscCall(PetscPrintf(comm, "wrote %s (fine, %" PetscInt_FMT " x %" PetscInt_FMT ")\n", g->fine, nx, ny));
   PetscCall(PetscFree(times));
   PetscCall(VecDestroyVecs(steps, &states));
   PetscCall(VecDestroy(&u));

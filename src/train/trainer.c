@@ -645,7 +645,7 @@ static PetscErrorCode HcTrainerLogFlush_Private(HcTrainer);
 PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal train, PetscReal val, PetscInt nvalfailed,
                                        PetscReal gnorm)
 {
-  char      phys[2048], ts[32], vs[32];
+  char      phys[2048], ts[32], vs[32], line[256], item[64];
   PetscReal elapsed = MPI_Wtime() - tr->tstart, per = elapsed / PetscMax(epoch - tr->epoch0, 1),
             eta = per * PetscMax(tr->epochs - epoch, 0);
 
@@ -663,10 +663,19 @@ PetscErrorCode HcTrainerReport_Private(HcTrainer tr, PetscInt epoch, PetscReal t
     PetscCall(PetscStrncpy(vs, "n/a", sizeof(vs)));
   else
     PetscCall(PetscSNPrintf(vs, sizeof(vs), "%.5e", (double)val));
-  PetscCall(PetscPrintf(tr->world, "epoch %4" PetscInt_FMT "  train %-11s  val %-11s  |g| %.3e", epoch, ts, vs, (double)gnorm));
-  if (tr->loss == HC_LOSS_APHYNITY) PetscCall(PetscPrintf(tr->world, "  lambda %.4g", (double)tr->lambda));
-  if (tr->opt == HC_OPTIMIZER_ADAM) PetscCall(PetscPrintf(tr->world, "  lr %.3g", (double)HcTrainerLearningRate_Private(tr)));
-  PetscCall(PetscPrintf(tr->world, " %s  %.2fs/epoch  ETA %.0fs\n", phys, (double)per, (double)eta));
+  /* one PetscPrintf per line: PETSc flushes after each call, and mpiexec may forward an error line (stderr) between the
+     pieces of a line printed in several calls */
+  PetscCall(PetscSNPrintf(line, sizeof(line), "epoch %4" PetscInt_FMT "  train %-11s  val %-11s  |g| %.3e", epoch, ts, vs,
+                          (double)gnorm));
+  if (tr->loss == HC_LOSS_APHYNITY) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  lambda %.4g", (double)tr->lambda));
+    PetscCall(PetscStrlcat(line, item, sizeof(line)));
+  }
+  if (tr->opt == HC_OPTIMIZER_ADAM) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  lr %.3g", (double)HcTrainerLearningRate_Private(tr)));
+    PetscCall(PetscStrlcat(line, item, sizeof(line)));
+  }
+  PetscCall(PetscPrintf(tr->world, "%s %s  %.2fs/epoch  ETA %.0fs\n", line, phys, (double)per, (double)eta));
   if (tr->log) {
     PetscCall(HcTrainerPhysicsString_Private(tr, phys, sizeof(phys), PETSC_TRUE));
     PetscCall(PetscFPrintf(tr->world, tr->log, "%" PetscInt_FMT ",%.10e,%.10e,%.6e,%.6e,%.6e,%.3f%s\n", epoch, (double)train,
