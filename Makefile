@@ -269,9 +269,10 @@ deps:
 	$(if $(DEPS_BUILD),$(Q)$(DEPS_BUILD))
 
 # Benchmark programs (bench/*.c) and the driver that runs every figure and writes bench/results.md.
+# -l:libblas.so.3: -bench_mode gemm calls dgemm itself (the BLAS PETSc runs on; its runtime name needs no -dev package)
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TESTUTIL_OBJ) $(LIBHYCAST)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(LIBHYCAST) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(LIBHYCAST) $(LDLIBS) -l:libblas.so.3
 
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory run-bench

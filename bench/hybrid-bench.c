@@ -4,6 +4,8 @@ static const char help[] =
     "  -bench_mode train     forward + adjoint gradient of the loss of a batch of windows; peak resident memory\n"
     "  -bench_mode fft       the Fourier layer's forward against the bare FFTW forward + inverse of its channels\n"
     "  -bench_mode forecast  a forecast of -bench_steps steps: grid-cell updates per second\n"
+    "  -bench_mode gemm      the MLP's dense layers (forward and adjoint) on N x N cells: hycast's block kernels against\n"
+    "                        BLAS dgemm on the same blocks and on panels of -bench_gemm_panel cells\n"
     "Times are the maximum over ranks of each repetition; the median of -bench_reps repetitions after -bench_warmup.\n"
     "Lines starting with RESULT are read by bench/run-bench.py.\n";
 
@@ -13,9 +15,11 @@ static const char help[] =
 #include <netcdf.h>
 #include "../tests/testutil.h"
 #include <hycast/private/kernelimpl.h>
+#include <hycast/private/mlpimpl.h>
+#include <petscblaslapack.h>
 
-typedef enum { BENCH_RHS, BENCH_TRAIN, BENCH_FFT, BENCH_FORECAST } BenchMode;
-static const char *const BenchModes[] = {"rhs", "train", "fft", "forecast", "BenchMode", "BENCH_", NULL};
+typedef enum { BENCH_RHS, BENCH_TRAIN, BENCH_FFT, BENCH_FORECAST, BENCH_GEMM } BenchMode;
+static const char *const BenchModes[] = {"rhs", "train", "fft", "forecast", "gemm", "BenchMode", "BENCH_", NULL};
 
 #define BENCH_MAX_REPS    64
 #define BENCH_MAX_WINDOWS 16
@@ -23,7 +27,7 @@ static const char *const BenchModes[] = {"rhs", "train", "fft", "forecast", "Ben
 
 typedef struct {
   BenchMode mode;
-  PetscInt  reps, warmup, nwin, steps, streamn, batch;
+  PetscInt  reps, warmup, nwin, steps, streamn, batch, panel;
   char      write[PETSC_MAX_PATH_LEN];
   PetscBool haswrite;
 } BenchOptions;
@@ -53,6 +57,7 @@ static PetscErrorCode BenchGetOptions(MPI_Comm comm, BenchOptions *o)
   o->steps   = 1000;
   o->streamn = 1 << 23;
   o->batch   = 20;
+  o->panel   = 4096;
   PetscOptionsBegin(comm, NULL, "hybrid-bench options", "bench");
   PetscCall(PetscOptionsEnum("-bench_mode", "What to time", "", BenchModes, (PetscEnum)o->mode, (PetscEnum *)&o->mode, NULL));
   PetscCall(PetscOptionsInt("-bench_reps", "Timed repetitions (the median is reported)", "", o->reps, &o->reps, NULL));
@@ -65,6 +70,8 @@ static PetscErrorCode BenchGetOptions(MPI_Comm comm, BenchOptions *o)
                             "Calls per timed repetition of F(u) and of each term (rhs; the time per call is reported: a "
                             "single call of the physics term takes ~0.1 ms, comparable to the ranks' skew after a barrier)",
                             "", o->batch, &o->batch, NULL));
+  PetscCall(PetscOptionsInt("-bench_gemm_panel", "Cells per dgemm call in the panel variant (gemm; a multiple of 64)", "",
+                            o->panel, &o->panel, NULL));
   PetscCall(PetscOptionsString("-bench_write",
                                "Directory for model.nc and data.nc (train: the weights, the batch, F(u), the loss and its "
                                "gradients, for bench/reference.py)",
@@ -78,6 +85,8 @@ static PetscErrorCode BenchGetOptions(MPI_Comm comm, BenchOptions *o)
   PetscCheck(o->steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-bench_steps must be >= 1");
   PetscCheck(o->streamn >= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE, "-bench_stream_n must be >= 1024");
   PetscCheck(o->batch >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-bench_rhs_batch must be >= 1");
+  PetscCheck(o->panel >= HC_MLP_BLOCK && o->panel % HC_MLP_BLOCK == 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-bench_gemm_panel must be a positive multiple of %d", HC_MLP_BLOCK);
   PetscFunctionReturn(0);
 }
 
@@ -743,6 +752,191 @@ static PetscErrorCode BenchModeForecast(const BenchSetup *bs, const BenchOptions
   PetscFunctionReturn(0);
 }
 
+/* ---- gemm: the MLP's dense layers, hand-written block kernels against BLAS (issue 29: weigh a tuned library) */
+
+/* The same network as the mlp term (widths from -mlp_hidden, 4 features per field in, one output per field) with ReLU
+   between the layers: the activation costs next to nothing, so the times are those of the dense layers.  Each rank
+   runs its share of the N x N cells, forward (z = W x + b, cached) then adjoint (W^T g and the weight gradient
+   g x^T summed over the cells): hycast's kernels on blocks of HC_MLP_BLOCK cells (HcMLPNetForwardBlock_Private /
+   HcMLPNetAdjointBlock_Private, at the level HC_KCALL picks), and the same products as dgemm calls on blocks of
+   HC_MLP_BLOCK cells and on panels of -bench_gemm_panel cells (the cells contiguous, so each layer is one product). */
+typedef struct {
+  HcMLPNet   net;
+  PetscInt   ncell, panel; /* cells of this rank (a multiple of HC_MLP_BLOCK); cells per dgemm call */
+  PetscReal *theta, *x, *cache, *g, *gin, *work, *lanes, *dtheta;
+  PetscReal *act[HC_MLP_MAX_HIDDEN + 2], *grow[2]; /* dgemm: each layer's output rows over a panel; two cotangent rows */
+} BenchGEMM;
+
+static PetscErrorCode BenchGEMMHycast(void *ctx)
+{
+  BenchGEMM     *b = (BenchGEMM *)ctx;
+  const PetscInt B = HC_MLP_BLOCK, nin = b->net.n[0], nout = b->net.n[b->net.nlayers];
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < b->ncell; q += B) {
+    for (PetscInt r = 0; r < nin; r++)
+      for (PetscInt p = 0; p < B; p++) b->cache[r * B + p] = b->x[r * b->ncell + q + p];
+    PetscCall(HcMLPNetForwardBlock_Private(&b->net, b->theta, b->net.nlayers, b->cache, PETSC_TRUE, b->gin));
+    for (PetscInt k = 0; k < nout * B; k++) b->g[k] = b->gin[k]; /* the cotangent: the output itself */
+    PetscCall(HcMLPNetAdjointBlock_Private(&b->net, b->theta, b->cache, NULL, b->g, NULL, b->lanes, b->work));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One layer's forward over m cells in place of the hand kernels: z (nout rows of ld reals) = W x + b, ReLU unless last */
+static PetscErrorCode BenchGEMMLayer(const BenchGEMM *b, PetscInt l, PetscInt m, PetscInt ld, const PetscReal *x, PetscReal *z)
+{
+  const PetscInt nin = b->net.n[l], nout = b->net.n[l + 1];
+  PetscBLASInt   M, N, K, LDA, LDB, LDC;
+  PetscReal      one = 1;
+
+  PetscFunctionBeginUser;
+  for (PetscInt r = 0; r < nout; r++)
+    for (PetscInt p = 0; p < m; p++) z[r * ld + p] = b->theta[b->net.boff[l] + r];
+  /* column-major: z^T (m x nout) += x^T (m x nin) W^T (nin x nout), W row-major being W^T column-major */
+  PetscCall(PetscBLASIntCast(m, &M));
+  PetscCall(PetscBLASIntCast(nout, &N));
+  PetscCall(PetscBLASIntCast(nin, &K));
+  PetscCall(PetscBLASIntCast(ld, &LDA));
+  PetscCall(PetscBLASIntCast(nin, &LDB));
+  LDC = LDA;
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &M, &N, &K, &one, x, &LDA, b->theta + b->net.woff[l], &LDB, &one, z, &LDC));
+  if (l < b->net.nlayers - 1)
+    for (PetscInt r = 0; r < nout; r++)
+      for (PetscInt p = 0; p < m; p++) z[r * ld + p] = z[r * ld + p] > 0 ? z[r * ld + p] : 0;
+  PetscFunctionReturn(0);
+}
+
+/* Forward then adjoint over m cells starting at cell q, every product a dgemm call */
+static PetscErrorCode BenchGEMMBlasCells(BenchGEMM *b, PetscInt q, PetscInt m)
+{
+  const PetscInt L   = b->net.nlayers;
+  PetscReal      one = 1, zero = 0;
+  PetscBLASInt   M, N, K, LD, LDW;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscBLASIntCast(m, &LD));
+  for (PetscInt r = 0; r < b->net.n[0]; r++)
+    for (PetscInt p = 0; p < m; p++) b->act[0][r * m + p] = b->x[r * b->ncell + q + p];
+  for (PetscInt l = 0; l < L; l++) PetscCall(BenchGEMMLayer(b, l, m, m, b->act[l], b->act[l + 1]));
+  for (PetscInt k = 0; k < b->net.n[L] * m; k++) b->grow[L % 2][k] = b->act[L][k];
+  for (PetscInt l = L - 1; l >= 0; l--) {
+    const PetscInt nin = b->net.n[l], nout = b->net.n[l + 1];
+    PetscReal     *g = b->grow[(l + 1) % 2], *gx = b->grow[l % 2];
+
+    PetscCall(PetscBLASIntCast(nin, &M));
+    PetscCall(PetscBLASIntCast(nout, &N));
+    PetscCall(PetscBLASIntCast(m, &K));
+    LDW = M;
+    /* dW^T (nin x nout, column-major) += x (nin x m) g^T (m x nout) */
+    PetscCallBLAS("BLASgemm",
+                  BLASgemm_("T", "N", &M, &N, &K, &one, b->act[l], &LD, g, &LD, &one, b->dtheta + b->net.woff[l], &LDW));
+    for (PetscInt r = 0; r < nout; r++)
+      for (PetscInt p = 0; p < m; p++) b->dtheta[b->net.boff[l] + r] += g[r * m + p];
+    if (!l) break;
+    /* gx^T (m x nin) = g^T (m x nout) W (nout x nin), then times the ReLU's slope */
+    PetscCall(PetscBLASIntCast(m, &M));
+    PetscCall(PetscBLASIntCast(nin, &N));
+    PetscCall(PetscBLASIntCast(nout, &K));
+    PetscCallBLAS("BLASgemm", BLASgemm_("N", "T", &M, &N, &K, &one, g, &LD, b->theta + b->net.woff[l], &N, &zero, gx, &LD));
+    for (PetscInt k = 0; k < nin * m; k++) gx[k] = b->act[l][k] > 0 ? gx[k] : 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchGEMMBlasBlocks(void *ctx)
+{
+  BenchGEMM *b = (BenchGEMM *)ctx;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < b->ncell; q += HC_MLP_BLOCK) PetscCall(BenchGEMMBlasCells(b, q, HC_MLP_BLOCK));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchGEMMBlasPanels(void *ctx)
+{
+  BenchGEMM *b = (BenchGEMM *)ctx;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < b->ncell; q += b->panel) PetscCall(BenchGEMMBlasCells(b, q, PetscMin(b->panel, b->ncell - q)));
+  PetscFunctionReturn(0);
+}
+
+/* The three compute the same gradient (to round-off: dgemm sums in its own order): a check that the times compare the
+   same work */
+static PetscErrorCode BenchGEMMCheck(const BenchSetup *bs, BenchGEMM *b)
+{
+  PetscReal *ref, err = 0, nrm = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(b->net.nparam, &ref));
+  PetscCall(PetscArrayzero(b->lanes, b->net.nparam * HC_MLP_LANES));
+  PetscCall(BenchGEMMHycast(b));
+  PetscCall(HcMLPNetReduceLanes_Private(&b->net, b->lanes, ref));
+  for (PetscInt v = 0; v < 2; v++) {
+    PetscCall(PetscArrayzero(b->dtheta, b->net.nparam));
+    PetscCall(v ? BenchGEMMBlasPanels(b) : BenchGEMMBlasBlocks(b));
+    for (PetscInt k = 0; k < b->net.nparam; k++) {
+      err = PetscMax(err, PetscAbsReal(b->dtheta[k] - ref[k]));
+      nrm = PetscMax(nrm, PetscAbsReal(ref[k]));
+    }
+  }
+  PetscCall(PetscFree(ref));
+  PetscCheck(err <= 1e-10 * nrm, bs->comm, PETSC_ERR_PLIB, "gemm: the dgemm gradient differs from the kernels' by %g (max %g)",
+             (double)err, (double)nrm);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchModeGEMM(const BenchSetup *bs, const BenchOptions *o)
+{
+  BenchGEMM   b;
+  PetscInt    nh = HC_MLP_MAX_HIDDEN, hidden[HC_MLP_MAX_HIDDEN] = {32, 32}, maxw, total;
+  PetscBool   set;
+  PetscReal   t[3][BENCH_MAX_REPS];
+  char        extra[256];
+  PetscRandom rnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&b, sizeof(b)));
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-mlp_hidden", hidden, &nh, &set));
+  if (!set) nh = 2;
+  PetscCall(HcMLPNetSetUp_Private(&b.net, 4 * bs->nf, nh, hidden, bs->nf, HC_ACTIVATION_RELU));
+  total   = bs->nx * bs->ny;
+  b.ncell = (total / bs->size + HC_MLP_BLOCK - 1) / HC_MLP_BLOCK * HC_MLP_BLOCK; /* this rank's share, whole blocks */
+  b.panel = PetscMin(o->panel, b.ncell);
+  maxw    = b.net.maxw;
+  PetscCall(PetscMalloc5(b.net.nparam, &b.theta, b.net.n[0] * b.ncell, &b.x, b.net.cachesize * HC_MLP_BLOCK, &b.cache,
+                         maxw * HC_MLP_BLOCK, &b.g, maxw * HC_MLP_BLOCK, &b.gin));
+  PetscCall(PetscMalloc3(2 * maxw * HC_MLP_BLOCK, &b.work, b.net.nparam * HC_MLP_LANES, &b.lanes, b.net.nparam, &b.dtheta));
+  for (PetscInt l = 0; l <= b.net.nlayers; l++) PetscCall(PetscMalloc1(b.net.n[l] * b.panel, &b.act[l]));
+  PetscCall(PetscMalloc2(maxw * b.panel, &b.grow[0], maxw * b.panel, &b.grow[1]));
+  PetscCall(HcMLPNetInitialize_Private(&b.net, 1, 0.3, b.theta));
+  PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
+  PetscCall(PetscRandomSetInterval(rnd, -1, 1));
+  for (PetscInt k = 0; k < b.net.n[0] * b.ncell; k++) PetscCall(PetscRandomGetValueReal(rnd, &b.x[k]));
+  PetscCall(PetscRandomDestroy(&rnd));
+  PetscCall(BenchGEMMCheck(bs, &b));
+  /* alternated, one repetition each, so that a burst of load falls on all three */
+  for (PetscInt k = 0; k < o->reps; k++) {
+    PetscCall(BenchTime(bs->comm, BenchGEMMHycast, &b, k ? 0 : o->warmup, 1, &t[0][k]));
+    PetscCall(BenchTime(bs->comm, BenchGEMMBlasBlocks, &b, k ? 0 : o->warmup, 1, &t[1][k]));
+    PetscCall(BenchTime(bs->comm, BenchGEMMBlasPanels, &b, k ? 0 : o->warmup, 1, &t[2][k]));
+  }
+  PetscCall(PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " ranks=%d cells_per_rank=%" PetscInt_FMT, bs->nx,
+                          (int)bs->size, b.ncell));
+  PetscCall(BenchReport(bs->comm, "gemm.hycast", o->reps, t[0], extra));
+  PetscCall(BenchReport(bs->comm, "gemm.blas_blocks", o->reps, t[1], extra));
+  PetscCall(
+      PetscSNPrintf(extra, sizeof(extra), "n=%" PetscInt_FMT " ranks=%d panel=%" PetscInt_FMT, bs->nx, (int)bs->size, b.panel));
+  PetscCall(BenchReport(bs->comm, "gemm.blas_panels", o->reps, t[2], extra));
+  for (PetscInt l = 0; l <= b.net.nlayers; l++) PetscCall(PetscFree(b.act[l]));
+  PetscCall(PetscFree2(b.grow[0], b.grow[1]));
+  PetscCall(PetscFree5(b.theta, b.x, b.cache, b.g, b.gin));
+  PetscCall(PetscFree3(b.work, b.lanes, b.dtheta));
+  PetscCall(HcMLPNetDestroy_Private(&b.net));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   BenchSetup   bs;
@@ -771,6 +965,7 @@ int main(int argc, char **argv)
     case BENCH_TRAIN: PetscCall(BenchModeTrain(&bs, &o)); break;
     case BENCH_FFT: PetscCall(BenchModeFFT(&bs, &o)); break;
     case BENCH_FORECAST: PetscCall(BenchModeForecast(&bs, &o)); break;
+    case BENCH_GEMM: PetscCall(BenchModeGEMM(&bs, &o)); break;
   }
   PetscCall(HcModelDestroy(&bs.model));
   PetscCall(HcGridDestroy(&bs.grid));
