@@ -62,19 +62,17 @@ static PetscErrorCode AreaMean(HcGrid grid, Vec b, PetscBool square, PetscReal *
    pairs across years, would not give r^L). */
 static PetscErrorCode TestMonthly(MPI_Comm comm, HcGrid grid)
 {
-  HcWriter    w;
-  HcEval      ev;
-  Vec         a0, S, u;
-  PetscReal   ma, ma2, day = 0;
-  PetscInt    ntab, k0, k1, s0, s1;
-  PetscBool   monthly;
-  PetscMPIInt size;
-  char        path[PETSC_MAX_PATH_LEN];
-  const int   mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}; /* 2000 is a leap year */
+  HcWriter  w;
+  HcEval    ev;
+  Vec       a0, S, u;
+  PetscReal ma, ma2, day = 0;
+  PetscInt  ntab, k0, k1, s0, s1;
+  PetscBool monthly;
+  char      path[PETSC_MAX_PATH_LEN];
+  const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}; /* 2000 is a leap year */
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "build/tests/data/eval-monthly-n%d.nc", size));
+  PetscCall(HcTestDataPath(comm, "eval-monthly", path, sizeof(path)));
   PetscCall(HcGridCreateGlobalVector(grid, &a0));
   PetscCall(VecDuplicate(a0, &S));
   PetscCall(VecDuplicate(a0, &u));
@@ -155,32 +153,23 @@ static PetscErrorCode TestMonthly(MPI_Comm comm, HcGrid grid)
 
 int main(int argc, char **argv)
 {
-  MPI_Comm    comm;
-  PetscMPIInt size, rank;
-  HcGrid      grid;
-  HcWriter    w;
-  HcEval      ev;
-  HcModel     model;
-  HcReader    reader;
-  HcGrid      tgrid;
-  Vec         b, u;
-  PetscInt    ntab, nlead, ninit, k0, k1;
-  PetscBool   monthly;
-  PetscReal   mb, mb2;
-  char        path[PETSC_MAX_PATH_LEN], opt[PETSC_MAX_PATH_LEN + 32];
-  int         status;
+  MPI_Comm  comm;
+  HcGrid    grid;
+  HcWriter  w;
+  HcEval    ev;
+  HcModel   model;
+  HcReader  reader;
+  HcGrid    tgrid;
+  Vec       b, u;
+  PetscInt  ntab, nlead, ninit, k0, k1;
+  PetscBool monthly;
+  PetscReal mb, mb2;
+  char      path[PETSC_MAX_PATH_LEN], opt[PETSC_MAX_PATH_LEN + 32];
+  int       status;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   comm = PETSC_COMM_WORLD;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "build/tests/data/eval-n%d.nc", size));
-  if (!rank) {
-    PetscBool flg;
-
-    PetscCall(PetscTestDirectory("build/tests/data", 'w', &flg));
-    if (!flg) PetscCall(PetscMkdir("build/tests/data"));
-  }
+  PetscCall(HcTestDataPath(comm, "eval", path, sizeof(path)));
 
   /* the truth: one field on a box with land */
   PetscCall(HcTestCreateGrid(comm, HC_GRID_CARTESIAN, 10, 7, 1, PETSC_FALSE, PETSC_FALSE, &grid));
