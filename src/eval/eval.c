@@ -559,12 +559,12 @@ static PetscErrorCode HcEvalFitDamping_Private(HcEval ev, PetscInt s0, PetscInt 
       PetscCall(HcGridGetFieldName(ev->grid, c, &name));
       /* anomalies at round-off of the states (a climatology of one state per calendar month) are no data either */
       PetscCheck(npair && xx[c] > 1e-24 * yy[c], comm, PETSC_ERR_ARG_OUTOFRANGE,
-                 "damped persistence: the climatology period (%s .. %s, %" PetscInt_FMT
-                 " state(s) outside the scored ones) has %s to fit the coefficient of lead %" PetscInt_FMT
-                 " of %s on; give a longer -evaluate_climatology_dates (two or more states per calendar month for "
-                 "monthly data) or -evaluate_damped false",
-                 d0, d1, ev->nfit, npair ? "no anomaly (every state equals its climatology)" : "no pair of states that far apart",
-                 l, name);
+                 "damped persistence of %s at lead %" PetscInt_FMT
+                 " cannot be fitted: the climatology period (%s .. %s; %" PetscInt_FMT
+                 " state(s) not scored) %s; give a longer -evaluate_climatology_dates (two or more states per calendar month "
+                 "for monthly data) or -evaluate_damped false",
+                 name, l, d0, d1, ev->nfit,
+                 npair ? "has no anomaly: every state equals its climatology" : "has no two unscored states that far apart");
       ev->damp[l * ev->nc + c] = xy[c] / xx[c];
     }
   }
