@@ -166,8 +166,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                               "the one to the last at or before the other (default: the truth before the first initial time)",
                               "", cdates, &ncd, &hascd));
   PetscCall(PetscOptionsBool("-evaluate_damped",
-                             "Score damped persistence of the anomaly, its coefficient per lead and field fitted on the "
-                             "climatology period (which then needs two or more states per calendar month)",
+                             "Score damped persistence of the anomaly, one coefficient per lead and field fitted on the "
+                             "climatology period (which must then have anomalies: 2 or more states per calendar month for "
+                             "monthly data)",
                              "HcEvalSetDampedPersistence", damped, &damped, NULL));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsRealArray("-evaluate_box",

@@ -57,7 +57,7 @@ struct _p_HcEval {
   Vec       clim[12];
 
   /* damped persistence of the anomaly: a[lead * nc + c], fitted on the climatology's states outside [s0, s1] (the
-     states the forecasts start from or are scored on) */
+     states from the first initial time to the last scored) */
   PetscBool  damped;
   PetscReal *damp;
   PetscInt   s0, s1, nfit;
@@ -520,8 +520,8 @@ static PetscErrorCode HcEvalAnomaly_Private(HcEval ev, PetscInt k, Vec a)
 
 /* Damped persistence of the anomaly, a(t + L) = a_L,c a(t): per lead L and field c the least-squares a_L,c over the pairs
    of the climatology's states L apart, area-weighted over the scored cells as the scores are (so that it minimises the
-   MSE the tables report on that period).  States the forecasts start from or are scored on, [s0, s1], are left out: the
-   baseline must not see what it is scored on, even when -evaluate_climatology_dates overlaps the scored period. */
+   MSE the tables report on that period).  The states from the first initial time to the last scored, [s0, s1], are left
+   out: the baseline must not see what it is scored on, even when -evaluate_climatology_dates overlaps that period. */
 static PetscErrorCode HcEvalFitDamping_Private(HcEval ev, PetscInt s0, PetscInt s1)
 {
   MPI_Comm  comm = ev->comm;
