@@ -2,7 +2,8 @@ static const char help[] =
     "HcEval's ensemble scores on forecast files with a member dimension (as hycast forecast -forecast_ensemble writes).\n"
     "Members at known offsets d_i from the truth (the same in every cell): CRPS = mean|d_i| - 1/(2 m^2) sum_ij |d_i - d_j|,\n"
     "the ensemble mean's RMSE and bias, the spread sqrt(mean unbiased variance) and spread/skill match closed forms over\n"
-    "two files; a single forecast's CRPS is its mean absolute error and it has no spread.  A statistically consistent\n"
+    "two files; a single forecast's CRPS is its mean absolute error and it has no spread, and it is not scored with an\n"
+    "ensemble in one table.  A statistically consistent\n"
     "ensemble (members and truth independent draws of N(0,1) in every cell) has spread/skill 1 and CRPS (m + 1)/(m\n"
     "sqrt(pi)), the expectation of the estimator, within a few standard errors.\n";
 
@@ -181,6 +182,21 @@ static PetscErrorCode TestOffsets(MPI_Comm comm)
         (PetscBool)(Close(st[l][2], 2.0 * l) && Close(st[l][0], 2.0 * l) && PetscIsNanReal(st[l][3]) && PetscIsNanReal(st[l][4])),
         "single forecast, lead %" PetscInt_FMT ": CRPS %.15g = |error| %g, spread %g and spread/skill %g undefined", l,
         (double)st[l][2], (double)(2.0 * l), (double)st[l][3], (double)st[l][4]));
+  { /* an ensemble and a single forecast are not one table: refused */
+    const char    *files[2] = {fc[0], single};
+    HcEval         ev;
+    PetscErrorCode ierr;
+
+    PetscCall(HcEvalCreate(comm, &ev));
+    PetscCall(HcEvalSetTruthFile(ev, truth));
+    PetscCall(HcEvalSetUp(ev));
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = HcEvalAddForecastFiles(ev, 2, files);
+    PetscCall(PetscPopErrorHandler());
+    PetscCall(HcEvalDestroy(&ev));
+    PetscCall(HcTestCheck(comm, (PetscBool)(ierr == PETSC_ERR_ARG_INCOMP),
+                          "an ensemble file and a single forecast together: refused (error %d)", (int)ierr));
+  }
   for (PetscInt i = 0; i < (NL + 1) * M; i++) PetscCall(VecDestroy(&x[i]));
   for (PetscInt k = 0; k < NT; k++) PetscCall(VecDestroy(&y[k]));
   PetscCall(VecDestroy(&b));
