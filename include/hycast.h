@@ -384,8 +384,9 @@ PETSC_EXTERN PetscErrorCode HcGeneratorDestroy(HcGenerator *);
 /* ---------------------------------------------------------------- forecast skill (src/eval/)
 
    Forecasts scored against a truth (hycast evaluate): per table (a model's hindcasts, forecast files, and the baselines
-   persistence and climatology), field and lead, the area-weighted RMSE, bias and anomaly correlation over the scored
-   cells; anomalies from a climatology of the truth, by calendar month for monthly data. */
+   persistence, climatology, anomaly persistence and damped persistence of the anomaly), field and lead, the
+   area-weighted RMSE, bias, anomaly correlation and CRPS over the scored cells, and an ensemble's spread and
+   spread/skill; anomalies from a climatology of the truth, by calendar month for monthly data. */
 
 typedef struct _p_HcEval *HcEval;
 #define HC_EVAL_MAX_MODELS 16
@@ -395,6 +396,7 @@ PETSC_EXTERN PetscErrorCode HcEvalCreate(MPI_Comm, HcEval *);
 PETSC_EXTERN PetscErrorCode HcEvalSetTruthFile(HcEval, const char[]);
 PETSC_EXTERN PetscErrorCode HcEvalSetBox(HcEval, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcEvalSetClimatology(HcEval, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode HcEvalSetDampedPersistence(HcEval, PetscBool);
 PETSC_EXTERN PetscErrorCode HcEvalSetUp(HcEval);
 PETSC_EXTERN PetscErrorCode HcEvalGetTruth(HcEval, HcReader *, PetscInt *, const PetscReal *[], const Vec *[]);
 PETSC_EXTERN PetscErrorCode HcEvalGetNumScoredCells(HcEval, PetscInt *);
@@ -406,6 +408,10 @@ PETSC_EXTERN PetscErrorCode HcEvalGetClimatology(HcEval, PetscInt *, PetscInt *,
 PETSC_EXTERN PetscErrorCode HcEvalGetNumTables(HcEval, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcEvalGetStatistics(HcEval, PetscInt, PetscInt, PetscInt, const char **, PetscReal *, PetscReal *,
                                                 PetscReal *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcEvalGetEnsembleStatistics(HcEval, PetscInt, PetscInt, PetscInt, PetscReal *, PetscReal *,
+                                                        PetscReal *);
+PETSC_EXTERN PetscErrorCode HcEvalGetDampedPersistence(HcEval, PetscInt, PetscInt, PetscReal *, PetscInt *, PetscInt *,
+                                                       PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcEvalView(HcEval, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcEvalWriteCSV(HcEval, const char[]);
 PETSC_EXTERN PetscErrorCode HcEvalDestroy(HcEval *);

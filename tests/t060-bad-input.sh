@@ -141,6 +141,17 @@ case $case in
                       -train_window 1 -o "$tmp/seasonal.nc" >> "$tmp/prep.log" 2>&1 || { cat "$tmp/prep.log"; exit 0; }
                     cmd=("$HYCAST" forecast)
                     args=(-model "$tmp/seasonal.nc" -data "$tmp/gen.nc" -data_vars u,v -grid grids/square-32.yaml -forecast_steps 2) ;;
+  # --- evaluate (issue 26): damped persistence needs anomalies in the climatology period; spread needs two members
+  evaluate-short-climatology) nc eval-monthly 1  # monthly 1990-1991: 1990 alone has one state per calendar month
+                    prep "$HYCAST" train -data_file "$tmp/eval-monthly.nc" -data_vars h -model_terms advdiff -train_epochs 0 \
+                      -train_window 1 -o "$tmp/model.nc"
+                    cmd=("$HYCAST" evaluate); out=
+                    args=(-truth "$tmp/eval-monthly.nc" -data_vars h -models "$tmp/model.nc" -evaluate_inits 12,20 -evaluate_leads 3
+                          -evaluate_climatology_dates 1990-01-01,1990-12-31 -evaluate_csv "$tmp/out/skill.csv") ;;
+  evaluate-one-member) model; prep "$HYCAST" forecast -model "$tmp/model.nc" -data "$tmp/gen.nc" -data_vars u,v -forecast_start 3 \
+                      -forecast_steps 2 -forecast_ensemble 1 -o "$tmp/ens1.nc"
+                    cmd=("$HYCAST" evaluate); out=
+                    args=(-truth "$tmp/gen.nc" -data_vars u,v -forecast "$tmp/ens1.nc" -evaluate_csv "$tmp/out/skill.csv") ;;
   *) echo "unknown case $case"; exit 0 ;;
 esac
 rm -f "$tmp/prep.log"

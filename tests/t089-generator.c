@@ -3,6 +3,7 @@ static const char help[] =
     "environments on 16 x 16 cells, coarsened by 2, is written to two files; read back, they have the environments and\n"
     "times asked for, the grids 16 x 16 and 8 x 8, and every coarse state is the conservative average of the fine one.\n";
 
+#include <string.h>
 #include "testutil.h"
 
 static PetscErrorCode OpenData(MPI_Comm comm, const char path[], HcReader *r)
@@ -20,7 +21,6 @@ static PetscErrorCode OpenData(MPI_Comm comm, const char path[], HcReader *r)
 int main(int argc, char **argv)
 {
   MPI_Comm    comm;
-  PetscMPIInt size, rank;
   HcGenerator gen;
   HcReader    rf, rc;
   HcGrid      gf, gc;
@@ -31,16 +31,8 @@ int main(int argc, char **argv)
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   comm = PETSC_COMM_WORLD;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) {
-    PetscBool flg;
-
-    PetscCall(PetscTestDirectory("build/tests/data", 'w', &flg));
-    if (!flg) PetscCall(PetscMkdir("build/tests/data"));
-  }
-  PetscCall(PetscSNPrintf(path, sizeof(path), "build/tests/data/generator-n%d.nc", size));
-  PetscCall(PetscSNPrintf(fine, sizeof(fine), "build/tests/data/generator-n%d-fine.nc", size));
+  PetscCall(HcTestDataPath(comm, "generator", path, sizeof(path)));
+  PetscCall(PetscSNPrintf(fine, sizeof(fine), "%.*s-fine.nc", (int)(strlen(path) - 3), path));
   PetscCall(PetscOptionsInsertString(NULL, "-generate_problem grayscott -generate_envs 2 -generate_steps 2 -grid_nx 16 "
                                            "-grid_ny 16"));
   PetscCall(HcGeneratorCreate(comm, &gen));

@@ -158,12 +158,13 @@ BASES = {
         "datafile": "!-truth -data_file @D.nc",
         "fc": "!-models !-evaluate_inits !-evaluate_leads -forecast @fc.nc",
         "envm": "-models @envm.nc",
-        "L": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5",
+        # the short truths L and M leave one or two states before the first initial time: too few to fit damped persistence
+        "L": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5 -evaluate_damped false",
         "Ldates": "!-evaluate_inits -truth @L.nc -data_vars sst -models @physL.nc -evaluate_dates 2000-01-05,2000-01-09",
-        "Ltime": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5",
-        "M": "-truth @M.nc -data_vars sst -data_fill mean -models @physM.nc -evaluate_inits 2,8",
+        "Ltime": "-truth @L.nc -data_vars sst -models @physL.nc -evaluate_inits 1,5 -evaluate_damped false",
+        "M": "-truth @M.nc -data_vars sst -data_fill mean -models @physM.nc -evaluate_inits 2,8 -evaluate_damped false",
         "Lfc": "!-models !-evaluate_inits !-evaluate_leads -truth @L.nc -data_vars sst -forecast @fcL.nc "
-               "-evaluate_climatology_dates 2000-01-01,2000-01-03",
+               "-evaluate_climatology_dates 2000-01-01,2000-01-03 -evaluate_damped false",
     },
 }
 
@@ -429,6 +430,7 @@ TABLE = {
         "-evaluate_leads": V("3"),
         # both modes: hindcasts of models, and forecast files (where the period's end is the one that changes)
         "-evaluate_climatology_dates": [V("2000-01-01,2000-01-10", "Ldates"), V("2000-01-01,2000-01-05", "Lfc")],
+        "-evaluate_damped": V("false"),
         "-evaluate_csv": V("other.csv"),
         "-evaluate_box": V("-0.5,0.5,-0.6,0.6"),
         "-evaluate_env": V("1", "envm"),

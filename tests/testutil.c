@@ -26,6 +26,24 @@ PetscErrorCode HcTestFinish(MPI_Comm comm, int *status)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode HcTestDataPath(MPI_Comm comm, const char name[], char path[], size_t len)
+{
+  PetscMPIInt size, rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    PetscBool flg;
+
+    PetscCall(PetscTestDirectory("build/tests/data", 'w', &flg));
+    if (!flg) PetscCall(PetscMkdir("build/tests/data"));
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(PetscSNPrintf(path, len, "build/tests/data/%s-n%d.nc", name, (int)size));
+  PetscFunctionReturn(0);
+}
+
 /* splitmix64 of the inputs: uniform in [-1, 1) */
 PetscReal HcTestHash(unsigned long seed, PetscInt i, PetscInt j, PetscInt c)
 {

@@ -8,6 +8,10 @@
 PetscErrorCode HcTestCheck(MPI_Comm, PetscBool, const char[], ...);
 PetscErrorCode HcTestFinish(MPI_Comm, int *);
 
+/* build/tests/data/<name>-n<ranks>.nc (the directory made if need be): a data file of its own for each rank count, since
+   the suite may run them at once. */
+PetscErrorCode HcTestDataPath(MPI_Comm, const char[], char[], size_t);
+
 /* Values that depend only on (seed, global cell, field), never on the number of ranks. */
 PetscReal      HcTestHash(unsigned long, PetscInt, PetscInt, PetscInt);
 PetscErrorCode HcTestRandomField(HcGrid, unsigned long, PetscReal, Vec);

@@ -1,4 +1,5 @@
-/* hycast evaluate: forecast skill per lead time against the truth, with persistence and climatology as baselines.
+/* hycast evaluate: forecast skill per lead time against the truth, with persistence, climatology, anomaly persistence and
+   damped persistence of the anomaly as baselines.
 
    Hindcasts:  hycast evaluate -truth T.nc -data_vars sst -models hybrid.nc,physics.nc -evaluate_dates 2019-01-01,2020-02-01
                                -evaluate_leads 6
@@ -8,10 +9,12 @@
    Forecast files:  hycast evaluate -truth T.nc -data_vars sst -forecast F.nc[,G.nc]
      files written by hycast forecast, matched to the truth by date.
 
-   Statistics over the active cells (or those in -evaluate_box), area-weighted, per model, field and lead: RMSE, bias, and the
-   anomaly correlation (anomalies from the climatology).  Climatology: the mean of the truth before the first initial time (or
-   over -evaluate_climatology_dates), by calendar month when the data is monthly.  A text table, and -evaluate_csv FILE, with
-   the number of initial times scored at each lead.  The scoring is the library's HcEval (src/eval/). */
+   Statistics over the active cells (or those in -evaluate_box), area-weighted, per model, field and lead: RMSE, bias, the
+   anomaly correlation (anomalies from the climatology) and CRPS; for ensembles also the spread and spread/skill.
+   Climatology: the mean of the truth before the first initial time (or over -evaluate_climatology_dates), by calendar
+   month when the data is monthly; damped persistence's coefficients are fitted on the same period.  A text table, and
+   -evaluate_csv FILE, with the number of initial times scored at each lead.  The scoring is the library's HcEval
+   (src/eval/). */
 #include "commands.h"
 
 /* A model with environment terms runs as environment env (default: the environment of the truth being read). */
@@ -51,9 +54,47 @@ static PetscErrorCode HcEvaluatePrintClimatology(MPI_Comm comm, HcEval ev)
   PetscFunctionReturn(0);
 }
 
+/* The coefficients of damped persistence, per field and lead, and the states they were fitted on. */
+static PetscErrorCode HcEvaluatePrintDamping(MPI_Comm comm, HcEval ev)
+{
+  HcReader reader;
+  HcGrid   grid;
+  PetscInt nc, nlead, k0, k1, s0, s1, nout;
+
+  PetscFunctionBegin;
+  PetscCall(HcEvalGetTruth(ev, &reader, NULL, NULL, NULL));
+  PetscCall(HcReaderGetGrid(reader, &grid));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  PetscCall(HcEvalGetNumTables(ev, NULL, &nlead));
+  PetscCall(HcEvalGetDampedPersistence(ev, 0, 1, NULL, &k0, &k1, &s0, &s1));
+  nout = PetscMax(0, PetscMin(k1 - 1, s1) - PetscMax(k0, s0) + 1);
+  if (nout)
+    PetscCall(PetscPrintf(comm,
+                          "hycast evaluate: damped persistence fitted on the climatology's states but the %" PetscInt_FMT
+                          " scored ones (%" PetscInt_FMT " .. %" PetscInt_FMT "); anomaly(t + lead) = a * anomaly(t):\n",
+                          nout, PetscMax(k0, s0), PetscMin(k1 - 1, s1)));
+  else
+    PetscCall(PetscPrintf(comm, "hycast evaluate: damped persistence fitted on the climatology's states; anomaly(t + lead) = a * "
+                                "anomaly(t):\n"));
+  for (PetscInt c = 0; c < nc; c++) {
+    const char *name;
+
+    PetscCall(HcGridGetFieldName(grid, c, &name));
+    PetscCall(PetscPrintf(comm, "  a of %s, leads 1 .. %" PetscInt_FMT ":", name, nlead));
+    for (PetscInt l = 1; l <= nlead; l++) {
+      PetscReal a;
+
+      PetscCall(HcEvalGetDampedPersistence(ev, c, l, &a, NULL, NULL, NULL, NULL));
+      PetscCall(PetscPrintf(comm, " %.4f", (double)a));
+    }
+    PetscCall(PetscPrintf(comm, "\n"));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Hindcasts of every model from the initial times [k0, k1], leads observation intervals. */
 static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm, char *models[], char *labels[], PetscInt k0,
-                                          PetscInt k1, PetscInt leads, PetscInt env)
+                                          PetscInt k1, PetscInt leads, PetscInt env, PetscBool damped)
 {
   HcReader reader;
   HcGrid   grid;
@@ -63,6 +104,7 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm,
   PetscCall(HcReaderGetGrid(reader, &grid));
   PetscCall(HcEvalSetHindcasts(ev, k0, k1, leads));
   PetscCall(HcEvaluatePrintClimatology(comm, ev));
+  if (damped) PetscCall(HcEvaluatePrintDamping(comm, ev));
   for (PetscInt m = 0; m < nm; m++) {
     HcModel   model;
     PetscReal t0, t1;
@@ -88,7 +130,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
        *files[HC_EVAL_MAX_MODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAX_MODELS, nlab = HC_EVAL_MAX_MODELS, nf = HC_EVAL_MAX_MODELS, nd = 2, ncd = 2, inits[2] = {0, -1},
            ni = 2, leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
-  PetscBool        hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help;
+  PetscBool        hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help, damped = PETSC_TRUE;
   PetscReal        box[4] = {0, 0, 0, 0};
   PetscInt         nbox   = 4;
   HcEval           ev;
@@ -97,7 +139,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   const PetscReal *t;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(comm, NULL, "hycast evaluate: forecast skill against the truth, with persistence and climatology",
+  PetscOptionsBegin(comm, NULL,
+                    "hycast evaluate: forecast skill against the truth, with persistence, climatology, anomaly persistence and "
+                    "damped persistence",
                     "evaluate");
   PetscCall(PetscOptionsString("-truth",
                                "NetCDF file with the truth (same as -data_file; -data_* options select variables, box, ...)", "",
@@ -121,6 +165,11 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                               "Period of the climatology, first and last date: the truth states from the first at or after "
                               "the one to the last at or before the other (default: the truth before the first initial time)",
                               "", cdates, &ncd, &hascd));
+  PetscCall(PetscOptionsBool("-evaluate_damped",
+                             "Score damped persistence of the anomaly, one coefficient per lead and field fitted on the "
+                             "climatology period (which must then have anomalies: 2 or more states per calendar month for "
+                             "monthly data)",
+                             "HcEvalSetDampedPersistence", damped, &damped, NULL));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsRealArray("-evaluate_box",
                                   "Score only the cells with centres in lon0,lon1,lat0,lat1 (x0,x1,y0,y1; default: every active "
@@ -149,6 +198,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCall(HcCommandRefuseAuxiliary(comm));
   PetscCall(HcEvalCreate(comm, &ev));
   PetscCall(HcEvalSetTruthFile(ev, truth));
+  PetscCall(HcEvalSetDampedPersistence(ev, damped));
   if (hasbox) PetscCall(HcEvalSetBox(ev, box));
   PetscCall(HcEvalSetUp(ev));
   PetscCall(HcEvalGetTruth(ev, &reader, &nt, &t, NULL));
@@ -173,6 +223,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
     PetscCall(
         PetscPrintf(comm, "hycast evaluate: %" PetscInt_FMT " forecast file(s), up to %" PetscInt_FMT " lead(s)\n", nf, maxlead));
     PetscCall(HcEvaluatePrintClimatology(comm, ev));
+    if (damped) PetscCall(HcEvaluatePrintDamping(comm, ev));
   } else {
     char d0[64], d1[64];
 
@@ -207,7 +258,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                           "hycast evaluate: %" PetscInt_FMT " model(s), initial times %" PetscInt_FMT " .. %" PetscInt_FMT
                           " of %" PetscInt_FMT " (%s .. %s), %" PetscInt_FMT " lead(s)\n",
                           nm, k0, k1, nt, d0, d1, leads));
-    PetscCall(HcEvaluateHindcasts(comm, ev, nm, models, labels, k0, k1, leads, env));
+    PetscCall(HcEvaluateHindcasts(comm, ev, nm, models, labels, k0, k1, leads, env, damped));
   }
   PetscCall(HcEvalView(ev, PETSC_VIEWER_STDOUT_(comm)));
   if (csv[0]) {

@@ -1,27 +1,33 @@
-/* HcEval: forecast skill against a truth, with persistence and climatology as baselines (hycast evaluate).
+/* HcEval: forecast skill against a truth, with the baselines climate scientists compare against (hycast evaluate).
 
    The truth is every state of a NetCDF file (an HcReader with its -data_* selections).  Each table (a model's hindcasts,
-   forecast files, persistence, climatology) sums, per lead and field, over the scored cells (every active cell, or
-   those with centres in a box), area-weighted: the error, its square and the anomaly products (anomalies from the
-   climatology: the mean of a range of truth states, by calendar month when the data is monthly).  RMSE, bias and
-   anomaly correlation come from those sums, so that every table scores the same initial times at each lead. */
+   forecast files, and the baselines persistence, climatology, anomaly persistence and damped persistence of the anomaly)
+   sums, per lead and field, over the scored cells (every active cell, or those with centres in a box), area-weighted:
+   the error, its square and absolute value, the anomaly products (anomalies from the climatology: the mean of a range
+   of truth states, by calendar month when the data is monthly) and, for ensembles, the CRPS and the members' variance.
+   The statistics come from those sums, so that every table scores the same initial times at each lead. */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <hycast/private/sysimpl.h>
+#include <hycast/private/ioimpl.h>
 
 #define HC_EVAL_MAXFIELDS 16
-#define HC_EVAL_MAXTABLES (HC_EVAL_MAX_MODELS + 2)
+#define HC_EVAL_MAXTABLES (HC_EVAL_MAX_MODELS + 4) /* the models and the four baselines */
 
+#define HC_EVAL_NSUMS 9
 typedef struct {
   PetscReal sa, se, se2, sfa2, sya2, sfaya; /* sums of area, error, error^2, anomaly products */
+  PetscReal scrps;                          /* CRPS (of a single forecast: the absolute error) */
+  PetscReal svar, svarc; /* ensembles: the members' unbiased variance, and times (m + 1) / m (HcEvalAccumulate_Private) */
 } HcSkill;
 
 typedef struct {
   char      label[64];
-  PetscBool baseline; /* persistence, climatology: listed after the forecasts they are the baselines of */
+  PetscBool baseline; /* persistence, climatology, ...: listed after the forecasts they are the baselines of */
+  PetscBool ensemble; /* scored as ensembles: spread and spread/skill are defined */
   HcSkill  *s;        /* [lead][field] */
   PetscInt *n;        /* [lead]: forecasts scored at that lead (fewer at long leads when the truth or a forecast ends) */
 } HcSkillTable;
@@ -50,9 +56,17 @@ struct _p_HcEval {
   PetscBool climset;
   Vec       clim[12];
 
+  /* damped persistence of the anomaly: a[lead * nc + c], fitted on the climatology's states outside [s0, s1] (the
+     states from the first initial time to the last scored) */
+  PetscBool  damped;
+  PetscReal *damp;
+  PetscInt   s0, s1, nfit;
+
   /* hindcasts from the truth states [k0, k1], maxlead leads */
   PetscInt k0, k1, maxlead, ninit;
-  Vec      u, *states;
+  Vec      u, *states, *work;
+
+  PetscInt base[4]; /* the baselines' tables: persistence, climatology, anomaly and damped persistence */
 
   PetscInt     ntab;
   HcSkillTable tab[HC_EVAL_MAXTABLES];
@@ -65,9 +79,10 @@ PetscErrorCode HcEvalCreate(MPI_Comm comm, HcEval *ev)
   PetscFunctionBegin;
   PetscCall(HcInitializePackage());
   PetscCall(PetscNew(&e));
-  e->comm  = comm;
-  e->creq0 = -1;
-  *ev      = e;
+  e->comm   = comm;
+  e->creq0  = -1;
+  e->damped = PETSC_TRUE;
+  *ev       = e;
   PetscFunctionReturn(0);
 }
 
@@ -105,6 +120,18 @@ PetscErrorCode HcEvalSetClimatology(HcEval ev, PetscInt k0, PetscInt k1)
   PetscCheck(!ev->climset, ev->comm, PETSC_ERR_ORDER, "HcEval: the climatology is already made");
   ev->creq0 = k0;
   ev->creq1 = k1;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalSetDampedPersistence - whether to score damped persistence of the anomaly (the default), whose coefficients are
+  fitted on the climatology period: off, a climatology too short to fit them is no error.
+@*/
+PetscErrorCode HcEvalSetDampedPersistence(HcEval ev, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscCheck(!ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: choose the baselines before scoring");
+  ev->damped = (PetscBool) !!flg;
   PetscFunctionReturn(0);
 }
 
@@ -361,49 +388,76 @@ static PetscErrorCode HcEvalAddTable_Private(HcEval ev, const char label[], Pets
   PetscFunctionReturn(0);
 }
 
-/* Add the comparison of forecast f with the truth at index k (lead l) to the skill sums of a table. */
-static PetscErrorCode HcEvalAccumulate_Private(HcEval ev, PetscInt id, PetscInt lead, Vec f, PetscInt k)
+/* Add the comparison of forecast f with the truth at index k (lead l) to the skill sums of a table; an ensemble (nm >= 2
+   members X, f their mean) adds its CRPS and spread, a single forecast (nm = 0) its absolute error as its CRPS. */
+static PetscErrorCode HcEvalAccumulate_Private(HcEval ev, PetscInt id, PetscInt lead, Vec f, PetscInt nm, const Vec X[],
+                                               PetscInt k)
 {
   HcSkillTable        *tab = &ev->tab[id];
   DM                   da, da1;
-  Vec                  mask;
-  const PetscScalar ***F, ***Y, ***C, **mk, **A;
+  const PetscScalar ***F, ***Y, ***C, **mk, **A, ****XA = NULL;
   PetscInt             xs, ys, xm, ym;
-  PetscReal            loc[HC_EVAL_MAXFIELDS][6];
+  PetscReal            loc[HC_EVAL_MAXFIELDS][HC_EVAL_NSUMS];
 
   PetscFunctionBegin;
+  PetscAssert(nm == 0 || nm >= 2, ev->comm, PETSC_ERR_PLIB, "HcEval: an ensemble of %" PetscInt_FMT " member(s)", nm);
   PetscCall(HcGridGetDM(ev->grid, &da));
   PetscCall(HcGridGetScalarDM(ev->grid, &da1));
-  mask = ev->scored;
   PetscCall(HcGridGetOwnership(ev->grid, &xs, &ys, &xm, &ym));
   PetscCall(PetscMemzero(loc, sizeof(loc)));
   PetscCall(DMDAVecGetArrayDOFRead(da, f, &F));
   PetscCall(DMDAVecGetArrayDOFRead(da, ev->y[k], &Y));
   PetscCall(DMDAVecGetArrayDOFRead(da, HcEvalClimAt_Private(ev, k), &C));
-  PetscCall(DMDAVecGetArrayRead(da1, mask, &mk));
+  PetscCall(DMDAVecGetArrayRead(da1, ev->scored, &mk));
   PetscCall(DMDAVecGetArrayRead(da1, ev->area, &A));
+  if (nm) PetscCall(PetscMalloc1(nm, &XA));
+  for (PetscInt i = 0; i < nm; i++) PetscCall(DMDAVecGetArrayDOFRead(da, X[i], &XA[i]));
   for (PetscInt j = ys; j < ys + ym; j++)
     for (PetscInt i = xs; i < xs + xm; i++) {
       if (mk[j][i] == 0) continue;
       for (PetscInt c = 0; c < ev->nc; c++) {
         const PetscReal a = PetscRealPart(A[j][i]), e = PetscRealPart(F[j][i][c] - Y[j][i][c]);
         const PetscReal fa = PetscRealPart(F[j][i][c] - C[j][i][c]), ya = PetscRealPart(Y[j][i][c] - C[j][i][c]);
+        PetscReal       crps = PetscAbsReal(e), var = 0;
 
+        if (nm) { /* the ensemble estimator: mean |X_i - y| - 1/(2 m^2) sum_ij |X_i - X_j| */
+          PetscReal d1 = 0, d2 = 0;
+
+          for (PetscInt p = 0; p < nm; p++) {
+            const PetscReal xp = PetscRealPart(XA[p][j][i][c]);
+
+            d1 += PetscAbsReal(xp - PetscRealPart(Y[j][i][c]));
+            var += PetscSqr(xp - PetscRealPart(F[j][i][c]));
+            for (PetscInt q = p + 1; q < nm; q++) d2 += 2 * PetscAbsReal(xp - PetscRealPart(XA[q][j][i][c]));
+          }
+          crps = d1 / nm - d2 / (2.0 * nm * nm);
+          var /= nm - 1;
+        }
         loc[c][0] += a;
         loc[c][1] += a * e;
         loc[c][2] += a * e * e;
         loc[c][3] += a * fa * fa;
         loc[c][4] += a * ya * ya;
         loc[c][5] += a * fa * ya;
+        loc[c][6] += a * crps;
+        loc[c][7] += a * var;
+        /* with m members and the truth drawn from one distribution of variance s^2, the ensemble mean's error has variance
+           s^2 (1 + 1/m), and var estimates s^2 without bias (the m/(m-1) above): spread/skill is 1 for a consistent
+           ensemble when the spread carries the factor (m + 1)/m (Fortin et al. 2014, Mon. Wea. Rev. 142) */
+        loc[c][8] += a * var * (nm + 1) / PetscMax(nm, 1);
       }
     }
+  for (PetscInt i = 0; i < nm; i++) PetscCall(DMDAVecRestoreArrayDOFRead(da, X[i], &XA[i]));
+  PetscCall(PetscFree(XA));
   PetscCall(DMDAVecRestoreArrayRead(da1, ev->area, &A));
-  PetscCall(DMDAVecRestoreArrayRead(da1, mask, &mk));
+  PetscCall(DMDAVecRestoreArrayRead(da1, ev->scored, &mk));
   PetscCall(DMDAVecRestoreArrayDOFRead(da, HcEvalClimAt_Private(ev, k), &C));
   PetscCall(DMDAVecRestoreArrayDOFRead(da, ev->y[k], &Y));
   PetscCall(DMDAVecRestoreArrayDOFRead(da, f, &F));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, loc, 6 * HC_EVAL_MAXFIELDS, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)f)));
+  PetscCallMPI(
+      MPI_Allreduce(MPI_IN_PLACE, loc, HC_EVAL_NSUMS * HC_EVAL_MAXFIELDS, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)f)));
   tab->n[lead]++;
+  if (nm) tab->ensemble = PETSC_TRUE;
   for (PetscInt c = 0; c < ev->nc; c++) {
     HcSkill *q = &tab->s[lead * ev->nc + c];
 
@@ -413,19 +467,169 @@ static PetscErrorCode HcEvalAccumulate_Private(HcEval ev, PetscInt id, PetscInt 
     q->sfa2 += loc[c][3];
     q->sya2 += loc[c][4];
     q->sfaya += loc[c][5];
+    q->scrps += loc[c][6];
+    q->svar += loc[c][7];
+    q->svarc += loc[c][8];
   }
+  PetscFunctionReturn(0);
+}
+
+/* Area-weighted sums over the scored cells, per field, of x * y and x * x. */
+static PetscErrorCode HcEvalFieldProducts_Private(HcEval ev, Vec x, Vec y, PetscReal xy[], PetscReal xx[])
+{
+  DM                   da, da1;
+  const PetscScalar ***X, ***Y, **mk, **A;
+  PetscInt             xs, ys, xm, ym;
+  PetscReal            loc[2][HC_EVAL_MAXFIELDS];
+
+  PetscFunctionBegin;
+  PetscCall(HcGridGetDM(ev->grid, &da));
+  PetscCall(HcGridGetScalarDM(ev->grid, &da1));
+  PetscCall(HcGridGetOwnership(ev->grid, &xs, &ys, &xm, &ym));
+  PetscCall(PetscMemzero(loc, sizeof(loc)));
+  PetscCall(DMDAVecGetArrayDOFRead(da, x, &X));
+  PetscCall(DMDAVecGetArrayDOFRead(da, y, &Y));
+  PetscCall(DMDAVecGetArrayRead(da1, ev->scored, &mk));
+  PetscCall(DMDAVecGetArrayRead(da1, ev->area, &A));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++)
+      if (mk[j][i] != 0)
+        for (PetscInt c = 0; c < ev->nc; c++) {
+          loc[0][c] += PetscRealPart(A[j][i] * X[j][i][c] * Y[j][i][c]);
+          loc[1][c] += PetscRealPart(A[j][i] * X[j][i][c] * X[j][i][c]);
+        }
+  PetscCall(DMDAVecRestoreArrayRead(da1, ev->area, &A));
+  PetscCall(DMDAVecRestoreArrayRead(da1, ev->scored, &mk));
+  PetscCall(DMDAVecRestoreArrayDOFRead(da, y, &Y));
+  PetscCall(DMDAVecRestoreArrayDOFRead(da, x, &X));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, loc, 2 * HC_EVAL_MAXFIELDS, MPIU_REAL, MPI_SUM, ev->comm));
+  for (PetscInt c = 0; c < ev->nc; c++) {
+    xy[c] += loc[0][c];
+    xx[c] += loc[1][c];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The anomaly of truth state k: its departure from the climatology of its calendar month. */
+static PetscErrorCode HcEvalAnomaly_Private(HcEval ev, PetscInt k, Vec a)
+{
+  PetscFunctionBegin;
+  PetscCall(VecWAXPY(a, -1, HcEvalClimAt_Private(ev, k), ev->y[k]));
+  PetscFunctionReturn(0);
+}
+
+/* Damped persistence of the anomaly, a(t + L) = a_L,c a(t): per lead L and field c the least-squares a_L,c over the pairs
+   of the climatology's states L apart, area-weighted over the scored cells as the scores are (so that it minimises the
+   MSE the tables report on that period).  The states from the first initial time to the last scored, [s0, s1], are left
+   out: the baseline must not see what it is scored on, even when -evaluate_climatology_dates overlaps that period. */
+static PetscErrorCode HcEvalFitDamping_Private(HcEval ev, PetscInt s0, PetscInt s1)
+{
+  MPI_Comm  comm = ev->comm;
+  PetscReal xy[HC_EVAL_MAXFIELDS], xx[HC_EVAL_MAXFIELDS], yy[HC_EVAL_MAXFIELDS];
+  char      d0[64], d1[64];
+
+  PetscFunctionBegin;
+  ev->s0   = s0;
+  ev->s1   = s1;
+  ev->nfit = 0;
+  for (PetscInt k = ev->clim0; k < ev->clim1; k++) ev->nfit += k < s0 || k > s1;
+  PetscCall(PetscCalloc1((ev->maxlead + 1) * ev->nc, &ev->damp));
+  if (!ev->damped) PetscFunctionReturn(0);
+  PetscCall(HcReaderFormatTime(ev->reader, ev->t[ev->clim0], d0, sizeof(d0)));
+  PetscCall(HcReaderFormatTime(ev->reader, ev->t[ev->clim1 - 1], d1, sizeof(d1)));
+  for (PetscInt l = 1; l <= ev->maxlead; l++) {
+    PetscInt npair = 0;
+
+    PetscCall(PetscArrayzero(xy, HC_EVAL_MAXFIELDS));
+    PetscCall(PetscArrayzero(xx, HC_EVAL_MAXFIELDS));
+    PetscCall(PetscArrayzero(yy, HC_EVAL_MAXFIELDS));
+    for (PetscInt k = ev->clim0; k + l < ev->clim1; k++) {
+      PetscReal unused[HC_EVAL_MAXFIELDS] = {0};
+
+      if ((k >= s0 && k <= s1) || (k + l >= s0 && k + l <= s1)) continue;
+      PetscCall(HcEvalAnomaly_Private(ev, k, ev->work[0]));
+      PetscCall(HcEvalAnomaly_Private(ev, k + l, ev->work[1]));
+      PetscCall(HcEvalFieldProducts_Private(ev, ev->work[0], ev->work[1], xy, xx));
+      PetscCall(HcEvalFieldProducts_Private(ev, ev->y[k], ev->y[k], unused, yy));
+      npair++;
+    }
+    for (PetscInt c = 0; c < ev->nc; c++) {
+      const char *name;
+
+      PetscCall(HcGridGetFieldName(ev->grid, c, &name));
+      /* anomalies at round-off of the states (a climatology of one state per calendar month) are no data either */
+      PetscCheck(npair && xx[c] > 1e-24 * yy[c], comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "damped persistence of %s at lead %" PetscInt_FMT
+                 " cannot be fitted: the climatology period (%s .. %s; %" PetscInt_FMT
+                 " state(s) not scored) %s; give a longer -evaluate_climatology_dates (two or more states per calendar month "
+                 "for monthly data) or -evaluate_damped false",
+                 name, l, d0, d1, ev->nfit,
+                 npair ? "has no anomaly: every state equals its climatology" : "has no two unscored states that far apart");
+      ev->damp[l * ev->nc + c] = xy[c] / xx[c];
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The baselines' tables (and the work vectors they need); damped persistence's coefficients are fitted here. */
+static PetscErrorCode HcEvalAddBaselines_Private(HcEval ev, PetscInt s0, PetscInt s1)
+{
+  PetscFunctionBegin;
+  PetscCall(HcEvalAddTable_Private(ev, "persistence", PETSC_TRUE, &ev->base[0]));
+  PetscCall(HcEvalAddTable_Private(ev, "climatology", PETSC_TRUE, &ev->base[1]));
+  PetscCall(HcEvalAddTable_Private(ev, "anomaly persistence", PETSC_TRUE, &ev->base[2]));
+  if (ev->damped) PetscCall(HcEvalAddTable_Private(ev, "damped persistence", PETSC_TRUE, &ev->base[3]));
+  PetscCall(VecDuplicateVecs(ev->y[0], 2, &ev->work));
+  PetscCall(HcEvalFitDamping_Private(ev, s0, s1));
+  PetscFunctionReturn(0);
+}
+
+/* Score the baselines' forecasts from truth state k0 for truth state k (lead l = k - k0 observation intervals):
+   persistence y(k0), climatology C(k), anomaly persistence C(k) + A(k0) and damped persistence C(k) + a_l A(k0), where
+   A is the anomaly. */
+static PetscErrorCode HcEvalAccumulateBaselines_Private(HcEval ev, PetscInt l, PetscInt k0, PetscInt k)
+{
+  Vec anom = ev->work[0], f = ev->work[1];
+
+  PetscFunctionBegin;
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[0], l, ev->y[k0], 0, NULL, k));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[1], l, HcEvalClimAt_Private(ev, k), 0, NULL, k));
+  PetscCall(HcEvalAnomaly_Private(ev, k0, anom));
+  PetscCall(VecWAXPY(f, 1, HcEvalClimAt_Private(ev, k), anom));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[2], l, f, 0, NULL, k));
+  if (!ev->damped) PetscFunctionReturn(0);
+  for (PetscInt c = 0; c < ev->nc; c++) PetscCall(VecStrideScale(anom, c, ev->damp[l * ev->nc + c]));
+  PetscCall(VecWAXPY(f, 1, HcEvalClimAt_Private(ev, k), anom));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[3], l, f, 0, NULL, k));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalGetDampedPersistence - damped persistence of the anomaly at lead l (1 .. leads), field c: its least-squares
+  coefficient a, and the truth states [k0, k1) it was fitted on without the scored ones [s0, s1]; any may be NULL.
+@*/
+PetscErrorCode HcEvalGetDampedPersistence(HcEval ev, PetscInt c, PetscInt l, PetscReal *a, PetscInt *k0, PetscInt *k1,
+                                          PetscInt *s0, PetscInt *s1)
+{
+  PetscFunctionBegin;
+  PetscCheck(ev->damp && ev->damped, ev->comm, PETSC_ERR_ORDER, "HcEval: damped persistence is not fitted");
+  PetscCheck(c >= 0 && c < ev->nc && l >= 1 && l <= ev->maxlead, ev->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcEvalGetDampedPersistence: field %" PetscInt_FMT ", lead %" PetscInt_FMT " out of range", c, l);
+  if (a) *a = ev->damp[l * ev->nc + c];
+  if (k0) *k0 = ev->clim0;
+  if (k1) *k1 = ev->clim1;
+  if (s0) *s0 = ev->s0;
+  if (s1) *s1 = ev->s1;
   PetscFunctionReturn(0);
 }
 
 /*@C
   HcEvalSetHindcasts - hindcasts start from every truth state k in [k0, k1] and run maxlead observation intervals, as
-  far as the truth goes (an initial time near its end is scored at the short leads only).  Makes the climatology and
-  scores the baselines, persistence and climatology; HcEvalAddHindcasts() then scores models.
+  far as the truth goes (an initial time near its end is scored at the short leads only).  Makes the climatology, fits
+  damped persistence and scores the baselines; HcEvalAddHindcasts() then scores models.
 @*/
 PetscErrorCode HcEvalSetHindcasts(HcEval ev, PetscInt k0, PetscInt k1, PetscInt maxlead)
 {
-  PetscInt pers, clim;
-
   PetscFunctionBegin;
   PetscCall(HcEvalCheckSetUp_Private(ev));
   PetscCheck(!ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: already scoring");
@@ -437,8 +641,7 @@ PetscErrorCode HcEvalSetHindcasts(HcEval ev, PetscInt k0, PetscInt k1, PetscInt 
   ev->k1      = k1;
   ev->maxlead = maxlead;
   PetscCall(HcEvalMakeClimatology_Private(ev, k0));
-  PetscCall(HcEvalAddTable_Private(ev, "persistence", PETSC_TRUE, &pers));
-  PetscCall(HcEvalAddTable_Private(ev, "climatology", PETSC_TRUE, &clim));
+  PetscCall(HcEvalAddBaselines_Private(ev, k0, PetscMin(k1 + maxlead, ev->nt - 1)));
   PetscCall(VecDuplicate(ev->y[0], &ev->u));
   PetscCall(VecDuplicateVecs(ev->y[0], ev->maxlead, &ev->states));
   for (PetscInt k = k0; k <= k1; k++) {
@@ -446,10 +649,7 @@ PetscErrorCode HcEvalSetHindcasts(HcEval ev, PetscInt k0, PetscInt k1, PetscInt 
 
     if (nl < 1) continue;
     ev->ninit++;
-    for (PetscInt l = 1; l <= nl; l++) {
-      PetscCall(HcEvalAccumulate_Private(ev, pers, l, ev->y[k], k + l));
-      PetscCall(HcEvalAccumulate_Private(ev, clim, l, HcEvalClimAt_Private(ev, k + l), k + l));
-    }
+    for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvalAccumulateBaselines_Private(ev, l, k, k + l));
   }
   PetscFunctionReturn(0);
 }
@@ -471,7 +671,7 @@ PetscErrorCode HcEvalAddHindcasts(HcEval ev, const char label[], HcModel model, 
     if (nl < 1) continue;
     PetscCall(VecCopy(ev->y[k], ev->u));
     PetscCall(HcModelSolve(model, nl, ev->t + k, ev->u, ev->states));
-    for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvalAccumulate_Private(ev, id, l, ev->states[l - 1], k + l));
+    for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvalAccumulate_Private(ev, id, l, ev->states[l - 1], 0, NULL, k + l));
   }
   if (ninit) *ninit = ev->ninit;
   PetscFunctionReturn(0);
@@ -491,16 +691,32 @@ static PetscErrorCode HcEvalOpenForecast_Private(HcEval ev, const char file[], H
   PetscFunctionReturn(0);
 }
 
+/* The members of an ensemble forecast file: the length of its dimension "member" (hycast forecast -forecast_ensemble);
+   0 without one, a single forecast. */
+static PetscErrorCode HcEvalGetMembers_Private(HcEval ev, const char file[], PetscInt *m)
+{
+  int    ncid, dim;
+  size_t len = 0;
+
+  PetscFunctionBegin;
+  HcCallNetCDF(ev->comm, file, "member", nc_open(file, NC_NOWRITE, &ncid));
+  if (nc_inq_dimid(ncid, "member", &dim) == NC_NOERR) HcCallNetCDF(ev->comm, file, "member", nc_inq_dimlen(ncid, dim, &len));
+  HcCallNetCDF(ev->comm, file, "member", nc_close(ncid));
+  *m = (PetscInt)len;
+  PetscFunctionReturn(0);
+}
+
 /*@C
-  HcEvalAddForecastFiles - score forecast files (from hycast forecast; an ensemble by its mean), each matched to the
-  truth by date: lead l is step l of a file, scored in the files that reach it; persistence and climatology come from the
-  truth at each file's initial time.  Makes the climatology (by default from the truth before the first file's initial
-  time).
+  HcEvalAddForecastFiles - score forecast files (from hycast forecast), each matched to the truth by date: lead l is step
+  l of a file, scored in the files that reach it; the baselines come from the truth at each file's initial time.  An
+  ensemble (files with a member dimension, 2 or more members, all of them ensembles) is scored by its mean, its CRPS and
+  its spread.  Makes the climatology (by default from the truth before the first file's initial time) and fits damped
+  persistence.
 @*/
 PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const files[])
 {
   MPI_Comm    comm  = ev->comm;
-  PetscInt    first = ev->nt, fc, pers, clim;
+  PetscInt    first = ev->nt, last = 0, fc, nens = 0;
   const char *tunits, *tcal;
 
   PetscFunctionBegin;
@@ -512,7 +728,7 @@ PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const 
   for (PetscInt f = 0; f < nf; f++) {
     HcReader         r;
     HcGrid           g;
-    PetscInt         n, nx, ny, tx, ty, k0 = 0;
+    PetscInt         n, nx, ny, tx, ty, ne, k0 = 0;
     const PetscReal *t, *fx, *fy, *gx, *gy;
     const char      *units, *cal;
     char             date[64];
@@ -551,26 +767,36 @@ PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const 
                    "%s: lead %" PetscInt_FMT " (%s) has no truth at that date (the nearest is %s)", files[f], l, date, tdate);
       }
       if (!l) k0 = k;
+      if (l <= HC_EVAL_MAX_LEADS) last = PetscMax(last, k);
     }
+    /* a member dimension of one member has no spread; single forecasts and ensembles are not one table */
+    PetscCall(HcEvalGetMembers_Private(ev, files[f], &ne));
+    PetscCheck(ne != 1, comm, PETSC_ERR_ARG_WRONG,
+               "%s: an ensemble of 1 member: its spread and CRPS need 2 or more (hycast forecast -forecast_ensemble M, M >= 2)",
+               files[f]);
+    PetscCheck(!f || (ne > 1) == (nens > 1), comm, PETSC_ERR_ARG_INCOMP,
+               "%s: %s, but %s %s: score ensembles and single forecasts in separate runs", files[f],
+               ne > 1 ? "an ensemble" : "a single forecast", files[0], nens > 1 ? "is an ensemble" : "is a single forecast");
+    if (!f) nens = ne;
     ev->maxlead = PetscMax(ev->maxlead, PetscMin(n - 1, HC_EVAL_MAX_LEADS));
     first       = PetscMin(first, k0);
     PetscCall(HcReaderDestroy(&r));
   }
   PetscCall(HcEvalMakeClimatology_Private(ev, first));
   PetscCall(HcEvalAddTable_Private(ev, "forecast", PETSC_FALSE, &fc));
-  PetscCall(HcEvalAddTable_Private(ev, "persistence", PETSC_TRUE, &pers));
-  PetscCall(HcEvalAddTable_Private(ev, "climatology", PETSC_TRUE, &clim));
+  PetscCall(HcEvalAddBaselines_Private(ev, first, last));
   for (PetscInt f = 0; f < nf; f++) {
     HcReader         r;
-    PetscInt         n, ne, k0 = 0;
+    PetscInt         n, ne, nm, k0 = 0;
     const PetscReal *t;
-    Vec              u, mean;
+    Vec             *X, mean;
     char             date[64];
 
     PetscCall(HcEvalOpenForecast_Private(ev, files[f], &r));
     PetscCall(HcReaderGetTimes(r, &n, &t));
     PetscCall(HcReaderGetNumEnvironments(r, &ne));
-    PetscCall(VecDuplicate(ev->y[0], &u));
+    PetscCall(HcEvalGetMembers_Private(ev, files[f], &nm));
+    PetscCall(VecDuplicateVecs(ev->y[0], PetscMax(ne, 1), &X));
     PetscCall(VecDuplicate(ev->y[0], &mean));
     for (PetscInt l = 0; l < PetscMin(n, HC_EVAL_MAX_LEADS + 1); l++) {
       PetscInt k = 0;
@@ -581,30 +807,39 @@ PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const 
         k0 = k;
         continue;
       }
-      /* an ensemble is scored by its mean */
+      /* an ensemble's RMSE, bias and anomaly correlation are its mean's */
       PetscCall(VecSet(mean, 0));
       for (PetscInt m = 0; m < PetscMax(ne, 1); m++) {
         if (ne) PetscCall(HcReaderSetEnvironment(r, m));
-        PetscCall(HcReaderRead(r, l, u));
-        PetscCall(VecAXPY(mean, 1.0 / PetscMax(ne, 1), u));
+        PetscCall(HcReaderRead(r, l, X[m]));
+        PetscCall(VecAXPY(mean, 1.0 / PetscMax(ne, 1), X[m]));
       }
-      PetscCall(HcEvalAccumulate_Private(ev, fc, l, mean, k));
-      PetscCall(HcEvalAccumulate_Private(ev, pers, l, ev->y[k0], k));
-      PetscCall(HcEvalAccumulate_Private(ev, clim, l, HcEvalClimAt_Private(ev, k), k));
+      PetscCall(HcEvalAccumulate_Private(ev, fc, l, mean, nm ? ne : 0, X, k));
+      PetscCall(HcEvalAccumulateBaselines_Private(ev, l, k0, k));
     }
-    PetscCall(VecDestroy(&u));
+    PetscCall(VecDestroyVecs(PetscMax(ne, 1), &X));
     PetscCall(VecDestroy(&mean));
     PetscCall(HcReaderDestroy(&r));
   }
   PetscFunctionReturn(0);
 }
 
-/* RMSE, bias and anomaly correlation of a table entry. */
-static void HcEvalStats_Private(const HcSkill *q, PetscReal *rmse, PetscReal *bias, PetscReal *acc)
+#define HC_EVAL_NSTATS 6
+static const char *const HcEvalStatNames[HC_EVAL_NSTATS] = {"RMSE", "bias",   "anomaly correlation",
+                                                            "CRPS", "spread", "spread/skill"};
+
+/* The statistics of a table entry: RMSE, bias, anomaly correlation, CRPS, and for ensembles the spread (the root of
+   the members' mean unbiased variance) and spread/skill (HcEvalAccumulate_Private); NaN where undefined. */
+static void HcEvalStats_Private(const HcSkillTable *t, const HcSkill *q, PetscReal st[HC_EVAL_NSTATS])
 {
-  *rmse = q->sa > 0 ? PetscSqrtReal(q->se2 / q->sa) : (PetscReal)NAN;
-  *bias = q->sa > 0 ? q->se / q->sa : (PetscReal)NAN;
-  *acc  = q->sfa2 > 0 && q->sya2 > 0 ? q->sfaya / PetscSqrtReal(q->sfa2 * q->sya2) : (PetscReal)NAN;
+  const PetscReal nan = (PetscReal)NAN;
+
+  st[0] = q->sa > 0 ? PetscSqrtReal(q->se2 / q->sa) : nan;
+  st[1] = q->sa > 0 ? q->se / q->sa : nan;
+  st[2] = q->sfa2 > 0 && q->sya2 > 0 ? q->sfaya / PetscSqrtReal(q->sfa2 * q->sya2) : nan;
+  st[3] = q->sa > 0 ? q->scrps / q->sa : nan;
+  st[4] = t->ensemble && q->sa > 0 ? PetscSqrtReal(q->svar / q->sa) : nan;
+  st[5] = t->ensemble && q->se2 > 0 ? PetscSqrtReal(q->svarc / q->se2) : nan;
 }
 
 /* The tables in the order they are shown: the forecasts, then their baselines. */
@@ -618,13 +853,36 @@ static void HcEvalOrder_Private(HcEval ev, PetscInt order[])
 }
 
 /*@C
-  HcEvalGetNumTables - the tables scored: the models or forecast files, then persistence and climatology; and the leads.
+  HcEvalGetNumTables - the tables scored: the models or forecast files, then the baselines (persistence, climatology,
+  anomaly persistence, damped persistence unless turned off); and the leads.
 @*/
 PetscErrorCode HcEvalGetNumTables(HcEval ev, PetscInt *ntab, PetscInt *nlead)
 {
   PetscFunctionBegin;
   if (ntab) *ntab = ev->ntab;
   if (nlead) *nlead = ev->maxlead;
+  PetscFunctionReturn(0);
+}
+
+/* Three statistics from the first-th on, of table m (shown order), field c, lead l, with its label and initial times;
+   any may be NULL. */
+static PetscErrorCode HcEvalGetStats_Private(HcEval ev, PetscInt m, PetscInt c, PetscInt l, const char **label, PetscInt first,
+                                             PetscReal *out[3], PetscInt *n)
+{
+  PetscInt      order[HC_EVAL_MAXTABLES];
+  PetscReal     st[HC_EVAL_NSTATS];
+  HcSkillTable *t;
+
+  PetscFunctionBegin;
+  PetscCheck(m >= 0 && m < ev->ntab && c >= 0 && c < ev->nc && l >= 1 && l <= ev->maxlead, ev->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcEval: table %" PetscInt_FMT ", field %" PetscInt_FMT ", lead %" PetscInt_FMT " out of range", m, c, l);
+  HcEvalOrder_Private(ev, order);
+  t = &ev->tab[order[m]];
+  HcEvalStats_Private(t, &t->s[l * ev->nc + c], st);
+  for (PetscInt i = 0; i < 3; i++)
+    if (out[i]) *out[i] = st[first + i];
+  if (label) *label = t->label;
+  if (n) *n = t->n[l];
   PetscFunctionReturn(0);
 }
 
@@ -635,22 +893,26 @@ PetscErrorCode HcEvalGetNumTables(HcEval ev, PetscInt *ntab, PetscInt *nlead)
 PetscErrorCode HcEvalGetStatistics(HcEval ev, PetscInt m, PetscInt c, PetscInt l, const char **label, PetscReal *rmse,
                                    PetscReal *bias, PetscReal *acc, PetscInt *n)
 {
-  PetscInt      order[HC_EVAL_MAXTABLES];
-  PetscReal     r, b, a;
-  HcSkillTable *t;
+  PetscReal *out[3] = {rmse, bias, acc};
 
   PetscFunctionBegin;
-  PetscCheck(m >= 0 && m < ev->ntab && c >= 0 && c < ev->nc && l >= 1 && l <= ev->maxlead, ev->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "HcEvalGetStatistics: table %" PetscInt_FMT ", field %" PetscInt_FMT ", lead %" PetscInt_FMT " out of range", m, c,
-             l);
-  HcEvalOrder_Private(ev, order);
-  t = &ev->tab[order[m]];
-  HcEvalStats_Private(&t->s[l * ev->nc + c], &r, &b, &a);
-  if (label) *label = t->label;
-  if (rmse) *rmse = r;
-  if (bias) *bias = b;
-  if (acc) *acc = a;
-  if (n) *n = t->n[l];
+  PetscCall(HcEvalGetStats_Private(ev, m, c, l, label, 0, out, n));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalGetEnsembleStatistics - of table m, field c at lead l: the CRPS (of a single forecast: its mean absolute error),
+  and of an ensemble the spread (the root of the members' mean unbiased variance) and the spread/skill ratio (the spread
+  times sqrt((m + 1) / m) over the ensemble mean's RMSE: 1 for a consistent ensemble of m members); NaN where undefined;
+  any may be NULL.
+@*/
+PetscErrorCode HcEvalGetEnsembleStatistics(HcEval ev, PetscInt m, PetscInt c, PetscInt l, PetscReal *crps, PetscReal *spread,
+                                           PetscReal *ratio)
+{
+  PetscReal *out[3] = {crps, spread, ratio};
+
+  PetscFunctionBegin;
+  PetscCall(HcEvalGetStats_Private(ev, m, c, l, NULL, 3, out, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -667,12 +929,13 @@ static PetscErrorCode HcEvalCheckCounts_Private(HcEval ev)
 }
 
 /*@C
-  HcEvalView - the tables: per field, RMSE, bias and anomaly correlation by lead, each with the number of initial times
-  per lead (a long lead has fewer of them when the truth or a forecast file ends).
+  HcEvalView - the tables: per field, RMSE, bias and anomaly correlation by lead (with CRPS, spread and spread/skill when
+  an ensemble is scored), each with the number of initial times per lead (a long lead has fewer of them when the truth
+  or a forecast file ends).
 @*/
 PetscErrorCode HcEvalView(HcEval ev, PetscViewer viewer)
 {
-  PetscInt  order[HC_EVAL_MAXTABLES];
+  PetscInt  order[HC_EVAL_MAXTABLES], nstat = 3;
   PetscBool unscored = PETSC_FALSE, isascii;
 
   PetscFunctionBegin;
@@ -681,37 +944,37 @@ PetscErrorCode HcEvalView(HcEval ev, PetscViewer viewer)
   if (!isascii || !ev->ntab) PetscFunctionReturn(0);
   PetscCall(HcEvalCheckCounts_Private(ev));
   HcEvalOrder_Private(ev, order);
+  for (PetscInt m = 0; m < ev->ntab; m++)
+    if (ev->tab[m].ensemble) nstat = HC_EVAL_NSTATS;
   for (PetscInt l = 1; l <= ev->maxlead; l++) unscored = (PetscBool)(unscored || !ev->tab[0].n[l]);
   for (PetscInt c = 0; c < ev->nc; c++) {
     const char *name;
     PetscBool   undefined = PETSC_FALSE;
 
     PetscCall(HcGridGetFieldName(ev->grid, c, &name));
-    for (int what = 0; what < 3; what++) {
+    for (PetscInt what = 0; what < nstat; what++) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "\n%s of %s by lead (area-weighted over %" PetscInt_FMT " scored cell(s))\n",
-                                       what == 0   ? "RMSE"
-                                       : what == 1 ? "bias"
-                                                   : "anomaly correlation",
-                                       name, ev->nscored));
-      PetscCall(PetscViewerASCIIPrintf(viewer, "%-14s", "lead"));
+                                       HcEvalStatNames[what], name, ev->nscored));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "%-20s", "lead"));
       for (PetscInt l = 1; l <= ev->maxlead; l++) PetscCall(PetscViewerASCIIPrintf(viewer, " %10" PetscInt_FMT, l));
-      PetscCall(PetscViewerASCIIPrintf(viewer, "\n%-14s", "initial times"));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "\n%-20s", "initial times"));
       for (PetscInt l = 1; l <= ev->maxlead; l++) PetscCall(PetscViewerASCIIPrintf(viewer, " %10" PetscInt_FMT, ev->tab[0].n[l]));
       PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
       for (PetscInt q = 0; q < ev->ntab; q++) {
         const HcSkillTable *t = &ev->tab[order[q]];
 
-        PetscCall(PetscViewerASCIIPrintf(viewer, "%-14s", t->label));
+        /* spread is a property of ensembles: no row of n/a for every single forecast */
+        if (what >= 4 && !t->ensemble) continue;
+        PetscCall(PetscViewerASCIIPrintf(viewer, "%-20s", t->label));
         for (PetscInt l = 1; l <= ev->maxlead; l++) {
-          PetscReal r, b, a;
+          PetscReal st[HC_EVAL_NSTATS];
 
-          HcEvalStats_Private(&t->s[l * ev->nc + c], &r, &b, &a);
-          r         = what == 0 ? r : what == 1 ? b : a;
-          undefined = (PetscBool)(undefined || PetscIsNanReal(r));
-          if (PetscIsNanReal(r))
+          HcEvalStats_Private(t, &t->s[l * ev->nc + c], st);
+          undefined = (PetscBool)(undefined || PetscIsNanReal(st[what]));
+          if (PetscIsNanReal(st[what]))
             PetscCall(PetscViewerASCIIPrintf(viewer, " %10s", "n/a"));
           else
-            PetscCall(PetscViewerASCIIPrintf(viewer, " %10.4g", (double)r));
+            PetscCall(PetscViewerASCIIPrintf(viewer, " %10.4g", (double)st[what]));
         }
         PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
       }
@@ -721,13 +984,17 @@ PetscErrorCode HcEvalView(HcEval ev, PetscViewer viewer)
           viewer, "(n/a: undefined; %sthe anomaly correlation of climatology, whose anomaly is zero, always is)\n",
           unscored ? "at a lead with 0 initial times every statistic is, and " : ""));
   }
+  if (nstat > 3)
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "(CRPS of a single forecast: its mean absolute error; spread/skill: the spread times "
+                                     "sqrt((m + 1)/m) over the ensemble mean's RMSE, 1 for a consistent ensemble)\n"));
   PetscFunctionReturn(0);
 }
 
 /*@C
-  HcEvalWriteCSV - the statistics as CSV (model,field,lead,rmse,bias,acc,initial_times), written by rank 0 under a
-  temporary name and renamed when every line is out: an error (a full disk) leaves no partial table and an older file
-  untouched.
+  HcEvalWriteCSV - the statistics as CSV (model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill; nan
+  where undefined), written by rank 0 under a temporary name and renamed when every line is out: an error (a full disk)
+  leaves no partial table and an older file untouched.
 @*/
 PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
 {
@@ -745,7 +1012,8 @@ PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", csv, (int)getpid()));
     fp  = fopen(tmp, "w");
     err = fp ? 0 : (errno ? errno : EIO);
-    if (fp) fprintf(fp, "model,field,lead,rmse,bias,acc,initial_times\n");
+    /* the new columns go last: readers of the older columns by position still read them */
+    if (fp) fprintf(fp, "model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill\n");
     for (PetscInt q = 0; fp && q < ev->ntab; q++)
       for (PetscInt c = 0; c < ev->nc; c++) {
         const HcSkillTable *t = &ev->tab[order[q]];
@@ -753,11 +1021,11 @@ PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
 
         PetscCall(HcGridGetFieldName(ev->grid, c, &name));
         for (PetscInt l = 1; l <= ev->maxlead; l++) {
-          PetscReal r, b, a;
+          PetscReal st[HC_EVAL_NSTATS];
 
-          HcEvalStats_Private(&t->s[l * ev->nc + c], &r, &b, &a);
-          fprintf(fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT "\n", t->label, name, l, (double)r, (double)b,
-                  (double)a, t->n[l]);
+          HcEvalStats_Private(t, &t->s[l * ev->nc + c], st);
+          fprintf(fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT ",%.10g,%.10g,%.10g\n", t->label, name, l,
+                  (double)st[0], (double)st[1], (double)st[2], t->n[l], (double)st[3], (double)st[4], (double)st[5]);
         }
       }
     if (fp) {
@@ -784,6 +1052,8 @@ PetscErrorCode HcEvalDestroy(HcEval *ev)
   *ev = NULL;
   for (PetscInt m = 0; m < e->ntab; m++) PetscCall(PetscFree2(e->tab[m].s, e->tab[m].n));
   if (e->states) PetscCall(VecDestroyVecs(e->maxlead, &e->states));
+  if (e->work) PetscCall(VecDestroyVecs(2, &e->work));
+  PetscCall(PetscFree(e->damp));
   PetscCall(VecDestroy(&e->u));
   for (PetscInt m = 0; m < 12; m++) PetscCall(VecDestroy(&e->clim[m]));
   if (e->y) PetscCall(VecDestroyVecs(e->nt, &e->y));
