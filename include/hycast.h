@@ -410,6 +410,7 @@ PETSC_EXTERN PetscErrorCode HcEvalGetStatistics(HcEval, PetscInt, PetscInt, Pets
                                                 PetscReal *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcEvalGetEnsembleStatistics(HcEval, PetscInt, PetscInt, PetscInt, PetscReal *, PetscReal *,
                                                         PetscReal *);
+PETSC_EXTERN PetscErrorCode HcEvalGetDampedPersistenceFitted(HcEval, PetscBool *, const char **);
 PETSC_EXTERN PetscErrorCode HcEvalGetDampedPersistence(HcEval, PetscInt, PetscInt, PetscReal *, PetscInt *, PetscInt *,
                                                        PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcEvalView(HcEval, PetscViewer);

@@ -147,7 +147,7 @@ case $case in
                       -train_window 1 -o "$tmp/model.nc"
                     cmd=("$HYCAST" evaluate); out=
                     args=(-truth "$tmp/eval-monthly.nc" -data_vars h -models "$tmp/model.nc" -evaluate_inits 12,20 -evaluate_leads 3
-                          -evaluate_climatology_dates 1990-01-01,1990-12-31 -evaluate_csv "$tmp/out/skill.csv") ;;
+                          -evaluate_climatology_dates 1990-01-01,1990-12-31 -evaluate_damped true -evaluate_csv "$tmp/out/skill.csv") ;;
   evaluate-one-member) model; prep "$HYCAST" forecast -model "$tmp/model.nc" -data "$tmp/gen.nc" -data_vars u,v -forecast_start 3 \
                       -forecast_steps 2 -forecast_ensemble 1 -o "$tmp/ens1.nc"
                     cmd=("$HYCAST" evaluate); out=

@@ -121,11 +121,14 @@ def climline(out):
 
 
 print(f"yearly states, hindcasts on {ranks} rank(s)")
-# a climatology of one state has no anomaly to fit damped persistence to (hycast evaluate says so): not scored here
-code, out = hindcasts("eval-annual", ["-evaluate_dates", "1991-01-01,1993-12-31", "-evaluate_leads", "2", "-evaluate_damped",
-                                      "false"], "a.csv")
+# a climatology of one state has no anomaly to fit damped persistence to: by default not scored, and hycast evaluate
+# says so (given -evaluate_damped true, it is an error: bad-evaluate-short-climatology)
+code, out = hindcasts("eval-annual", ["-evaluate_dates", "1991-01-01,1993-12-31", "-evaluate_leads", "2"], "a.csv")
 check(code == 0 and setup(out) == ("1", "3", "10", "1991-07-01", "1993-07-01"),
       f"-evaluate_dates 1991-01-01,1993-12-31: initial times {setup(out)}, expected 1 .. 3 (1991-07-01 .. 1993-07-01)")
+check(re.search(r"^hycast evaluate: not scored: damped persistence of \S+ at lead 1 cannot be fitted: the climatology "
+                r"period \(1990-07-01 \.\. 1990-07-01; 1 state\(s\) not scored\) has no two unscored states", out, re.M) and not re.search(r"^damped persistence", out, re.M),
+      "a climatology of one state: damped persistence not scored, with the reason")
 if code == 0:
     scores(csv_table("a.csv"), "1991-01-01,1993-12-31", Y, range(1, 4), 2, lambda k: Y[0])
     check(climline(out) == ("0", "0", "1990-07-01", "1990-07-01"), f"climatology from the states before: {climline(out)}")

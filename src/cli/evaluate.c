@@ -61,7 +61,15 @@ static PetscErrorCode HcEvaluatePrintDamping(MPI_Comm comm, HcEval ev)
   HcGrid   grid;
   PetscInt nc, nlead, k0, k1, s0, s1, nout;
 
+  PetscBool   fitted;
+  const char *why;
+
   PetscFunctionBegin;
+  PetscCall(HcEvalGetDampedPersistenceFitted(ev, &fitted, &why));
+  if (!fitted) { /* turned off, or by default and it could not be fitted: said so */
+    if (why[0]) PetscCall(PetscPrintf(comm, "hycast evaluate: not scored: %s (-evaluate_damped true: an error)\n", why));
+    PetscFunctionReturn(0);
+  }
   PetscCall(HcEvalGetTruth(ev, &reader, NULL, NULL, NULL));
   PetscCall(HcReaderGetGrid(reader, &grid));
   PetscCall(HcGridGetNumFields(grid, &nc));
@@ -94,7 +102,7 @@ static PetscErrorCode HcEvaluatePrintDamping(MPI_Comm comm, HcEval ev)
 
 /* Hindcasts of every model from the initial times [k0, k1], leads observation intervals. */
 static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm, char *models[], char *labels[], PetscInt k0,
-                                          PetscInt k1, PetscInt leads, PetscInt env, PetscBool damped)
+                                          PetscInt k1, PetscInt leads, PetscInt env)
 {
   HcReader reader;
   HcGrid   grid;
@@ -104,7 +112,7 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm,
   PetscCall(HcReaderGetGrid(reader, &grid));
   PetscCall(HcEvalSetHindcasts(ev, k0, k1, leads));
   PetscCall(HcEvaluatePrintClimatology(comm, ev));
-  if (damped) PetscCall(HcEvaluatePrintDamping(comm, ev));
+  PetscCall(HcEvaluatePrintDamping(comm, ev));
   for (PetscInt m = 0; m < nm; m++) {
     HcModel   model;
     PetscReal t0, t1;
@@ -130,7 +138,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
        *files[HC_EVAL_MAX_MODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAX_MODELS, nlab = HC_EVAL_MAX_MODELS, nf = HC_EVAL_MAX_MODELS, nd = 2, ncd = 2, inits[2] = {0, -1},
            ni = 2, leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
-  PetscBool        hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help, damped = PETSC_TRUE;
+  PetscBool        hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help, damped = PETSC_TRUE, dampedset = PETSC_FALSE;
   PetscReal        box[4] = {0, 0, 0, 0};
   PetscInt         nbox   = 4;
   HcEval           ev;
@@ -167,9 +175,9 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                               "", cdates, &ncd, &hascd));
   PetscCall(PetscOptionsBool("-evaluate_damped",
                              "Score damped persistence of the anomaly, one coefficient per lead and field fitted on the "
-                             "climatology period (which must then have anomalies: 2 or more states per calendar month for "
-                             "monthly data)",
-                             "HcEvalSetDampedPersistence", damped, &damped, NULL));
+                             "climatology period (2 or more states per calendar month for monthly data; by default scored "
+                             "when they can be fitted, given: an error when they cannot)",
+                             "HcEvalSetDampedPersistence", damped, &damped, &dampedset));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsRealArray("-evaluate_box",
                                   "Score only the cells with centres in lon0,lon1,lat0,lat1 (x0,x1,y0,y1; default: every active "
@@ -198,7 +206,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCall(HcCommandRefuseAuxiliary(comm));
   PetscCall(HcEvalCreate(comm, &ev));
   PetscCall(HcEvalSetTruthFile(ev, truth));
-  PetscCall(HcEvalSetDampedPersistence(ev, damped));
+  if (dampedset) PetscCall(HcEvalSetDampedPersistence(ev, damped));
   if (hasbox) PetscCall(HcEvalSetBox(ev, box));
   PetscCall(HcEvalSetUp(ev));
   PetscCall(HcEvalGetTruth(ev, &reader, &nt, &t, NULL));
@@ -223,7 +231,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
     PetscCall(
         PetscPrintf(comm, "hycast evaluate: %" PetscInt_FMT " forecast file(s), up to %" PetscInt_FMT " lead(s)\n", nf, maxlead));
     PetscCall(HcEvaluatePrintClimatology(comm, ev));
-    if (damped) PetscCall(HcEvaluatePrintDamping(comm, ev));
+    PetscCall(HcEvaluatePrintDamping(comm, ev));
   } else {
     char d0[64], d1[64];
 
@@ -258,7 +266,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                           "hycast evaluate: %" PetscInt_FMT " model(s), initial times %" PetscInt_FMT " .. %" PetscInt_FMT
                           " of %" PetscInt_FMT " (%s .. %s), %" PetscInt_FMT " lead(s)\n",
                           nm, k0, k1, nt, d0, d1, leads));
-    PetscCall(HcEvaluateHindcasts(comm, ev, nm, models, labels, k0, k1, leads, env, damped));
+    PetscCall(HcEvaluateHindcasts(comm, ev, nm, models, labels, k0, k1, leads, env));
   }
   PetscCall(HcEvalView(ev, PETSC_VIEWER_STDOUT_(comm)));
   if (csv[0]) {

@@ -58,7 +58,8 @@ struct _p_HcEval {
 
   /* damped persistence of the anomaly: a[lead * nc + c], fitted on the climatology's states outside [s0, s1] (the
      states from the first initial time to the last scored) */
-  PetscBool  damped;
+  PetscBool  damped, dampedask; /* scored; asked for (a climatology too short to fit it is then an error) */
+  char       dampwhy[512];      /* why not, when it could not be fitted and was not asked for */
   PetscReal *damp;
   PetscInt   s0, s1, nfit;
 
@@ -124,14 +125,29 @@ PetscErrorCode HcEvalSetClimatology(HcEval ev, PetscInt k0, PetscInt k1)
 }
 
 /*@C
-  HcEvalSetDampedPersistence - whether to score damped persistence of the anomaly (the default), whose coefficients are
-  fitted on the climatology period: off, a climatology too short to fit them is no error.
+  HcEvalSetDampedPersistence - whether to score damped persistence of the anomaly, whose coefficients are fitted on the
+  climatology period.  Asked for (PETSC_TRUE), a climatology too short to fit them is an error; off, they are not fitted.
+  By default they are scored when they can be fitted (HcEvalGetDampedPersistenceFitted() says why not otherwise).
 @*/
 PetscErrorCode HcEvalSetDampedPersistence(HcEval ev, PetscBool flg)
 {
   PetscFunctionBegin;
   PetscCheck(!ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: choose the baselines before scoring");
-  ev->damped = (PetscBool) !!flg;
+  ev->damped    = (PetscBool) !!flg;
+  ev->dampedask = ev->damped;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalGetDampedPersistenceFitted - whether damped persistence is scored (after HcEvalSetHindcasts()) and, when it is not
+  although it was not turned off, why: its climatology period was too short (why may be NULL; "" otherwise).
+@*/
+PetscErrorCode HcEvalGetDampedPersistenceFitted(HcEval ev, PetscBool *fitted, const char **why)
+{
+  PetscFunctionBegin;
+  PetscCheck(ev->damp, ev->comm, PETSC_ERR_ORDER, "HcEval: call HcEvalSetHindcasts() first");
+  if (fitted) *fitted = ev->damped;
+  if (why) *why = ev->dampwhy;
   PetscFunctionReturn(0);
 }
 
@@ -558,13 +574,20 @@ static PetscErrorCode HcEvalFitDamping_Private(HcEval ev, PetscInt s0, PetscInt 
 
       PetscCall(HcGridGetFieldName(ev->grid, c, &name));
       /* anomalies at round-off of the states (a climatology of one state per calendar month) are no data either */
-      PetscCheck(npair && xx[c] > 1e-24 * yy[c], comm, PETSC_ERR_ARG_OUTOFRANGE,
-                 "damped persistence of %s at lead %" PetscInt_FMT
-                 " cannot be fitted: the climatology period (%s .. %s; %" PetscInt_FMT
-                 " state(s) not scored) %s; give a longer -evaluate_climatology_dates (two or more states per calendar month "
-                 "for monthly data) or -evaluate_damped false",
-                 name, l, d0, d1, ev->nfit,
-                 npair ? "has no anomaly: every state equals its climatology" : "has no two unscored states that far apart");
+      if (!npair || !(xx[c] > 1e-24 * yy[c])) {
+        PetscCall(PetscSNPrintf(ev->dampwhy, sizeof(ev->dampwhy),
+                                "damped persistence of %s at lead %" PetscInt_FMT
+                                " cannot be fitted: the climatology period (%s .. %s; %" PetscInt_FMT " state(s) not scored) %s",
+                                name, l, d0, d1, ev->nfit,
+                                npair ? "has no anomaly: every state equals its climatology"
+                                      : "has no two unscored states that far apart"));
+        PetscCheck(!ev->dampedask, comm, PETSC_ERR_ARG_OUTOFRANGE,
+                   "%s; give a longer -evaluate_climatology_dates (two or more states per calendar month for monthly data) or "
+                   "-evaluate_damped false",
+                   ev->dampwhy);
+        ev->damped = PETSC_FALSE; /* by default: not scored, and said so */
+        PetscFunctionReturn(0);
+      }
       ev->damp[l * ev->nc + c] = xy[c] / xx[c];
     }
   }
@@ -578,9 +601,9 @@ static PetscErrorCode HcEvalAddBaselines_Private(HcEval ev, PetscInt s0, PetscIn
   PetscCall(HcEvalAddTable_Private(ev, "persistence", PETSC_TRUE, &ev->base[0]));
   PetscCall(HcEvalAddTable_Private(ev, "climatology", PETSC_TRUE, &ev->base[1]));
   PetscCall(HcEvalAddTable_Private(ev, "anomaly persistence", PETSC_TRUE, &ev->base[2]));
-  if (ev->damped) PetscCall(HcEvalAddTable_Private(ev, "damped persistence", PETSC_TRUE, &ev->base[3]));
   PetscCall(VecDuplicateVecs(ev->y[0], 2, &ev->work));
-  PetscCall(HcEvalFitDamping_Private(ev, s0, s1));
+  PetscCall(HcEvalFitDamping_Private(ev, s0, s1)); /* first: by default, a table only if it can be fitted */
+  if (ev->damped) PetscCall(HcEvalAddTable_Private(ev, "damped persistence", PETSC_TRUE, &ev->base[3]));
   PetscFunctionReturn(0);
 }
 
