@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Forecast skill against lead time, from the CSV file of 'hycast evaluate -evaluate_csv' (columns model, field, lead,
-rmse, bias, acc, initial_times): every model of the file on one plot, the baselines persistence and climatology
-dashed; one panel per field unless --field picks one.  A model whose metric is undefined at every lead (the anomaly
+rmse, bias, acc, initial_times): every model of the file on one plot, the baselines (persistence, climatology,
+anomaly and damped persistence) in greys and broken lines; one panel per field unless --field picks one.  A model whose metric is undefined at every lead (the anomaly
 correlation of climatology, which has no anomaly) is listed in the legend as undefined instead of drawn."""
 import math
 import os
@@ -12,7 +12,11 @@ from hycast_post import (InputError, make_parser, run, import_plotting, check_ou
                          with_units)
 
 COLUMNS = ["model", "field", "lead", "rmse", "bias", "acc", "initial_times"]
-BASELINES = ("persistence", "climatology")
+BASELINES = ("persistence", "climatology", "anomaly persistence", "damped persistence")
+BASELINE_STYLES = {"persistence": dict(color="0.35", linestyle="--", marker="s"),
+                   "climatology": dict(color="0.6", linestyle="--", marker="^"),
+                   "anomaly persistence": dict(color="0.45", linestyle=":", marker="v"),
+                   "damped persistence": dict(color="0.2", linestyle="-.", marker="D")}
 METRICS = {"rmse": "RMSE", "bias": "bias (forecast − truth)", "acc": "anomaly correlation"}
 
 
@@ -56,10 +60,8 @@ def main():
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     style = {}
     for m in models:
-        if m == "persistence":
-            style[m] = dict(color="0.35", linestyle="--", marker="s")
-        elif m == "climatology":
-            style[m] = dict(color="0.6", linestyle="--", marker="^")
+        if m in BASELINE_STYLES:
+            style[m] = dict(BASELINE_STYLES[m])
         else:
             style[m] = dict(color=cycle[len([s for s in style if s not in BASELINES]) % len(cycle)], linestyle="-",
                             marker="o")
