@@ -257,6 +257,7 @@ def main():
                 if "peak_bytes" in second:
                     first["peak_bytes"] = str(max(float(first.get("peak_bytes", 0)), float(second["peak_bytes"])))
     res["levels"] = alternate_levels(R, args, sizes, res, tmp, torch_ok) if not args.isa and not args.no_clones else None
+    res["torch_env"] = {R.level: R.torch_env()}
     elapsed, load1 = time.time() - start, loadavg()
     info["PyTorch's settings (sections 2 and 6 at this level)"] = " ".join(f"{k}={v}" for k, v in R.torch_env().items()) + (
         ", the fastest of: " + "; ".join(f"{' '.join(f'{k}={v}' for k, v in c.items())} {fmt_t(m)}"
@@ -385,11 +386,12 @@ def alternated_table(res, sizes, args):
     med = {l: {k: statistics.median(v) if v else None for k, v in d.items()} for l, d in lv.items()}
     top = med[next(iter(med))]
     Ns = [N for N in sizes if N < 256]
+    envs = {**TORCH_LEVEL_ENV, **res.get("torch_env", {})}  # the CPU's own level: the setting section 2 picked
     out = ["## 6. levels: the kernels at each x86-64 level in this run", "",
            f"The usual build's MLP and Fourier-layer kernels forced to each level this CPU has (HYCAST_ISA), the levels "
            f"alternated within each of 3 rounds; medians over the rounds. Kernel times (log events) at N = {args.rhs_n} on 2 "
            f"ranks; x top: the level's time over the first row's. PyTorch at the level: right after hycast's train step in "
-           f"each round, PyTorch held to the level ({'; '.join(f'{l}: ' + (' '.join(f'{k}={v}' for k, v in e.items()) or 'as it runs') for l, e in TORCH_LEVEL_ENV.items())}), "
+           f"each round, PyTorch held to the level ({'; '.join(f'{l}: ' + ' '.join(f'{k}={v}' for k, v in e.items()) for l, e in envs.items() if l in lv)}), "
            f"one repetition after a warm-up; torch/hycast: its time over the level's hycast train step (in brackets: "
            f"PyTorch as it runs here, section 2, over the same).", "",
            "| level | 'mlp' kernel | x top | 'fno' kernel | x top | Fourier layer / bare FFTs | " +
