@@ -302,6 +302,9 @@ TABLE = {
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
         **term_entries("", "terms", "time", "gs", "logistic", data=False),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic", data=False),
+        # a velocity from data: simulate has none to give
+        "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment 0"),
+        "-env_physics_velocity_vars": V("u,w", "env", error=r"no velocity forcing for data environment 0"),
         "-physics_scheme": V("centered", "vel"),
     },
     "info": {"-var": V("u"), **reader_entries("info")},
@@ -316,6 +319,7 @@ TABLE = {
         "-generate_seed": V("2"),
         "-generate_spread": V("0.5"),
         "-generate_velocity_spread": V("0.2"),
+        "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment 0"),
         **GRID,
         "-grid_periodic_x": V("0"),
         "-grid_periodic_y": V("0"),
@@ -370,6 +374,9 @@ TABLE = {
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
         **term_entries("", "terms", "time", "gs", "logistic"),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic"),
+        # a velocity from data: train does not read it yet
+        "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment"),
+        "-env_physics_velocity_vars": V("u,w", "envs2", error=r"no velocity forcing for data environment"),
         "-physics_scheme": V("centered", "vel"),
         "-physics_diffusivity": V("5e-3"),
         "-physics_velocity": V("0.2,-0.1"),
