@@ -1143,8 +1143,8 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
   PetscCheck(!flg || nv == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sphysics_velocity takes two values vx,vy, got %" PetscInt_FMT,
              term->prefix ? term->prefix : "", nv);
   {
-    char    *vars[2] = {NULL, NULL};
-    PetscInt nvv     = 2;
+    char    *vars[3] = {NULL, NULL, NULL};
+    PetscInt nvv     = 3; /* one more than needed: a third name is an error, not dropped */
     PetscCall(PetscOptionsStringArray("-physics_velocity_vars",
                                       "Data variables x,y (eastward, northward) of a time-varying velocity that drives the "
                                       "advection, read with the data for each environment (m/s; on Cartesian grids the grid's "
@@ -1156,7 +1156,7 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
                  term->prefix ? term->prefix : "", nvv);
       PetscCall(HcTermAdvDiffSetVelocityVariables(term, vars[0], vars[1]));
     }
-    for (PetscInt k = 0; k < nvv && k < 2; k++) PetscCall(PetscFree(vars[k]));
+    for (PetscInt k = 0; k < nvv; k++) PetscCall(PetscFree(vars[k]));
   }
   PetscCall(PetscOptionsBool("-physics_fast_path",
                              "Vectorised sweeps where every face is open and the velocity is constant (same fluxes as the "
