@@ -34,42 +34,42 @@ k = 2 * np.pi * np.fft.fftfreq(n, 1.0 / n)
 KX, KY = np.meshgrid(k, k)
 c0h = np.fft.fft2(c0)
 w = 2 * np.pi / P
-vx = U * np.cos(w * (t - t[0]))
-vy = U * np.sin(w * (t - t[0]))
-Xs, Ys = U / w * np.sin(w * (t - t[0])), U / w * (1 - np.cos(w * (t - t[0])))
-c = np.array([np.real(np.fft.ifft2(c0h * np.exp(-1j * (KX * Xs[q] + KY * Ys[q]) - K * (KX ** 2 + KY ** 2) * (t[q] - t[0]))))
-              for q in range(nt)])
 
 
-def write(name, cunits="m s-1", times=t, vel=(vx, vy), drop=None, nan=False, shape=None):
+def solution(turn):
+    """The velocity turning anticlockwise (turn 1) or clockwise (-1), and the tracer it advects."""
+    vx, vy = U * np.cos(w * (t - t[0])), turn * U * np.sin(w * (t - t[0]))
+    xs, ys = U / w * np.sin(w * (t - t[0])), turn * U / w * (1 - np.cos(w * (t - t[0])))
+    c = np.array([np.real(np.fft.ifft2(c0h * np.exp(-1j * (KX * xs[q] + KY * ys[q]) - K * (KX ** 2 + KY ** 2) * (t[q] - t[0]))))
+                  for q in range(nt)])
+    return c, vx, vy
+
+
+def write(name, cunits="m s-1", turn=1, vscale=1, drop=None):
+    c, vx, vy = solution(turn)
     with netCDF4.Dataset(path(name), "w") as d:
         d.createDimension("time", None)
         d.createDimension("y", n)
         d.createDimension("x", n)
         tv = d.createVariable("time", "f8", ("time",))
         tv.units, tv.calendar, tv.axis = "seconds since 2000-01-01 00:00:00", "standard", "T"
-        tv[:] = times
+        tv[:] = t
         for name_, vals in (("x", xc), ("y", xc)):
             v = d.createVariable(name_, "f8", (name_,))
             v.units, v.axis = "m", name_.upper()
             v[:] = vals
         v = d.createVariable("c", "f8", ("time", "y", "x"))
         v.units = "1"
-        v[:] = c[: len(times)]
-        for name_, comp, units in (("uvel", vel[0], cunits), ("vvel", vel[1], "m/s")):
-            if name_ == drop:
-                continue
-            dims = ("time", "y", "x") if shape is None else shape
-            v = d.createVariable(name_, "f8", dims)
-            if units is not None:
+        v[:] = c
+        for name_, comp, units in (("uvel", vscale * vx, cunits), ("vvel", vy, "m/s")):
+            if name_ != drop:
+                v = d.createVariable(name_, "f8", ("time", "y", "x"))
                 v.units = units
-            field = np.broadcast_to(comp[: len(times), None, None], (len(times), n, n)).copy()
-            if nan and name_ == "vvel":
-                field[7, 3, 4] = np.nan
-            v[:] = field if shape is None else field[0]
+                v[:] = np.broadcast_to(comp[:, None, None], (nt, n, n))
+    return c
 
 
-write("data.nc")
+c = write("data.nc")
 base = ["-data_vars", "c", "-data_periodic", "xy", "-physics_scheme", "upwind2", "-physics_diffusivity", "1e-3",
         "-train_optimizer", "tao", "-train_epochs", "25", "-train_window", "4", "-train_split", "0.6,0.2"]
 
@@ -86,9 +86,16 @@ mf, mc = mse(outf), mse(outc)
 check("velocity: from the data variables uvel, vvel" in outf and "velocity_x" not in outf,
       "the forced model takes its velocity from uvel, vvel: not a parameter")
 check(mf * 5 < mc, f"validation MSE with the forcing {mf:.3e}, with a learned constant velocity {mc:.3e} (ratio {mc / mf:.0f})")
-write("cms.nc", cunits="cm/s", vel=(100 * vx, vy))  # uvel in cm/s: converted, the same fit
+write("cms.nc", cunits="cm/s", vscale=100)  # uvel in cm/s: converted, the same fit
 outs = run(["train", "-data_file", path("cms.nc"), "-physics_velocity_vars", "uvel,vvel", "-o", path("cms-model.nc")] + base)
 check(abs(mse(outs) - mf) <= 1e-9 * mf, f"uvel in cm/s: the same fit (validation MSE {mse(outs):.6e})")
+write("clockwise.nc", turn=-1)  # a second environment, its velocity turning the other way
+outs = run(["train", "-train_data", path("data.nc") + "," + path("clockwise.nc"), "-physics_velocity_vars", "uvel,vvel", "-o",
+            path("two.nc")] + base)
+envs = re.findall(r"environment +([01]) .*?validation ([0-9.e+-]+)", outs.split("trained:")[-1])
+check(mse(outs) * 5 < mc and len(envs) == 2 and all(float(v) * 5 < mc for _, v in envs),
+      f"two environments, each driven by its own file's velocity: validation MSE {mse(outs):.3e} "
+      f"({', '.join(f'environment {e} {float(v):.3e}' for e, v in envs)})")
 with netCDF4.Dataset(path("forced.nc")) as d:
     arch = d.getncattr("model_architecture")
 check("-physics_velocity_vars uvel,vvel" in arch, f"the model file records the forcing: {arch}")
