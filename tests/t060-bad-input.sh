@@ -104,6 +104,8 @@ case $case in
   forcing-units)    forcing u,v 's/u:units = "m s-1"/u:units = "K"/' ;;
   forcing-nan)      forcing u,v 's/^  v = -0.05,/  v = NaNf,/' ;;
   forcing-inf)      forcing u,v 's/^  v = -0.05,/  v = -Infinityf,/' ;;
+  forcing-nan-fill) forcing u,v 's/^  v = -0.05,/  v = NaNf,/'; args+=(-data_fill mean) ;;
+  forcing-constant) forcing u,v; args+=(-physics_velocity 0.1,0.2) ;;
   # --- options
   grid-nx-overflow) cmd=("$HYCAST" simulate); args=(-grid_nx 99999999999); out= ;;
   epochs-overflow)  gen; cmd=("${train[@]}"); args=(-train_epochs 99999999999) ;;

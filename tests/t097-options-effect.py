@@ -306,7 +306,7 @@ TABLE = {
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic", data=False),
         # a velocity from data: simulate has none to give (train covers it)
         "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment 0"),
-        "-env_physics_velocity_vars": V("u,w", "env", error=r"no velocity forcing for data environment 0"),
+        "-env_physics_velocity_vars": V("u,w", "env-gs", error=r"no velocity forcing for data environment 0"),
         "-physics_scheme": V("centered", "vel"),
     },
     "info": {"-var": V("u"), **reader_entries("info")},

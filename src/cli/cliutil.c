@@ -676,6 +676,7 @@ PetscErrorCode HcCommandReadForcing(MPI_Comm comm, HcModel model, HcGrid grid, c
     PetscCall(HcReaderSetFromOptions(r));
     if (path) PetscCall(HcReaderSetFile(r, path));
     PetscCall(HcReaderSetVariables(r, 2, names));
+    PetscCall(HcReaderSetFill(r, HC_FILL_NONE)); /* -data_fill fills the data, never the forcing: a gap is an error */
     PetscCall(HcReaderSetUp(r));
     PetscCall(HcReaderGetNumEnvironments(r, &ne));
     if (ne > 0 && env >= 0) PetscCall(HcReaderSetEnvironment(r, env));

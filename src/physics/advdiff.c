@@ -1143,14 +1143,20 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
   PetscCheck(!flg || nv == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sphysics_velocity takes two values vx,vy, got %" PetscInt_FMT,
              term->prefix ? term->prefix : "", nv);
   {
-    char    *vars[3] = {NULL, NULL, NULL};
-    PetscInt nvv     = 3; /* one more than needed: a third name is an error, not dropped */
+    const PetscBool constant = flg;
+    char           *vars[3]  = {NULL, NULL, NULL};
+    PetscInt        nvv      = 3; /* one more than needed: a third name is an error, not dropped */
     PetscCall(PetscOptionsStringArray("-physics_velocity_vars",
                                       "Data variables x,y (eastward, northward) of a time-varying velocity that drives the "
                                       "advection, read with the data for each environment (m/s; on Cartesian grids the grid's "
                                       "length unit per time unit); the velocity is then not learned. Default: none",
                                       "HcTermAdvDiffSetVelocityVariables", vars, &nvv, &flg));
     if (flg) {
+      /* a constant velocity would be accepted and ignored */
+      PetscCheck(!constant, term->comm, PETSC_ERR_ARG_INCOMP,
+                 "-%sphysics_velocity and -%sphysics_velocity_vars exclude each other: the velocity is a learned constant or "
+                 "the data's",
+                 term->prefix ? term->prefix : "", term->prefix ? term->prefix : "");
       PetscCheck(nvv == 2, term->comm, PETSC_ERR_ARG_SIZ,
                  "-%sphysics_velocity_vars takes two variable names x,y (eastward, northward), got %" PetscInt_FMT,
                  term->prefix ? term->prefix : "", nvv);
