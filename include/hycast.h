@@ -159,6 +159,7 @@ PETSC_EXTERN PetscErrorCode    HcTermSetUp(HcTerm);
 PETSC_EXTERN PetscErrorCode    HcTermGetGrid(HcTerm, HcGrid *);
 PETSC_EXTERN PetscErrorCode    HcTermSetEnvironment(HcTerm, PetscInt);
 PETSC_EXTERN PetscErrorCode    HcTermGetEnvironment(HcTerm, PetscInt *);
+PETSC_EXTERN PetscErrorCode    HcTermSetForcing(HcTerm, PetscInt);
 PETSC_EXTERN PetscErrorCode    HcTermIsLearned(HcTerm, PetscBool *);
 PETSC_EXTERN PetscErrorCode    HcTermGetNumParameters(HcTerm, PetscInt *);
 PETSC_EXTERN PetscErrorCode    HcTermGetParameterName(HcTerm, PetscInt, const char **);
@@ -188,6 +189,9 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocitySeries(HcTerm, PetscInt, PetscInt, const PetscReal[], const Vec[]);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityVariables(HcTerm, const char[], const char[]);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffGetVelocityVariables(HcTerm, const char **, const char **);
 
 /* ---------------------------------------------------------------- pointwise reactions (hidden terms of synthetic data) */
 
@@ -289,6 +293,8 @@ PETSC_EXTERN PetscErrorCode HcModelGetTermByIndex(HcModel, PetscInt, HcTerm *);
 PETSC_EXTERN PetscErrorCode HcModelGetNumEnvironments(HcModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelSetEnvironment(HcModel, PetscInt);
 PETSC_EXTERN PetscErrorCode HcModelGetEnvironment(HcModel, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcModelSetForcing(HcModel, PetscInt);
+PETSC_EXTERN PetscErrorCode HcModelGetForcing(HcModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelSetTermSelection(HcModel, HcTermSelection);
 PETSC_EXTERN PetscErrorCode HcModelSetOptionsPrefix(HcModel, const char[]);
 PETSC_EXTERN PetscErrorCode HcModelSetFromOptions(HcModel);

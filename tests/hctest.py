@@ -1,5 +1,11 @@
-"""Shared by the Python tests that run hycast: the hycast under test, mpiexec, checks that count failures, a temporary
-directory removed at the end, and the exit status (1 if a check failed)."""
+"""Helpers of the Python end-to-end tests: the hycast under test, a scratch folder, checks that count failures.
+
+    import hctest
+    from hctest import check, run, path
+    hctest.start("t100-")         # the scratch folder
+    run(["train", ...], ranks=2)  # output; an unexpected exit status ends the test
+    check(ok, "what")             # prints ok or FAIL and counts
+    hctest.finish()               # PASSED or FAILED, and the exit status"""
 import os
 import shlex
 import shutil
@@ -7,34 +13,41 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HYCAST = os.environ.get("HYCAST_BIN") or os.path.join(ROOT, "bin", "hycast")  # tests/run.py gives the hycast under test
-MPI = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
+mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
+tmp = None
+failed = 0
 
 
-class Test:
-    def __init__(self, name):
-        self.tmp = tempfile.mkdtemp(prefix=name + "-")
-        self.failed = 0
+def start(prefix):
+    global tmp
+    tmp = tempfile.mkdtemp(prefix=prefix)
 
-    def path(self, name):
-        return os.path.join(self.tmp, name)
 
-    def check(self, ok, what):
-        self.failed += not ok
-        print(f"  {'ok' if ok else 'FAIL':4s} {what}")
+def check(ok, what):
+    global failed
+    failed += not ok
+    print(f"  {'ok' if ok else 'FAIL':4s} {what}")
 
-    def run(self, args, n=1):
-        """hycast ARGS on n ranks from the repository root; its output, or the end of the test if it fails."""
-        cmd = (MPI + ["-n", str(n)] if n > 1 else []) + [HYCAST] + args
-        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        if p.returncode:
-            print("$ " + " ".join(cmd) + "\n" + p.stdout + p.stderr)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            sys.exit(f"FAILED: exit status {p.returncode}")
-        return p.stdout + p.stderr
 
-    def finish(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        print("PASSED" if not self.failed else f"FAILED: {self.failed} check(s)")
-        sys.exit(1 if self.failed else 0)
+def run(args, ranks=1, expect_fail=False):
+    """hycast ARGS on RANKS ranks from the repository's root: its stdout and stderr; exits when the status is not the
+    one expected."""
+    cmd = (mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args
+    p = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    if (p.returncode != 0) != expect_fail:
+        print("$ " + " ".join(cmd) + "\n" + out)
+        sys.exit(f"FAILED: unexpected exit status {p.returncode}")
+    return out
+
+
+def path(name):
+    return os.path.join(tmp, name)
+
+
+def finish():
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("PASSED" if not failed else f"FAILED: {failed} check(s)")
+    sys.exit(1 if failed else 0)

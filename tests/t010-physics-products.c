@@ -8,24 +8,11 @@ static const char help[] =
 /* A velocity field with both signs in both components, and some divergence. */
 static PetscErrorCode SetVelocityField(HcGrid grid, HcTerm term, PetscReal scale)
 {
-  Vec            vel;
-  DM             dav;
-  PetscScalar ***v;
-  PetscInt       xs, ys, xm, ym, nx, ny;
+  Vec vel;
 
   PetscFunctionBeginUser;
   PetscCall(HcGridCreateVectorDof(grid, 2, &vel));
-  PetscCall(VecGetDM(vel, &dav));
-  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
-  PetscCall(HcGridGetSizes(grid, &nx, &ny));
-  PetscCall(DMDAVecGetArrayDOF(dav, vel, &v));
-  for (PetscInt j = ys; j < ys + ym; j++)
-    for (PetscInt i = xs; i < xs + xm; i++) {
-      const PetscReal x = (i + 0.5) / nx, y = (j + 0.5) / ny;
-      v[j][i][0] = scale * (PetscSinReal(2 * PETSC_PI * y) + 0.3 * PetscCosReal(2 * PETSC_PI * x));
-      v[j][i][1] = scale * (-PetscSinReal(2 * PETSC_PI * x) + 0.2);
-    }
-  PetscCall(DMDAVecRestoreArrayDOF(dav, vel, &v));
+  PetscCall(HcTestVelocityField(grid, scale, 0, vel));
   PetscCall(HcTermAdvDiffSetVelocityField(term, vel));
   PetscCall(VecDestroy(&vel));
   PetscFunctionReturn(0);
@@ -86,15 +73,7 @@ static PetscErrorCode RunCase(MPI_Comm comm, const Case *cs)
   PetscCall(HcModelSetUp(model));
   PetscCall(HcModelCreateParameterVector(model, &pv));
   PetscCall(HcTestRandomField(grid, 5, 1, v));
-  {
-    PetscScalar *p;
-    PetscInt     n;
-
-    PetscCall(VecGetLocalSize(pv, &n));
-    PetscCall(VecGetArray(pv, &p));
-    for (PetscInt k = 0; k < n; k++) p[k] = dth[k];
-    PetscCall(VecRestoreArray(pv, &p));
-  }
+  PetscCall(HcTestFillParameters(pv, dth));
   PetscCall(HcTestModelProducts(model, 0, u, v, w, pv, 1e-4, 1e-5));
   /* model and term agree on F */
   PetscCall(HcModelApplyRHS(model, 0, u, f1));

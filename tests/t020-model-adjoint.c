@@ -7,40 +7,6 @@ static const char help[] =
 
 #define NOBS 3
 
-static PetscErrorCode Loss(HcModel model, Vec u0, HcTestMisfit *mf, PetscReal *L)
-{
-  PetscFunctionBeginUser;
-  PetscCall(HcModelComputeGradient(model, NOBS, mf->times, u0, HcTestMisfitFn, mf, L, NULL, NULL));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SetParameter(HcModel model, Vec p, PetscInt k, PetscReal value)
-{
-  PetscFunctionBeginUser;
-  PetscCall(VecSetValue(p, k, value, INSERT_VALUES));
-  PetscCall(VecAssemblyBegin(p));
-  PetscCall(VecAssemblyEnd(p));
-  PetscCall(HcModelSetParameters(model, p));
-  PetscFunctionReturn(0);
-}
-
-/* Every rank gets entry k of a parameter vector (they live on rank 0). */
-static PetscErrorCode GetParameter(Vec p, PetscInt k, PetscReal *value)
-{
-  const PetscScalar *a;
-  PetscInt           n;
-  MPI_Comm           comm;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscObjectGetComm((PetscObject)p, &comm));
-  PetscCall(VecGetLocalSize(p, &n));
-  PetscCall(VecGetArrayRead(p, &a));
-  *value = n ? PetscRealPart(a[k]) : 0;
-  PetscCall(VecRestoreArrayRead(p, &a));
-  PetscCallMPI(MPI_Bcast(value, 1, MPIU_REAL, 0, comm));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool periodic, PetscBool land, HcAdvectionScheme scheme,
                               PetscReal tobs)
 {
@@ -49,9 +15,9 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   HcTerm          term;
   HcModel         model;
   HcTestMisfit    mf;
-  Vec             u0, d, gu0, p, p0, gp, tmp;
-  PetscReal       L, Lp, Lm, dt, h;
-  PetscInt        np, nact, nc;
+  Vec             u0, d, gu0, p, p0, gp;
+  PetscReal       L, dt;
+  PetscInt        np;
   const PetscBool latlon = type == HC_GRID_LATLON;
   const PetscReal K[2]   = {latlon ? 3e4 : 4e-3, latlon ? 1e4 : 1.5e-3};
 
@@ -76,18 +42,10 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   PetscCall(HcGridCreateGlobalVector(grid, &u0));
   PetscCall(VecDuplicate(u0, &d));
   PetscCall(VecDuplicate(u0, &gu0));
-  PetscCall(VecDuplicate(u0, &tmp));
   PetscCall(HcTestSmoothField(grid, 31, u0));
   PetscCall(HcTestRandomField(grid, 32, 1, d));
-  mf.grid = grid;
   for (int k = 0; k <= NOBS; k++) mf.times[k] = tobs * (k + 0.37 * (k % 2)); /* uneven: intervals 1.37, 0.63, 1.37 x tobs */
-  PetscCall(HcGridGetActiveCount(grid, &nact));
-  PetscCall(HcGridGetNumFields(grid, &nc));
-  mf.scale = 1.0 / (nact * nc);
-  for (int k = 0; k < NOBS; k++) {
-    PetscCall(VecDuplicate(u0, &mf.target[k]));
-    PetscCall(HcTestSmoothField(grid, 40 + k, mf.target[k]));
-  }
+  PetscCall(HcTestMisfitSetUp(&mf, grid, NOBS, 40));
   PetscCall(HcModelGetNumParameters(model, &np));
   PetscCall(HcModelCreateParameterVector(model, &p));
   PetscCall(VecDuplicate(p, &p0));
@@ -107,42 +65,23 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   for (PetscInt k = 0; k < np; k++) {
     const char *name;
     HcTerm      t;
-    PetscReal   g, th, fd, rel;
+    PetscReal   g;
 
     PetscCall(HcModelGetTerm(model, "physics", &t));
     PetscCall(HcTermGetParameterName(t, k, &name));
-    PetscCall(GetParameter(gp, k, &g));
-    PetscCall(GetParameter(p0, k, &th));
-    h = 1e-5 * PetscMax(1, PetscAbsReal(th));
-    PetscCall(SetParameter(model, p, k, th + h));
-    PetscCall(Loss(model, u0, &mf, &Lp));
-    PetscCall(SetParameter(model, p, k, th - h));
-    PetscCall(Loss(model, u0, &mf, &Lm));
-    PetscCall(SetParameter(model, p, k, th));
-    fd  = (Lp - Lm) / (2 * h);
-    rel = PetscAbsReal(g - fd) / PetscMax(PetscAbsReal(fd), 1e-300);
-    PetscCall(HcTestCheck(comm, rel < 1e-6, "dL/d%-20s adjoint % .10e  central FD % .10e  rel %.1e", name, (double)g, (double)fd,
-                          (double)rel));
+    PetscCall(HcTestGetParameter(gp, k, &g));
+    PetscCall(HcTestCheckParameterGradient(model, NOBS, &mf, u0, p0, p, k, g, name));
   }
   {
-    PetscReal g, fd, rel;
+    PetscReal g;
 
-    h = 1e-4;
     PetscCall(VecDot(gu0, d, &g));
-    PetscCall(VecWAXPY(tmp, h, d, u0));
-    PetscCall(Loss(model, tmp, &mf, &Lp));
-    PetscCall(VecWAXPY(tmp, -h, d, u0));
-    PetscCall(Loss(model, tmp, &mf, &Lm));
-    fd  = (Lp - Lm) / (2 * h);
-    rel = PetscAbsReal(g - fd) / PetscMax(PetscAbsReal(fd), 1e-300);
-    PetscCall(HcTestCheck(comm, rel < 1e-6, "dL/du0 . d %-15s adjoint % .10e  central FD % .10e  rel %.1e", "", (double)g,
-                          (double)fd, (double)rel));
+    PetscCall(HcTestCheckStateGradient(model, NOBS, &mf, u0, d, g));
   }
   for (int k = 0; k < NOBS; k++) PetscCall(VecDestroy(&mf.target[k]));
   PetscCall(VecDestroy(&u0));
   PetscCall(VecDestroy(&d));
   PetscCall(VecDestroy(&gu0));
-  PetscCall(VecDestroy(&tmp));
   PetscCall(VecDestroy(&p));
   PetscCall(VecDestroy(&p0));
   PetscCall(VecDestroy(&gp));

@@ -28,6 +28,9 @@ craft() { prep /usr/bin/python3 tests/craft-model.py "$tmp/model.nc" "$@"; }
 forecast() { cmd=("$HYCAST" forecast -model "$1" -data "$tmp/gen.nc" -data_vars u,v -forecast_steps 1); args=(); }
 train=("$HYCAST" train -data_file "$tmp/gen.nc" -data_vars u,v -train_window 1)
 resume() { gen; prep "${train[@]}" -train_epochs 1 -train_checkpoint "$tmp/state.nc" -o "$tmp/first.nc"; cmd=("${train[@]}" -train_epochs 2); }
+# forcing VARS [SED]: train with -physics_velocity_vars VARS on tests/data/forcing.cdl (edited by SED)
+forcing() { edited f forcing 1 "${2:-}"; cmd=("$HYCAST" train -data_file "$tmp/f.nc" -data_vars sst -train_window 1 -train_epochs 0)
+            args=(-physics_velocity_vars "$1"); }
 cmd=("$HYCAST" extract)
 after=true # a further check after the run
 case $case in
@@ -91,6 +94,18 @@ case $case in
                     args=("$tmp/undated.nc" -data_vars sst) ;;
   time-undated-wrong) edited undated time-no-units 1 's/time:calendar = "noleap" ;/& time:units = "hours" ;/'
                     args=("$tmp/undated.nc" -data_vars sst -data_time_units "days since 2000-01-01") ;;
+  # --- a velocity forcing from the data (-physics_velocity_vars, issue 25)
+  forcing-missing)  forcing u,w ;;
+  forcing-three)    forcing u,v,w ;;
+  forcing-not-name) forcing u,-ts_monitor ;;
+  forcing-grid)     forcing u3,v3 ;;
+  forcing-times)    forcing u2,v2 ;;
+  forcing-no-units) forcing u,v 's/ u:units = "m s-1" ;//' ;;
+  forcing-units)    forcing u,v 's/u:units = "m s-1"/u:units = "K"/' ;;
+  forcing-nan)      forcing u,v 's/^  v = -0.05,/  v = NaNf,/' ;;
+  forcing-inf)      forcing u,v 's/^  v = -0.05,/  v = -Infinityf,/' ;;
+  forcing-nan-fill) forcing u,v 's/^  v = -0.05,/  v = NaNf,/'; args+=(-data_fill mean) ;;
+  forcing-constant) forcing u,v; args+=(-physics_velocity 0.1,0.2) ;;
   # --- options
   grid-nx-overflow) cmd=("$HYCAST" simulate); args=(-grid_nx 99999999999); out= ;;
   epochs-overflow)  gen; cmd=("${train[@]}"); args=(-train_epochs 99999999999) ;;

@@ -4,7 +4,7 @@ units and calendar (synthetic data, and real ERSST data when $HYCAST_DATA has it
 grid and as an ensemble; evaluate scores them; bad input (incompatible fields, a grid outside the model's domain, a
 lead beyond the truth's time range, mismatched calendars, an unwritable output) ends with one clear message, a
 non-zero exit and no output file."""
-import os, shlex, shutil, subprocess, sys, tempfile
+import os, shutil, sys
 
 try:
     import netCDF4
@@ -14,31 +14,10 @@ except ImportError as e:
     print(f"SKIPPED: /usr/bin/python3 lacks {e.name} (make deps installs python3-xarray and python3-netcdf4)")
     sys.exit(0)
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
-mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
-tmp = tempfile.mkdtemp(prefix="t085-")
-failed = 0
+import hctest
+from hctest import check, path, root, run
 
-
-def check(ok, what):
-    global failed
-    failed += not ok
-    print(f"  {'ok' if ok else 'FAIL':4s} {what}")
-
-
-def run(args, ranks=1, expect_fail=False):
-    cmd = (mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args
-    p = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    out = p.stdout + p.stderr
-    if (p.returncode != 0) != expect_fail:
-        print("$ " + " ".join(cmd) + "\n" + out)
-        sys.exit(f"FAILED: unexpected exit status {p.returncode}")
-    return out
-
-
-def path(name):
-    return os.path.join(tmp, name)
+hctest.start("t085-")
 
 
 # a small synthetic problem: truth at 32 x 32 and its 16 x 16 block averages; a physics-only model at 16 x 16
@@ -168,6 +147,4 @@ else:
           f"-evaluate_box across 0 E scores the cells of -data_box 350,10,35,45 (persistence lead 1: "
           f"{', '.join(f'{t[keys[0]][0]:.6g}' for t in tabs)})")
 
-shutil.rmtree(tmp, ignore_errors=True)
-print("PASSED" if not failed else f"FAILED: {failed} check(s)")
-sys.exit(1 if failed else 0)
+hctest.finish()

@@ -128,6 +128,7 @@ BASES = {
         "substep": "-physics_velocity 3,2 -model_dt 0.1 -model_cfl_substep",
         "envs": "-model_envs 2 -model_env_terms mlp -env_mlp_hidden 3",
         "envs2": "-model_envs 2 -model_env_terms advdiff",
+        "envL": "-data_file @L.nc -data_vars sst -model_envs 1 -model_env_terms advdiff",
         "terms": f"{ALLTERMS}",
         "gs": f"{ALLTERMS} -reaction_type grayscott",
         "logistic": "-model_terms advdiff,reaction -reaction_type logistic",
@@ -227,8 +228,9 @@ def term_entries(pre, base, time_base, gs_base, logistic_base, data=True):
     }
 
 
-# train, forecast and evaluate refuse auxiliary fields until they drive the physics (issue 25): never accepted and ignored
-AUXERR = r"auxiliary fields .* drive nothing"
+# train, forecast and evaluate refuse auxiliary fields (a velocity that drives the physics is -physics_velocity_vars):
+# never accepted and ignored
+AUXERR = r"auxiliary fields .*drive nothing"
 
 
 def reader_entries(cmd, vars_value="u", vars_error=None, time_range="0,14", aux_error=None):
@@ -303,6 +305,9 @@ TABLE = {
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
         **term_entries("", "terms", "time", "gs", "logistic", data=False),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic", data=False),
+        # a velocity from data: simulate has none to give (train covers it)
+        "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment 0"),
+        "-env_physics_velocity_vars": V("u,w", "env-gs", error=r"no velocity forcing for data environment 0"),
         "-physics_scheme": V("centered", "vel"),
     },
     "info": {"-var": V("u"), **reader_entries("info")},
@@ -317,6 +322,7 @@ TABLE = {
         "-generate_seed": V("2"),
         "-generate_spread": V("0.5"),
         "-generate_velocity_spread": V("0.2"),
+        "-physics_velocity_vars": V("u,w", error=r"no velocity forcing for data environment 0"),
         **GRID,
         "-grid_periodic_x": V("0"),
         "-grid_periodic_y": V("0"),
@@ -371,6 +377,8 @@ TABLE = {
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
         **term_entries("", "terms", "time", "gs", "logistic"),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic"),
+        "-physics_velocity_vars": V("u,w", "L"),
+        "-env_physics_velocity_vars": V("u,w", "envL"),
         "-physics_scheme": V("centered", "vel"),
         "-physics_diffusivity": V("5e-3"),
         "-physics_velocity": V("0.2,-0.1"),

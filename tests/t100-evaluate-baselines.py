@@ -9,7 +9,8 @@ month 2019-01 .. 2020-07 at leads 1-6 with the 2010-2018 monthly climatology.
 Skipped (with the reason) when $HYCAST_DATA/ersst/sst.mnmean.nc is absent.  $1: MPI ranks of the evaluate runs."""
 import os, re, sys
 
-from hctest import Test
+import hctest
+from hctest import check, path, run
 
 if not os.environ.get("HYCAST_DATA"):
     print("SKIPPED: HYCAST_DATA is not set (make sets it; the Makefile has its default)")
@@ -26,8 +27,7 @@ except ImportError as e:
     sys.exit(0)
 
 ranks = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-T = Test("t100")
-check, run, path = T.check, T.run, T.path
+hctest.start("t100-")
 LEADS = 6
 
 
@@ -107,4 +107,4 @@ check(all(r["spread"] == "nan" and finite(r["crps"]) for r in rows if r["model"]
       "baselines: a CRPS (their mean absolute error), no spread")
 check(len(re.findall(r"^(CRPS|spread|spread/skill) of sst by lead", out, re.M)) == 3, "tables CRPS, spread, spread/skill")
 
-T.finish()
+hctest.finish()

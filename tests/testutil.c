@@ -469,3 +469,135 @@ PetscErrorCode HcTestMisfitFn(HcModel model, PetscInt k, PetscReal t, Vec u, Pet
   PetscCall(VecScale(dLdu, mf->scale));
   PetscFunctionReturn(0);
 }
+
+/* The misfit of the adjoint tests on grid: nobs smooth targets (seeds seed, seed + 1, ...) and the scale 1 / (active
+   cells x fields); the times are the test's. */
+PetscErrorCode HcTestMisfitSetUp(HcTestMisfit *mf, HcGrid grid, PetscInt nobs, unsigned long seed)
+{
+  PetscInt nact, nc;
+
+  PetscFunctionBeginUser;
+  mf->grid = grid;
+  PetscCall(HcGridGetActiveCount(grid, &nact));
+  PetscCall(HcGridGetNumFields(grid, &nc));
+  mf->scale = 1.0 / (nact * nc);
+  for (PetscInt k = 0; k < nobs; k++) {
+    PetscCall(HcGridCreateGlobalVector(grid, &mf->target[k]));
+    PetscCall(HcTestSmoothField(grid, seed + k, mf->target[k]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Entry k of a parameter vector (they live on rank 0), on every rank; and setting it in the model. */
+PetscErrorCode HcTestGetParameter(Vec p, PetscInt k, PetscReal *value)
+{
+  const PetscScalar *a;
+  PetscInt           n;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(p, &n));
+  PetscCall(VecGetArrayRead(p, &a));
+  *value = n ? PetscRealPart(a[k]) : 0;
+  PetscCall(VecRestoreArrayRead(p, &a));
+  PetscCallMPI(MPI_Bcast(value, 1, MPIU_REAL, 0, PetscObjectComm((PetscObject)p)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcTestSetParameter(HcModel model, Vec p, PetscInt k, PetscReal value)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VecSetValue(p, k, value, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(p));
+  PetscCall(VecAssemblyEnd(p));
+  PetscCall(HcModelSetParameters(model, p));
+  PetscFunctionReturn(0);
+}
+
+/* p = values on the rank that holds the parameters (rank 0; others hold none). */
+PetscErrorCode HcTestFillParameters(Vec p, const PetscReal values[])
+{
+  PetscScalar *a;
+  PetscInt     n;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(p, &n));
+  PetscCall(VecGetArray(p, &a));
+  for (PetscInt k = 0; k < n; k++) a[k] = values[k];
+  PetscCall(VecRestoreArray(p, &a));
+  PetscFunctionReturn(0);
+}
+
+/* A two-component velocity (from HcGridCreateVectorDof(grid, 2, ...)) at phase s: both signs in both components, some
+   divergence, a pattern that moves with s. */
+PetscErrorCode HcTestVelocityField(HcGrid grid, PetscReal scale, PetscReal s, Vec vel)
+{
+  DM             dav;
+  PetscScalar ***v;
+  PetscInt       xs, ys, xm, ym, nx, ny;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetDM(vel, &dav));
+  PetscCall(HcGridGetOwnership(grid, &xs, &ys, &xm, &ym));
+  PetscCall(HcGridGetSizes(grid, &nx, &ny));
+  PetscCall(DMDAVecGetArrayDOF(dav, vel, &v));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++) {
+      const PetscReal x = (i + 0.5) / nx, y = (j + 0.5) / ny;
+      v[j][i][0] = scale * (PetscSinReal(2 * PETSC_PI * (y + s)) + 0.3 * PetscCosReal(2 * PETSC_PI * x) - 0.5 * s);
+      v[j][i][1] = scale * (-PetscSinReal(2 * PETSC_PI * (x - s)) + 0.2 + s);
+    }
+  PetscCall(DMDAVecRestoreArrayDOF(dav, vel, &v));
+  PetscFunctionReturn(0);
+}
+
+/* The misfit loss of a window at (u0, the model's parameters) by a forward run. */
+static PetscErrorCode HcTestLoss(HcModel model, PetscInt nobs, HcTestMisfit *mf, Vec u0, PetscReal *L)
+{
+  PetscFunctionBeginUser;
+  PetscCall(HcModelComputeGradient(model, nobs, mf->times, u0, HcTestMisfitFn, mf, L, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* Check an adjoint dL/dtheta_k = g against central differences (step 1e-5 max(1, |theta_k|)); p holds the parameters
+   p0 on return.  One line printed. */
+PetscErrorCode HcTestCheckParameterGradient(HcModel model, PetscInt nobs, HcTestMisfit *mf, Vec u0, Vec p0, Vec p, PetscInt k,
+                                            PetscReal g, const char name[])
+{
+  PetscReal th, h, Lp, Lm, fd, rel;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcTestGetParameter(p0, k, &th));
+  h = 1e-5 * PetscMax(1, PetscAbsReal(th));
+  PetscCall(VecCopy(p0, p));
+  PetscCall(HcTestSetParameter(model, p, k, th + h));
+  PetscCall(HcTestLoss(model, nobs, mf, u0, &Lp));
+  PetscCall(HcTestSetParameter(model, p, k, th - h));
+  PetscCall(HcTestLoss(model, nobs, mf, u0, &Lm));
+  PetscCall(HcTestSetParameter(model, p, k, th));
+  fd  = (Lp - Lm) / (2 * h);
+  rel = PetscAbsReal(g - fd) / PetscMax(PetscAbsReal(fd), 1e-300);
+  PetscCall(HcTestCheck(PetscObjectComm((PetscObject)u0), rel < 1e-6, "dL/d%-20s adjoint % .10e  central FD % .10e  rel %.1e",
+                        name, (double)g, (double)fd, (double)rel));
+  PetscFunctionReturn(0);
+}
+
+/* Check an adjoint dL/du0 . d = g against central differences with step 1e-4.  One line printed. */
+PetscErrorCode HcTestCheckStateGradient(HcModel model, PetscInt nobs, HcTestMisfit *mf, Vec u0, Vec d, PetscReal g)
+{
+  Vec             tmp;
+  PetscReal       Lp, Lm, fd, rel;
+  const PetscReal h = 1e-4;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDuplicate(u0, &tmp));
+  PetscCall(VecWAXPY(tmp, h, d, u0));
+  PetscCall(HcTestLoss(model, nobs, mf, tmp, &Lp));
+  PetscCall(VecWAXPY(tmp, -h, d, u0));
+  PetscCall(HcTestLoss(model, nobs, mf, tmp, &Lm));
+  PetscCall(VecDestroy(&tmp));
+  fd  = (Lp - Lm) / (2 * h);
+  rel = PetscAbsReal(g - fd) / PetscMax(PetscAbsReal(fd), 1e-300);
+  PetscCall(HcTestCheck(PetscObjectComm((PetscObject)u0), rel < 1e-6,
+                        "dL/du0 . d %-15s adjoint % .10e  central FD % .10e  rel %.1e", "", (double)g, (double)fd, (double)rel));
+  PetscFunctionReturn(0);
+}

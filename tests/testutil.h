@@ -52,5 +52,17 @@ typedef struct {
   PetscReal times[HC_TEST_MAX_OBS + 1]; /* observation times of the window, for HcModelComputeGradient */
 } HcTestMisfit;
 PetscErrorCode HcTestMisfitFn(HcModel, PetscInt, PetscReal, Vec, PetscReal *, Vec, Vec, void *);
+PetscErrorCode HcTestMisfitSetUp(HcTestMisfit *, HcGrid, PetscInt, unsigned long);
+/* Central differences of that loss against an adjoint gradient: of parameter k (named), of u0 along d; one line each. */
+PetscErrorCode HcTestCheckParameterGradient(HcModel, PetscInt, HcTestMisfit *, Vec, Vec, Vec, PetscInt, PetscReal, const char[]);
+PetscErrorCode HcTestCheckStateGradient(HcModel, PetscInt, HcTestMisfit *, Vec, Vec, PetscReal);
+
+/* Parameter vectors of a model (entries on rank 0): entry k on every rank, setting entry k in the model, filling. */
+PetscErrorCode HcTestGetParameter(Vec, PetscInt, PetscReal *);
+PetscErrorCode HcTestSetParameter(HcModel, Vec, PetscInt, PetscReal);
+PetscErrorCode HcTestFillParameters(Vec, const PetscReal[]);
+
+/* A two-component velocity field at a phase (advdiff's velocity fields and series). */
+PetscErrorCode HcTestVelocityField(HcGrid, PetscReal, PetscReal, Vec);
 
 #endif

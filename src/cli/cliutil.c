@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
+#include <hycast/private/ioimpl.h>
 #include "commands.h"
 
 /*@C
@@ -491,8 +493,9 @@ PetscErrorCode HcCommandCheckOptions(MPI_Comm comm)
 }
 
 /*@C
-  HcCommandRefuseAuxiliary - train, forecast and evaluate do not use auxiliary fields yet (issue: forcing from data):
-  -data_aux_vars and -data_aux_file are refused there rather than read, checked and ignored.
+  HcCommandRefuseAuxiliary - train, forecast and evaluate do not use auxiliary fields (a velocity that drives the
+  physics is -physics_velocity_vars): -data_aux_vars and -data_aux_file are refused there rather than read, checked and
+  ignored.
 @*/
 PetscErrorCode HcCommandRefuseAuxiliary(MPI_Comm comm)
 {
@@ -502,8 +505,252 @@ PetscErrorCode HcCommandRefuseAuxiliary(MPI_Comm comm)
   PetscCall(PetscOptionsHasName(NULL, NULL, "-data_aux_vars", &vars));
   PetscCall(PetscOptionsHasName(NULL, NULL, "-data_aux_file", &file));
   PetscCheck(!vars && !file, comm, PETSC_ERR_SUP,
-             "%s: auxiliary fields (velocities, say) drive nothing in this command yet, so they are refused rather than "
-             "ignored (hycast extract and info read them)",
+             "%s: auxiliary fields drive nothing in this command, so they are refused rather than ignored (a velocity that "
+             "drives the advection is -physics_velocity_vars x,y; hycast extract and info read auxiliary fields)",
              vars ? "-data_aux_vars" : "-data_aux_file");
+  PetscFunctionReturn(0);
+}
+
+/* Metres in a length unit (lower case), 0 for an unknown one, -1 for none ("1": the grid's own unit). */
+static PetscReal HcLengthUnitMetres(const char u[])
+{
+  static const struct {
+    const char *name;
+    PetscReal   m;
+  } lengths[] = {{"m", 1},     {"meter", 1}, {"meters", 1},      {"metre", 1},        {"metres", 1},      {"km", 1e3},
+                 {"cm", 1e-2}, {"mm", 1e-3}, {"kilometer", 1e3}, {"kilometers", 1e3}, {"kilometre", 1e3}, {"kilometres", 1e3}};
+
+  if (!u[0] || !strcmp(u, "1")) return -1;
+  for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++)
+    if (!strcmp(u, lengths[k].name)) return lengths[k].m;
+  return 0;
+}
+
+/* Split velocity units "L/T", "L T-1", "L T^-1", "L.T-1" or "T-1" (any case) into a length word (empty: none) and a
+   time word, each shorter than 64 characters. */
+static PetscBool HcVelocityUnitWords(const char units[], char L[64], char T[64])
+{
+  char   s[128], *tok[3], *slash;
+  size_t n, ntok = 0;
+
+  if (strlen(units) >= sizeof(s)) return PETSC_FALSE;
+  for (n = 0; units[n]; n++) s[n] = (char)tolower((unsigned char)units[n]);
+  s[n] = 0;
+  L[0] = T[0] = 0;
+  slash       = strchr(s, '/');
+  if (slash) *slash = ' '; /* "L/T": the words L and T; T then carries no exponent */
+  for (char *p = s; *p;) {
+    while (*p == ' ' || *p == '.' || *p == '*') *p++ = 0;
+    if (!*p) break;
+    if (ntok == 3) return PETSC_FALSE;
+    tok[ntok++] = p;
+    while (*p && *p != ' ' && *p != '.' && *p != '*') p++;
+  }
+  if (ntok < 1 || ntok > 2 || (slash && ntok != 2)) return PETSC_FALSE;
+  n = strlen(tok[ntok - 1]);
+  if (!slash) {
+    if (n > 3 && !strcmp(tok[ntok - 1] + n - 3, "^-1"))
+      tok[ntok - 1][n - 3] = 0;
+    else if (n > 2 && !strcmp(tok[ntok - 1] + n - 2, "-1"))
+      tok[ntok - 1][n - 2] = 0;
+    else
+      return PETSC_FALSE;
+  }
+  if (strlen(tok[ntok - 1]) >= 64 || (ntok == 2 && strlen(tok[0]) >= 64)) return PETSC_FALSE;
+  strcpy(T, tok[ntok - 1]);
+  if (ntok == 2) strcpy(L, tok[0]);
+  return PETSC_TRUE;
+}
+
+/* The factor from a velocity in `units` to the model's: m/s on lat-lon grids, the coordinates' unit per second on
+   Cartesian ones (coordunits "1": a velocity in that unit, "1/s" or "s-1"). */
+static PetscErrorCode HcVelocityUnitScale(MPI_Comm comm, const char what[], const char units[], HcGridType type,
+                                          const char coordunits[], PetscReal *scale)
+{
+  char      L[64], T[64], cu[64];
+  PetscReal lm, cm, ts;
+
+  PetscFunctionBegin;
+  PetscCheck(units[0], comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: no units attribute; a velocity needs one (m s-1, or on a Cartesian grid the coordinates' unit per time unit)",
+             what);
+  PetscCheck(HcVelocityUnitWords(units, L, T) && (ts = HcTimeUnitSeconds_Private(T)) > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: units '%s' are not a velocity (a length per time: m s-1, m/s, cm/s, km/day, ...)", what, units);
+  lm = HcLengthUnitMetres(L);
+  PetscCheck(lm != 0, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: units '%s': unknown length unit '%s' (m, km, cm, mm)", what, units,
+             L);
+  if (type == HC_GRID_LATLON) {
+    PetscCheck(lm > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: units '%s' have no length; on a lat-lon grid a velocity is in m s-1 (or cm/s, km/h, ...)", what, units);
+    *scale = lm / ts;
+  } else {
+    size_t n;
+
+    for (n = 0; coordunits[n] && n < sizeof(cu) - 1; n++) cu[n] = (char)tolower((unsigned char)coordunits[n]);
+    cu[n] = 0;
+    cm    = HcLengthUnitMetres(cu);
+    PetscCheck(cm != 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: units '%s': the grid's x coordinate has units '%s', not a length this velocity can be converted to "
+               "(m, km, cm, mm, or 1)",
+               what, units, coordunits);
+    PetscCheck((cm > 0) == (lm > 0), comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: units '%s' do not match the grid's coordinates in '%s': give the velocity in %s per time unit", what, units,
+               coordunits, cm > 0 ? "a length (m, km, ...)" : "grid units (units '1 s-1' or 's-1')");
+    *scale = (cm > 0 ? lm / cm : 1) / ts;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The velocity variables of an advdiff term with -physics_velocity_vars, else NULL, NULL. */
+static PetscErrorCode HcTermGetForcingVariables(HcTerm term, const char *names[2])
+{
+  HcTermType type;
+  PetscBool  isad;
+
+  PetscFunctionBegin;
+  names[0] = names[1] = NULL;
+  PetscCall(HcTermGetType(term, &type));
+  PetscCall(PetscStrcmp(type, HCTERMADVDIFF, &isad));
+  if (isad) PetscCall(HcTermAdvDiffGetVelocityVariables(term, &names[0], &names[1]));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcCommandCheckNoForcing - an error saying why, when the model (file path) needs a velocity forcing that this run
+  cannot give it.
+@*/
+PetscErrorCode HcCommandCheckNoForcing(MPI_Comm comm, HcModel model, const char path[], const char why[])
+{
+  PetscInt nterms;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  for (PetscInt q = 0; q < nterms; q++) {
+    HcTerm      term;
+    const char *names[2];
+
+    PetscCall(HcModelGetTermByIndex(model, q, &term));
+    PetscCall(HcTermGetForcingVariables(term, names));
+    PetscCheck(!names[0], comm, PETSC_ERR_SUP,
+               "model %s: its advection is driven by the data's velocity %s, %s (-physics_velocity_vars); %s", path, names[0],
+               names[1], why);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcCommandReadForcing - give the model's velocity forcing (advdiff terms with -physics_velocity_vars) for data
+  environment `key`: the two variables read from the data file(s) `path` (NULL: -data_file), environment env of them
+  (-1: none), with the same -data_* selection as the data, on grid (the data's), converted to the model's units;
+  the forcing must cover the times [t0, t1] the command integrates.  Every error names the file and variable.
+@*/
+PetscErrorCode HcCommandReadForcing(MPI_Comm comm, HcModel model, HcGrid grid, const char path[], PetscInt env, PetscInt key,
+                                    PetscReal t0, PetscReal t1, const char timeunits[])
+{
+  PetscInt nterms;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelGetNumTerms(model, &nterms));
+  for (PetscInt q = 0; q < nterms; q++) {
+    HcTerm           term;
+    const char      *names[2], *tu, *xu, *units;
+    HcReader         r;
+    HcGrid           vg;
+    PetscInt         nx, ny, vnx, vny, nt, ne, nland = 0;
+    const PetscReal *t, *cx, *cy, *vx, *vy;
+    PetscReal        scale[2];
+    Vec             *vel, tmp, m, vm;
+    HcGridType       gtype;
+    char             what[PETSC_MAX_PATH_LEN + 128], d0[64], d1[64], f0[64], f1[64], file[PETSC_MAX_PATH_LEN] = "-data_file";
+
+    PetscCall(HcModelGetTermByIndex(model, q, &term));
+    PetscCall(HcTermGetForcingVariables(term, names));
+    if (!names[0]) continue;
+    {
+      const char *tname;
+
+      PetscCall(HcTermGetName(term, &tname));
+      PetscCall(PetscPrintf(comm, "velocity forcing of term '%s': the data's %s, %s\n", tname, names[0], names[1]));
+    }
+    PetscCall(HcReaderCreate(comm, &r));
+    PetscCall(HcReaderSetFromOptions(r));
+    if (path) PetscCall(HcReaderSetFile(r, path));
+    PetscCall(HcReaderSetVariables(r, 2, names));
+    PetscCall(HcReaderSetFill(r, HC_FILL_NONE)); /* -data_fill fills the data, never the forcing: a gap is an error */
+    PetscCall(HcReaderSetUp(r));
+    PetscCall(HcReaderGetNumEnvironments(r, &ne));
+    if (ne > 0 && env >= 0) PetscCall(HcReaderSetEnvironment(r, env));
+    PetscCall(HcReaderGetGrid(r, &vg));
+    if (!path) PetscCall(PetscOptionsGetString(NULL, NULL, "-data_file", file, sizeof(file), NULL));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "velocity forcing (-physics_velocity_vars %s,%s) of %s", names[0], names[1],
+                            path ? path : file));
+    /* on the data's grid: the same cells, and a value wherever the data has one */
+    PetscCall(HcGridGetSizes(grid, &nx, &ny));
+    PetscCall(HcGridGetSizes(vg, &vnx, &vny));
+    PetscCheck(nx == vnx && ny == vny, comm, PETSC_ERR_ARG_INCOMP,
+               "%s: the velocity is on %" PetscInt_FMT " x %" PetscInt_FMT " cells, the data on %" PetscInt_FMT
+               " x %" PetscInt_FMT,
+               what, vnx, vny, nx, ny);
+    PetscCall(HcGridGetCoordinates(grid, &cx, &cy));
+    PetscCall(HcGridGetCoordinates(vg, &vx, &vy));
+    for (PetscInt i = 0; i < nx; i++)
+      PetscCheck(PetscAbsReal(cx[i] - vx[i]) <= 1e-9 * PetscMax(1, PetscAbsReal(cx[i])), comm, PETSC_ERR_ARG_INCOMP,
+                 "%s: x coordinate %" PetscInt_FMT " of the velocity is %g, of the data %g: not the data's grid", what, i,
+                 (double)vx[i], (double)cx[i]);
+    for (PetscInt j = 0; j < ny; j++)
+      PetscCheck(PetscAbsReal(cy[j] - vy[j]) <= 1e-9 * PetscMax(1, PetscAbsReal(cy[j])), comm, PETSC_ERR_ARG_INCOMP,
+                 "%s: y coordinate %" PetscInt_FMT " of the velocity is %g, of the data %g: not the data's grid", what, j,
+                 (double)vy[j], (double)cy[j]);
+    PetscCall(HcGridGetMask(grid, &m));
+    PetscCall(HcGridGetMask(vg, &vm));
+    {
+      const PetscScalar *a, *b;
+      PetscInt           n;
+
+      PetscCall(VecGetLocalSize(m, &n));
+      PetscCall(VecGetArrayRead(m, &a));
+      PetscCall(VecGetArrayRead(vm, &b));
+      for (PetscInt k = 0; k < n; k++) nland += PetscRealPart(a[k]) != 0 && PetscRealPart(b[k]) == 0;
+      PetscCall(VecRestoreArrayRead(vm, &b));
+      PetscCall(VecRestoreArrayRead(m, &a));
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nland, 1, MPIU_INT, MPI_SUM, comm));
+    }
+    PetscCheck(!nland, comm, PETSC_ERR_ARG_INCOMP, "%s: no velocity in %" PetscInt_FMT " cell(s) where the data has values", what,
+               nland);
+    /* units */
+    PetscCall(HcGridGetType(grid, &gtype));
+    PetscCall(HcReaderGetCoordinateUnits(r, &xu, NULL));
+    for (PetscInt c = 0; c < 2; c++) {
+      char v[PETSC_MAX_PATH_LEN + 256];
+
+      PetscCall(HcReaderGetFieldAttributes(r, c, &units, NULL, NULL));
+      PetscCall(PetscSNPrintf(v, sizeof(v), "%s: variable '%s'", what, names[c]));
+      PetscCall(HcVelocityUnitScale(comm, v, units, gtype, xu, &scale[c]));
+    }
+    /* times: the data's time axis, covering the run */
+    PetscCall(HcReaderGetTimes(r, &nt, &t));
+    PetscCall(HcReaderGetTimeUnits(r, &tu, NULL));
+    PetscCheck(!timeunits || !tu || !strcmp(timeunits, tu), comm, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: its times are in '%s', the data's in '%s'", what, tu, timeunits);
+    PetscCall(HcReaderFormatTime(r, t[0], f0, sizeof(f0)));
+    PetscCall(HcReaderFormatTime(r, t[nt - 1], f1, sizeof(f1)));
+    PetscCall(HcReaderFormatTime(r, t0, d0, sizeof(d0)));
+    PetscCall(HcReaderFormatTime(r, t1, d1, sizeof(d1)));
+    PetscCheck(t[0] <= t0 + 1e-9 * PetscAbsReal(t0) && t[nt - 1] >= t1 - 1e-9 * PetscAbsReal(t1), comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: the velocity covers %s .. %s (%" PetscInt_FMT " time(s)), the run needs %s .. %s", what, f0, f1, nt, d0, d1);
+    PetscCall(PetscMalloc1(nt, &vel));
+    PetscCall(HcGridCreateGlobalVector(vg, &tmp));
+    for (PetscInt k = 0; k < nt; k++) {
+      PetscCall(HcGridCreateVectorDof(grid, 2, &vel[k]));
+      PetscCall(HcReaderRead(r, k, tmp));
+      PetscCall(VecCopy(tmp, vel[k]));
+      for (PetscInt c = 0; c < 2; c++) PetscCall(VecStrideScale(vel[k], c, scale[c]));
+    }
+    PetscCall(HcTermAdvDiffSetVelocitySeries(term, key, nt, t, vel));
+    for (PetscInt k = 0; k < nt; k++) PetscCall(VecDestroy(&vel[k]));
+    PetscCall(PetscFree(vel));
+    PetscCall(VecDestroy(&tmp));
+    PetscCall(HcReaderDestroy(&r));
+  }
   PetscFunctionReturn(0);
 }

@@ -21,6 +21,9 @@ void           HcHelpFilterInstall(int *, char **);
 PetscErrorCode HcCommandCheckOutput(MPI_Comm, const char[], const char[]);
 PetscErrorCode HcCommandCheckOptions(MPI_Comm);
 PetscErrorCode HcCommandRefuseAuxiliary(MPI_Comm);
+PetscErrorCode HcCommandCheckNoForcing(MPI_Comm, HcModel, const char[], const char[]);
+PetscErrorCode HcCommandReadForcing(MPI_Comm, HcModel, HcGrid, const char[], PetscInt, PetscInt, PetscReal, PetscReal,
+                                    const char[]);
 void           HcHelpFilterFinish(MPI_Comm);
 
 #endif

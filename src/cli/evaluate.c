@@ -101,14 +101,19 @@ static PetscErrorCode HcEvaluatePrintDamping(MPI_Comm comm, HcEval ev)
 }
 
 /* Hindcasts of every model from the initial times [k0, k1], leads observation intervals. */
-static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm, char *models[], char *labels[], PetscInt k0,
-                                          PetscInt k1, PetscInt leads, PetscInt env)
+static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, const char truth[], PetscInt nm, char *models[],
+                                          char *labels[], PetscInt k0, PetscInt k1, PetscInt leads, PetscInt env)
 {
-  HcReader reader;
-  HcGrid   grid;
+  HcReader         reader;
+  HcGrid           grid;
+  PetscInt         nt, denv;
+  const PetscReal *t;
+  const char      *tunits;
 
   PetscFunctionBegin;
-  PetscCall(HcEvalGetTruth(ev, &reader, NULL, NULL, NULL));
+  PetscCall(HcEvalGetTruth(ev, &reader, &nt, &t, NULL));
+  PetscCall(HcReaderGetEnvironment(reader, &denv));
+  PetscCall(HcReaderGetTimeUnits(reader, &tunits, NULL));
   PetscCall(HcReaderGetGrid(reader, &grid));
   PetscCall(HcEvalSetHindcasts(ev, k0, k1, leads));
   PetscCall(HcEvaluatePrintClimatology(comm, ev));
@@ -122,6 +127,9 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, PetscInt nm,
     PetscCall(HcModelSetUp(model));
     PetscCall(HcModelLoadParameters(model, models[m]));
     PetscCall(HcEvaluateSetEnvironment(comm, model, models[m], reader, env));
+    /* a velocity forcing from the truth's file, over the hindcasts' times */
+    PetscCall(HcCommandReadForcing(comm, model, grid, truth[0] ? truth : NULL, denv, 0, t[k0], t[PetscMin(k1 + leads, nt - 1)],
+                                   tunits));
     if (!m) PetscCall(HcCommandCheckOptions(comm)); /* the first model has read the command line's model options */
     t0 = MPI_Wtime();
     PetscCall(HcEvalAddHindcasts(ev, labels[m], model, &ninit));
@@ -266,7 +274,7 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                           "hycast evaluate: %" PetscInt_FMT " model(s), initial times %" PetscInt_FMT " .. %" PetscInt_FMT
                           " of %" PetscInt_FMT " (%s .. %s), %" PetscInt_FMT " lead(s)\n",
                           nm, k0, k1, nt, d0, d1, leads));
-    PetscCall(HcEvaluateHindcasts(comm, ev, nm, models, labels, k0, k1, leads, env));
+    PetscCall(HcEvaluateHindcasts(comm, ev, truth, nm, models, labels, k0, k1, leads, env));
   }
   PetscCall(HcEvalView(ev, PETSC_VIEWER_STDOUT_(comm)));
   if (csv[0]) {

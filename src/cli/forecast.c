@@ -258,6 +258,15 @@ PetscErrorCode HcCommandForecast(MPI_Comm comm)
   PetscCall(HcModelCreateFromFile(grid, model, NULL, &hm));
   PetscCall(HcModelSetUp(hm));
   PetscCall(HcModelLoadParameters(hm, model));
+  if (grid == dgrid) { /* a velocity forcing from the data, over the forecast's times */
+    PetscInt    denv;
+    const char *tunits;
+
+    PetscCall(HcReaderGetEnvironment(reader, &denv));
+    PetscCall(HcReaderGetTimeUnits(reader, &tunits, NULL));
+    PetscCall(HcCommandReadForcing(comm, hm, grid, data[0] ? data : NULL, denv, 0, times[0], times[steps], tunits));
+  } else
+    PetscCall(HcCommandCheckNoForcing(comm, hm, model, "-grid: a velocity forcing is read on the data's grid only"));
   {
     PetscInt nenv;
 

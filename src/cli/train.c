@@ -16,7 +16,7 @@ typedef struct {
 
 /* Read every selected environment of every file on the group's communicator: times and states on the grid of the first. */
 static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *grid, HcReader *first, PetscInt *nenv, PetscInt nt[],
-                                      PetscReal *times[], Vec *states[], char names[][256])
+                                      PetscReal *times[], Vec *states[], char names[][256], PetscInt efile[], PetscInt eenv[])
 {
   PetscFunctionBegin;
   *nenv = 0;
@@ -64,7 +64,9 @@ static PetscErrorCode HcTrainReadData(MPI_Comm comm, HcTrainData *d, HcGrid *gri
         PetscCall(VecDestroy(&proto));
       }
       for (PetscInt s = 0; s < n; s++) PetscCall(HcReaderRead(r, s, states[*nenv][s]));
-      nt[*nenv] = n;
+      nt[*nenv]    = n;
+      efile[*nenv] = f;
+      eenv[*nenv]  = ne > 0 ? k : -1;
       if (ne > 0)
         PetscCall(PetscSNPrintf(names[*nenv], 256, "%s#%" PetscInt_FMT, d->nfiles ? d->files[f] : "data", k));
       else
@@ -151,6 +153,7 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
 {
   HcTrainData d;
   PetscInt    ngroups = 1, group = 0, nenv = 0, nt[HC_MAX_FILES], nfiles = HC_MAX_FILES, nenvs = HC_MAX_FILES;
+  PetscInt    efile[HC_MAX_FILES], eenv[HC_MAX_FILES]; /* each environment's file and environment in it (-1: none) */
   PetscReal  *times[HC_MAX_FILES];
   Vec        *states[HC_MAX_FILES];
   char        out[PETSC_MAX_PATH_LEN] = "out/model.nc", adapt[PETSC_MAX_PATH_LEN] = "", init[PETSC_MAX_PATH_LEN] = "",
@@ -239,7 +242,7 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
     PetscCall(HcCommSplitGroups(world, ngroups, &comm, &group));
   else
     comm = world;
-  PetscCall(HcTrainReadData(comm, &d, &grid, &reader, &nenv, nt, times, states, names));
+  PetscCall(HcTrainReadData(comm, &d, &grid, &reader, &nenv, nt, times, states, names, efile, eenv));
   {
     char line[4096], item[PETSC_MAX_PATH_LEN + 64];
 
@@ -270,6 +273,14 @@ PetscErrorCode HcCommandTrain(MPI_Comm world)
     PetscCall(HcModelCreate(grid, &model));
     PetscCall(HcModelSetFromOptions(model));
     PetscCall(HcModelSetUp(model));
+  }
+  { /* a velocity from data drives each environment with its own file's */
+    const char *tunits;
+
+    PetscCall(HcReaderGetTimeUnits(reader, &tunits, NULL));
+    for (PetscInt e = 0; e < nenv; e++)
+      PetscCall(HcCommandReadForcing(comm, model, grid, d.nfiles ? d.files[efile[e]] : NULL, eenv[e], e, times[e][0],
+                                     times[e][nt[e] - 1], efile[e] ? NULL : tunits));
   }
   if (!group) PetscCall(HcModelView(model, PETSC_VIEWER_STDOUT_(comm)));
 

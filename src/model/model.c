@@ -61,7 +61,8 @@ PetscErrorCode HcModelAddTerm(HcModel model, HcTerm term)
   }
   PetscCall(HcTermReference(term));
   model->terms[model->nterms++] = term;
-  model->nenv                   = PetscMax(model->nenv, term->env + 1);
+  if (model->forcing) PetscCall(HcTermSetForcing(term, model->forcing));
+  model->nenv = PetscMax(model->nenv, term->env + 1);
   PetscFunctionReturn(0);
 }
 
@@ -114,6 +115,31 @@ PetscErrorCode HcModelSetEnvironment(HcModel model, PetscInt e)
   model->env       = e;
   model->stepvalid = PETSC_FALSE;
   model->linvalid  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetForcing - run on the forcing of data environment k: every term driven by data (HcTermSetForcing(), e.g.
+  advdiff with -physics_velocity_vars) uses the series given for k.  The trainer sets it to the environment of each
+  window, the commands to the data they integrate; it is separate from HcModelSetEnvironment(), which selects learned
+  terms (-1 with plain ERM).  Default 0.
+@*/
+PetscErrorCode HcModelSetForcing(HcModel model, PetscInt k)
+{
+  PetscFunctionBegin;
+  PetscCheck(k >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: forcing index must be >= 0, got %" PetscInt_FMT, k);
+  if (k == model->forcing) PetscFunctionReturn(0);
+  for (PetscInt q = 0; q < model->nterms; q++) PetscCall(HcTermSetForcing(model->terms[q], k));
+  model->forcing   = k;
+  model->stepvalid = PETSC_FALSE; /* the velocity bounds the stable step */
+  model->linvalid  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HcModelGetForcing(HcModel model, PetscInt *k)
+{
+  PetscFunctionBegin;
+  *k = model->forcing;
   PetscFunctionReturn(0);
 }
 

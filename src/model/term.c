@@ -200,6 +200,21 @@ PetscErrorCode HcTermSetEnvironment(HcTerm term, PetscInt e)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  HcTermSetForcing - select the forcing of data environment k (the data a run integrates; independent of the LEADS
+  environment of HcTermSetEnvironment()) for terms driven by data, e.g. advdiff with a velocity series; others ignore it.
+  Default 0.  The linearisation point is forgotten.
+@*/
+PetscErrorCode HcTermSetForcing(HcTerm term, PetscInt k)
+{
+  PetscFunctionBegin;
+  PetscCheck(k >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTerm '%s': forcing index must be >= 0, got %" PetscInt_FMT,
+             term->name, k);
+  if (term->ops.setforcing) PetscCall(term->ops.setforcing(term, k));
+  term->linearized = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcTermGetEnvironment(HcTerm term, PetscInt *e)
 {
   PetscFunctionBegin;

@@ -4,12 +4,18 @@
    (alpha = face velocity, beta = K for the operator itself).  F, J v and (dF/dtheta) dtheta are flux divergences with
    different (alpha, beta); J^T w and (dF/dtheta)^T w are the same face loop read backwards.  Closed faces (walls, land)
    carry no flux, so the area-weighted total of each field is conserved up to inflow of v.  Parameters:
-   theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field). */
+   theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field).
+   A velocity field is data: fixed (HcTermAdvDiffSetVelocityField), or a time series per data environment
+   (HcTermAdvDiffSetVelocitySeries, e.g. read from the variables -physics_velocity_vars), linear in time between its
+   times; the environment is chosen by HcTermSetForcing (HcModelSetForcing). */
 #include <hycast/private/termimpl.h>
 #include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
+#include <string.h>
 
 const char *const HcAdvectionSchemes[] = {"centered", "upwind1", "upwind2", "HcAdvectionScheme", "HC_ADVECTION_", NULL};
+
+#define HC_ADVDIFF_MAX_SERIES 64
 
 typedef struct {
   HcAdvectionScheme scheme;
@@ -20,9 +26,20 @@ typedef struct {
   PetscReal         vinit[2];
   PetscBool         velfield;
   DM                dav; /* two-component layout of the velocity field */
-  Vec               vel, velloc;
-  Vec               ulin; /* linearisation point, borrowed from the caller */
-  PetscReal        *work; /* three rows of face fluxes for the flux-divergence sweep */
+  /* velocity series, one per forcing key (a data environment; -1: every environment, a fixed field): ghosted local
+     vectors, so that an interpolation in time is a local combination without communication */
+  struct {
+    PetscInt   key, n;
+    PetscReal *t;
+    Vec       *vloc;
+  } series[HC_ADVDIFF_MAX_SERIES];
+  PetscInt   nseries, fkey;      /* the series stored; the forcing key selected */
+  char       velvars[2][64];     /* -physics_velocity_vars: the data variables of the series ("": none) */
+  Vec        vapply, vlin, vcur; /* velocity at the time of the last F and of the linearisation; the sweeps read vcur */
+  PetscReal  tapply, tlin;       /* their times, valid for the keys kapply, klin (-2: not computed) */
+  PetscInt   kapply, klin;
+  Vec        ulin; /* linearisation point, borrowed from the caller */
+  PetscReal *work; /* three rows of face fluxes for the flux-divergence sweep */
   /* fast path (HcAdvDiffFast_Private): taken when the velocity is a constant and no cell within two of this rank's cells
      is land or beyond a wall, so that every face is open; -physics_fast_path 0 turns it off */
   PetscBool  fastopt, fast;
@@ -521,7 +538,7 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
   PetscCall(DMDAVecGetArrayDOFRead(g->da, uloc, &u));
   PetscCall(DMDAVecGetArrayDOF(g->da, f, &F));
-  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
+  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->vcur, &V));
   for (PetscInt j = ys - 1; j < ye; j++) {
     /* y-faces between rows j and j+1 */
     for (PetscInt i = xs; i < xe; i++) {
@@ -573,7 +590,7 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
       fn             = tmp;
     }
   }
-  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
+  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->vcur, &V));
   PetscCall(DMDAVecRestoreArrayDOF(g->da, f, &F));
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, uloc, &u));
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
@@ -741,7 +758,7 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
   PetscCall(DMDAVecGetArrayDOFRead(g->da, wloc, &w));
   if (yloc) PetscCall(DMDAVecGetArrayDOF(g->da, yloc, &y));
   if (grad) PetscCall(DMDAVecGetArrayDOFRead(g->da, ad->ulin, &u));
-  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
+  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->vcur, &V));
   for (PetscInt j = ys; j < ye; j++) {
     for (PetscInt l = xs; l < xe; l++) {
       const PetscReal a = HcFaceVelocityX(ad, term->theta, V, j, l);
@@ -793,7 +810,7 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
       }
     }
   }
-  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
+  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->vcur, &V));
   if (grad) PetscCall(DMDAVecRestoreArrayDOFRead(g->da, ad->ulin, &u));
   if (yloc) PetscCall(DMDAVecRestoreArrayDOF(g->da, yloc, &y));
   PetscCall(DMDAVecRestoreArrayDOFRead(g->da, wloc, &w));
@@ -801,13 +818,82 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
   PetscFunctionReturn(0);
 }
 
+/* The series of the selected forcing key, or the one for every key (-1); NULL: none. */
+static PetscInt HcAdvDiffFindSeries(const HcAdvDiff *ad, PetscInt key)
+{
+  PetscInt any = -1;
+
+  for (PetscInt q = 0; q < ad->nseries; q++) {
+    if (ad->series[q].key == key) return q;
+    if (ad->series[q].key == -1) any = q;
+  }
+  return any;
+}
+
+/* v = the velocity at time t of the selected forcing: linear between the two times of its series that bracket t (a
+   series of one time is constant).  *tc, *kc: the time and key v holds, so that a repeated t costs nothing. */
+static PetscErrorCode HcAdvDiffVelocityAt_Private(HcTerm term, PetscReal t, Vec v, PetscReal *tc, PetscInt *kc)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  PetscInt   q, n, lo, hi;
+  PetscReal *ts, tol, w;
+
+  PetscFunctionBegin;
+  if (*kc == ad->fkey && *tc == t) PetscFunctionReturn(0);
+  q = HcAdvDiffFindSeries(ad, ad->fkey);
+  PetscCheck(q >= 0, term->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "HcTerm '%s': no velocity forcing for data environment %" PetscInt_FMT
+             " (the velocity is a given field%s%s%s%s: HcTermAdvDiffSetVelocitySeries)",
+             term->name, ad->fkey, ad->velvars[0][0] ? ", variables " : "", ad->velvars[0], ad->velvars[0][0] ? "," : "",
+             ad->velvars[1]);
+  n  = ad->series[q].n;
+  ts = ad->series[q].t;
+  if (n == 1)
+    PetscCall(VecCopy(ad->series[q].vloc[0], v));
+  else {
+    /* RK stages at the ends of an interval may miss the observation time by round-off */
+    tol = 1e-9 * (ts[n - 1] - ts[0]);
+    PetscCheck(t >= ts[0] - tol && t <= ts[n - 1] + tol, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTerm '%s': time %.9g s is outside the velocity forcing of data environment %" PetscInt_FMT
+               ", which spans %.9g .. %.9g s (%" PetscInt_FMT " times): the forcing must cover every time the model is run at",
+               term->name, (double)t, ad->fkey, (double)ts[0], (double)ts[n - 1], n);
+    for (lo = 0, hi = n - 1; hi - lo > 1;) { /* ts[lo] <= t <= ts[hi] */
+      const PetscInt mid = (lo + hi) / 2;
+
+      if (ts[mid] <= t)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    w = PetscMin(1, PetscMax(0, (t - ts[lo]) / (ts[hi] - ts[lo])));
+    PetscCall(VecCopy(ad->series[q].vloc[lo], v));
+    PetscCall(VecAXPBY(v, w, 1 - w, ad->series[q].vloc[hi]));
+  }
+  *tc = t;
+  *kc = ad->fkey;
+  PetscFunctionReturn(0);
+}
+
+/* The velocity the sweeps of F at time t read (a field: interpolated to t). */
+static PetscErrorCode HcAdvDiffUseVelocityAt_Private(HcTerm term, PetscReal t)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  if (!ad->velfield) PetscFunctionReturn(0);
+  PetscCall(HcAdvDiffVelocityAt_Private(term, t, ad->vapply, &ad->tapply, &ad->kapply));
+  ad->vcur = ad->vapply;
+  PetscFunctionReturn(0);
+}
+
 /* f += the term, or with insert f = the term (the fast path writes every owned entry, each cell's divergence once) */
-static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, Vec uloc, Vec f, PetscBool insert)
+static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool insert)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
   HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, insert};
 
   PetscFunctionBegin;
+  PetscCall(HcAdvDiffUseVelocityAt_Private(term, t));
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
   PetscCall(HcAdvDiffFluxDivergence_Private(term, uloc, f, &wt));
   PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_APPLY], 0, 0, 0, 0));
@@ -817,14 +903,14 @@ static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, Vec uloc, Vec f, Petsc
 static PetscErrorCode HcTermApply_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(HcAdvDiffApply_Private(term, uloc, f, PETSC_FALSE));
+  PetscCall(HcAdvDiffApply_Private(term, t, uloc, f, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode HcTermApplyInsert_AdvDiff(HcTerm term, PetscReal t, Vec uloc, Vec f)
 {
   PetscFunctionBegin;
-  PetscCall(HcAdvDiffApply_Private(term, uloc, f, PETSC_TRUE));
+  PetscCall(HcAdvDiffApply_Private(term, t, uloc, f, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 
@@ -871,6 +957,7 @@ static PetscErrorCode HcTermLinearize_AdvDiff(HcTerm term, PetscReal t, Vec uloc
 
   PetscFunctionBegin;
   ad->ulin = uloc; /* the operator is linear in u; only the parameter products need the point */
+  if (ad->velfield) PetscCall(HcAdvDiffVelocityAt_Private(term, t, ad->vlin, &ad->tlin, &ad->klin));
   PetscFunctionReturn(0);
 }
 
@@ -880,6 +967,7 @@ static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
   HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
 
   PetscFunctionBegin;
+  ad->vcur = ad->vlin;
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
   PetscCall(HcAdvDiffFluxDivergence_Private(term, vloc, y, &wt));
   PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN], 0, 0, 0, 0));
@@ -888,7 +976,10 @@ static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
 
 static PetscErrorCode HcTermJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, Vec yloc)
 {
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
   PetscFunctionBegin;
+  ad->vcur = ad->vlin;
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, yloc, NULL));
   PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_JACOBIAN_T], 0, 0, 0, 0));
@@ -903,6 +994,7 @@ static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal d
   HcFluxWeights wt = {PETSC_FALSE, dalpha, beta, PETSC_FALSE};
 
   PetscFunctionBegin;
+  ad->vcur = ad->vlin;
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   for (PetscInt c = 0; c < ad->nc; c++) beta[c] = ad->K[c] * dtheta[c];
   if (!ad->velfield) {
@@ -916,7 +1008,10 @@ static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal d
 
 static PetscErrorCode HcTermParamJacobianTranspose_AdvDiff(HcTerm term, Vec wloc, PetscReal g[])
 {
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
   PetscFunctionBegin;
+  ad->vcur = ad->vlin;
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
   PetscCall(HcAdvDiffTransposeSweep_Private(term, wloc, NULL, g));
   PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN_T], 0, 0, 0, 0));
@@ -924,20 +1019,20 @@ static PetscErrorCode HcTermParamJacobianTranspose_AdvDiff(HcTerm term, Vec wloc
 }
 
 /* Per cell, sum over its faces of (face length / area) * |coefficients|: a bound on the magnitude of the Jacobian's
-   eigenvalues (Gershgorin over the face expansion), split into its advective and diffusive parts. */
-static PetscErrorCode HcTermEstimateRates_AdvDiff(HcTerm term, PetscReal *radv, PetscReal *rdif)
+   eigenvalues (Gershgorin over the face expansion), split into its advective and diffusive parts; V: a velocity field
+   (NULL: the constant one). */
+static PetscErrorCode HcAdvDiffEstimateRates_Private(HcTerm term, const PetscScalar ***V, PetscReal *radv, PetscReal *rdif)
 {
   HcAdvDiff           *ad = (HcAdvDiff *)term->data;
   HcGrid               g  = term->grid;
   const HcGridMetrics *m  = &g->m;
-  const PetscScalar  **mk, ***V = NULL;
+  const PetscScalar  **mk;
   PetscReal            kmax = 0;
   HcFace               fc;
 
   PetscFunctionBegin;
   for (PetscInt c = 0; c < ad->nc; c++) kmax = PetscMax(kmax, ad->K[c]);
   PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
-  if (ad->velfield) PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->velloc, &V));
   *radv = *rdif = 0;
   for (PetscInt j = g->ys; j < g->ys + g->ym; j++) {
     for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
@@ -960,8 +1055,65 @@ static PetscErrorCode HcTermEstimateRates_AdvDiff(HcTerm term, PetscReal *radv, 
       *rdif = PetscMax(*rdif, rd);
     }
   }
-  if (ad->velfield) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->velloc, &V));
   PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
+  PetscFunctionReturn(0);
+}
+
+/* With a velocity series, the largest rates over its times: the face velocity between two times is a convex combination
+   of theirs, so the bound holds at every time in between.  No series yet: the diffusive part alone. */
+static PetscErrorCode HcTermEstimateRates_AdvDiff(HcTerm term, PetscReal *radv, PetscReal *rdif)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  PetscInt   q;
+
+  PetscFunctionBegin;
+  if (!ad->velfield) {
+    PetscCall(HcAdvDiffEstimateRates_Private(term, NULL, radv, rdif));
+    PetscFunctionReturn(0);
+  }
+  *radv = *rdif = 0;
+  q             = HcAdvDiffFindSeries(ad, ad->fkey);
+  for (PetscInt k = 0; k < (q >= 0 ? ad->series[q].n : 1); k++) {
+    const PetscScalar ***V = NULL;
+    PetscReal            ra, rd;
+
+    if (q >= 0)
+      PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->series[q].vloc[k], &V));
+    else
+      PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->vapply, &V)); /* zero until a series is given */
+    PetscCall(HcAdvDiffEstimateRates_Private(term, V, &ra, &rd));
+    PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, q >= 0 ? ad->series[q].vloc[k] : ad->vapply, &V));
+    *radv = PetscMax(*radv, ra);
+    *rdif = PetscMax(*rdif, rd);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The two-component layout of a velocity field and the vectors of the interpolated velocities (zero until a series is
+   given); the velocity is a field from then on. */
+static PetscErrorCode HcAdvDiffVelocityLayout_Private(HcTerm term)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  if (!ad->dav) {
+    PetscCall(DMDACreateCompatibleDMDA(term->grid->da, 2, &ad->dav));
+    PetscCall(DMCreateLocalVector(ad->dav, &ad->vapply));
+    PetscCall(VecDuplicate(ad->vapply, &ad->vlin));
+    PetscCall(VecSet(ad->vapply, 0));
+    PetscCall(VecSet(ad->vlin, 0));
+    ad->vcur = ad->vapply;
+  }
+  ad->velfield = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcTermSetForcing_AdvDiff(HcTerm term, PetscInt key)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  ad->fkey = key;
   PetscFunctionReturn(0);
 }
 
@@ -990,6 +1142,28 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
                                   "HcTermAdvDiffSetVelocity", ad->vinit, &nv, &flg));
   PetscCheck(!flg || nv == 2, term->comm, PETSC_ERR_ARG_SIZ, "-%sphysics_velocity takes two values vx,vy, got %" PetscInt_FMT,
              term->prefix ? term->prefix : "", nv);
+  {
+    const PetscBool constant = flg;
+    char           *vars[3]  = {NULL, NULL, NULL};
+    PetscInt        nvv      = 3; /* one more than needed: a third name is an error, not dropped */
+    PetscCall(PetscOptionsStringArray("-physics_velocity_vars",
+                                      "Data variables x,y (eastward, northward) of a time-varying velocity that drives the "
+                                      "advection, read with the data for each environment (m/s; on Cartesian grids the grid's "
+                                      "length unit per time unit); the velocity is then not learned. Default: none",
+                                      "HcTermAdvDiffSetVelocityVariables", vars, &nvv, &flg));
+    if (flg) {
+      /* a constant velocity would be accepted and ignored */
+      PetscCheck(!constant, term->comm, PETSC_ERR_ARG_INCOMP,
+                 "-%sphysics_velocity and -%sphysics_velocity_vars exclude each other: the velocity is a learned constant or "
+                 "the data's",
+                 term->prefix ? term->prefix : "", term->prefix ? term->prefix : "");
+      PetscCheck(nvv == 2, term->comm, PETSC_ERR_ARG_SIZ,
+                 "-%sphysics_velocity_vars takes two variable names x,y (eastward, northward), got %" PetscInt_FMT,
+                 term->prefix ? term->prefix : "", nvv);
+      PetscCall(HcTermAdvDiffSetVelocityVariables(term, vars[0], vars[1]));
+    }
+    for (PetscInt k = 0; k < nvv; k++) PetscCall(PetscFree(vars[k]));
+  }
   PetscCall(PetscOptionsBool("-physics_fast_path",
                              "Vectorised sweeps where every face is open and the velocity is constant (same fluxes as the "
                              "general sweeps; off: always the general sweeps)",
@@ -1012,6 +1186,7 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
 
   PetscFunctionBegin;
   ad->nc = g->nc;
+  if (ad->velvars[0][0]) PetscCall(HcAdvDiffVelocityLayout_Private(term));
   PetscCall(HcTermSetNumParameters_Private(term, ad->nc + (ad->velfield ? 0 : 2)));
   for (PetscInt c = 0; c < ad->nc; c++) {
     const PetscReal K = ad->kinit[ad->nkinit == 1 ? 0 : c];
@@ -1062,6 +1237,12 @@ static PetscErrorCode HcTermArchitecture_AdvDiff(HcTerm term, char buf[], size_t
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(buf, len, "-physics_scheme %s", HcAdvectionSchemes[ad->scheme]));
+  if (ad->velvars[0][0]) { /* the model needs this forcing wherever it runs */
+    char vv[160];
+
+    PetscCall(PetscSNPrintf(vv, sizeof(vv), " -physics_velocity_vars %s,%s", ad->velvars[0], ad->velvars[1]));
+    PetscCall(PetscStrlcat(buf, vv, len));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -1092,7 +1273,12 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
   }
   for (PetscInt c = 0; c < ad->nc; c++)
     PetscCall(PetscViewerASCIIPrintf(viewer, "diffusivity[%s] = %g\n", term->grid->fieldnames[c], (double)ad->K[c]));
-  if (ad->velfield)
+  if (ad->velvars[0][0])
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "velocity: from the data variables %s, %s, linear in time between their times (not "
+                                     "learned); %" PetscInt_FMT " environment(s) given\n",
+                                     ad->velvars[0], ad->velvars[1], ad->nseries));
+  else if (ad->velfield)
     PetscCall(PetscViewerASCIIPrintf(viewer, "velocity: a given field (not learned)\n"));
   else
     PetscCall(
@@ -1105,8 +1291,12 @@ static PetscErrorCode HcTermDestroy_AdvDiff(HcTerm term)
   HcAdvDiff *ad = (HcAdvDiff *)term->data;
 
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&ad->vel));
-  PetscCall(VecDestroy(&ad->velloc));
+  for (PetscInt q = 0; q < ad->nseries; q++) {
+    PetscCall(VecDestroyVecs(ad->series[q].n, &ad->series[q].vloc));
+    PetscCall(PetscFree(ad->series[q].t));
+  }
+  PetscCall(VecDestroy(&ad->vapply));
+  PetscCall(VecDestroy(&ad->vlin));
   PetscCall(DMDestroy(&ad->dav));
   PetscCall(PetscFree(ad->work));
   PetscCall(PetscFree(ad->fwork));
@@ -1126,7 +1316,8 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
   ad->overlapopt = PETSC_TRUE;
   ad->nkinit     = 1;
   ad->kinit[0]   = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
-  term->data     = ad;
+  ad->kapply = ad->klin = -2;
+  term->data            = ad;
   if (!term->name) PetscCall(PetscStrallocpy("physics", &term->name));
   term->ops = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_AdvDiff,
                           .setup                  = HcTermSetUp_AdvDiff,
@@ -1142,6 +1333,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
                           .paramjacobian          = HcTermParamJacobian_AdvDiff,
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_AdvDiff,
                           .estimaterates          = HcTermEstimateRates_AdvDiff,
+                          .setforcing             = HcTermSetForcing_AdvDiff,
                           .architecture           = HcTermArchitecture_AdvDiff};
   PetscFunctionReturn(0);
 }
@@ -1227,29 +1419,125 @@ PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm term, PetscReal vx, PetscReal vy)
 
 /*@C
   HcTermAdvDiffSetVelocityField - advect with a given velocity field (two components per cell, from HcGridCreateVectorDof(grid, 2,
-...)); the field is data, not a parameter.  Face velocities are averages of the two adjacent cells.
+...)), the same at every time and in every environment; the field is data, not a parameter.  Face velocities are
+averages of the two adjacent cells.
 @*/
 PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm term, Vec vel)
 {
-  HcAdvDiff *ad = (HcAdvDiff *)term->data;
-  HcGrid     g  = term->grid;
-  PetscInt   n;
+  const PetscReal t0 = 0;
 
   PetscFunctionBegin;
   PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
-  PetscCall(VecGetLocalSize(vel, &n));
-  PetscCheck(n == 2 * g->xm * g->ym, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
-             "HcTermAdvDiffSetVelocityField: expected 2 components on the grid's layout (%" PetscInt_FMT
-             " local values), got %" PetscInt_FMT,
-             2 * g->xm * g->ym, n);
-  if (!ad->dav) {
-    PetscCall(DMDACreateCompatibleDMDA(g->da, 2, &ad->dav));
-    PetscCall(DMCreateGlobalVector(ad->dav, &ad->vel));
-    PetscCall(DMCreateLocalVector(ad->dav, &ad->velloc));
+  PetscCall(HcTermAdvDiffSetVelocitySeries(term, -1, 1, &t0, &vel));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetVelocitySeries - the velocity of forcing key `key` (a data environment, see HcTermSetForcing(); -1:
+  every key without its own series) at n increasing times t[] (absolute model times, s), each a two-component field
+  from HcGridCreateVectorDof(grid, 2, ...); the velocity at a time in between is linear in time, a time outside
+  [t[0], t[n-1]] is an error (n = 1: the same at every time).  The velocity is data, not a parameter: before
+  HcTermSetUp(), unless the term already takes its velocity from a field (-physics_velocity_vars).  Collective; replaces
+  an earlier series of the same key.
+@*/
+PetscErrorCode HcTermAdvDiffSetVelocitySeries(HcTerm term, PetscInt key, PetscInt n, const PetscReal t[], const Vec vel[])
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+  HcGrid     g  = term->grid;
+  PetscInt   q;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  PetscCheck(!term->setupcalled || ad->velfield, term->comm, PETSC_ERR_ORDER,
+             "HcTerm '%s': a velocity series replaces the learned constant velocity: set it before HcTermSetUp() (or give "
+             "-physics_velocity_vars)",
+             term->name);
+  PetscCheck(key >= -1, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTermAdvDiffSetVelocitySeries: key must be >= -1, got %" PetscInt_FMT, key);
+  PetscCheck(n >= 1, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "HcTerm '%s': a velocity series needs at least one time, got %" PetscInt_FMT, term->name, n);
+  for (PetscInt k = 0; k < n; k++) {
+    PetscInt  nl;
+    PetscReal nrm;
+
+    PetscCheck(k == 0 || t[k] > t[k - 1], term->comm, PETSC_ERR_ARG_WRONG,
+               "HcTerm '%s': the times of a velocity series must increase: time %" PetscInt_FMT
+               " is %.9g s, the one before %.9g s",
+               term->name, k, (double)t[k], (double)t[k - 1]);
+    PetscCall(VecGetLocalSize(vel[k], &nl));
+    PetscCheck(nl == 2 * g->xm * g->ym, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "HcTerm '%s': a velocity field has 2 components on the grid's layout (%" PetscInt_FMT
+               " local values), got %" PetscInt_FMT,
+               term->name, 2 * g->xm * g->ym, nl);
+    PetscCall(VecNorm(vel[k], NORM_1, &nrm));
+    PetscCheck(!PetscIsInfOrNanReal(nrm), term->comm, PETSC_ERR_FP,
+               "HcTerm '%s': the velocity of forcing %" PetscInt_FMT
+               " at time %.9g s has values that are not finite (NaN or inf)",
+               term->name, key, (double)t[k]);
   }
-  PetscCall(VecCopy(vel, ad->vel));
-  PetscCall(VecSet(ad->velloc, 0));
-  PetscCall(DMGlobalToLocal(ad->dav, ad->vel, INSERT_VALUES, ad->velloc));
-  ad->velfield = PETSC_TRUE;
+  PetscCall(HcAdvDiffVelocityLayout_Private(term));
+  for (q = 0; q < ad->nseries && ad->series[q].key != key; q++) {}
+  if (q < ad->nseries) {
+    PetscCall(VecDestroyVecs(ad->series[q].n, &ad->series[q].vloc));
+    PetscCall(PetscFree(ad->series[q].t));
+  } else {
+    PetscCheck(ad->nseries < HC_ADVDIFF_MAX_SERIES, term->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "HcTerm '%s': at most %d velocity series", term->name, HC_ADVDIFF_MAX_SERIES);
+    ad->nseries++;
+  }
+  ad->series[q].key = key;
+  ad->series[q].n   = n;
+  PetscCall(PetscMalloc1(n, &ad->series[q].t));
+  PetscCall(PetscArraycpy(ad->series[q].t, t, n));
+  PetscCall(VecDuplicateVecs(ad->vapply, n, &ad->series[q].vloc));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscCall(VecSet(ad->series[q].vloc[k], 0));
+    PetscCall(DMGlobalToLocal(ad->dav, vel[k], INSERT_VALUES, ad->series[q].vloc[k]));
+  }
+  ad->kapply = ad->klin = -2; /* the velocities computed from an earlier series */
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffSetVelocityVariables - take the velocity from the data variables x, y (eastward, northward components),
+  a time series per environment that the commands read with the data (HcTermAdvDiffSetVelocitySeries()); the velocity
+  is then not a parameter.  The names are recorded in the model file's architecture; each must be a plain NetCDF name
+  (letters, digits, _ . + -, not starting with -).  Before HcTermSetUp().
+@*/
+PetscErrorCode HcTermAdvDiffSetVelocityVariables(HcTerm term, const char x[], const char y[])
+{
+  HcAdvDiff  *ad       = (HcAdvDiff *)term->data;
+  const char *names[2] = {x, y};
+
+  PetscFunctionBegin;
+  PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
+  for (PetscInt k = 0; k < 2; k++) {
+    const char *v  = names[k];
+    PetscBool   ok = (PetscBool)(v && v[0] && v[0] != '-' && strlen(v) < sizeof(ad->velvars[k]));
+
+    for (const char *p = v; ok && *p; p++)
+      ok = (PetscBool)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                       *p == '.' || *p == '+' || *p == '-');
+    PetscCheck(ok, term->comm, PETSC_ERR_ARG_WRONG,
+               "HcTerm '%s': velocity variable '%s' is not a plain variable name (letters, digits, _ . + -, not starting with "
+               "-, at most %d characters)",
+               term->name, v ? v : "(null)", (int)sizeof(ad->velvars[k]) - 1);
+  }
+  PetscCall(PetscStrncpy(ad->velvars[0], x, sizeof(ad->velvars[0])));
+  PetscCall(PetscStrncpy(ad->velvars[1], y, sizeof(ad->velvars[1])));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcTermAdvDiffGetVelocityVariables - the data variables of the velocity (-physics_velocity_vars), or NULL, NULL.
+@*/
+PetscErrorCode HcTermAdvDiffGetVelocityVariables(HcTerm term, const char **x, const char **y)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
+  *x = ad->velvars[0][0] ? ad->velvars[0] : NULL;
+  *y = ad->velvars[1][0] ? ad->velvars[1] : NULL;
   PetscFunctionReturn(0);
 }

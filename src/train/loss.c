@@ -90,6 +90,7 @@ PetscErrorCode HcTrainerWindowLossGradient_Private(HcTrainer tr, HcWindow w, Pet
 
   PetscFunctionBegin;
   PetscCall(HcModelSetEnvironment(tr->model, tr->model->nenv ? w.env : -1));
+  PetscCall(HcModelSetForcing(tr->model, w.env)); /* the forcing of the window's data, whatever the loss */
   tr->times          = E->t + w.start;
   tr->wenv           = w.env;
   tr->wstart         = w.start;
@@ -113,6 +114,7 @@ PetscErrorCode HcTrainerWindowMisfit_Private(HcTrainer tr, HcWindow w, HcTermSel
 
   PetscFunctionBegin;
   PetscCall(HcModelSetEnvironment(tr->model, tr->model->nenv ? w.env : -1));
+  PetscCall(HcModelSetForcing(tr->model, w.env)); /* the forcing of the window's data, whatever the loss */
   PetscCall(VecCopy(E->y[w.start], tr->r));
   PetscCall(HcModelSolve(tr->model, tr->K, E->t + w.start, tr->r, states));
   *misfit = *pen = 0;

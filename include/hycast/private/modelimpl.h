@@ -16,6 +16,7 @@ struct _p_HcModel {
   PetscInt        poff[HC_MAX_TERMS + 1]; /* parameter block of term k: [poff[k], poff[k+1]) */
   PetscInt        nparam;
   PetscInt        nenv, env; /* number of environments with their own terms; the current one (-1: shared only) */
+  PetscInt        forcing;   /* the data environment whose forcing the terms use (HcModelSetForcing) */
   HcTermSelection selection; /* which terms the RHS and its products include */
   PetscReal      *gwork;     /* nparam reals: parameter-gradient sums before the reduction */
   PetscBool       hasnorm;   /* per-field normalisation of the training data (model files) */

@@ -57,6 +57,7 @@ typedef struct {
   PetscErrorCode (*estimaterates)(HcTerm, PetscReal *, PetscReal *);
   PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
   PetscErrorCode (*initfromstates)(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[], size_t);
+  PetscErrorCode (*setforcing)(HcTerm, PetscInt); /* select the forcing (data) of environment k (HcTermSetForcing) */
 } HcTermOps;
 
 struct _p_HcTerm {
