@@ -34,7 +34,7 @@ BENCH_ARGS   ?=
 K            ?=
 DEMO_OUT     ?= out/demo
 # the longer experiments (configs/NAME.py, make experiment-NAME)
-EXPERIMENTS  := hybrid envs ersst
+EXPERIMENTS  := hybrid envs ersst forcing
 
 # Debian packages the build and tests need (make deps); later issues add to the list.
 DEPS_PKGS    := petsc-dev libfftw3-dev libfftw3-mpi-dev libnetcdf-dev netcdf-bin pkg-config build-essential \
