@@ -49,20 +49,7 @@ for q in range(nt - 1):
         c = c + k / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     states.append(c.copy())
 states = np.array(states)
-with netCDF4.Dataset(path("gyre.nc"), "w") as d:
-    d.createDimension("time", None)
-    d.createDimension("y", n)
-    d.createDimension("x", n)
-    tv = d.createVariable("time", "f8", ("time",))
-    tv.units, tv.calendar, tv.axis = "seconds since 2000-01-01 00:00:00", "standard", "T"
-    tv[:] = tobs * np.arange(nt)
-    for name, vals in (("x", xc), ("y", xc)):
-        v = d.createVariable(name, "f8", (name,))
-        v.units, v.axis = "m", name.upper()
-        v[:] = vals
-    v = d.createVariable("c", "f8", ("time", "y", "x"))
-    v.units = "1"
-    v[:] = states
+hctest.write_data("gyre.nc", tobs * np.arange(nt), xc, xc, [("c", "1", states)])
 
 base = ["-data_file", path("gyre.nc"), "-data_vars", "c", "-physics_scheme", "centered", "-physics_diffusivity", "1e-3",
         "-train_optimizer", "tao", "-train_window", "4", "-train_split", "0.7,0.3"]
