@@ -189,6 +189,7 @@ PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetScheme(HcTerm, HcAdvectionScheme);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityField(HcTerm, Vec);
+PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityLearn(HcTerm, PetscBool, PetscReal);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocitySeries(HcTerm, PetscInt, PetscInt, const PetscReal[], const Vec[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffSetVelocityVariables(HcTerm, const char[], const char[]);
 PETSC_EXTERN PetscErrorCode HcTermAdvDiffGetVelocityVariables(HcTerm, const char **, const char **);
@@ -307,6 +308,7 @@ PETSC_EXTERN PetscErrorCode HcModelGetTimeStep(HcModel, PetscReal *, PetscInt *)
 PETSC_EXTERN PetscErrorCode HcModelSetAdjointStride(HcModel, PetscInt);
 PETSC_EXTERN PetscErrorCode HcModelGetNumParameters(HcModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelGetParameterBlock(HcModel, const char[], PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode HcModelAddRegularization(HcModel, PetscReal *, PetscReal[]);
 PETSC_EXTERN PetscErrorCode HcModelCreateParameterVector(HcModel, Vec *);
 PETSC_EXTERN PetscErrorCode HcModelGetParameters(HcModel, Vec);
 PETSC_EXTERN PetscErrorCode HcModelSetParameters(HcModel, Vec);

@@ -47,6 +47,27 @@ def path(name):
     return os.path.join(tmp, name)
 
 
+def write_data(name, times, x, y, variables):
+    """A Cartesian data file in the scratch folder: times (s since 2000-01-01), cell centres x, y (m) and variables
+    [(name, units, values[time, y, x]), ...]."""
+    import netCDF4
+    with netCDF4.Dataset(path(name), "w") as d:
+        d.createDimension("time", None)
+        d.createDimension("y", len(y))
+        d.createDimension("x", len(x))
+        tv = d.createVariable("time", "f8", ("time",))
+        tv.units, tv.calendar, tv.axis = "seconds since 2000-01-01 00:00:00", "standard", "T"
+        tv[:] = times
+        for name_, vals in (("x", x), ("y", y)):
+            v = d.createVariable(name_, "f8", (name_,))
+            v.units, v.axis = "m", name_.upper()
+            v[:] = vals
+        for name_, units, vals in variables:
+            v = d.createVariable(name_, "f8", ("time", "y", "x"))
+            v.units = units
+            v[:] = vals
+
+
 def finish():
     shutil.rmtree(tmp, ignore_errors=True)
     print("PASSED" if not failed else f"FAILED: {failed} check(s)")

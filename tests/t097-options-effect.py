@@ -138,6 +138,8 @@ BASES = {
         "env-logistic": "-model_envs 2 -model_env_terms reaction -env_reaction_type logistic",
         "env-time": f"-model_envs 2 -model_env_terms {TERMS} {ENV_SIZES} -env_mlp_time_period 5 -env_mlp_trend_scale 3 "
                     "-env_meanmlp_period 5 -env_seasonal_period 5",
+        "flow": "-physics_velocity_learn field",
+        "env_flow": "-model_envs 2 -model_env_terms advdiff -env_physics_velocity_learn field",
         "hyb": "-model_terms advdiff,mlp -mlp_hidden 4",
         "aphy": "-model_terms advdiff,mlp -mlp_hidden 4 -train_loss aphynity",
         "leads": "-model_envs 2 -model_env_terms mlp -env_mlp_hidden 3 -train_loss leads",
@@ -174,6 +176,8 @@ SAME = "performance only: the same numbers by design (tests fast-paths, physics-
 NOCYCLE = ("where the cycle's phases lie: its values come from training data (train covers it); without data the cycle "
            "is 0 at every phase")
 LEARNCYCLE = "whether training learns the cycle: no training here (train covers it)"
+LEARNFLOW = ("a learned velocity correction starts at zero and only training moves it or weighs its roughness (train "
+             "covers it)")
 
 
 def term_entries(pre, base, time_base, gs_base, logistic_base, data=True):
@@ -183,6 +187,8 @@ def term_entries(pre, base, time_base, gs_base, logistic_base, data=True):
         f"-{pre}physics_scheme": V("centered", base),
         f"-{pre}physics_diffusivity": V("5e-3", base),
         f"-{pre}physics_velocity": V("0.2,-0.1", base),
+        f"-{pre}physics_velocity_learn": V("field", base) if data else X(LEARNFLOW),
+        f"-{pre}physics_velocity_smooth": V("1", f"{pre}flow") if data else X(LEARNFLOW),
         f"-{pre}physics_fast_path": X(SAME),
         f"-{pre}physics_overlap": X(SAME),
         f"-{pre}mlp_hidden": V("5", base),
@@ -341,6 +347,9 @@ TABLE = {
         "-physics_scheme": V("centered"),
         "-physics_diffusivity": V("5e-3"),
         "-physics_velocity": V("0.3,0.1"),
+        "-physics_velocity_learn": V("field", error=r"learns a velocity correction"),
+        "-physics_velocity_smooth": X("weighs a learned correction's roughness in training; generate refuses a learned "
+                                      "correction (-physics_velocity_learn)"),
         "-physics_fast_path": X(SAME),
         "-physics_overlap": X(SAME),
         "-reaction_type": V("logistic", error=r"differs from the problem"),

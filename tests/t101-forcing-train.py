@@ -47,25 +47,9 @@ def solution(turn):
 
 def write(name, cunits="m s-1", turn=1, vscale=1, drop=None):
     c, vx, vy = solution(turn)
-    with netCDF4.Dataset(path(name), "w") as d:
-        d.createDimension("time", None)
-        d.createDimension("y", n)
-        d.createDimension("x", n)
-        tv = d.createVariable("time", "f8", ("time",))
-        tv.units, tv.calendar, tv.axis = "seconds since 2000-01-01 00:00:00", "standard", "T"
-        tv[:] = t
-        for name_, vals in (("x", xc), ("y", xc)):
-            v = d.createVariable(name_, "f8", (name_,))
-            v.units, v.axis = "m", name_.upper()
-            v[:] = vals
-        v = d.createVariable("c", "f8", ("time", "y", "x"))
-        v.units = "1"
-        v[:] = c
-        for name_, comp, units in (("uvel", vscale * vx, cunits), ("vvel", vy, "m/s")):
-            if name_ != drop:
-                v = d.createVariable(name_, "f8", ("time", "y", "x"))
-                v.units = units
-                v[:] = np.broadcast_to(comp[:, None, None], (nt, n, n))
+    hctest.write_data(name, t, xc, xc, [("c", "1", c)] + [
+        (name_, units, np.broadcast_to(comp[:, None, None], (nt, n, n)))
+        for name_, comp, units in (("uvel", vscale * vx, cunits), ("vvel", vy, "m/s")) if name_ != drop])
     return c
 
 

@@ -742,6 +742,34 @@ PetscErrorCode HcModelGetParameterBlock(HcModel model, const char name[], PetscI
   SETERRQ(model->comm, PETSC_ERR_ARG_WRONG, "HcModel: no parameter block named '%s'", name);
 }
 
+/*@C
+  HcModelAddRegularization - R += the terms' penalties on their parameters (e.g. the smoothness of a learned velocity
+  field, -physics_velocity_smooth), which the trainer adds to the training loss; with grad (nparam reals on every
+  rank, or NULL) grad += its gradient.  Collective: the same values on every rank.
+@*/
+PetscErrorCode HcModelAddRegularization(HcModel model, PetscReal *R, PetscReal grad[])
+{
+  PetscReal *g, r = 0;
+  PetscBool  any = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(HcModelCheckSetUp_Private(model));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (model->terms[k]->ops.regularize) any = PETSC_TRUE;
+  if (!any) PetscFunctionReturn(0); /* no reduction for models without penalties */
+  PetscCall(PetscCalloc1(model->nparam + 1, &g));
+  for (PetscInt k = 0; k < model->nterms; k++)
+    if (model->terms[k]->ops.regularize) PetscCall(model->terms[k]->ops.regularize(model->terms[k], &r, g + model->poff[k]));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &r, 1, MPIU_REAL, MPI_SUM, model->comm));
+  *R += r;
+  if (grad) {
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g, (PetscMPIInt)model->nparam, MPIU_REAL, MPI_SUM, model->comm));
+    for (PetscInt i = 0; i < model->nparam; i++) grad[i] += g[i];
+  }
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HcModelCreateParameterVector(HcModel model, Vec *p)
 {
   PetscMPIInt rank;

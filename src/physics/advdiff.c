@@ -7,7 +7,12 @@
    theta = [log K_0 .. log K_{nc-1}, vx, vy]  (the velocity pair only when it is a constant, not a field).
    A velocity field is data: fixed (HcTermAdvDiffSetVelocityField), or a time series per data environment
    (HcTermAdvDiffSetVelocitySeries, e.g. read from the variables -physics_velocity_vars), linear in time between its
-   times; the environment is chosen by HcTermSetForcing (HcModelSetForcing). */
+   times; the environment is chosen by HcTermSetForcing (HcModelSetForcing).
+   A learned flow field (-physics_velocity_learn field): the velocity of every cell is the given one (the data's, the
+   constant pair, or none) plus a learned correction c[d][cell], appended to theta as 2 * nx * ny values (natural order
+   cell = j nx + i, x components first); a face carries the mean of its two cells'.  F is bilinear in (velocity, u), so
+   the parameter products weight the advective fluxes with the correction's direction; upwind coefficients are held at
+   the current sign of the face velocity (the derivative of the fixed-upwind-choice flux). */
 #include <hycast/private/termimpl.h>
 #include <hycast/private/switches.h>
 #include <hycast/private/kernelimpl.h>
@@ -33,13 +38,18 @@ typedef struct {
     PetscReal *t;
     Vec       *vloc;
   } series[HC_ADVDIFF_MAX_SERIES];
-  PetscInt   nseries, fkey;      /* the series stored; the forcing key selected */
-  char       velvars[2][64];     /* -physics_velocity_vars: the data variables of the series ("": none) */
-  Vec        vapply, vlin, vcur; /* velocity at the time of the last F and of the linearisation; the sweeps read vcur */
-  PetscReal  tapply, tlin;       /* their times, valid for the keys kapply, klin (-2: not computed) */
-  PetscInt   kapply, klin;
-  Vec        ulin; /* linearisation point, borrowed from the caller */
-  PetscReal *work; /* three rows of face fluxes for the flux-divergence sweep */
+  PetscInt  nseries, fkey;      /* the series stored; the forcing key selected */
+  char      velvars[2][64];     /* -physics_velocity_vars: the data variables of the series ("": none) */
+  Vec       vapply, vlin, vcur; /* velocity at the time of the last F and of the linearisation; the sweeps read vcur */
+  PetscReal tapply, tlin;       /* their times, valid for the keys kapply, klin (-2: not computed) */
+  PetscInt  kapply, klin;
+  Vec       ulin; /* linearisation point, borrowed from the caller */
+  /* learned flow field: the sweeps then always read a velocity field (vapply, vlin), so the fast path is off */
+  PetscBool  learn, constvel; /* a learned correction per cell; theta holds the constant pair (vx, vy) */
+  PetscReal  smooth;          /* -physics_velocity_smooth: weight of the correction's roughness in the training loss */
+  PetscInt   voff, ncell;     /* offset of the correction in theta, the grid's cell count */
+  Vec        vcorr, vdir;     /* ghosted: the constant pair plus the correction; a parameter direction of the same */
+  PetscReal *work;            /* three rows of face fluxes for the flux-divergence sweep */
   /* fast path (HcAdvDiffFast_Private): taken when the velocity is a constant and no cell within two of this rank's cells
      is land or beyond a wall, so that every face is open; -physics_fast_path 0 turns it off */
   PetscBool  fastopt, fast;
@@ -155,10 +165,11 @@ static inline PetscReal HcStencilDot(const PetscReal coef[4], PetscReal v0, Pets
 }
 
 typedef struct {
-  PetscBool        velocity_from_face; /* alpha = face velocity (the operator) or dalpha[] (a parameter direction) */
-  const PetscReal *dalpha;             /* per direction, used when !velocity_from_face */
-  const PetscReal *beta;               /* per field */
-  PetscBool        insert;             /* write the output instead of adding to it (the general sweep zeroes it first) */
+  PetscBool            velocity_from_face; /* alpha = face velocity (the operator) or dalpha[] (a parameter direction) */
+  const PetscReal     *dalpha;             /* per direction, used when !velocity_from_face */
+  const PetscReal     *beta;               /* per field */
+  PetscBool            insert;             /* write the output instead of adding to it (the general sweep zeroes it first) */
+  const PetscScalar ***dV; /* a velocity direction per cell (face: mean of its cells) instead of dalpha, or NULL */
 } HcFluxWeights;
 
 /* ---- the fast path: every face open, one constant velocity.  No mask test, no branch per face or field: every row
@@ -549,7 +560,7 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
         for (PetscInt c = 0; c < nc; c++) out[c] = 0;
         continue;
       }
-      b = wt->velocity_from_face ? b : wt->dalpha[1];
+      b = wt->velocity_from_face ? b : (wt->dV ? 0.5 * PetscRealPart(wt->dV[j][i][1] + wt->dV[j + 1][i][1]) : wt->dalpha[1]);
       for (PetscInt c = 0; c < nc; c++) {
         const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[j - 1][i][c]) : 0,
                         v3 = fc.adv[3] != 0 ? PetscRealPart(u[j + 2][i][c]) : 0;
@@ -568,7 +579,7 @@ static PetscErrorCode HcAdvDiffFluxDivergence_Private(HcTerm term, Vec uloc, Vec
           for (PetscInt c = 0; c < nc; c++) out[c] = 0;
           continue;
         }
-        a = wt->velocity_from_face ? a : wt->dalpha[0];
+        a = wt->velocity_from_face ? a : (wt->dV ? 0.5 * PetscRealPart(wt->dV[j][l][0] + wt->dV[j][l + 1][0]) : wt->dalpha[0]);
         for (PetscInt c = 0; c < nc; c++) {
           const PetscReal v0 = fc.adv[0] != 0 ? PetscRealPart(u[j][l - 1][c]) : 0,
                           v3 = fc.adv[3] != 0 ? PetscRealPart(u[j][l + 2][c]) : 0;
@@ -731,6 +742,47 @@ static PetscErrorCode HcAdvDiffTransposeSweepFast_Private(HcTerm term, Vec wloc,
   PetscFunctionReturn(0);
 }
 
+/* The natural index j nx + i of a (possibly ghost) cell, wrapped across periodic sides; -1 beyond a wall. */
+static inline PetscInt HcAdvDiffCell(const HcGrid g, PetscInt j, PetscInt i)
+{
+  if (g->periodic[0]) i = (i + g->nx) % g->nx;
+  if (g->periodic[1]) j = (j + g->ny) % g->ny;
+  return i < 0 || i >= g->nx || j < 0 || j >= g->ny ? -1 : j * g->nx + i;
+}
+
+/* grad += the derivative of a face's advective flux d = g_f * (stencil . u) per unit face velocity, component k, face
+   between cells (ja, ia) and (jb, ib): to the constant pair, and half to each cell's correction (a ghost cell's
+   parameter is another rank's, but grad covers all of theta and the caller sums over ranks) */
+static inline void HcAdvDiffVelocityGradient(const HcAdvDiff *ad, const HcGrid g, PetscReal d, PetscInt k, PetscInt ja,
+                                             PetscInt ia, PetscInt jb, PetscInt ib, PetscReal grad[])
+{
+  if (ad->constvel) grad[ad->nc + k] += d;
+  if (ad->learn) {
+    grad[ad->voff + k * ad->ncell + HcAdvDiffCell(g, ja, ia)] += 0.5 * d;
+    grad[ad->voff + k * ad->ncell + HcAdvDiffCell(g, jb, ib)] += 0.5 * d;
+  }
+}
+
+/* vloc (ghosted, two components) = cst[k] + corr[k ncell + cell] on every cell this rank holds, ghosts included: theta
+   is on every rank, so no exchange; zero beyond walls, where no open face reads it */
+static PetscErrorCode HcAdvDiffFillVelocity_Private(HcTerm term, const PetscReal cst[2], const PetscReal corr[], Vec vloc)
+{
+  HcAdvDiff     *ad = (HcAdvDiff *)term->data;
+  HcGrid         g  = term->grid;
+  PetscScalar ***V;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAVecGetArrayDOF(ad->dav, vloc, &V));
+  for (PetscInt j = g->gys; j < g->gys + g->gym; j++)
+    for (PetscInt i = g->gxs; i < g->gxs + g->gxm; i++) {
+      const PetscInt cell = HcAdvDiffCell(g, j, i);
+
+      for (PetscInt k = 0; k < 2; k++) V[j][i][k] = cell < 0 ? 0 : cst[k] + corr[k * ad->ncell + cell];
+    }
+  PetscCall(DMDAVecRestoreArrayDOF(ad->dav, vloc, &V));
+  PetscFunctionReturn(0);
+}
+
 /* The two transposed products read the face loop backwards.  Each face is visited once in the whole communicator: the
    x-faces east of owned cells and the y-faces north of owned cells.  With face weight
      g_f = L_f (w_b / A_b - w_a / A_a)       (a, b: the cells before and after the face)
@@ -780,7 +832,7 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
           const PetscReal v1 = PetscRealPart(u[j][l][c]), v2 = PetscRealPart(u[j][l + 1][c]);
 
           grad[c] += gf * ad->K[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
-          if (!ad->velfield) grad[nc] += gf * HcStencilDot(fc.adv, v0, v1, v2, v3);
+          HcAdvDiffVelocityGradient(ad, g, gf * HcStencilDot(fc.adv, v0, v1, v2, v3), 0, j, l, j, l + 1, grad);
         }
       }
     }
@@ -805,7 +857,7 @@ static PetscErrorCode HcAdvDiffTransposeSweep_Private(HcTerm term, Vec wloc, Vec
           const PetscReal v1 = PetscRealPart(u[l][i][c]), v2 = PetscRealPart(u[l + 1][i][c]);
 
           grad[c] += gf * ad->K[c] * (fc.dif[1] * v1 + fc.dif[2] * v2);
-          if (!ad->velfield) grad[nc + 1] += gf * HcStencilDot(fc.adv, v0, v1, v2, v3);
+          HcAdvDiffVelocityGradient(ad, g, gf * HcStencilDot(fc.adv, v0, v1, v2, v3), 1, l, i, l + 1, i, grad);
         }
       }
     }
@@ -841,6 +893,12 @@ static PetscErrorCode HcAdvDiffVelocityAt_Private(HcTerm term, PetscReal t, Vec 
   PetscFunctionBegin;
   if (*kc == ad->fkey && *tc == t) PetscFunctionReturn(0);
   q = HcAdvDiffFindSeries(ad, ad->fkey);
+  if (ad->learn && q < 0 && !ad->velvars[0][0]) { /* no data velocity: the constant pair and the correction */
+    PetscCall(VecCopy(ad->vcorr, v));
+    *tc = t;
+    *kc = ad->fkey;
+    PetscFunctionReturn(0);
+  }
   PetscCheck(q >= 0, term->comm, PETSC_ERR_ARG_WRONGSTATE,
              "HcTerm '%s': no velocity forcing for data environment %" PetscInt_FMT
              " (the velocity is a given field%s%s%s%s: HcTermAdvDiffSetVelocitySeries)",
@@ -869,6 +927,7 @@ static PetscErrorCode HcAdvDiffVelocityAt_Private(HcTerm term, PetscReal t, Vec 
     PetscCall(VecCopy(ad->series[q].vloc[lo], v));
     PetscCall(VecAXPBY(v, w, 1 - w, ad->series[q].vloc[hi]));
   }
+  if (ad->learn) PetscCall(VecAXPY(v, 1, ad->vcorr));
   *tc = t;
   *kc = ad->fkey;
   PetscFunctionReturn(0);
@@ -890,7 +949,7 @@ static PetscErrorCode HcAdvDiffUseVelocityAt_Private(HcTerm term, PetscReal t)
 static PetscErrorCode HcAdvDiffApply_Private(HcTerm term, PetscReal t, Vec uloc, Vec f, PetscBool insert)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, insert};
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, insert, NULL};
 
   PetscFunctionBegin;
   PetscCall(HcAdvDiffUseVelocityAt_Private(term, t));
@@ -923,7 +982,7 @@ static PetscErrorCode HcTermApplyGlobal_AdvDiff(HcTerm term, PetscReal t, Vec u,
   HcGrid             g  = term->grid;
   const PetscInt     G = HC_GRID_GHOST, ys = g->ys, ye = g->ys + g->ym, rb = ys - G;
   const PetscInt     ib = PetscMin(ys + G, ye), ie = PetscMax(ye - G, ib); /* interior rows [ib, ie) */
-  HcFluxWeights      wt = {PETSC_TRUE, NULL, ad->K, PETSC_TRUE};
+  HcFluxWeights      wt = {PETSC_TRUE, NULL, ad->K, PETSC_TRUE, NULL};
   HcAdvDiffFastSweep sw;
   const PetscScalar *ua;
   PetscScalar       *F;
@@ -964,7 +1023,7 @@ static PetscErrorCode HcTermLinearize_AdvDiff(HcTerm term, PetscReal t, Vec uloc
 static PetscErrorCode HcTermJacobian_AdvDiff(HcTerm term, Vec vloc, Vec y)
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
-  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE};
+  HcFluxWeights wt = {PETSC_TRUE, NULL, ad->K, PETSC_FALSE, NULL};
 
   PetscFunctionBegin;
   ad->vcur = ad->vlin;
@@ -991,17 +1050,22 @@ static PetscErrorCode HcTermParamJacobian_AdvDiff(HcTerm term, const PetscReal d
 {
   HcAdvDiff    *ad = (HcAdvDiff *)term->data;
   PetscReal     beta[HC_MAX_FIELDS], dalpha[2] = {0, 0};
-  HcFluxWeights wt = {PETSC_FALSE, dalpha, beta, PETSC_FALSE};
+  HcFluxWeights wt = {PETSC_FALSE, dalpha, beta, PETSC_FALSE, NULL};
 
   PetscFunctionBegin;
   ad->vcur = ad->vlin;
   PetscCall(PetscLogEventBegin(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   for (PetscInt c = 0; c < ad->nc; c++) beta[c] = ad->K[c] * dtheta[c];
-  if (!ad->velfield) {
+  if (ad->constvel) {
     dalpha[0] = dtheta[ad->nc];
     dalpha[1] = dtheta[ad->nc + 1];
   }
+  if (ad->learn) {
+    PetscCall(HcAdvDiffFillVelocity_Private(term, dalpha, dtheta + ad->voff, ad->vdir));
+    PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->vdir, &wt.dV));
+  }
   PetscCall(HcAdvDiffFluxDivergence_Private(term, ad->ulin, y, &wt));
+  if (ad->learn) PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, ad->vdir, &wt.dV));
   PetscCall(PetscLogEventEnd(term->events[HC_TERM_EVENT_PARAM_JACOBIAN], 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -1077,12 +1141,18 @@ static PetscErrorCode HcTermEstimateRates_AdvDiff(HcTerm term, PetscReal *radv, 
     const PetscScalar ***V = NULL;
     PetscReal            ra, rd;
 
-    if (q >= 0)
-      PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->series[q].vloc[k], &V));
-    else
-      PetscCall(DMDAVecGetArrayDOFRead(ad->dav, ad->vapply, &V)); /* zero until a series is given */
+    Vec vk = q >= 0 ? ad->series[q].vloc[k] : ad->vapply; /* zero until a series is given */
+
+    if (ad->learn) { /* the bound holds for the sum of a given velocity and the current correction */
+      if (q >= 0)
+        PetscCall(VecWAXPY(ad->vdir, 1, ad->series[q].vloc[k], ad->vcorr));
+      else
+        PetscCall(VecCopy(ad->vcorr, ad->vdir));
+      vk = ad->vdir;
+    }
+    PetscCall(DMDAVecGetArrayDOFRead(ad->dav, vk, &V));
     PetscCall(HcAdvDiffEstimateRates_Private(term, V, &ra, &rd));
-    PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, q >= 0 ? ad->series[q].vloc[k] : ad->vapply, &V));
+    PetscCall(DMDAVecRestoreArrayDOFRead(ad->dav, vk, &V));
     *radv = PetscMax(*radv, ra);
     *rdif = PetscMax(*rdif, rd);
   }
@@ -1105,6 +1175,45 @@ static PetscErrorCode HcAdvDiffVelocityLayout_Private(HcTerm term)
     ad->vcur = ad->vapply;
   }
   ad->velfield = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* R += smooth * sum over the open faces f of this rank (east and north of its cells) of (L_f / d_f) |c_a - c_b|^2, L_f
+   the face length and d_f the centre distance (the metric factors of the diffusive flux): a discrete integral of
+   |grad c|^2; grad += its derivative.  The caller sums over ranks. */
+static PetscErrorCode HcTermRegularize_AdvDiff(HcTerm term, PetscReal *R, PetscReal grad[])
+{
+  HcAdvDiff           *ad = (HcAdvDiff *)term->data;
+  HcGrid               g  = term->grid;
+  const HcGridMetrics *m  = &g->m;
+  const PetscReal     *c  = term->theta + ad->voff;
+  const PetscScalar  **mk;
+
+  PetscFunctionBegin;
+  if (!ad->learn || ad->smooth == 0) PetscFunctionReturn(0);
+  PetscCall(DMDAVecGetArrayRead(g->da1, g->maskloc, &mk));
+  for (PetscInt j = g->ys; j < g->ys + g->ym; j++)
+    for (PetscInt i = g->xs; i < g->xs + g->xm; i++) {
+      const PetscInt a = HcAdvDiffCell(g, j, i);
+
+      if (mk[j][i] == 0) continue;
+      for (PetscInt side = 0; side < 2; side++) { /* east, north */
+        const PetscInt  jb = side ? j + 1 : j, ib = side ? i : i + 1, b = HcAdvDiffCell(g, jb, ib);
+        const PetscReal w = side ? m->cf[j] / m->yd[j] : m->yw[j] / (m->xd[i] * m->cc[j]);
+
+        if (b < 0 || mk[jb][ib] == 0) continue;
+        for (PetscInt k = 0; k < 2; k++) {
+          const PetscReal d = c[k * ad->ncell + a] - c[k * ad->ncell + b];
+
+          *R += ad->smooth * w * d * d;
+          if (grad) {
+            grad[ad->voff + k * ad->ncell + a] += 2 * ad->smooth * w * d;
+            grad[ad->voff + k * ad->ncell + b] -= 2 * ad->smooth * w * d;
+          }
+        }
+      }
+    }
+  PetscCall(DMDAVecRestoreArrayRead(g->da1, g->maskloc, &mk));
   PetscFunctionReturn(0);
 }
 
@@ -1164,6 +1273,22 @@ static PetscErrorCode HcTermSetFromOptions_AdvDiff(HcTerm term, PetscOptionItems
     }
     for (PetscInt k = 0; k < nvv; k++) PetscCall(PetscFree(vars[k]));
   }
+  {
+    const char *const learns[] = {"none", "field"};
+    PetscInt          choice   = ad->learn ? 1 : 0;
+
+    PetscCall(PetscOptionsEList("-physics_velocity_learn",
+                                "Learn a velocity correction: none, or field (two values per cell, added to the given "
+                                "velocity: the data's, the constant pair or none; starts at zero)",
+                                "HcTermAdvDiffSetVelocityLearn", learns, 2, learns[choice], &choice, NULL));
+    ad->learn = choice == 1 ? PETSC_TRUE : PETSC_FALSE;
+  }
+  PetscCall(PetscOptionsReal("-physics_velocity_smooth",
+                             "Weight lambda of the learned velocity correction's roughness in the training loss: lambda * "
+                             "sum over open faces of (face length / centre distance) * |c_a - c_b|^2",
+                             "HcTermAdvDiffSetVelocityLearn", ad->smooth, &ad->smooth, NULL));
+  PetscCheck(ad->smooth >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sphysics_velocity_smooth must be >= 0, got %g",
+             term->prefix ? term->prefix : "", (double)ad->smooth);
   PetscCall(PetscOptionsBool("-physics_fast_path",
                              "Vectorised sweeps where every face is open and the velocity is constant (same fluxes as the "
                              "general sweeps; off: always the general sweeps)",
@@ -1187,7 +1312,15 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
   PetscFunctionBegin;
   ad->nc = g->nc;
   if (ad->velvars[0][0]) PetscCall(HcAdvDiffVelocityLayout_Private(term));
-  PetscCall(HcTermSetNumParameters_Private(term, ad->nc + (ad->velfield ? 0 : 2)));
+  ad->constvel = ad->velfield ? PETSC_FALSE : PETSC_TRUE;
+  ad->ncell    = g->nx * g->ny;
+  ad->voff     = ad->nc + (ad->constvel ? 2 : 0);
+  if (ad->learn) { /* the sweeps read the sum of the given velocity and the correction as a field */
+    PetscCall(HcAdvDiffVelocityLayout_Private(term));
+    PetscCall(VecDuplicate(ad->vapply, &ad->vcorr));
+    PetscCall(VecDuplicate(ad->vapply, &ad->vdir));
+  }
+  PetscCall(HcTermSetNumParameters_Private(term, ad->voff + (ad->learn ? 2 * ad->ncell : 0)));
   for (PetscInt c = 0; c < ad->nc; c++) {
     const PetscReal K = ad->kinit[ad->nkinit == 1 ? 0 : c];
 
@@ -1198,11 +1331,22 @@ static PetscErrorCode HcTermSetUp_AdvDiff(HcTerm term)
     PetscCall(PetscSNPrintf(name, sizeof(name), "log_diffusivity_%s", g->fieldnames[c]));
     PetscCall(HcTermSetParameterName_Private(term, c, name));
   }
-  if (!ad->velfield) {
+  if (ad->constvel) {
     term->theta[ad->nc]     = ad->vinit[0];
     term->theta[ad->nc + 1] = ad->vinit[1];
     PetscCall(HcTermSetParameterName_Private(term, ad->nc, "velocity_x"));
     PetscCall(HcTermSetParameterName_Private(term, ad->nc + 1, "velocity_y"));
+  }
+  if (ad->learn) {
+    for (PetscInt k = 0; k < 2; k++)
+      for (PetscInt j = 0; j < g->ny; j++)
+        for (PetscInt i = 0; i < g->nx; i++) {
+          PetscCall(PetscSNPrintf(name, sizeof(name), "velocity_correction_%s[%" PetscInt_FMT ",%" PetscInt_FMT "]",
+                                  k ? "y" : "x", j, i));
+          PetscCall(HcTermSetParameterName_Private(term, ad->voff + k * ad->ncell + j * g->nx + i, name));
+        }
+    term->nreport   = ad->voff; /* the diffusivities and the constant pair; not the per-cell values */
+    term->gridbound = PETSC_TRUE;
   }
   PetscCall(PetscMalloc1((3 * g->xm + 1) * ad->nc, &ad->work));
   PetscCall(PetscMalloc2(g->ym + 2 * HC_GRID_GHOST, &ad->rows, 5 * ad->nc, &ad->xrow));
@@ -1225,9 +1369,19 @@ static PetscErrorCode HcTermParametersChanged_AdvDiff(HcTerm term)
                "has diverged (in a training: lower -train_lr)",
                term->name, term->grid->fieldnames[c], (double)term->theta[c], (double)ad->K[c]);
   }
-  if (!ad->velfield)
+  if (ad->constvel)
     PetscCheck(!PetscIsInfOrNanReal(term->theta[ad->nc]) && !PetscIsInfOrNanReal(term->theta[ad->nc + 1]), term->comm,
                PETSC_ERR_FP, "HcTerm '%s': velocity is not finite", term->name);
+  if (ad->learn) {
+    const PetscReal zero[2] = {0, 0};
+    PetscReal       nrm;
+
+    PetscCall(HcAdvDiffFillVelocity_Private(term, ad->constvel ? term->theta + ad->nc : zero, term->theta + ad->voff, ad->vcorr));
+    PetscCall(VecNorm(ad->vcorr, NORM_1, &nrm));
+    PetscCheck(!PetscIsInfOrNanReal(nrm), PETSC_COMM_SELF, PETSC_ERR_FP,
+               "HcTerm '%s': the learned velocity correction is not finite (a diverging training: lower -train_lr)", term->name);
+    ad->kapply = ad->klin = -2; /* the velocities computed with the old correction */
+  }
   PetscFunctionReturn(0);
 }
 
@@ -1243,6 +1397,7 @@ static PetscErrorCode HcTermArchitecture_AdvDiff(HcTerm term, char buf[], size_t
     PetscCall(PetscSNPrintf(vv, sizeof(vv), " -physics_velocity_vars %s,%s", ad->velvars[0], ad->velvars[1]));
     PetscCall(PetscStrlcat(buf, vv, len));
   }
+  if (ad->learn) PetscCall(PetscStrlcat(buf, " -physics_velocity_learn field", len)); /* the parameter count */
   PetscFunctionReturn(0);
 }
 
@@ -1278,11 +1433,15 @@ static PetscErrorCode HcTermView_AdvDiff(HcTerm term, PetscViewer viewer)
                                      "velocity: from the data variables %s, %s, linear in time between their times (not "
                                      "learned); %" PetscInt_FMT " environment(s) given\n",
                                      ad->velvars[0], ad->velvars[1], ad->nseries));
-  else if (ad->velfield)
+  else if (ad->velfield && !ad->constvel)
     PetscCall(PetscViewerASCIIPrintf(viewer, "velocity: a given field (not learned)\n"));
   else
     PetscCall(
         PetscViewerASCIIPrintf(viewer, "velocity = (%g, %g)\n", (double)term->theta[ad->nc], (double)term->theta[ad->nc + 1]));
+  if (ad->learn)
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "plus a learned correction per cell (%" PetscInt_FMT " parameters), smoothness weight %g\n",
+                                     2 * ad->ncell, (double)ad->smooth));
   PetscFunctionReturn(0);
 }
 
@@ -1297,6 +1456,8 @@ static PetscErrorCode HcTermDestroy_AdvDiff(HcTerm term)
   }
   PetscCall(VecDestroy(&ad->vapply));
   PetscCall(VecDestroy(&ad->vlin));
+  PetscCall(VecDestroy(&ad->vcorr));
+  PetscCall(VecDestroy(&ad->vdir));
   PetscCall(DMDestroy(&ad->dav));
   PetscCall(PetscFree(ad->work));
   PetscCall(PetscFree(ad->fwork));
@@ -1317,6 +1478,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
   ad->nkinit     = 1;
   ad->kinit[0]   = term->grid->type == HC_GRID_LATLON ? 1e3 : 1e-3;
   ad->kapply = ad->klin = -2;
+  ad->smooth            = 1e-2;
   term->data            = ad;
   if (!term->name) PetscCall(PetscStrallocpy("physics", &term->name));
   term->ops = (HcTermOps){.setfromoptions         = HcTermSetFromOptions_AdvDiff,
@@ -1334,6 +1496,7 @@ PetscErrorCode HcTermCreate_AdvDiff(HcTerm term)
                           .paramjacobiantranspose = HcTermParamJacobianTranspose_AdvDiff,
                           .estimaterates          = HcTermEstimateRates_AdvDiff,
                           .setforcing             = HcTermSetForcing_AdvDiff,
+                          .regularize             = HcTermRegularize_AdvDiff,
                           .architecture           = HcTermArchitecture_AdvDiff};
   PetscFunctionReturn(0);
 }
@@ -1404,6 +1567,24 @@ PetscErrorCode HcTermAdvDiffSetDiffusivity(HcTerm term, const PetscReal K[])
 }
 
 /*@C
+  HcTermAdvDiffSetVelocityLearn - learn a velocity correction per cell (two values per cell, starting at zero) added to
+  the given velocity, with weight smooth >= 0 of its roughness in the training loss (HcModelAddRegularization()); the
+  same as -physics_velocity_learn field -physics_velocity_smooth smooth.  Before HcTermSetUp().
+@*/
+PetscErrorCode HcTermAdvDiffSetVelocityLearn(HcTerm term, PetscBool learn, PetscReal smooth)
+{
+  HcAdvDiff *ad = (HcAdvDiff *)term->data;
+
+  PetscFunctionBegin;
+  PetscCall(HcTermAdvDiffCheckNotSetUp_Private(term));
+  PetscCheck(smooth >= 0, term->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcTerm '%s': the smoothness weight must be >= 0, got %g",
+             term->name, (double)smooth);
+  ad->learn  = learn;
+  ad->smooth = smooth;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   HcTermAdvDiffSetVelocity - initial constant velocity (vx, vy), a learned parameter pair.
 @*/
 PetscErrorCode HcTermAdvDiffSetVelocity(HcTerm term, PetscReal vx, PetscReal vy)
@@ -1448,7 +1629,7 @@ PetscErrorCode HcTermAdvDiffSetVelocitySeries(HcTerm term, PetscInt key, PetscIn
 
   PetscFunctionBegin;
   PetscCall(HcTermCheckType_Private(term, HCTERMADVDIFF));
-  PetscCheck(!term->setupcalled || ad->velfield, term->comm, PETSC_ERR_ORDER,
+  PetscCheck(!term->setupcalled || (ad->velfield && !ad->constvel), term->comm, PETSC_ERR_ORDER,
              "HcTerm '%s': a velocity series replaces the learned constant velocity: set it before HcTermSetUp() (or give "
              "-physics_velocity_vars)",
              term->name);

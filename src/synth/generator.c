@@ -344,6 +344,11 @@ PetscErrorCode HcGeneratorSetUp(HcGenerator g)
     PetscCall(HcTermGetParameters(t, &th));
     for (PetscInt i = 0; i < n; i++, at++) {
       PetscCall(HcTermGetParameterName(t, i, &pname));
+      /* the truth is known physics: a correction per cell has no value to draw (training finds it) */
+      PetscCheck(strncmp(pname, "velocity_correction", 19), g->comm, PETSC_ERR_ARG_INCOMP,
+                 "generate: term '%s' learns a velocity correction (-physics_velocity_learn field), which has no true "
+                 "value to generate data from; give the true velocity with -physics_velocity",
+                 tname);
       PetscCall(PetscSNPrintf(full, sizeof(full), "%s_%s", tname, pname));
       PetscCall(PetscStrallocpy(full, &g->pnames[at]));
       for (PetscInt e = 0; e < g->nenv; e++)

@@ -299,10 +299,16 @@ PetscErrorCode HcTrainerBatch_Private(HcTrainer tr, HcSplit split, PetscInt n, c
   } else {
     for (PetscInt e = 0; e < tr->nenv; e++) *L += tr->envsum[e * stride] / N;
   }
+  /* the terms' penalties on their parameters (a learned velocity field's roughness): part of the loss the optimiser
+     minimises, not of a window's misfit */
+  if (mode == HC_BATCH_GRADIENT || mode == HC_BATCH_LOSS) {
+    PetscCall(PetscArrayzero(tr->rgrad, P));
+    PetscCall(HcModelAddRegularization(tr->model, L, mode == HC_BATCH_GRADIENT ? tr->rgrad : NULL));
+  }
   if (mode == HC_BATCH_GRADIENT) {
     PetscCall(VecGetArray(tr->grad, &gl));
     if (!grank) {
-      for (PetscInt i = 0; i < P; i++) gl[i] = 0;
+      for (PetscInt i = 0; i < P; i++) gl[i] = tr->rgrad[i];
       for (PetscInt e = 0; e < tr->nenv; e++) {
         const PetscReal *S = tr->envsum + e * stride;
         PetscReal        we;

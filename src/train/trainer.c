@@ -353,6 +353,7 @@ PetscErrorCode HcTrainerSetUp(HcTrainer tr)
   PetscCall(VecDuplicate(tr->f, &tr->r));
   PetscCall(VecDuplicateVecs(tr->f, tr->K, &tr->wstates));
   PetscCall(PetscCalloc1(tr->nenv * (HC_ENVSUM_GRAD + P), &tr->envsum));
+  PetscCall(PetscCalloc1(P + 1, &tr->rgrad));
   if (tr->adapt && !tr->blocksset) PetscCall(HcTrainerSetEnvironmentBlocks_Private(tr));
   PetscCall(PetscMalloc1(P, &tr->trainable));
   for (PetscInt i = 0; i < P; i++) tr->trainable[i] = tr->nblocks ? PETSC_FALSE : PETSC_TRUE;
@@ -1262,6 +1263,7 @@ PetscErrorCode HcTrainerDestroy(HcTrainer *trainer)
   PetscCall(HcTrainerTaoHistoryDestroy_Private(tr));
   if (tr->wstates) PetscCall(VecDestroyVecs(tr->K, &tr->wstates));
   PetscCall(PetscFree(tr->envsum));
+  PetscCall(PetscFree(tr->rgrad));
   PetscCall(PetscFree(tr->trainable));
   if (tr->roots != MPI_COMM_NULL) PetscCallMPI(MPI_Comm_free(&tr->roots));
   PetscCall(PetscFree(tr));

@@ -58,6 +58,9 @@ typedef struct {
   PetscErrorCode (*architecture)(HcTerm, char[], size_t); /* the options that rebuild the term (without the prefix) */
   PetscErrorCode (*initfromstates)(HcTerm, PetscInt, const PetscReal[], const Vec[], const char **, char[], size_t);
   PetscErrorCode (*setforcing)(HcTerm, PetscInt); /* select the forcing (data) of environment k (HcTermSetForcing) */
+  /* optional: a penalty on the parameters added to the training loss (HcModelAddRegularization): R += this rank's part,
+     grad[nparam] += its gradient; the caller sums both over ranks */
+  PetscErrorCode (*regularize)(HcTerm, PetscReal *, PetscReal[]);
 } HcTermOps;
 
 struct _p_HcTerm {

@@ -63,6 +63,7 @@ struct _p_HcTrainer {
   Vec             theta, grad, m, v;
   Vec             good;    /* Adam: the parameters of the last batch that could be computed (a rejected step returns there) */
   PetscBool       goodset; /* good came from a training state (-train_resume) */
+  PetscReal      *rgrad;   /* the gradient of the terms' penalties on the parameters (HcModelAddRegularization), nparam */
   PetscReal      *envsum;  /* per environment: [loss, misfit, penalty, count, failed] then the gradient (nparam): on roots */
   PetscInt        step, epoch, batchpos, nfail;
   PetscReal       lambda, lrscale, epochsum, epochcount;
