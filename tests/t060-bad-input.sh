@@ -180,7 +180,13 @@ sums() { inputs | sort | xargs -r -d '\n' md5sum; }
 before=$(sums)
 listing=$(find "$tmp" | sort)
 if [ "$np" = 1 ]; then said=$("${cmd[@]}" "${args[@]}" 2>&1); code=$?
-else said=$($MPIEXEC -n "$np" "${cmd[@]}" "${args[@]}" 2>&1); code=$?; fi
+else
+  # stderr apart, after stdout: mpiexec forwards the two streams separately, and an error line could land inside a
+  # stdout line printed in pieces (PETSc's viewers print their indentation apart from the text)
+  errf=$(mktemp "${TMPDIR:-/tmp}/t060-stderr.XXXXXX")
+  said=$($MPIEXEC -n "$np" "${cmd[@]}" "${args[@]}" 2> "$errf"); code=$?
+  said+=$'\n'$(cat "$errf"); rm -f "$errf"
+fi
 echo "$said"
 left=$(comm -13 <(echo "$listing") <(find "$tmp" | sort))
 [ -n "$out" ] && [[ $out != "$tmp"/* ]] && left+=$(ls -A "$(dirname "$out")" 2> /dev/null | grep -E "^\.?$(basename "$out" .nc)")

@@ -36,7 +36,12 @@ esac
 # an earlier model at -o must stay as it was
 if [ $old = 1 ]; then echo "an earlier model" > "$out"; sum0=$(md5sum < "$out"); fi
 if [ "$np" = 1 ]; then said=$("$HYCAST" train "${args[@]}" -o "$out" 2>&1); code=$?
-else said=$($MPIEXEC -n "$np" "$HYCAST" train "${args[@]}" -o "$out" 2>&1); code=$?; fi
+else
+  # stderr apart, after stdout: mpiexec forwards the two streams separately, and the error line could land inside a
+  # stdout line printed in pieces (PETSc's viewers print their indentation apart from the text)
+  said=$($MPIEXEC -n "$np" "$HYCAST" train "${args[@]}" -o "$out" 2> "$tmp/stderr"); code=$?
+  said+=$'\n'$(cat "$tmp/stderr")
+fi
 echo "$said"
 nerr=$(echo "$said" | grep -c "error:")
 if [ $old = 1 ]; then
