@@ -168,14 +168,18 @@ class Runner:
         times = [[] for _ in cands]
         for rnd in range(2):
             for i in (range(len(cands)) if rnd == 0 else reversed(range(len(cands)))):
-                r = self.run(f"PyTorch's settings, round {rnd + 1} of 2: train-step N={N}", [self.args.python, os.path.join(
-                    ROOT, "bench", "reference.py"), "train", d, "--threads", "2", "--reps", "2", "--warmup", "1"], 1800, env=cands[i])
+                r = self.torch(f"PyTorch's settings, round {rnd + 1} of 2: train-step N={N}", d, 2, 1, cands[i], 1800)
                 times[i] += (r.get("torch.train") or {}).get("reps", [])
         med = [statistics.median(t) if t else float("inf") for t in times]
         if min(med) == float("inf"):
             return []
         self.torch_pick = cands[med.index(min(med))]
         return [(c, m) for c, m in zip(cands, med)]
+
+    def torch(self, label, d, reps, warmup, env, timeout=3600):
+        """The PyTorch reference's train step on the weights and data in d, 2 threads"""
+        return self.run(label, [self.args.python, os.path.join(ROOT, "bench", "reference.py"), "train", d, "--threads", "2",
+                                "--reps", str(reps), "--warmup", str(warmup)], timeout, env=env)
 
     def hycast(self, label, ranks, opts, timeout=900, env=None):
         return self.run(label, self.mpiexec + ["-n", str(ranks)] + self.bench + opts, timeout, env)
@@ -244,10 +248,8 @@ def main():
         if N == sizes[0]:
             res["torch_pick"] = R.pick_torch(d, N)
         once = N >= 256
-        topts = ["--reps", "1", "--warmup", "0"] if once else ["--reps", str(args.reps), "--warmup", "1"]
-        res["torch"][N] = R.run(f"train-step N={N}, PyTorch 2 threads" + (" (one repetition, no warm-up)" if once else ""),
-                                [args.python, os.path.join(ROOT, "bench", "reference.py"), "train", d, "--threads", "2"] + topts,
-                                3600, env=R.torch_env())
+        res["torch"][N] = R.torch(f"train-step N={N}, PyTorch 2 threads" + (" (one repetition, no warm-up)" if once else ""),
+                                  d, 1 if once else args.reps, 0 if once else 1, R.torch_env())
         if not once:
             again = R.hycast(f"train-step N={N}, hycast 2 ranks, again after PyTorch", 2, hopts)
             first, second = res["train"][N].get("train"), again.get("train")
@@ -371,10 +373,8 @@ def alternate_levels(R, args, sizes, res, tmp, torch_ok):
                     out[l][N] += (r.get("train") or {}).get("reps", [])
                     if torch_ok and l in TORCH_LEVEL_ENV:
                         # right after hycast's, on the weights and data of section 2
-                        r = R.run(f"levels, round {rnd + 1} of 3: train-step N={N}, PyTorch at {l}",
-                                  [args.python, os.path.join(ROOT, "bench", "reference.py"), "train", os.path.join(tmp, str(N)),
-                                   "--threads", "2", "--reps", "1", "--warmup", "1"], 3600,
-                                  env=R.torch_env() if l == R.level else TORCH_LEVEL_ENV[l])
+                        r = R.torch(f"levels, round {rnd + 1} of 3: train-step N={N}, PyTorch at {l}",
+                                    os.path.join(tmp, str(N)), 1, 1, R.torch_env() if l == R.level else TORCH_LEVEL_ENV[l])
                         out[l][f"torch{N}"] += (r.get("torch.train") or {}).get("reps", [])
     return out
 
