@@ -280,8 +280,8 @@ bench: deps deps-bench
 deps-bench:
 	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
 
-run-bench: $(BENCH_BINS)
-	$(Q)$(MPIEXEC_ROOT) MPIEXEC="$(MPIEXEC)" $(PYTHON) bench/run-bench.py --build $(BUILD) $(if $(ISA),--isa $(ISA)) \
+run-bench: $(BENCH_BINS) $(HYCAST)
+	$(Q)$(MPIEXEC_ROOT) MPIEXEC="$(MPIEXEC)" $(PYTHON) bench/run-bench.py --build $(BUILD) --hycast $(HYCAST) $(if $(ISA),--isa $(ISA)) \
 	  $(if $(filter 0,$(HC_CLONES)),--no-clones) $(BENCH_ARGS)
 
 format:

@@ -8,6 +8,8 @@ bench/results.md with a description of the machine.
   fft        the Fourier layer's forward at N = 256 against the bare FFTW forward + inverse of its 16 channels
   scaling    train-step at N = 256 on 1 and 2 ranks
   forecast   physics-only RK4 forecast, 1000 steps at N = 512: grid-cell updates per second
+  global     hycast train on ERSST's whole 2-degree grid (rows at +-88, land masked), physics-only and hybrid, without and
+             with the polar filter: steps per month and seconds per epoch (one epoch each, 2 ranks)
 
 Every figure is the median of --reps repetitions after a warm-up, except the PyTorch reference at N = 256 (one
 repetition without warm-up: it takes minutes) and the scaling figure (the median of --reps pairs' ratios, each run one
@@ -207,9 +209,15 @@ def main():
     ap.add_argument("--isa", help="the x86-64 level the build was made for (make bench ISA=LEVEL): results go to "
                     "bench/results-LEVEL.md, and bench/results.md's table of levels shows them")
     ap.add_argument("--no-clones", action="store_true", help="the build has the kernels of one level only")
+    ap.add_argument("--hycast", default=os.path.join(ROOT, "bin", "hycast"), help="the hycast of the global-grid section")
+    ap.add_argument("--no-global", action="store_true", help="skip the global-grid section (ERSST, a few minutes)")
+    ap.add_argument("--only-global", action="store_true", help="run the global-grid section alone, into "
+                    "bench/results-global.md")
     args = ap.parse_args()
     if args.isa and args.out == os.path.join(ROOT, "bench", "results.md"):
         args.out = os.path.join(ROOT, "bench", f"results-{args.isa}.md")
+    if args.only_global:
+        return only_global(args)
     args.build = os.path.abspath(args.build)
     sizes = [int(n) for n in args.sizes.split(",")]
     big = max(sizes)
@@ -258,6 +266,7 @@ def main():
                 first["median"] = statistics.median(first["reps"])
                 if "peak_bytes" in second:
                     first["peak_bytes"] = str(max(float(first.get("peak_bytes", 0)), float(second["peak_bytes"])))
+    res["global"] = global_grid(R, args, tmp) if not args.no_global else None
     res["levels"] = alternate_levels(R, args, sizes, res, tmp, torch_ok) if not args.isa and not args.no_clones else None
     res["torch_env"] = {R.level: R.torch_env()}
     elapsed, load1 = time.time() - start, loadavg()
@@ -265,6 +274,7 @@ def main():
         ", the fastest of: " + "; ".join(f"{' '.join(f'{k}={v}' for k, v in c.items())} {fmt_t(m)}"
                                         for c, m in res["torch_pick"]) if res.get("torch_pick") else "")
     report = tables(res, sizes, big, args, torch_ok)
+    report += global_table(res.get("global"))
     report += alternated_table(res, sizes, args)
     head = [f"# hycast benchmark results ({datetime.datetime.now().strftime('%Y-%m-%d %H:%M')})", "",
             "Produced by `make bench` (bench/run-bench.py); the problem and the figures are those of BENCHMARKS.md "
@@ -458,6 +468,76 @@ def scaling(R, N, reps):
         res.update(t1=statistics.median(p[0] for p in pairs), t2=statistics.median(p[1] for p in pairs),
                    speedup=statistics.median(p[0] / p[1] for p in pairs))
     return res
+
+
+# the global-grid section (issue 25): the models, and the polar filter's cut-off latitude against none
+GLOBAL_MODELS = (("physics-only", ["-model_terms", "advdiff"]),
+                 ("hybrid (advdiff + pointwise MLP)", ["-model_terms", "advdiff,mlp", "-mlp_feature_scale", "1,0,0",
+                                                       "-mlp_static", "lat"]))
+GLOBAL_FILTER = 60
+
+
+def global_grid(R, args, tmp):
+    """ERSST on its whole grid: per model, one training epoch without the polar filter and one with it; the steps per
+    month (the trainer's summary) and the seconds of the epoch (its progress line)"""
+    data = os.path.join(os.environ.get("HYCAST_DATA") or os.path.join(ROOT, "..", "shared", "data"), "ersst",
+                        "sst.mnmean.nc")
+    if not os.access(data, os.R_OK):
+        return {"skipped": f"{data} not found"}
+    base = ["train", "-data_file", data, "-data_vars", "sst", "-data_dates", "2010-01-01,2010-12-31",
+            "-physics_diffusivity", "2000", "-physics_velocity", "0.02,0", "-train_optimizer", "adam", "-train_window", "2",
+            "-train_split", "1,0", "-train_epochs", "1", "-o", os.path.join(tmp, "global.nc")]
+    out = {"data": data, "rows": []}
+    for name, opts in GLOBAL_MODELS:
+        for lat in (0, GLOBAL_FILTER):
+            R.run(f"global grid, {name}, -model_polar_filter {lat}", R.mpiexec + ["-n", "2", args.hycast] + base + opts +
+                  ["-model_polar_filter", str(lat)], 1800)
+            text = R.log[-1][2]
+            st = re.search(r"observation interval .* = (\d+)(?: \.\. (\d+))? step\(s\)", text)
+            ep = re.search(r"^epoch +1 .* ([0-9.]+)s/epoch", text, re.M)
+            out["rows"].append({"model": name, "filter": lat, "steps": f"{st.group(1)}-{st.group(2)}" if st and st.group(2)
+                                else st.group(1) if st else "-", "epoch": float(ep.group(1)) if ep else None,
+                                "error": None if ep else (text.strip().splitlines() or ["no output"])[-1]})
+    return out
+
+
+def only_global(args):
+    """make bench BENCH_ARGS=--only-global: the global-grid section alone, with the machine's description"""
+    if args.out == os.path.join(ROOT, "bench", "results.md"):
+        args.out = os.path.join(ROOT, "bench", "results-global.md")
+    R, start, load0 = Runner(args), time.time(), loadavg()
+    info = machine(args.python, args)
+    g = global_grid(R, args, tempfile.mkdtemp(prefix="hycast-bench-"))
+    head = [f"# hycast benchmark: the global grid alone ({datetime.datetime.now().strftime('%Y-%m-%d %H:%M')})", "",
+            "Produced by `make bench BENCH_ARGS=--only-global` (bench/run-bench.py).", "", "## Machine", ""]
+    head += [f"- {k}: {v}" for k, v in info.items()]
+    head += [f"- load average (1, 5, 15 min) at start: {load0}; at the end: {loadavg()}",
+             f"- total time of the run: {(time.time() - start) / 60:.1f} min", ""]
+    text = "\n".join(head + global_table(g)) + "\n"
+    print("\n" + text)
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(f"written to {os.path.relpath(args.out, ROOT)}")
+    return 0
+
+
+def global_table(g):
+    if not g:
+        return []
+    out = ["## Global grid: ERSST v5 on its whole 2-degree grid (180 x 89 cells, rows at +-88 deg, land masked)", ""]
+    if "skipped" in g:
+        return out + [f"Skipped: {g['skipped']}.", ""]
+    out += ["One training epoch (Adam, windows of 2 months over 2010, 2 ranks, K = 2000 m^2/s, current (0.02, 0) m/s), "
+            f"without the polar filter and with `-model_polar_filter {GLOBAL_FILTER}`; RK4 steps per month from the "
+            "trainer's summary, seconds from its epoch line.", "",
+            "| model | polar filter | RK4 steps per month | seconds per epoch | speed-up |", "|---|---|---|---|---|"]
+    rows = g["rows"]
+    for r in rows:
+        before = next((b for b in rows if b["model"] == r["model"] and b["filter"] == 0), None)
+        sp = ratio(before["epoch"], r["epoch"]) if r["filter"] and before else "1" if r["epoch"] else "-"
+        filt = f"poleward of {r['filter']} deg" if r["filter"] else "none"
+        out.append(f"| {r['model']} | {filt} | {r['steps']} | {fmt_t(r['epoch']) if r['epoch'] else r['error']} | {sp} |")
+    return out + [""]
 
 
 def get(d, key, field="median"):

@@ -306,6 +306,7 @@ PETSC_EXTERN PetscErrorCode HcModelSetObservationInterval(HcModel, PetscReal);
 PETSC_EXTERN PetscErrorCode HcModelSetTimeStep(HcModel, PetscReal);
 PETSC_EXTERN PetscErrorCode HcModelGetTimeStep(HcModel, PetscReal *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelSetAdjointStride(HcModel, PetscInt);
+PETSC_EXTERN PetscErrorCode HcModelSetPolarFilter(HcModel, PetscReal);
 PETSC_EXTERN PetscErrorCode HcModelGetNumParameters(HcModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelGetParameterBlock(HcModel, const char[], PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcModelAddRegularization(HcModel, PetscReal *, PetscReal[]);

@@ -15,9 +15,8 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
   HcTerm          term;
   HcModel         model;
   HcTestMisfit    mf;
-  Vec             u0, d, gu0, p, p0, gp;
+  Vec             u0, d;
   PetscReal       L, dt;
-  PetscInt        np;
   const PetscBool latlon = type == HC_GRID_LATLON;
   const PetscReal K[2]   = {latlon ? 3e4 : 4e-3, latlon ? 1e4 : 1.5e-3};
 
@@ -41,19 +40,11 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
 
   PetscCall(HcGridCreateGlobalVector(grid, &u0));
   PetscCall(VecDuplicate(u0, &d));
-  PetscCall(VecDuplicate(u0, &gu0));
   PetscCall(HcTestSmoothField(grid, 31, u0));
   PetscCall(HcTestRandomField(grid, 32, 1, d));
   for (int k = 0; k <= NOBS; k++) mf.times[k] = tobs * (k + 0.37 * (k % 2)); /* uneven: intervals 1.37, 0.63, 1.37 x tobs */
   PetscCall(HcTestMisfitSetUp(&mf, grid, NOBS, 40));
-  PetscCall(HcModelGetNumParameters(model, &np));
-  PetscCall(HcModelCreateParameterVector(model, &p));
-  PetscCall(VecDuplicate(p, &p0));
-  PetscCall(VecDuplicate(p, &gp));
-  PetscCall(HcModelGetParameters(model, p0));
-  PetscCall(VecCopy(p0, p));
-
-  PetscCall(HcModelComputeGradient(model, NOBS, mf.times, u0, HcTestMisfitFn, &mf, &L, gp, gu0));
+  PetscCall(HcTestCheckWindowGradient(model, "physics", NOBS, &mf, u0, d, &L));
   {
     PetscInt nsub;
     PetscCall(HcModelGetTimeStep(model, &dt, &nsub));
@@ -61,30 +52,9 @@ static PetscErrorCode RunCase(const char *label, HcGridType type, PetscBool peri
         comm, "  loss %.10e over %d uneven observation intervals (default interval %g: %" PetscInt_FMT " steps of %.4g)\n",
         (double)L, NOBS, (double)tobs, nsub, (double)dt));
   }
-
-  for (PetscInt k = 0; k < np; k++) {
-    const char *name;
-    HcTerm      t;
-    PetscReal   g;
-
-    PetscCall(HcModelGetTerm(model, "physics", &t));
-    PetscCall(HcTermGetParameterName(t, k, &name));
-    PetscCall(HcTestGetParameter(gp, k, &g));
-    PetscCall(HcTestCheckParameterGradient(model, NOBS, &mf, u0, p0, p, k, g, name));
-  }
-  {
-    PetscReal g;
-
-    PetscCall(VecDot(gu0, d, &g));
-    PetscCall(HcTestCheckStateGradient(model, NOBS, &mf, u0, d, g));
-  }
   for (int k = 0; k < NOBS; k++) PetscCall(VecDestroy(&mf.target[k]));
   PetscCall(VecDestroy(&u0));
   PetscCall(VecDestroy(&d));
-  PetscCall(VecDestroy(&gu0));
-  PetscCall(VecDestroy(&p));
-  PetscCall(VecDestroy(&p0));
-  PetscCall(VecDestroy(&gp));
   PetscCall(HcModelDestroy(&model));
   PetscCall(HcTermDestroy(&term));
   PetscCall(HcGridDestroy(&grid));

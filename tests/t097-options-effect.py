@@ -84,6 +84,8 @@ BASES = {
         "": "-grid_nx 12 -grid_ny 10 -simulate_steps 2 -simulate_final_view binary:final.bin",
         "vel": "-physics_velocity 0.3,0.2",
         "latlon": "-grid_type latlon -grid_x 0,40 -grid_y 0,30 -physics_diffusivity 1e4 -model_obs_interval 86400",
+        "global": "-grid_type latlon -grid_x 0,360 -grid_y -90,90 -grid_nx 24 -grid_ny 12 -physics_diffusivity 1e5 "
+                  "-physics_velocity 1,0 -model_obs_interval 2592000",
         "dt": "-physics_velocity 0.3,0.2 -model_dt 0.05",
         "substep": "-physics_velocity 0.3,0.2 -model_dt 0.5 -model_cfl_substep",
         "terms": f"{ALLTERMS} -grid_fields u,v",
@@ -309,6 +311,7 @@ TABLE = {
         "-model_adjoint_cache": X(ADJOINT),
         "-model_cfl_check": V("0", "substep"),
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
+        "-model_polar_filter": V("45", "global"),
         **term_entries("", "terms", "time", "gs", "logistic", data=False),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic", data=False),
         # a velocity from data: simulate has none to give (train covers it)
@@ -344,6 +347,7 @@ TABLE = {
         "-model_adjoint_cache": X(ADJOINT),
         "-model_cfl_check": V("0", "substep"),
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
+        "-model_polar_filter": V("45", error=r"the polar filter works on rows that go round the globe"),
         "-physics_scheme": V("centered"),
         "-physics_diffusivity": V("5e-3"),
         "-physics_velocity": V("0.3,0.1"),
@@ -384,6 +388,7 @@ TABLE = {
                                   "by design (adjoint-cache tests)"),
         "-model_cfl_check": V("0", "substep"),
         "-model_cfl_substep": V("0", "substep", error=r"above the stability limit"),
+        "-model_polar_filter": V("45", error=r"the polar filter works on rows that go round the globe"),
         **term_entries("", "terms", "time", "gs", "logistic"),
         **term_entries("env_", "env", "env-time", "env-gs", "env-logistic"),
         "-physics_velocity_vars": V("u,w", "L"),

@@ -581,6 +581,41 @@ PetscErrorCode HcTestCheckParameterGradient(HcModel model, PetscInt nobs, HcTest
   PetscFunctionReturn(0);
 }
 
+/* The adjoint gradient of mf's misfit over its window from u0, checked against central differences: every parameter of
+   the term named (one line each), then u0 along d; returns the loss.  The parameters are unchanged on return. */
+PetscErrorCode HcTestCheckWindowGradient(HcModel model, const char term[], PetscInt nobs, HcTestMisfit *mf, Vec u0, Vec d,
+                                         PetscReal *L)
+{
+  HcTerm    t;
+  Vec       p, p0, gp, gu0;
+  PetscInt  np;
+  PetscReal g;
+
+  PetscFunctionBeginUser;
+  PetscCall(HcModelGetTerm(model, term, &t));
+  PetscCall(HcModelCreateParameterVector(model, &p));
+  PetscCall(VecDuplicate(p, &p0));
+  PetscCall(VecDuplicate(p, &gp));
+  PetscCall(VecDuplicate(u0, &gu0));
+  PetscCall(HcModelGetParameters(model, p0));
+  PetscCall(HcModelComputeGradient(model, nobs, mf->times, u0, HcTestMisfitFn, mf, L, gp, gu0));
+  PetscCall(HcTermGetNumParameters(t, &np));
+  for (PetscInt k = 0; k < np; k++) {
+    const char *name;
+
+    PetscCall(HcTermGetParameterName(t, k, &name));
+    PetscCall(HcTestGetParameter(gp, k, &g));
+    PetscCall(HcTestCheckParameterGradient(model, nobs, mf, u0, p0, p, k, g, name));
+  }
+  PetscCall(VecDot(gu0, d, &g));
+  PetscCall(HcTestCheckStateGradient(model, nobs, mf, u0, d, g));
+  PetscCall(VecDestroy(&p));
+  PetscCall(VecDestroy(&p0));
+  PetscCall(VecDestroy(&gp));
+  PetscCall(VecDestroy(&gu0));
+  PetscFunctionReturn(0);
+}
+
 /* Check an adjoint dL/du0 . d = g against central differences with step 1e-4.  One line printed. */
 PetscErrorCode HcTestCheckStateGradient(HcModel model, PetscInt nobs, HcTestMisfit *mf, Vec u0, Vec d, PetscReal g)
 {

@@ -56,6 +56,8 @@ PetscErrorCode HcTestMisfitSetUp(HcTestMisfit *, HcGrid, PetscInt, unsigned long
 /* Central differences of that loss against an adjoint gradient: of parameter k (named), of u0 along d; one line each. */
 PetscErrorCode HcTestCheckParameterGradient(HcModel, PetscInt, HcTestMisfit *, Vec, Vec, Vec, PetscInt, PetscReal, const char[]);
 PetscErrorCode HcTestCheckStateGradient(HcModel, PetscInt, HcTestMisfit *, Vec, Vec, PetscReal);
+/* Both for a window: every parameter of the term named (its block must come first in the model), then u0 along d. */
+PetscErrorCode HcTestCheckWindowGradient(HcModel, const char[], PetscInt, HcTestMisfit *, Vec, Vec, PetscReal *);
 
 /* Parameter vectors of a model (entries on rank 0): entry k on every rank, setting entry k in the model, filling. */
 PetscErrorCode HcTestGetParameter(Vec, PetscInt, PetscReal *);

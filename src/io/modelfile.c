@@ -45,6 +45,10 @@ PetscErrorCode HcModelGetArchitecture(HcModel model, char buf[], size_t len)
       first = 0;
     }
   }
+  if (model->polarlat > 0) { /* the filter is part of the model's equations: forecasts run with it too */
+    PetscCall(PetscSNPrintf(item, sizeof(item), " -model_polar_filter %.17g", (double)model->polarlat));
+    PetscCall(PetscStrlcat(buf, item, len));
+  }
   /* each shared term, and the terms of environment 0 for all environments (they share the prefix env_) */
   for (PetscInt k = 0; k < model->nterms; k++) {
     HcTerm t = model->terms[k];

@@ -278,6 +278,12 @@ PetscErrorCode HcModelSetFromOptions(HcModel model)
   PetscCall(PetscOptionsBool("-model_cfl_substep",
                              "Split a -model_dt above the stability limit into stable substeps instead of stopping", "",
                              model->cflsubstep, &model->cflsubstep, NULL));
+  PetscCall(PetscOptionsReal("-model_polar_filter",
+                             "Global lat-lon grids: filter the zonal scales of the tendency poleward of this latitude (degrees), "
+                             "so that the narrow polar cells do not set the time step (0: off)",
+                             "", model->polarlat, &model->polarlat, NULL));
+  PetscCheck(model->polarlat >= 0 && model->polarlat < 90, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-model_polar_filter must be a latitude in (0, 90) degrees (0: off), got %g", (double)model->polarlat);
   PetscOptionsEnd();
 
   for (PetscInt k = 0; k < nnames; k++) {
@@ -371,6 +377,7 @@ static PetscErrorCode HcModelMatMultTranspose_J(Mat J, Vec x, Vec y)
 }
 
 static PetscErrorCode HcModelCheckLinearized_Private(HcModel);
+static PetscErrorCode HcModelFilterTransposeInput_Private(HcModel, Vec, Vec *);
 
 /* The shell JacobianP works on parameter vectors with nparam entries on every rank: its product takes a replicated
    dtheta (the same values on every rank), its transpose returns "partial" sums (each rank's sums over its own cells,
@@ -385,6 +392,7 @@ static PetscErrorCode HcModelParameterProduct_Private(HcModel model, const Petsc
   for (PetscInt k = 0; k < model->nterms; k++)
     if (model->terms[k]->nparam && HcModelTermActive_Private(model, model->terms[k]))
       PetscCall(model->terms[k]->ops.paramjacobian(model->terms[k], dth + model->poff[k], y));
+  if (model->polar) PetscCall(HcPolarFilterApply(model->polar, y));
   PetscFunctionReturn(0);
 }
 
@@ -392,6 +400,7 @@ static PetscErrorCode HcModelParameterProduct_Private(HcModel model, const Petsc
 static PetscErrorCode HcModelParameterTransposeLocal_Private(HcModel model, Vec w, PetscReal g[])
 {
   PetscFunctionBegin;
+  PetscCall(HcModelFilterTransposeInput_Private(model, w, &w));
   PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
   PetscCall(PetscArrayzero(g, model->nparam));
   for (PetscInt k = 0; k < model->nterms; k++)
@@ -527,6 +536,14 @@ PetscErrorCode HcModelSetUp(HcModel model)
     PetscCall(MatShellSetOperation(model->Jp, MATOP_MULT_TRANSPOSE, (void (*)(void))HcModelMatMultTranspose_Jp));
     PetscCall(TSSetRHSJacobianP(model->ts, model->Jp, HcModelTSRHSJacobianP_Private, model));
   }
+  if (model->polarlat > 0) {
+    const PetscReal *scale;
+
+    PetscCall(HcPolarFilterCreate(model->grid, model->polarlat, &model->polar));
+    PetscCall(HcPolarFilterGetZonalScale(model->polar, &scale));
+    for (PetscInt k = 0; k < model->nterms; k++) model->terms[k]->zonalscale = scale;
+    PetscCall(VecDuplicate(model->ustate, &model->pwork));
+  }
   PetscCall(TSSetPostStep(model->ts, HcModelPostStep_Private));
   {
     TSAdapt adapt;
@@ -599,6 +616,20 @@ PetscErrorCode HcModelSetAdjointStride(HcModel model, PetscInt stride)
   PetscCheck(stride >= 0, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "HcModel: the adjoint stride must be >= 0, got %" PetscInt_FMT,
              stride);
   model->adjstride = stride;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcModelSetPolarFilter - on a global lat-lon grid, filter the tendency's zonal scales poleward of +-lat degrees so
+  that the polar rows do not set the time step (0: off; src/grid/polar.c).  Call before HcModelSetUp().
+@*/
+PetscErrorCode HcModelSetPolarFilter(HcModel model, PetscReal lat)
+{
+  PetscFunctionBegin;
+  PetscCheck(!model->setupcalled, model->comm, PETSC_ERR_ORDER, "HcModelSetPolarFilter: call before HcModelSetUp()");
+  PetscCheck(lat >= 0 && lat < 90, model->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-model_polar_filter must be a latitude in (0, 90) degrees (0: off), got %g", (double)lat);
+  model->polarlat = lat;
   PetscFunctionReturn(0);
 }
 
@@ -833,7 +864,20 @@ PetscErrorCode HcModelSetParameters(HcModel model, Vec p)
 
 /* ---- the right-hand side and its products: one ghost exchange shared by all terms */
 
+static PetscErrorCode HcModelApplyTerms_Private(HcModel, PetscReal, Vec, Vec);
+
+/*@C
+  HcModelApplyRHS - f = F(t, u): the sum of the active terms (through the polar filter, if any).
+@*/
 PetscErrorCode HcModelApplyRHS(HcModel model, PetscReal t, Vec u, Vec f)
+{
+  PetscFunctionBegin;
+  PetscCall(HcModelApplyTerms_Private(model, t, u, f));
+  if (model->polar) PetscCall(HcPolarFilterApply(model->polar, f));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcModelApplyTerms_Private(HcModel model, PetscReal t, Vec u, Vec f)
 {
   PetscReal      *rec    = NULL;
   PetscBool       zeroed = PETSC_FALSE;
@@ -926,6 +970,19 @@ PetscErrorCode HcModelApplyJacobian(HcModel model, Vec v, Vec y)
   for (PetscInt k = 0; k < model->nterms; k++)
     if (HcModelTermActive_Private(model, model->terms[k]))
       PetscCall(model->terms[k]->ops.jacobian(model->terms[k], model->vloc, y));
+  if (model->polar) PetscCall(HcPolarFilterApply(model->polar, y));
+  PetscFunctionReturn(0);
+}
+
+/* w, or P w when the model filters its tendency (P is symmetric: transposed products take P w) */
+static PetscErrorCode HcModelFilterTransposeInput_Private(HcModel model, Vec w, Vec *pw)
+{
+  PetscFunctionBegin;
+  *pw = w;
+  if (!model->polar) PetscFunctionReturn(0);
+  PetscCall(VecCopy(w, model->pwork));
+  PetscCall(HcPolarFilterApply(model->polar, model->pwork));
+  *pw = model->pwork;
   PetscFunctionReturn(0);
 }
 
@@ -933,6 +990,7 @@ PetscErrorCode HcModelApplyJacobianTranspose(HcModel model, Vec w, Vec y)
 {
   PetscFunctionBegin;
   PetscCall(HcModelCheckLinearized_Private(model));
+  PetscCall(HcModelFilterTransposeInput_Private(model, w, &w));
   PetscCall(DMGlobalToLocal(model->grid->da, w, INSERT_VALUES, model->wloc));
   PetscCall(VecSet(model->yloc, 0));
   for (PetscInt k = 0; k < model->nterms; k++)
@@ -1108,6 +1166,7 @@ PetscErrorCode HcModelView(HcModel model, PetscViewer viewer)
       PetscCall(PetscViewerASCIIPrintf(viewer, "stability: rate bound %g, half-disc radius %g, stability limit dt = %s\n",
                                        (double)model->ratebound, (double)model->stabradius, a));
     }
+    if (model->polar) PetscCall(HcPolarFilterView(model->polar, viewer));
     PetscCall(PetscViewerASCIIPrintf(viewer, "parameter blocks:\n"));
     PetscCall(PetscViewerASCIIPushTab(viewer));
     for (PetscInt k = 0; k < model->nterms; k++) {
@@ -1146,6 +1205,8 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   PetscCall(VecDestroy(&m->yloc));
   PetscCall(VecDestroy(&m->ulinloc));
   PetscCall(VecDestroy(&m->ustate));
+  PetscCall(VecDestroy(&m->pwork));
+  PetscCall(HcPolarFilterDestroy(&m->polar));
   PetscCall(VecDestroy(&m->lambda));
   PetscCall(VecDestroy(&m->mu));
   PetscCall(VecDestroy(&m->dldu));

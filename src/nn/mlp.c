@@ -711,7 +711,20 @@ static PetscErrorCode HcTermEstimateRates_MLP(HcTerm term, PetscReal *radv, Pets
       HcMLPStencilBuild(&g->m, mk, i, j, &st);
       for (PetscInt k = 0; k < st.nx; k++) sx += PetscAbsReal(st.cx[k]);
       for (PetscInt k = 0; k < st.ny; k++) sy += PetscAbsReal(st.cy[k]);
-      for (PetscInt k = 0; k < st.nl; k++) sl += PetscAbsReal(st.cl[k]);
+      if (term->zonalscale) { /* a polar filter keeps the zonal modes whose rates are those of its cut-off row */
+        const PetscReal z  = term->zonalscale[j];
+        PetscReal       lx = 0, ly = 0;
+
+        for (PetscInt k = 1; k < st.nl; k++) {
+          if (st.lx[k])
+            lx += PetscAbsReal(st.cl[k]);
+          else
+            ly += PetscAbsReal(st.cl[k]);
+        }
+        sx *= z;
+        sl = 2 * (z * z * lx + ly); /* the centre's coefficient is minus the neighbours' sum */
+      } else
+        for (PetscInt k = 0; k < st.nl; k++) sl += PetscAbsReal(st.cl[k]);
       for (PetscInt c = 0; c < mlp->nc; c++) {
         const PetscReal *B  = mlp->bound + c * nin;
         PetscReal        ra = 0, rd = 0;

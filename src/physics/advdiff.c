@@ -1106,13 +1106,15 @@ static PetscErrorCode HcAdvDiffEstimateRates_Private(HcTerm term, const PetscSca
         const PetscInt  l = side == 0 ? i - 1 : side == 1 ? i : side == 2 ? j - 1 : j;
         const PetscReal v = side < 2 ? HcFaceVelocityX(ad, term->theta, V, j, l) : HcFaceVelocityY(ad, term->theta, V, i, l);
         const PetscReal s = side < 2 ? m->yw[j] / (m->xw[i] * m->ya[j]) : m->cf[l] / m->ya[j];
+        /* a polar filter keeps only the zonal modes whose rates are those of its cut-off latitude's row */
+        const PetscReal z = side < 2 && term->zonalscale ? term->zonalscale[j] : 1;
         PetscBool       open;
 
         open = side < 2 ? HcFaceX(ad->scheme, m, mk, j, l, v, &fc) : HcFaceY(ad->scheme, m, mk, i, l, v, &fc);
         if (!open) continue;
         for (PetscInt k = 0; k < 4; k++) {
-          ra += s * PetscAbsReal(v * fc.adv[k]);
-          rd += s * kmax * PetscAbsReal(fc.dif[k]);
+          ra += z * s * PetscAbsReal(v * fc.adv[k]);
+          rd += z * z * s * kmax * PetscAbsReal(fc.dif[k]);
         }
       }
       *radv = PetscMax(*radv, ra);

@@ -63,4 +63,12 @@ PETSC_INTERN PetscErrorCode HcGridRowsDestroy_Private(HcGrid);
 PETSC_INTERN PetscErrorCode HcGridRowsBegin_Private(HcGrid, const PetscScalar[], const PetscScalar *[]);
 PETSC_INTERN PetscErrorCode HcGridRowsEnd_Private(HcGrid);
 
+/* The polar filter of a global lat-lon grid (src/grid/polar.c): the model applies it to its tendencies */
+typedef struct _p_HcPolarFilter *HcPolarFilter;
+PETSC_INTERN PetscErrorCode      HcPolarFilterCreate(HcGrid, PetscReal, HcPolarFilter *);
+PETSC_INTERN PetscErrorCode      HcPolarFilterApply(HcPolarFilter, Vec);
+PETSC_INTERN PetscErrorCode      HcPolarFilterGetZonalScale(HcPolarFilter, const PetscReal *[]);
+PETSC_INTERN PetscErrorCode      HcPolarFilterView(HcPolarFilter, PetscViewer);
+PETSC_INTERN PetscErrorCode      HcPolarFilterDestroy(HcPolarFilter *);
+
 #endif

@@ -27,21 +27,24 @@ struct _p_HcModel {
   PetscBool       archpass; /* SetFromOptions reads a model file's architecture: the model's and terms' blocks only */
 
   /* time stepping: nsub steps of dt per observation interval tobs */
-  PetscReal  tobs, dtreq, cflsafety;
-  PetscBool  tobsgiven; /* tobs was set (option or HcModelSetObservationInterval); else runs take theirs from their times */
-  PetscBool  cflsubstep, cflcheck;
-  PetscInt   maxsub;    /* most RK steps allowed per observation interval */
-  PetscReal  adjmemory; /* MB per rank the adjoint trajectory may use */
-  PetscReal  dt, stabradius, ratebound, steplimit, dttarget;
-  PetscInt   nsub;                 /* steps in the interval tobs (HcModelGetTimeStep() sets it) */
-  PetscInt   maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */
-  PetscInt  *isub, *icum;
-  PetscReal *stepdt;
-  PetscBool  stepvalid; /* steplimit and dttarget still match the parameters */
-  TS         ts;
-  Mat        J, Jp;
-  PetscBool  trajectory; /* TS currently records a trajectory (gradient runs) */
-  PetscInt   adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
+  PetscReal     tobs, dtreq, cflsafety;
+  PetscBool     tobsgiven; /* tobs was set (option or HcModelSetObservationInterval); else runs take theirs from their times */
+  PetscBool     cflsubstep, cflcheck;
+  PetscInt      maxsub;    /* most RK steps allowed per observation interval */
+  PetscReal     adjmemory; /* MB per rank the adjoint trajectory may use */
+  PetscReal     dt, stabradius, ratebound, steplimit, dttarget;
+  PetscInt      nsub;                 /* steps in the interval tobs (HcModelGetTimeStep() sets it) */
+  PetscInt      maxobs, nobs, curobs; /* intervals of the current run: isub[k] steps of stepdt[k]; icum = prefix sums */
+  PetscInt     *isub, *icum;
+  PetscReal    *stepdt;
+  PetscBool     stepvalid; /* steplimit and dttarget still match the parameters */
+  PetscReal     polarlat;  /* -model_polar_filter: cut-off latitude (0: off) */
+  HcPolarFilter polar;     /* applied to the tendency: F = P f, J = P J_f, J^T = J_f^T P (P symmetric) */
+  Vec           pwork;     /* P w for the transposed products */
+  TS            ts;
+  Mat           J, Jp;
+  PetscBool     trajectory; /* TS currently records a trajectory (gradient runs) */
+  PetscInt      adjstride;  /* adjoint checkpoints every adjstride observation intervals (0: none) */
 
   /* stage cache (stagecache.c): the linearisations of a gradient's forward run, recorded at its RHS evaluations and
      restored when the adjoint linearises at the same stage; slot k = rectime[k] and this rank's u, then each term's

@@ -84,6 +84,9 @@ struct _p_HcTerm {
   Vec       ulin;
   PetscReal tlin;
   PetscBool linearized;
+  /* per global row, the factor of the model's polar filter on zonal wavenumbers (NULL: no filter): rate bounds of
+     zonal advection scale with it, of zonal diffusion with its square */
+  const PetscReal *zonalscale;
   /* the type's log events (HcTermEvent order), from the registry */
   const PetscLogEvent *events;
 };
