@@ -4,6 +4,7 @@
     from hctest import check, run, path
     hctest.start("t100-")         # the scratch folder
     run(["train", ...], ranks=2)  # output; an unexpected exit status ends the test
+    code, out = hctest.call([...], ranks=2)  # exit status and output, whatever they are
     check(ok, "what")             # prints ok or FAIL and counts
     hctest.finish()               # PASSED or FAILED, and the exit status"""
 import os
@@ -20,9 +21,12 @@ tmp = None
 failed = 0
 
 
-def start(prefix):
+def start(prefix, where=None):
+    """The scratch folder (under where, created if needed; default the system's)"""
     global tmp
-    tmp = tempfile.mkdtemp(prefix=prefix)
+    if where:
+        os.makedirs(where, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=prefix, dir=where)
 
 
 def check(ok, what):
@@ -34,13 +38,19 @@ def check(ok, what):
 def run(args, ranks=1, expect_fail=False):
     """hycast ARGS on RANKS ranks from the repository's root: its stdout and stderr; exits when the status is not the
     one expected."""
-    cmd = (mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args
-    p = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    out = p.stdout + p.stderr
-    if (p.returncode != 0) != expect_fail:
-        print("$ " + " ".join(cmd) + "\n" + out)
-        sys.exit(f"FAILED: unexpected exit status {p.returncode}")
+    code, out = call(args, ranks)
+    if (code != 0) != expect_fail:
+        print("$ " + " ".join((mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args) + "\n" + out)
+        sys.exit(f"FAILED: unexpected exit status {code}")
     return out
+
+
+def call(args, ranks=1, cwd=None):
+    """hycast ARGS on RANKS ranks from cwd (default the repository's root): its exit status, and its stdout and
+    stderr"""
+    cmd = (mpi + ["-n", str(ranks)] if ranks > 1 else []) + [hycast] + args
+    p = subprocess.run(cmd, cwd=cwd or root, capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
 
 
 def path(name):

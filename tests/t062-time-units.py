@@ -14,25 +14,16 @@ except ImportError as e:
     print(f"SKIPPED: /usr/bin/python3 lacks {e.name} (make deps installs python3-netcdf4)")
     sys.exit(0)
 
+import hctest
+from hctest import check, root
+
 np_ = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
-mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
-os.makedirs(os.path.join(root, "build", "tests"), exist_ok=True)
-tmp = tempfile.mkdtemp(prefix="t062-", dir=os.path.join(root, "build", "tests"))
-failed = 0
-
-
-def check(ok, what):
-    global failed
-    failed += not ok
-    print(f"  {'ok' if ok else 'FAIL':4s} {what}")
+hctest.start("t062-", os.path.join(root, "build", "tests"))
+tmp = hctest.tmp
 
 
 def run(args):
-    cmd = (mpi + ["-n", str(np_)] if np_ > 1 else []) + [hycast] + args
-    p = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    return p.returncode, p.stdout + p.stderr
+    return hctest.call(args, np_)
 
 
 def ncgen(name):
@@ -135,6 +126,4 @@ code, out = run(["extract", "-help"])
 check(grep(out, r"^  -data_time_units <now\s*: formerly\s*>: Units '<unit> since <date>' of a time axis without any .*"
                 r"Default none: such an axis is refused"), "-help lists -data_time_units with its default (none)")
 
-print("PASSED" if not failed else "FAILED")
-subprocess.run(["rm", "-rf", tmp])
-sys.exit(1 if failed else 0)
+hctest.finish()

@@ -22,25 +22,16 @@ except ImportError as e:
     print(f"SKIPPED: /usr/bin/python3 lacks {e.name} (make deps installs python3-netcdf4)")
     sys.exit(0)
 
+import hctest
+from hctest import check, root
+
 np_ = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-hycast = os.environ.get("HYCAST_BIN") or os.path.join(root, "bin", "hycast")  # tests/run.py gives the hycast under test
-mpi = shlex.split(os.environ.get("MPIEXEC", "mpiexec"))
-os.makedirs(os.path.join(root, "build", "tests"), exist_ok=True)
-tmp = tempfile.mkdtemp(prefix="t067-", dir=os.path.join(root, "build", "tests"))
-failed = 0
-
-
-def check(ok, what):
-    global failed
-    failed += not ok
-    print(f"  {'ok' if ok else 'FAIL':4s} {what}")
+hctest.start("t067-", os.path.join(root, "build", "tests"))
+tmp = hctest.tmp
 
 
 def run(args):
-    cmd = (mpi + ["-n", str(np_)] if np_ > 1 else []) + [hycast] + args
-    p = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
-    return p.returncode, p.stdout + p.stderr
+    return hctest.call(args, np_, cwd=tmp)  # the files' names are relative
 
 
 def grep(out, pattern):
@@ -230,6 +221,4 @@ for label, lat in (("rows centred on the poles", LAT), ("rows reaching the poles
                   "through a pole)")
             check(np.abs(T[-1] - T[0]).max() > 1e-3, f"{label}: the state moved (max change {np.abs(T[-1] - T[0]).max():.3g})")
 
-print("PASSED" if not failed else "FAILED")
-subprocess.run(["rm", "-rf", tmp])
-sys.exit(1 if failed else 0)
+hctest.finish()
