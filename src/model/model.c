@@ -1195,7 +1195,10 @@ PetscErrorCode HcModelDestroy(HcModel *model)
   if (!model || !*model) PetscFunctionReturn(0);
   m      = *model;
   *model = NULL;
-  for (PetscInt k = 0; k < m->nterms; k++) PetscCall(HcTermDestroy(&m->terms[k]));
+  for (PetscInt k = 0; k < m->nterms; k++) {
+    m->terms[k]->zonalscale = NULL; /* the filter's, freed below; a term may outlive the model */
+    PetscCall(HcTermDestroy(&m->terms[k]));
+  }
   PetscCall(TSDestroy(&m->ts));
   PetscCall(MatDestroy(&m->J));
   PetscCall(MatDestroy(&m->Jp));
