@@ -424,6 +424,9 @@ PETSC_EXTERN PetscErrorCode HcEvalGetDampedPersistence(HcEval, PetscInt, PetscIn
                                                        PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode HcEvalView(HcEval, PetscViewer);
 PETSC_EXTERN PetscErrorCode HcEvalWriteCSV(HcEval, const char[]);
+PETSC_EXTERN PetscErrorCode HcEvalSetPerInit(HcEval, PetscBool);
+PETSC_EXTERN PetscErrorCode HcEvalGetPerInit(HcEval, PetscInt, PetscInt, PetscInt, PetscInt, PetscReal *);
+PETSC_EXTERN PetscErrorCode HcEvalWritePerInitCSV(HcEval, const char[]);
 PETSC_EXTERN PetscErrorCode HcEvalDestroy(HcEval *);
 
 #endif

@@ -13,8 +13,9 @@
    anomaly correlation (anomalies from the climatology) and CRPS; for ensembles also the spread and spread/skill.
    Climatology: the mean of the truth before the first initial time (or over -evaluate_climatology_dates), by calendar
    month when the data is monthly; damped persistence's coefficients are fitted on the same period.  A text table, and
-   -evaluate_csv FILE, with the number of initial times scored at each lead.  The scoring is the library's HcEval
-   (src/eval/). */
+   -evaluate_csv FILE, with the number of initial times scored at each lead; -evaluate_per_init FILE: every table's MSE
+   per initial time, field and lead (for a bootstrap over the initial times, postproc/rolling_origin.py).  The scoring is the
+   library's HcEval (src/eval/). */
 #include "commands.h"
 
 /* A model with environment terms runs as environment env (default: the environment of the truth being read). */
@@ -142,8 +143,8 @@ static PetscErrorCode HcEvaluateHindcasts(MPI_Comm comm, HcEval ev, const char t
 
 PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
 {
-  char truth[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "", *models[HC_EVAL_MAX_MODELS], *labels[HC_EVAL_MAX_MODELS],
-       *files[HC_EVAL_MAX_MODELS], *dates[2], *cdates[2];
+  char truth[PETSC_MAX_PATH_LEN] = "", csv[PETSC_MAX_PATH_LEN] = "", percsv[PETSC_MAX_PATH_LEN] = "", *models[HC_EVAL_MAX_MODELS],
+       *labels[HC_EVAL_MAX_MODELS], *files[HC_EVAL_MAX_MODELS], *dates[2], *cdates[2];
   PetscInt nm = HC_EVAL_MAX_MODELS, nlab = HC_EVAL_MAX_MODELS, nf = HC_EVAL_MAX_MODELS, nd = 2, ncd = 2, inits[2] = {0, -1},
            ni = 2, leads = 6, k0 = 0, k1 = 0, c0 = -1, c1 = -1, env = -1;
   PetscBool        hasm, hasl, hasf, hasd, hasi, hascd, hasbox, help, damped = PETSC_TRUE, dampedset = PETSC_FALSE;
@@ -187,6 +188,11 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
                              "when they can be fitted, given: an error when they cannot)",
                              "HcEvalSetDampedPersistence", damped, &damped, &dampedset));
   PetscCall(PetscOptionsString("-evaluate_csv", "Also write the statistics to this CSV file", "", csv, csv, sizeof(csv), NULL));
+  PetscCall(PetscOptionsString("-evaluate_per_init",
+                               "Also write every model's and baseline's area-weighted MSE per initial time, field and lead to "
+                               "this CSV file (columns init,init_index,field,lead and one per table; the mean over the initial "
+                               "times is the square of the RMSE)",
+                               "HcEvalWritePerInitCSV", percsv, percsv, sizeof(percsv), NULL));
   PetscCall(PetscOptionsRealArray("-evaluate_box",
                                   "Score only the cells with centres in lon0,lon1,lat0,lat1 (x0,x1,y0,y1; default: every active "
                                   "cell of the truth)",
@@ -211,10 +217,12 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   PetscCheck(!hasf || !(hasd || hasi), comm, PETSC_ERR_ARG_WRONG,
              "-evaluate_dates and -evaluate_inits select hindcasts (-models); forecast files (-forecast) carry their own dates");
   PetscCall(HcCommandCheckOutput(comm, "-evaluate_csv", csv));
+  PetscCall(HcCommandCheckOutput(comm, "-evaluate_per_init", percsv));
   PetscCall(HcCommandRefuseAuxiliary(comm));
   PetscCall(HcEvalCreate(comm, &ev));
   PetscCall(HcEvalSetTruthFile(ev, truth));
   if (dampedset) PetscCall(HcEvalSetDampedPersistence(ev, damped));
+  if (percsv[0]) PetscCall(HcEvalSetPerInit(ev, PETSC_TRUE));
   if (hasbox) PetscCall(HcEvalSetBox(ev, box));
   PetscCall(HcEvalSetUp(ev));
   PetscCall(HcEvalGetTruth(ev, &reader, &nt, &t, NULL));
@@ -280,6 +288,10 @@ PetscErrorCode HcCommandEvaluate(MPI_Comm comm)
   if (csv[0]) {
     PetscCall(HcEvalWriteCSV(ev, csv));
     PetscCall(PetscPrintf(comm, "\nwritten to %s\n", csv));
+  }
+  if (percsv[0]) {
+    PetscCall(HcEvalWritePerInitCSV(ev, percsv));
+    PetscCall(PetscPrintf(comm, "%sMSE per initial time written to %s\n", csv[0] ? "" : "\n", percsv));
   }
   for (PetscInt m = 0; m < (hasm ? nm : 0); m++) {
     PetscCall(PetscFree(models[m]));

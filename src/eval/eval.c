@@ -5,7 +5,9 @@
    sums, per lead and field, over the scored cells (every active cell, or those with centres in a box), area-weighted:
    the error, its square and absolute value, the anomaly products (anomalies from the climatology: the mean of a range
    of truth states, by calendar month when the data is monthly) and, for ensembles, the CRPS and the members' variance.
-   The statistics come from those sums, so that every table scores the same initial times at each lead. */
+   The statistics come from those sums, so that every table scores the same initial times at each lead.  On request
+   (HcEvalSetPerInit()) the squared error is also kept per initial time, lead and field, for a resampling of the initial
+   times (a bootstrap interval of the difference of two tables' MSE: postproc/rolling_origin.py). */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include <errno.h>
 #include <stdio.h>
@@ -25,11 +27,12 @@ typedef struct {
 } HcSkill;
 
 typedef struct {
-  char      label[64];
-  PetscBool baseline; /* persistence, climatology, ...: listed after the forecasts they are the baselines of */
-  PetscBool ensemble; /* scored as ensembles: spread and spread/skill are defined */
-  HcSkill  *s;        /* [lead][field] */
-  PetscInt *n;        /* [lead]: forecasts scored at that lead (fewer at long leads when the truth or a forecast ends) */
+  char       label[64];
+  PetscBool  baseline; /* persistence, climatology, ...: listed after the forecasts they are the baselines of */
+  PetscBool  ensemble; /* scored as ensembles: spread and spread/skill are defined */
+  HcSkill   *s;        /* [lead][field] */
+  PetscInt  *n;        /* [lead]: forecasts scored at that lead (fewer at long leads when the truth or a forecast ends) */
+  PetscReal *pe;       /* HcEvalSetPerInit(): [init][lead][field][2], area and area * error^2 per initial (truth) state */
 } HcSkillTable;
 
 struct _p_HcEval {
@@ -67,7 +70,8 @@ struct _p_HcEval {
   PetscInt k0, k1, maxlead, ninit;
   Vec      u, *states, *work;
 
-  PetscInt base[4]; /* the baselines' tables: persistence, climatology, anomaly and damped persistence */
+  PetscInt  base[4]; /* the baselines' tables: persistence, climatology, anomaly and damped persistence */
+  PetscBool perinit; /* keep each table's squared error per initial time too */
 
   PetscInt     ntab;
   HcSkillTable tab[HC_EVAL_MAXTABLES];
@@ -135,6 +139,19 @@ PetscErrorCode HcEvalSetDampedPersistence(HcEval ev, PetscBool flg)
   PetscCheck(!ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: choose the baselines before scoring");
   ev->damped    = (PetscBool) !!flg;
   ev->dampedask = ev->damped;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalSetPerInit - also keep, per initial time, lead and field, every table's area-weighted squared error over the
+  scored cells (HcEvalGetPerInit(), HcEvalWritePerInitCSV()): the mean over the initial times of its MSE is the square of
+  the RMSE of the tables.  Off by default.
+@*/
+PetscErrorCode HcEvalSetPerInit(HcEval ev, PetscBool flg)
+{
+  PetscFunctionBegin;
+  PetscCheck(!ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: ask for the errors per initial time before scoring");
+  ev->perinit = (PetscBool) !!flg;
   PetscFunctionReturn(0);
 }
 
@@ -400,14 +417,16 @@ static PetscErrorCode HcEvalAddTable_Private(HcEval ev, const char label[], Pets
   PetscCall(PetscStrncpy(t->label, label, sizeof(t->label)));
   t->baseline = baseline;
   PetscCall(PetscCalloc2((ev->maxlead + 1) * ev->nc, &t->s, ev->maxlead + 1, &t->n));
+  if (ev->perinit) PetscCall(PetscCalloc1(2 * ev->nt * (ev->maxlead + 1) * ev->nc, &t->pe));
   *id = ev->ntab++;
   PetscFunctionReturn(0);
 }
 
-/* Add the comparison of forecast f with the truth at index k (lead l) to the skill sums of a table; an ensemble (nm >= 2
-   members X, f their mean) adds its CRPS and spread, a single forecast (nm = 0) its absolute error as its CRPS. */
+/* Add the comparison of forecast f from the truth state k0 with the truth at index k (lead l) to the skill sums of a
+   table; an ensemble (nm >= 2 members X, f their mean) adds its CRPS and spread, a single forecast (nm = 0) its absolute
+   error as its CRPS. */
 static PetscErrorCode HcEvalAccumulate_Private(HcEval ev, PetscInt id, PetscInt lead, Vec f, PetscInt nm, const Vec X[],
-                                               PetscInt k)
+                                               PetscInt k0, PetscInt k)
 {
   HcSkillTable        *tab = &ev->tab[id];
   DM                   da, da1;
@@ -486,6 +505,12 @@ static PetscErrorCode HcEvalAccumulate_Private(HcEval ev, PetscInt id, PetscInt 
     q->scrps += loc[c][6];
     q->svar += loc[c][7];
     q->svarc += loc[c][8];
+    if (tab->pe) {
+      PetscReal *p = &tab->pe[2 * ((k0 * (ev->maxlead + 1) + lead) * ev->nc + c)];
+
+      p[0] += loc[c][0];
+      p[1] += loc[c][2];
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -615,15 +640,15 @@ static PetscErrorCode HcEvalAccumulateBaselines_Private(HcEval ev, PetscInt l, P
   Vec anom = ev->work[0], f = ev->work[1];
 
   PetscFunctionBegin;
-  PetscCall(HcEvalAccumulate_Private(ev, ev->base[0], l, ev->y[k0], 0, NULL, k));
-  PetscCall(HcEvalAccumulate_Private(ev, ev->base[1], l, HcEvalClimAt_Private(ev, k), 0, NULL, k));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[0], l, ev->y[k0], 0, NULL, k0, k));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[1], l, HcEvalClimAt_Private(ev, k), 0, NULL, k0, k));
   PetscCall(HcEvalAnomaly_Private(ev, k0, anom));
   PetscCall(VecWAXPY(f, 1, HcEvalClimAt_Private(ev, k), anom));
-  PetscCall(HcEvalAccumulate_Private(ev, ev->base[2], l, f, 0, NULL, k));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[2], l, f, 0, NULL, k0, k));
   if (!ev->damped) PetscFunctionReturn(0);
   for (PetscInt c = 0; c < ev->nc; c++) PetscCall(VecStrideScale(anom, c, ev->damp[l * ev->nc + c]));
   PetscCall(VecWAXPY(f, 1, HcEvalClimAt_Private(ev, k), anom));
-  PetscCall(HcEvalAccumulate_Private(ev, ev->base[3], l, f, 0, NULL, k));
+  PetscCall(HcEvalAccumulate_Private(ev, ev->base[3], l, f, 0, NULL, k0, k));
   PetscFunctionReturn(0);
 }
 
@@ -694,7 +719,7 @@ PetscErrorCode HcEvalAddHindcasts(HcEval ev, const char label[], HcModel model, 
     if (nl < 1) continue;
     PetscCall(VecCopy(ev->y[k], ev->u));
     PetscCall(HcModelSolve(model, nl, ev->t + k, ev->u, ev->states));
-    for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvalAccumulate_Private(ev, id, l, ev->states[l - 1], 0, NULL, k + l));
+    for (PetscInt l = 1; l <= nl; l++) PetscCall(HcEvalAccumulate_Private(ev, id, l, ev->states[l - 1], 0, NULL, k, k + l));
   }
   if (ninit) *ninit = ev->ninit;
   PetscFunctionReturn(0);
@@ -837,7 +862,7 @@ PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const 
         PetscCall(HcReaderRead(r, l, X[m]));
         PetscCall(VecAXPY(mean, 1.0 / PetscMax(ne, 1), X[m]));
       }
-      PetscCall(HcEvalAccumulate_Private(ev, fc, l, mean, nm ? ne : 0, X, k));
+      PetscCall(HcEvalAccumulate_Private(ev, fc, l, mean, nm ? ne : 0, X, k0, k));
       PetscCall(HcEvalAccumulateBaselines_Private(ev, l, k0, k));
     }
     PetscCall(VecDestroyVecs(PetscMax(ne, 1), &X));
@@ -1014,14 +1039,11 @@ PetscErrorCode HcEvalView(HcEval ev, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-/*@C
-  HcEvalWriteCSV - the statistics as CSV (model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill; nan
-  where undefined), written by rank 0 under a temporary name and renamed when every line is out: an error (a full disk)
-  leaves no partial table and an older file untouched.
-@*/
-PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
+/* Write a CSV file on rank 0 with body(), under a temporary name renamed when every line is out: an error (a full
+   disk) leaves no partial file and an older one untouched; opt names the option that gave the file in the error. */
+static PetscErrorCode HcEvalWriteFile_Private(HcEval ev, const char opt[], const char path[],
+                                              PetscErrorCode (*body)(HcEval, FILE *))
 {
-  PetscInt    order[HC_EVAL_MAXTABLES];
   PetscMPIInt rank;
   int         err = 0;
   char        tmp[PETSC_MAX_PATH_LEN + 32];
@@ -1029,39 +1051,128 @@ PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
 
   PetscFunctionBegin;
   PetscCall(HcEvalCheckCounts_Private(ev));
-  HcEvalOrder_Private(ev, order);
   PetscCallMPI(MPI_Comm_rank(ev->comm, &rank));
   if (!rank) {
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", csv, (int)getpid()));
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()));
     fp  = fopen(tmp, "w");
     err = fp ? 0 : (errno ? errno : EIO);
-    /* the new columns go last: readers of the older columns by position still read them */
-    if (fp) fprintf(fp, "model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill\n");
-    for (PetscInt q = 0; fp && q < ev->ntab; q++)
-      for (PetscInt c = 0; c < ev->nc; c++) {
-        const HcSkillTable *t = &ev->tab[order[q]];
-        const char         *name;
-
-        PetscCall(HcGridGetFieldName(ev->grid, c, &name));
-        for (PetscInt l = 1; l <= ev->maxlead; l++) {
-          PetscReal st[HC_EVAL_NSTATS];
-
-          HcEvalStats_Private(t, &t->s[l * ev->nc + c], st);
-          fprintf(fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT ",%.10g,%.10g,%.10g\n", t->label, name, l,
-                  (double)st[0], (double)st[1], (double)st[2], t->n[l], (double)st[3], (double)st[4], (double)st[5]);
-        }
-      }
+    if (fp) PetscCall(body(ev, fp));
     if (fp) {
       const int bad = ferror(fp);
 
       if ((fclose(fp) || bad) && !err) err = errno ? errno : EIO;
-      if (!err && rename(tmp, csv)) err = errno ? errno : EIO;
+      if (!err && rename(tmp, path)) err = errno ? errno : EIO;
       if (err) (void)unlink(tmp);
     }
-    if (err && HcFileSystemFull(csv)) err = ENOSPC;
+    if (err && HcFileSystemFull(path)) err = ENOSPC;
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, ev->comm));
-  PetscCheck(!err, ev->comm, PETSC_ERR_FILE_WRITE, "-evaluate_csv %s: cannot write it: %s", csv, strerror(err));
+  PetscCheck(!err, ev->comm, PETSC_ERR_FILE_WRITE, "%s %s: cannot write it: %s", opt, path, strerror(err));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcEvalWriteStatistics_Private(HcEval ev, FILE *fp)
+{
+  PetscInt order[HC_EVAL_MAXTABLES];
+
+  PetscFunctionBegin;
+  HcEvalOrder_Private(ev, order);
+  /* the new columns go last: readers of the older columns by position still read them */
+  fprintf(fp, "model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill\n");
+  for (PetscInt q = 0; q < ev->ntab; q++)
+    for (PetscInt c = 0; c < ev->nc; c++) {
+      const HcSkillTable *t = &ev->tab[order[q]];
+      const char         *name;
+
+      PetscCall(HcGridGetFieldName(ev->grid, c, &name));
+      for (PetscInt l = 1; l <= ev->maxlead; l++) {
+        PetscReal st[HC_EVAL_NSTATS];
+
+        HcEvalStats_Private(t, &t->s[l * ev->nc + c], st);
+        fprintf(fp, "%s,%s,%" PetscInt_FMT ",%.10g,%.10g,%.10g,%" PetscInt_FMT ",%.10g,%.10g,%.10g\n", t->label, name, l,
+                (double)st[0], (double)st[1], (double)st[2], t->n[l], (double)st[3], (double)st[4], (double)st[5]);
+      }
+    }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalWriteCSV - the statistics as CSV (model,field,lead,rmse,bias,acc,initial_times,crps,spread,spread_skill; nan
+  where undefined), written by rank 0 under a temporary name and renamed when every line is out: an error (a full disk)
+  leaves no partial table and an older file untouched.
+@*/
+PetscErrorCode HcEvalWriteCSV(HcEval ev, const char csv[])
+{
+  PetscFunctionBegin;
+  PetscCall(HcEvalWriteFile_Private(ev, "-evaluate_csv", csv, HcEvalWriteStatistics_Private));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalGetPerInit - of table m (HcEvalGetNumTables() order), field c at lead l, from truth state k: the area-weighted
+  mean squared error over the scored cells (*mse, NaN when that initial time is not scored at that lead; forecast files
+  from the same initial date are pooled).  Needs HcEvalSetPerInit().
+@*/
+PetscErrorCode HcEvalGetPerInit(HcEval ev, PetscInt m, PetscInt c, PetscInt l, PetscInt k, PetscReal *mse)
+{
+  PetscInt            order[HC_EVAL_MAXTABLES];
+  const HcSkillTable *t;
+  const PetscReal    *p;
+
+  PetscFunctionBegin;
+  PetscCheck(ev->perinit && ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: call HcEvalSetPerInit() before scoring");
+  PetscCheck(m >= 0 && m < ev->ntab && c >= 0 && c < ev->nc && l >= 1 && l <= ev->maxlead && k >= 0 && k < ev->nt, ev->comm,
+             PETSC_ERR_ARG_OUTOFRANGE,
+             "HcEval: table %" PetscInt_FMT ", field %" PetscInt_FMT ", lead %" PetscInt_FMT ", state %" PetscInt_FMT
+             " out of range",
+             m, c, l, k);
+  HcEvalOrder_Private(ev, order);
+  t    = &ev->tab[order[m]];
+  p    = &t->pe[2 * ((k * (ev->maxlead + 1) + l) * ev->nc + c)];
+  *mse = p[0] > 0 ? p[1] / p[0] : (PetscReal)NAN;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HcEvalWritePerInit_Private(HcEval ev, FILE *fp)
+{
+  PetscInt order[HC_EVAL_MAXTABLES];
+
+  PetscFunctionBegin;
+  HcEvalOrder_Private(ev, order);
+  fprintf(fp, "init,init_index,field,lead");
+  for (PetscInt q = 0; q < ev->ntab; q++) fprintf(fp, ",%s", ev->tab[order[q]].label);
+  fprintf(fp, "\n");
+  for (PetscInt k = 0; k < ev->nt; k++)
+    for (PetscInt c = 0; c < ev->nc; c++)
+      for (PetscInt l = 1; l <= ev->maxlead; l++) {
+        const char *name;
+        char        date[64];
+        PetscReal   mse;
+
+        PetscCall(HcEvalGetPerInit(ev, 0, c, l, k, &mse));
+        if (PetscIsNanReal(mse)) continue; /* not an initial time, or not scored at this lead */
+        PetscCall(HcGridGetFieldName(ev->grid, c, &name));
+        PetscCall(HcReaderFormatTime(ev->reader, ev->t[k], date, sizeof(date)));
+        fprintf(fp, "%s,%" PetscInt_FMT ",%s,%" PetscInt_FMT, date, k, name, l);
+        for (PetscInt q = 0; q < ev->ntab; q++) {
+          PetscCall(HcEvalGetPerInit(ev, q, c, l, k, &mse));
+          fprintf(fp, ",%.10g", (double)mse);
+        }
+        fprintf(fp, "\n");
+      }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  HcEvalWritePerInitCSV - the mean squared errors per initial time as CSV, one line per initial time, field and lead
+  (init,init_index,field,lead, then one column per table in HcEvalGetNumTables() order, headed by its label), written
+  as HcEvalWriteCSV() writes.  Needs HcEvalSetPerInit().
+@*/
+PetscErrorCode HcEvalWritePerInitCSV(HcEval ev, const char csv[])
+{
+  PetscFunctionBegin;
+  PetscCheck(ev->perinit && ev->ntab, ev->comm, PETSC_ERR_ORDER, "HcEval: call HcEvalSetPerInit() before scoring");
+  PetscCall(HcEvalWriteFile_Private(ev, "-evaluate_per_init", csv, HcEvalWritePerInit_Private));
   PetscFunctionReturn(0);
 }
 
@@ -1073,7 +1184,10 @@ PetscErrorCode HcEvalDestroy(HcEval *ev)
   if (!ev || !*ev) PetscFunctionReturn(0);
   e   = *ev;
   *ev = NULL;
-  for (PetscInt m = 0; m < e->ntab; m++) PetscCall(PetscFree2(e->tab[m].s, e->tab[m].n));
+  for (PetscInt m = 0; m < e->ntab; m++) {
+    PetscCall(PetscFree2(e->tab[m].s, e->tab[m].n));
+    PetscCall(PetscFree(e->tab[m].pe));
+  }
   if (e->states) PetscCall(VecDestroyVecs(e->maxlead, &e->states));
   if (e->work) PetscCall(VecDestroyVecs(2, &e->work));
   PetscCall(PetscFree(e->damp));
