@@ -71,6 +71,41 @@ class Pipeline:
             print(f"    wrote {outs[0]}", flush=True)
         return p.stdout
 
+    def jobs(self, title, jobs, slots=2):
+        """Run 1-rank hycast jobs, `slots` at a time (bin/hycast alone: a singleton MPI process, bound to no core).
+        jobs: {name: (deps, args)}, args a list or a function called when the job starts (it may read what the
+        jobs it depends on wrote); each job's output in logs/NAME.log.  Stops at the first failure."""
+        self._begin(title)
+        env = dict(self.env, OPENBLAS_NUM_THREADS="1")  # one thread per job: BLAS threads would oversubscribe the cores
+        todo, running, done = dict(jobs), {}, set()
+        while todo or running:
+            for name in [n for n, (deps, _) in todo.items() if set(deps) <= done]:
+                if len(running) >= slots:
+                    break
+                args = todo.pop(name)[1]
+                args = [str(a) for a in (args() if callable(args) else args)]
+                log = self.path(f"logs/{name}.log")
+                f = open(log, "w")
+                running[name] = (subprocess.Popen([HYCAST] + args, cwd=ROOT, env=env, stdout=f,
+                                                  stderr=subprocess.STDOUT), f, log, time.time())
+            if not running:
+                sys.exit(f"{self.name}: jobs {', '.join(todo)} wait for jobs that do not exist")
+            time.sleep(0.2)
+            for name, (p, f, log, t) in list(running.items()):
+                if p.poll() is None:
+                    continue
+                f.close()
+                del running[name]
+                if p.returncode:
+                    for q, g, _, _ in running.values():
+                        q.kill()
+                        g.close()
+                    with open(log) as g:
+                        print("".join(g.readlines()[-25:]), file=sys.stderr)
+                    sys.exit(f"{self.name}: job {name} failed with exit status {p.returncode}; full output in {log}")
+                done.add(name)
+                print(f"    {name}: {time.time() - t:.1f} s (t = {time.time() - self.t0:.0f} s)", flush=True)
+
     def elapsed(self):
         return time.time() - self.t0
 
