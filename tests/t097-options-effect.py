@@ -454,6 +454,7 @@ TABLE = {
         "-evaluate_climatology_dates": [V("2000-01-01,2000-01-10", "Ldates"), V("2000-01-01,2000-01-05", "Lfc")],
         "-evaluate_damped": V("false"),
         "-evaluate_csv": V("other.csv"),
+        "-evaluate_per_init": V("per-init.csv"),
         "-evaluate_box": V("-0.5,0.5,-0.6,0.6"),
         "-evaluate_env": V("1", "envm"),
         **reader_entries("evaluate", vars_value="v,u", time_range="1,15", aux_error=AUXERR),
