@@ -6,6 +6,7 @@ field and lead, what a bootstrap over the initial times resamples (postproc/roll
   mean MSE is the table's RMSE (to 1e-9): on the monthly Cartesian states of tests/data/eval-monthly.cdl and, when
   $HYCAST_DATA/ersst/sst.mnmean.nc exists, on ERSST's lat-lon cells of the box of make experiment-ersst (area weights,
   land);
+- the same for two forecast files (hycast forecast), one row per file's initial time;
 - persistence's MSE per initial time equals numpy's mean over the cells of (h(k) - h(k + lead))^2;
 - on $1 ranks the file equals the 1-rank file (to 1e-10);
 - bad input: the file named as the truth is refused, a file in a missing folder is one clear error.
@@ -89,6 +90,14 @@ check(worst <= 1e-12 and len(one[1][1]) == 8 * 3 - 1,
       "initial time, 21, is cut at the truth's end)")
 if ranks > 1:
     same_files("monthly", evaluate("monthly", args, ranks)[1], one[1])
+# forecast files: one row per file's initial date
+for k in (14, 16):
+    run(["forecast", "-model", path("model.nc"), "-data", path("m.nc"), "-data_vars", "h", "-forecast_start", str(k),
+         "-forecast_steps", "3", "-o", path(f"fc{k}.nc")])
+fc = evaluate("files", ["-truth", path("m.nc"), "-data_vars", "h", "-forecast", path("fc14.nc") + "," + path("fc16.nc")],
+              ranks)
+consistent("forecast files", *fc)
+check(sorted({int(p["init_index"]) for p in fc[1][1]}) == [14, 16], "forecast files: the initial times 14 and 16")
 
 ersst = os.path.join(os.environ.get("HYCAST_DATA", ""), "ersst", "sst.mnmean.nc")
 if os.path.exists(ersst):
