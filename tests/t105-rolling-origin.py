@@ -21,7 +21,7 @@ import hctest  # noqa: E402
 from hctest import check, path  # noqa: E402
 from rolling_origin import block_indices, rmse_difference  # noqa: E402
 
-hctest.start("t104-")
+hctest.start("t105-")
 rng = np.random.default_rng(3)
 mb = rng.uniform(0.1, 1, 40)
 d, (lo, hi), r, (rlo, rhi) = rmse_difference(0.81 * mb, mb, 4, 500, rng)

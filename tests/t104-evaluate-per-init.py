@@ -23,7 +23,7 @@ import hctest
 from hctest import check, path, root, run
 
 ranks = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-hctest.start("t103-")
+hctest.start("t104-")
 
 
 def read_csv(name):
