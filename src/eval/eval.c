@@ -754,6 +754,69 @@ static PetscErrorCode HcEvalGetMembers_Private(HcEval ev, const char file[], Pet
   PetscFunctionReturn(0);
 }
 
+/* The checks of forecast file f against the truth and the files before it (reader r open on it): its lead range, initial
+   time index k0 and members; *nens set from the first file. */
+static PetscErrorCode HcEvalCheckForecast_Private(HcEval ev, HcReader r, PetscInt f, const char *const files[], PetscInt *first,
+                                                  PetscInt *last, PetscInt *nens)
+{
+  MPI_Comm         comm = ev->comm;
+  const char      *tunits, *tcal, *units, *cal;
+  HcGrid           g;
+  PetscInt         n, nx, ny, tx, ty, ne, k0 = 0;
+  const PetscReal *t, *fx, *fy, *gx, *gy;
+  char             date[64];
+  PetscBool        same;
+
+  PetscFunctionBegin;
+  PetscCall(HcReaderGetTimeUnits(ev->reader, &tunits, &tcal));
+  PetscCall(HcReaderGetTimeUnits(r, &units, &cal));
+  PetscCall(PetscStrcmp(cal, tcal, &same));
+  PetscCheck(same, comm, PETSC_ERR_ARG_INCOMP, "%s: calendar '%s' differs from the truth's '%s'; the dates cannot be matched",
+             files[f], cal, tcal);
+  PetscCall(HcReaderGetGrid(r, &g));
+  PetscCall(HcGridGetSizes(g, &nx, &ny));
+  PetscCall(HcGridGetSizes(ev->grid, &tx, &ty));
+  PetscCall(HcGridGetCoordinates(g, &fx, &fy));
+  PetscCall(HcGridGetCoordinates(ev->grid, &gx, &gy));
+  PetscCheck(nx == tx && ny == ty && PetscAbsReal(fx[0] - gx[0]) <= 1e-9 * (1 + PetscAbsReal(gx[0])) &&
+                 PetscAbsReal(fy[0] - gy[0]) <= 1e-9 * (1 + PetscAbsReal(gy[0])),
+             comm, PETSC_ERR_ARG_INCOMP,
+             "%s: the forecast's grid (%" PetscInt_FMT " x %" PetscInt_FMT ") is not the truth's (%" PetscInt_FMT
+             " x %" PetscInt_FMT "); forecast on the truth's grid (-grid)",
+             files[f], nx, ny, tx, ty);
+  PetscCall(HcReaderGetTimes(r, &n, &t));
+  for (PetscInt l = 0; l < n; l++) {
+    PetscInt k = 0;
+
+    PetscCall(HcReaderFormatTime(r, t[l], date, sizeof(date)));
+    PetscCall(HcEvalIndex_Private(ev, date, PETSC_FALSE, &k));
+    PetscCheck(k < ev->nt, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: lead %" PetscInt_FMT " (%s) lies beyond the truth's time range",
+               files[f], l, date);
+    {
+      char tdate[64];
+
+      PetscCall(HcReaderFormatTime(ev->reader, ev->t[k], tdate, sizeof(tdate)));
+      PetscCall(PetscStrcmp(date, tdate, &same));
+      PetscCheck(same, comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "%s: lead %" PetscInt_FMT " (%s) has no truth at that date (the nearest is %s)", files[f], l, date, tdate);
+    }
+    if (!l) k0 = k;
+    if (l <= HC_EVAL_MAX_LEADS) *last = PetscMax(*last, k);
+  }
+  /* a member dimension of one member has no spread; single forecasts and ensembles are not one table */
+  PetscCall(HcEvalGetMembers_Private(ev, files[f], &ne));
+  PetscCheck(ne != 1, comm, PETSC_ERR_ARG_WRONG,
+             "%s: an ensemble of 1 member: its spread and CRPS need 2 or more (hycast forecast -forecast_ensemble M, M >= 2)",
+             files[f]);
+  PetscCheck(!f || (ne > 1) == (*nens > 1), comm, PETSC_ERR_ARG_INCOMP,
+             "%s: %s, but %s %s: score ensembles and single forecasts in separate runs", files[f],
+             ne > 1 ? "an ensemble" : "a single forecast", files[0], *nens > 1 ? "is an ensemble" : "is a single forecast");
+  if (!f) *nens = ne;
+  ev->maxlead = PetscMax(ev->maxlead, PetscMin(n - 1, HC_EVAL_MAX_LEADS));
+  *first      = PetscMin(*first, k0);
+  PetscFunctionReturn(0);
+}
+
 /*@C
   HcEvalAddForecastFiles - score forecast files (from hycast forecast), each matched to the truth by date: lead l is step
   l of a file, scored in the files that reach it; the baselines come from the truth at each file's initial time.  An
@@ -763,72 +826,22 @@ static PetscErrorCode HcEvalGetMembers_Private(HcEval ev, const char file[], Pet
 @*/
 PetscErrorCode HcEvalAddForecastFiles(HcEval ev, PetscInt nf, const char *const files[])
 {
-  MPI_Comm    comm  = ev->comm;
-  PetscInt    first = ev->nt, last = 0, fc, nens = 0;
-  const char *tunits, *tcal;
+  MPI_Comm comm  = ev->comm;
+  PetscInt first = ev->nt, last = 0, fc, nens = 0;
 
   PetscFunctionBegin;
   PetscCall(HcEvalCheckSetUp_Private(ev));
   PetscCheck(!ev->ntab, comm, PETSC_ERR_ORDER, "HcEval: already scoring");
-  PetscCall(HcReaderGetTimeUnits(ev->reader, &tunits, &tcal));
   ev->maxlead = 0;
-  /* the leads, the first initial time and the checks, before anything is accumulated */
+  /* the leads, the first initial time and the checks, before anything is accumulated; a refused file is closed too */
   for (PetscInt f = 0; f < nf; f++) {
-    HcReader         r;
-    HcGrid           g;
-    PetscInt         n, nx, ny, tx, ty, ne, k0 = 0;
-    const PetscReal *t, *fx, *fy, *gx, *gy;
-    const char      *units, *cal;
-    char             date[64];
-    PetscBool        same;
+    HcReader       r;
+    PetscErrorCode ierr;
 
     PetscCall(HcEvalOpenForecast_Private(ev, files[f], &r));
-    PetscCall(HcReaderGetTimeUnits(r, &units, &cal));
-    PetscCall(PetscStrcmp(cal, tcal, &same));
-    PetscCheck(same, comm, PETSC_ERR_ARG_INCOMP, "%s: calendar '%s' differs from the truth's '%s'; the dates cannot be matched",
-               files[f], cal, tcal);
-    PetscCall(HcReaderGetGrid(r, &g));
-    PetscCall(HcGridGetSizes(g, &nx, &ny));
-    PetscCall(HcGridGetSizes(ev->grid, &tx, &ty));
-    PetscCall(HcGridGetCoordinates(g, &fx, &fy));
-    PetscCall(HcGridGetCoordinates(ev->grid, &gx, &gy));
-    PetscCheck(nx == tx && ny == ty && PetscAbsReal(fx[0] - gx[0]) <= 1e-9 * (1 + PetscAbsReal(gx[0])) &&
-                   PetscAbsReal(fy[0] - gy[0]) <= 1e-9 * (1 + PetscAbsReal(gy[0])),
-               comm, PETSC_ERR_ARG_INCOMP,
-               "%s: the forecast's grid (%" PetscInt_FMT " x %" PetscInt_FMT ") is not the truth's (%" PetscInt_FMT
-               " x %" PetscInt_FMT "); forecast on the truth's grid (-grid)",
-               files[f], nx, ny, tx, ty);
-    PetscCall(HcReaderGetTimes(r, &n, &t));
-    for (PetscInt l = 0; l < n; l++) {
-      PetscInt k = 0;
-
-      PetscCall(HcReaderFormatTime(r, t[l], date, sizeof(date)));
-      PetscCall(HcEvalIndex_Private(ev, date, PETSC_FALSE, &k));
-      PetscCheck(k < ev->nt, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: lead %" PetscInt_FMT " (%s) lies beyond the truth's time range",
-                 files[f], l, date);
-      {
-        char tdate[64];
-
-        PetscCall(HcReaderFormatTime(ev->reader, ev->t[k], tdate, sizeof(tdate)));
-        PetscCall(PetscStrcmp(date, tdate, &same));
-        PetscCheck(same, comm, PETSC_ERR_ARG_OUTOFRANGE,
-                   "%s: lead %" PetscInt_FMT " (%s) has no truth at that date (the nearest is %s)", files[f], l, date, tdate);
-      }
-      if (!l) k0 = k;
-      if (l <= HC_EVAL_MAX_LEADS) last = PetscMax(last, k);
-    }
-    /* a member dimension of one member has no spread; single forecasts and ensembles are not one table */
-    PetscCall(HcEvalGetMembers_Private(ev, files[f], &ne));
-    PetscCheck(ne != 1, comm, PETSC_ERR_ARG_WRONG,
-               "%s: an ensemble of 1 member: its spread and CRPS need 2 or more (hycast forecast -forecast_ensemble M, M >= 2)",
-               files[f]);
-    PetscCheck(!f || (ne > 1) == (nens > 1), comm, PETSC_ERR_ARG_INCOMP,
-               "%s: %s, but %s %s: score ensembles and single forecasts in separate runs", files[f],
-               ne > 1 ? "an ensemble" : "a single forecast", files[0], nens > 1 ? "is an ensemble" : "is a single forecast");
-    if (!f) nens = ne;
-    ev->maxlead = PetscMax(ev->maxlead, PetscMin(n - 1, HC_EVAL_MAX_LEADS));
-    first       = PetscMin(first, k0);
+    ierr = HcEvalCheckForecast_Private(ev, r, f, files, &first, &last, &nens);
     PetscCall(HcReaderDestroy(&r));
+    PetscCall(ierr);
   }
   PetscCall(HcEvalMakeClimatology_Private(ev, first));
   PetscCall(HcEvalAddTable_Private(ev, "forecast", PETSC_FALSE, &fc));
