@@ -955,6 +955,8 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
   while (tr->epoch < tr->epochs) {
     PetscReal val;
     PetscInt  nvalfailed;
+    /* a run resumed from a state saved after an epoch's last batch starts with no batch left in that epoch */
+    const PetscBool batches = tr->batchpos < nb ? PETSC_TRUE : PETSC_FALSE;
 
     HcTrainerPermutation_Private(tr->seed, tr->epoch, n, perm);
     for (; tr->batchpos < nb; tr->batchpos++) {
@@ -1017,7 +1019,7 @@ static PetscErrorCode HcTrainerAdamLoop_Private(HcTrainer tr)
     }
     tr->batchpos = 0;
     /* every batch failed at the same parameters (a rejected step returns to them): the next epoch would too */
-    PetscCheck(tr->nbatchok, tr->world, PETSC_ERR_NOT_CONVERGED,
+    PetscCheck(tr->nbatchok || !batches, tr->world, PETSC_ERR_NOT_CONVERGED,
                "HcTrainer: training failed: no batch of epoch %" PetscInt_FMT " could be computed at the initial parameters; the "
                "first failure: %s",
                tr->epoch + 1, tr->failmsg);
